@@ -1,0 +1,10 @@
+//! orderscope: a terminal inspector for WeChat Channels shop orders.
+//!
+//! The domain core (`model`, `diff`, `story`) does no I/O; the store, the
+//! importer, the CLI and the TUI sit around it.
+
+pub mod diff;
+pub mod json;
+pub mod model;
+pub mod store;
+pub mod timefmt;

@@ -1,0 +1,11 @@
+//! The domain core: orders, pushes, names and virtual numbers. No I/O.
+
+pub mod names;
+pub mod order;
+pub mod push;
+pub mod vnum;
+
+pub use names::Lang;
+pub use order::Order;
+pub use push::Push;
+pub use vnum::{Vnum, VnumState};

@@ -1,0 +1,177 @@
+//! Chinese and English names for the platform's codes, from the official
+//! documentation (see the README's "Sources").
+
+/// Display language for names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh*` in `LANG` / `LC_ALL` selects Chinese; anything else English.
+    pub fn from_env() -> Lang {
+        let pick = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let value = pick("LC_ALL").or_else(|| pick("LC_MESSAGES")).or_else(|| pick("LANG"));
+        match value {
+            Some(v) if v.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            Some(_) => Lang::En,
+            None => Lang::Zh,
+        }
+    }
+
+    pub fn pick(self, name: &Name) -> &'static str {
+        match self {
+            Lang::Zh => name.zh,
+            Lang::En => name.en,
+        }
+    }
+}
+
+/// A code's name in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Name {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+const fn n(zh: &'static str, en: &'static str) -> Name {
+    Name { zh, en }
+}
+
+/// `order.status` (wechat-channels.md §2.3).
+pub fn status(code: i64) -> Option<Name> {
+    Some(match code {
+        10 => n("待付款", "awaiting payment"),
+        12 => n("礼物待收下", "gift to accept"),
+        13 => n("凑单买凑团中", "group buy forming"),
+        20 => n("待发货", "to ship"),
+        21 => n("部分发货", "partly shipped"),
+        30 => n("待收货", "shipped"),
+        100 => n("完成", "completed"),
+        200 => n("售后取消", "cancelled by after-sale"),
+        250 => n("已取消", "cancelled"),
+        _ => return None,
+    })
+}
+
+/// A status as "20 待发货" style text; unknown codes stay numbers.
+pub fn status_label(code: Option<i64>, lang: Lang) -> String {
+    match code {
+        Some(c) => match status(c) {
+            Some(name) => lang.pick(&name).to_string(),
+            None => format!("status {c}"),
+        },
+        None => "?".into(),
+    }
+}
+
+/// Order and after-sale push events (wechat-channels.md §4.4).
+pub fn event(name: &str) -> Option<Name> {
+    Some(match name {
+        "channels_ec_order_new" => n("订单下单", "order placed"),
+        "channels_ec_order_cancel" => n("订单取消", "order cancelled"),
+        "channels_ec_order_pay" => n("订单支付成功", "order paid"),
+        "channels_ec_order_wait_shipping" => n("订单待发货", "waiting to ship"),
+        "channels_ec_order_deliver" => n("订单发货", "order shipped"),
+        "channels_ec_order_confirm" => n("订单确认收货", "receipt confirmed"),
+        "channels_ec_order_settle" => n("订单结算成功", "order settled"),
+        "channels_ec_order_ext_info_update" => n("订单其他信息更新", "order extra info updated"),
+        "channels_ec_aftersale_update" => n("售后单更新", "after-sale updated"),
+        "channels_ec_present_aftersale_update" => n("礼物单售后更新", "gift after-sale updated"),
+        "ewaybill_push_path" => n("电子面单轨迹", "e-waybill tracking"),
+        "channels_ec_phonenumberpool_update" => n("号码池更新", "number pool updated"),
+        _ => return None,
+    })
+}
+
+/// The event name without the common `channels_ec_order_` prefix, for narrow columns.
+pub fn event_short(name: &str) -> &str {
+    name.strip_prefix("channels_ec_order_")
+        .or_else(|| name.strip_prefix("channels_ec_"))
+        .unwrap_or(name)
+}
+
+/// `channels_ec_order_ext_info_update.type`, 1-23 (wechat-channels.md §4.4).
+pub fn ext_info_type(t: i64) -> Option<Name> {
+    Some(match t {
+        1 => n("联盟佣金信息", "affiliate commission info"),
+        2 => n("商家修改地址或通过改址申请", "address changed by merchant or approved"),
+        3 => n("商家备注修改", "merchant note changed"),
+        4 => n("用户申请修改收货地址", "buyer asked to change address"),
+        5 => n("虚拟号码信息更新", "virtual number info updated"),
+        6 => n("分享员信息更新", "sharer info updated"),
+        7 => n("用户催发货", "buyer asked to ship faster"),
+        8 => n("商家修改礼物单备注", "gift note changed"),
+        9 => n("用户申请发货前更换sku", "buyer asked to change SKU"),
+        10 => n("商家同意发货前更换sku", "merchant approved SKU change"),
+        11 => n("用户收礼时更换sku", "SKU changed on gift acceptance"),
+        12 => n("商家修改订单价格", "merchant changed price"),
+        13 => n("真实号审核结果", "real-number review result"),
+        14 => n("分配代发", "assigned to drop-shipper"),
+        15 => n("取消代发", "drop-ship cancelled"),
+        16 => n("买家同意修改，按新地址发货", "buyer accepted new address"),
+        17 => n("买家拒绝修改，按原地址发货", "buyer refused new address"),
+        18 => n("买家超时未确认，修改申请失效", "address change expired"),
+        19 => n("买家已主动修改地址", "buyer changed address"),
+        20 => n("订单已发货，修改申请失效", "shipped; change request void"),
+        21 => n("用户同意发货协商", "buyer accepted shipping negotiation"),
+        22 => n("用户拒绝发货协商", "buyer refused shipping negotiation"),
+        23 => n("发货协商超时", "shipping negotiation timed out"),
+        _ => return None,
+    })
+}
+
+/// The meaning of a push in the chosen language: the ext_info type's name
+/// when there is one, else the event's, else nothing (unknown events are shown
+/// by their raw name).
+pub fn push_meaning(event_name: &str, kind: Option<i64>, lang: Lang) -> String {
+    if event_name == "channels_ec_order_ext_info_update" {
+        if let Some(t) = kind {
+            return match ext_info_type(t) {
+                Some(name) => lang.pick(&name).to_string(),
+                None => match lang {
+                    Lang::Zh => format!("未知类型 {t}"),
+                    Lang::En => format!("unknown type {t}"),
+                },
+            };
+        }
+    }
+    match event(event_name) {
+        Some(name) => lang.pick(&name).to_string(),
+        None => match lang {
+            Lang::Zh => "未知事件".into(),
+            Lang::En => "unknown event".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_ext_info_type_has_names() {
+        for t in 1..=23 {
+            let name = ext_info_type(t).unwrap_or_else(|| panic!("type {t}"));
+            assert!(!name.zh.is_empty() && !name.en.is_empty());
+        }
+        assert!(ext_info_type(24).is_none());
+        assert_eq!(ext_info_type(5).unwrap().zh, "虚拟号码信息更新");
+    }
+
+    #[test]
+    fn unknown_codes_are_kept_visible() {
+        assert_eq!(status_label(Some(190), Lang::En), "status 190");
+        assert_eq!(push_meaning("channels_ec_order_ext_info_update", Some(42), Lang::En), "unknown type 42");
+        assert_eq!(push_meaning("something_new", None, Lang::Zh), "未知事件");
+    }
+
+    #[test]
+    fn every_order_status_is_named() {
+        for c in [10, 12, 13, 20, 21, 30, 100, 200, 250] {
+            assert!(status(c).is_some(), "{c}");
+        }
+    }
+}

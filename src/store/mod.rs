@@ -1,0 +1,194 @@
+//! The SQLite store shared by the receiver, sync, the inspector and the CLI.
+//!
+//! WAL mode lets one process write while others read. The schema carries an
+//! application id (so a foreign SQLite file is refused) and a version in
+//! `user_version`; older stores are migrated forward on open, newer ones are
+//! refused rather than misread.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use read::{MessageRow, OrderRow, SnapshotRow};
+pub use write::{MessageInsert, Redelivery};
+
+/// "OSCP" in the SQLite header's application id.
+pub const APPLICATION_ID: i32 = 0x4F53_4350;
+pub use schema::SCHEMA_VERSION;
+
+#[derive(Debug)]
+pub enum StoreError {
+    Missing(PathBuf),
+    NotAStore(PathBuf, String),
+    TooNew { path: PathBuf, found: i64 },
+    Corrupt(PathBuf, String),
+    Io(PathBuf, String),
+    Sqlite(rusqlite::Error),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Missing(p) => write!(f, "no store at {} (import, serve or sync create one)", p.display()),
+            StoreError::NotAStore(p, why) => write!(f, "{} is not an orderscope store: {why}", p.display()),
+            StoreError::TooNew { path, found } => write!(
+                f,
+                "store {} has schema version {found}, newer than this orderscope understands ({SCHEMA_VERSION}); use a newer orderscope",
+                path.display()
+            ),
+            StoreError::Corrupt(p, why) => {
+                write!(f, "store {} is damaged ({why}); move it aside or restore it from a backup", p.display())
+            }
+            StoreError::Io(p, why) => write!(f, "cannot open store {}: {why}", p.display()),
+            StoreError::Sqlite(e) => write!(f, "store error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Whether opening may create a new store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The store must already exist (read commands: a typo should not create one).
+    Existing,
+    Create,
+}
+
+/// How hard each commit goes to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// WAL with `synchronous=NORMAL`: safe against crashes of the process.
+    Normal,
+    /// `synchronous=FULL`: a commit survives power loss. For the receiver,
+    /// which acknowledges pushes only once they are stored.
+    Full,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+impl Store {
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        Store::open_with(path, mode, Durability::Normal)
+    }
+
+    pub fn open_with(path: &Path, mode: OpenMode, durability: Durability) -> Result<Store> {
+        let path = path.to_path_buf();
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => return Err(StoreError::NotAStore(path, "it is a directory".into())),
+            Ok(meta) if meta.len() > 0 => check_header(&path)?,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if mode == OpenMode::Existing {
+                    return Err(StoreError::Missing(path));
+                }
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(path.clone(), e.to_string()))?;
+                }
+            }
+            Err(e) => return Err(StoreError::Io(path, e.to_string())),
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
+        let store = Store { conn, path };
+        store.configure(durability).map_err(|e| classify(&store.path, e))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = self.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing_free_warn(&format!("journal mode is {mode}, not WAL"));
+        }
+        let sync = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        self.conn.execute_batch(&format!("PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"))?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| classify(&self.path, e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| classify(&self.path, e))?;
+        Ok(out)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Turns a low-level error into the clear one the user should see.
+    pub fn explain(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Sqlite(inner) => classify(&self.path, inner),
+            other => other,
+        }
+    }
+}
+
+fn check_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let mut file = std::fs::File::open(path).map_err(|e| StoreError::Io(path.to_path_buf(), e.to_string()))?;
+    let n = file.read(&mut head).map_err(|e| StoreError::Io(path.to_path_buf(), e.to_string()))?;
+    if n < 16 || &head != SQLITE_HEADER {
+        return Err(StoreError::NotAStore(path.to_path_buf(), "it is not a SQLite database".into()));
+    }
+    Ok(())
+}
+
+/// Maps SQLite's corruption codes to a clear message; leaves others alone.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(err, _) = &e {
+        match err.code {
+            ErrorCode::DatabaseCorrupt => return StoreError::Corrupt(path.to_path_buf(), e.to_string()),
+            ErrorCode::NotADatabase => {
+                return StoreError::NotAStore(path.to_path_buf(), "it is not a SQLite database".into());
+            }
+            ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly => {
+                return StoreError::Io(path.to_path_buf(), e.to_string());
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sqlite(e)
+}
+
+/// The store has no logger of its own; a failed WAL switch (e.g. on a
+/// filesystem without shared memory) is worth one line on stderr.
+fn tracing_free_warn(msg: &str) {
+    eprintln!("orderscope: warning: {msg}");
+}

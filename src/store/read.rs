@@ -1,0 +1,178 @@
+//! Reads for the inspector and the CLI.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde_json::Value;
+
+use super::{Result, Store};
+use crate::model::Order;
+
+/// One line of the order list: everything it shows, without JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    pub order_id: String,
+    pub status: Option<i64>,
+    pub update_time: Option<i64>,
+    pub use_tel_number: Option<i64>,
+    pub vnum: Option<String>,
+    pub vnum_expire: Option<i64>,
+    pub snapshots: i64,
+    pub messages: i64,
+    pub type5: bool,
+    pub last_activity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    pub id: i64,
+    pub order_id: String,
+    pub fetched_at: i64,
+    pub source: String,
+    pub content_hash: String,
+    pub body: String,
+}
+
+impl SnapshotRow {
+    /// The stored order. A body that no longer parses (hand-edited store)
+    /// gives the parse problem instead.
+    pub fn order(&self) -> std::result::Result<Order, String> {
+        let v: Value = serde_json::from_str(&self.body).map_err(|e| format!("snapshot {} is not JSON: {e}", self.id))?;
+        Order::from_order(v).map_err(|e| format!("snapshot {}: {e}", self.id))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    pub id: i64,
+    pub received_at: i64,
+    pub event: Option<String>,
+    pub order_id: Option<String>,
+    pub kind: Option<i64>,
+    pub create_time: Option<i64>,
+    pub plaintext: String,
+    pub parse_error: Option<String>,
+    pub deliveries: i64,
+    pub source: String,
+}
+
+impl MessageRow {
+    /// The decrypted message as JSON (XML converted), or its text when it
+    /// does not parse.
+    pub fn payload(&self) -> Value {
+        match crate::model::Push::parse(&self.plaintext) {
+            Ok(p) => p.payload,
+            Err(_) => Value::String(self.plaintext.clone()),
+        }
+    }
+
+    pub fn is_type5(&self) -> bool {
+        self.event.as_deref() == Some("channels_ec_order_ext_info_update") && self.kind == Some(5)
+    }
+}
+
+const ORDER_COLUMNS: &str =
+    "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity";
+
+fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
+    Ok(OrderRow {
+        order_id: r.get(0)?,
+        status: r.get(1)?,
+        update_time: r.get(2)?,
+        use_tel_number: r.get(3)?,
+        vnum: r.get(4)?,
+        vnum_expire: r.get(5)?,
+        snapshots: r.get(6)?,
+        messages: r.get(7)?,
+        type5: r.get::<_, i64>(8)? != 0,
+        last_activity: r.get(9)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str =
+    "id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries, source";
+
+fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        id: r.get(0)?,
+        received_at: r.get(1)?,
+        event: r.get(2)?,
+        order_id: r.get(3)?,
+        kind: r.get(4)?,
+        create_time: r.get(5)?,
+        plaintext: r.get(6)?,
+        parse_error: r.get(7)?,
+        deliveries: r.get(8)?,
+        source: r.get(9)?,
+    })
+}
+
+const SNAPSHOT_COLUMNS: &str = "id, order_id, fetched_at, source, content_hash, body";
+
+fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
+    Ok(SnapshotRow {
+        id: r.get(0)?,
+        order_id: r.get(1)?,
+        fetched_at: r.get(2)?,
+        source: r.get(3)?,
+        content_hash: r.get(4)?,
+        body: r.get(5)?,
+    })
+}
+
+impl Store {
+    /// Every order, most recently active first.
+    pub fn orders(&self) -> Result<Vec<OrderRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC"))?;
+        let rows = stmt.query_map([], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
+        rows.map_err(|e| self.explain(e.into()))
+    }
+
+    pub fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = ?1"))?;
+        Ok(stmt.query_row([order_id], order_row).optional()?)
+    }
+
+    /// Every stored version of an order, oldest fetch first.
+    pub fn snapshots(&self, order_id: &str) -> Result<Vec<SnapshotRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE order_id = ?1 ORDER BY fetched_at, id"
+        ))?;
+        let rows = stmt.query_map([order_id], snapshot_row)?.collect::<rusqlite::Result<Vec<_>>>();
+        Ok(rows?)
+    }
+
+    /// The newest version by the order's own update time.
+    pub fn latest_snapshot(&self, order_id: &str) -> Result<Option<SnapshotRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE order_id = ?1
+             ORDER BY update_time DESC, fetched_at DESC, id DESC LIMIT 1"
+        ))?;
+        Ok(stmt.query_row([order_id], snapshot_row).optional()?)
+    }
+
+    /// Received pushes, oldest first; for one order or all.
+    pub fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
+        let rows = match order_id {
+            Some(id) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE order_id = ?1 ORDER BY received_at, id"
+                ))?;
+                stmt.query_map(params![id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
+            }
+            None => {
+                let mut stmt =
+                    self.conn.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages ORDER BY received_at, id"))?;
+                stmt.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
+            }
+        };
+        Ok(rows?)
+    }
+
+    pub fn counts(&self) -> Result<(i64, i64, i64)> {
+        let count = |table: &str| -> Result<i64> {
+            Ok(self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok((count("orders")?, count("snapshots")?, count("messages")?))
+    }
+}

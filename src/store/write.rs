@@ -1,0 +1,126 @@
+//! Writes: snapshots and messages, each keeping the order's summary row in
+//! step so the order list never has to open JSON.
+
+use rusqlite::{Connection, params};
+
+use super::{Result, Store};
+use crate::json::{canonical, sha1_hex};
+use crate::model::{Order, Push};
+
+/// What happens when a message's duplicate key is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redelivery {
+    /// A push delivered again: count it.
+    Count,
+    /// The same log imported again: change nothing.
+    Ignore,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageInsert {
+    New(i64),
+    Duplicate(i64),
+}
+
+impl Store {
+    /// Stores a version of an order unless the same content is stored
+    /// already. Returns whether it was new.
+    pub fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
+        self.write(|c| add_snapshot(c, order, fetched_at, source))
+    }
+
+    pub fn add_message(
+        &mut self,
+        received_at: i64,
+        envelope: Option<&str>,
+        plaintext: &str,
+        source: &str,
+        redelivery: Redelivery,
+    ) -> Result<MessageInsert> {
+        self.write(|c| add_message(c, received_at, envelope, plaintext, source, redelivery))
+    }
+}
+
+pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
+    let hash = sha1_hex(canonical(&order.raw).as_bytes());
+    let body = serde_json::to_string(&order.raw).expect("a JSON value always serialises");
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO snapshots (order_id, content_hash, fetched_at, source, status, update_time, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![order.order_id, hash, fetched_at, source, order.status(), order.update_time(), body],
+    )?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    ensure_order(c, &order.order_id)?;
+    // The summary follows the newest version by the order's own clock, so
+    // importing an old version later does not roll the list back.
+    let latest: String = c.query_row(
+        "SELECT body FROM snapshots WHERE order_id = ?1 ORDER BY update_time DESC, fetched_at DESC, id DESC LIMIT 1",
+        [&order.order_id],
+        |r| r.get(0),
+    )?;
+    let latest = serde_json::from_str(&latest).ok().and_then(|v| Order::from_order(v).ok()).unwrap_or_else(|| order.clone());
+    let ext = latest.tel_ext().unwrap_or_default();
+    let activity = latest.update_time().unwrap_or(fetched_at);
+    c.execute(
+        "UPDATE orders SET status = ?2, update_time = ?3, use_tel_number = ?4, vnum = ?5, vnum_expire = ?6,
+             snapshots = snapshots + 1, last_activity = max(last_activity, ?7)
+         WHERE order_id = ?1",
+        params![
+            order.order_id,
+            latest.status(),
+            latest.update_time(),
+            latest.use_tel_number(),
+            ext.virtual_tel_number,
+            ext.expire_time,
+            activity
+        ],
+    )?;
+    Ok(true)
+}
+
+fn ensure_order(c: &Connection, order_id: &str) -> Result<()> {
+    c.execute("INSERT OR IGNORE INTO orders (order_id) VALUES (?1)", [order_id])?;
+    Ok(())
+}
+
+/// Stores one decrypted push. A message that does not parse is still kept
+/// (with its parse error) so nothing that arrived is lost.
+pub fn add_message(
+    c: &Connection,
+    received_at: i64,
+    envelope: Option<&str>,
+    plaintext: &str,
+    source: &str,
+    redelivery: Redelivery,
+) -> Result<MessageInsert> {
+    let parsed = Push::parse(plaintext);
+    let (event, order_id, kind, create_time, error, key) = match &parsed {
+        Ok(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
+        Err(e) => (None, None, None, None, Some(e.to_string()), format!("unparsed|{}", sha1_hex(plaintext.as_bytes()))),
+    };
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source],
+    )?;
+    if inserted == 0 {
+        let id: i64 = c.query_row("SELECT id FROM messages WHERE dup_key = ?1", [&key], |r| r.get(0))?;
+        if redelivery == Redelivery::Count {
+            c.execute("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1", [id])?;
+        }
+        return Ok(MessageInsert::Duplicate(id));
+    }
+    let id = c.last_insert_rowid();
+    if let Some(order_id) = order_id {
+        let type5 = parsed.as_ref().map(Push::is_type5).unwrap_or(false);
+        ensure_order(c, order_id)?;
+        c.execute(
+            "UPDATE orders SET messages = messages + 1, type5 = max(type5, ?2), last_activity = max(last_activity, ?3)
+             WHERE order_id = ?1",
+            params![order_id, type5 as i64, received_at],
+        )?;
+    }
+    Ok(MessageInsert::New(id))
+}

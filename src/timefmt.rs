@@ -1,0 +1,104 @@
+//! Times as support staff read them: China time (+08:00, no DST since 1991)
+//! and short human durations.
+
+use jiff::Timestamp;
+use jiff::tz::{Offset, TimeZone};
+
+fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+fn fmt(t: i64, pattern: &str) -> String {
+    match Timestamp::from_second(t) {
+        Ok(ts) => ts.to_zoned_datetime(china()).strftime(pattern).to_string(),
+        Err(_) => format!("@{t}"),
+    }
+}
+
+/// `2026-01-01 12:27:31`
+pub fn full(t: i64) -> String {
+    fmt(t, "%Y-%m-%d %H:%M:%S")
+}
+
+/// `2026-01-01 12:27:31 +08:00`
+pub fn full_tz(t: i64) -> String {
+    fmt(t, "%Y-%m-%d %H:%M:%S %:z")
+}
+
+/// `12-02 10:26:44`
+pub fn short(t: i64) -> String {
+    fmt(t, "%m-%d %H:%M:%S")
+}
+
+/// `10:26:44`
+pub fn clock(t: i64) -> String {
+    fmt(t, "%H:%M:%S")
+}
+
+/// The current unix time in seconds.
+pub fn now() -> i64 {
+    Timestamp::now().as_second()
+}
+
+/// A countdown with seconds, so it visibly ticks: `2d 03:04:05`, `03:04:05`.
+pub fn countdown(secs: i64) -> String {
+    let s = secs.abs();
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    if d > 0 { format!("{d}d {h:02}:{m:02}:{sec:02}") } else { format!("{h:02}:{m:02}:{sec:02}") }
+}
+
+/// A coarse age: `330 d`, `5 h`, `12 min`, `40 s`.
+pub fn coarse(secs: i64) -> String {
+    let s = secs.abs();
+    if s >= 86_400 {
+        format!("{} d", s / 86_400)
+    } else if s >= 3600 {
+        format!("{} h", s / 3600)
+    } else if s >= 60 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// Parses durations written like `90s`, `30m`, `2h`, `10d`.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| format!("bad duration {text:?}: expected a number then s, m, h or d"))?;
+    let mult = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("bad duration {text:?}: unit must be s, m, h or d")),
+    };
+    Ok(n * mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_time() {
+        assert_eq!(full(1767241651), "2026-01-01 12:27:31");
+        assert_eq!(full_tz(1767241651), "2026-01-01 12:27:31 +08:00");
+        assert_eq!(short(1764642404), "12-02 10:26:44");
+        assert_eq!(clock(1764656486), "14:21:26");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(countdown(2 * 86_400 + 3 * 3600 + 4 * 60 + 5), "2d 03:04:05");
+        assert_eq!(countdown(-59), "00:00:59");
+        assert_eq!(coarse(330 * 86_400 + 5), "330 d");
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("30m"), Ok(1800));
+        assert_eq!(parse_duration("2h"), Ok(7200));
+        assert_eq!(parse_duration("10d"), Ok(864_000));
+        assert!(parse_duration("10w").is_err());
+        assert!(parse_duration("d").is_err());
+    }
+}
