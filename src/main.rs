@@ -1,3 +1,28 @@
-fn main() {
-    println!("Hello, world!");
+use std::process::ExitCode;
+
+use clap::Parser;
+use orderscope::cli::{self, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("orderscope: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<bool> {
+    match &cli.command {
+        None | Some(Command::Tui) => orderscope::tui::run_on_store(cli).map(|_| true),
+        Some(Command::Demo) => orderscope::tui::run_demo(cli).map(|_| true),
+        Some(Command::Orders { json }) => cli::orders(cli, *json).map(|_| true),
+        Some(Command::Show { order_id, json }) => cli::show(cli, order_id, *json).map(|_| true),
+        Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
+        Some(Command::Messages { order_id, json }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Import { paths }) => cli::import(cli, paths),
+    }
 }

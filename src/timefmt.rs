@@ -30,6 +30,11 @@ pub fn short(t: i64) -> String {
     fmt(t, "%m-%d %H:%M:%S")
 }
 
+/// `12-02 10:26`
+pub fn minute(t: i64) -> String {
+    fmt(t, "%m-%d %H:%M")
+}
+
 /// `10:26:44`
 pub fn clock(t: i64) -> String {
     fmt(t, "%H:%M:%S")

@@ -7,7 +7,7 @@
 
 mod read;
 mod schema;
-mod write;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

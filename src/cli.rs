@@ -1,0 +1,289 @@
+//! The command line: flags, and the non-interactive commands ("twins" of
+//! what the inspector shows) for scripts and tickets.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use crate::compare::{Version, pick_pair};
+use crate::model::names::{self, Lang};
+use crate::model::vnum::state_of;
+use crate::store::{OpenMode, Store};
+use crate::{import, text, timefmt};
+
+#[derive(Debug, Parser)]
+#[command(name = "orderscope", version, about = "Inspect WeChat Channels shop orders, their pushes and virtual numbers")]
+pub struct Cli {
+    /// The store file [default: ~/.local/share/orderscope/orderscope.db]
+    #[arg(long, global = true, env = "ORDERSCOPE_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Language for names on screen and in text output [default: from LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The inspector on the configured store (the default)
+    Tui,
+    /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
+    Demo,
+    /// The stored orders, newest activity first
+    Orders {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The latest stored version of an order
+    Show {
+        order_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The pre-shipment and post-shipment versions of an order, and what changed
+    Diff {
+        order_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Received pushes, oldest first
+    Messages {
+        order_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import raw order/get responses and push logs
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+impl Cli {
+    pub fn lang(&self) -> Lang {
+        match self.lang {
+            Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+            None => Lang::from_env(),
+        }
+    }
+
+    pub fn store_path(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.store {
+            return Ok(p.clone());
+        }
+        let dirs = directories::ProjectDirs::from("", "", "orderscope")
+            .context("cannot find a home directory for the default store; pass --store PATH")?;
+        Ok(dirs.data_dir().join("orderscope.db"))
+    }
+
+    pub fn open_store(&self, mode: OpenMode) -> Result<Store> {
+        Ok(Store::open(&self.store_path()?, mode)?)
+    }
+}
+
+fn print_json(v: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn vnum_state_name(row: &crate::store::OrderRow, now: i64, lang: Lang) -> &'static str {
+    state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, now).label(lang)
+}
+
+pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    let rows = store.orders()?;
+    let now = timefmt::now();
+    if json_out {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "order_id": r.order_id,
+                    "status": r.status,
+                    "status_name": r.status.and_then(names::status).map(|n| json!({"zh": n.zh, "en": n.en})),
+                    "update_time": r.update_time,
+                    "snapshots": r.snapshots,
+                    "messages": r.messages,
+                    "type5_received": r.type5,
+                    "virtual_number": {
+                        "state": vnum_state_name(r, now, Lang::En),
+                        "number": r.vnum,
+                        "expire_time": r.vnum_expire,
+                    },
+                })
+            })
+            .collect();
+        return print_json(&Value::Array(list));
+    }
+    let lang = cli.lang();
+    let mut out = std::io::stdout().lock();
+    for r in &rows {
+        writeln!(
+            out,
+            "{}  {}  {}  ☎ {}  ✉ {}{}  {}",
+            r.order_id,
+            text::pad(&names::status_label(r.status, lang), 10),
+            r.update_time.map(timefmt::full).unwrap_or_else(|| "-".repeat(19)),
+            text::pad(vnum_state_name(r, now, lang), 10),
+            r.messages,
+            if r.type5 { " ⚑5" } else { "" },
+            format_args!("{} snapshots", r.snapshots),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn show(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    let Some(snap) = store.latest_snapshot(order_id)? else {
+        bail!("no stored version of order {order_id}");
+    };
+    if json_out {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", snap.body)?;
+        return Ok(());
+    }
+    let order = snap.order().map_err(anyhow::Error::msg)?;
+    let lang = cli.lang();
+    let mut lines = vec![
+        format!("order      {}", order.order_id),
+        format!("status     {} {}", order.status().map(|s| s.to_string()).unwrap_or("?".into()), names::status_label(order.status(), lang)),
+        format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
+    ];
+    let time = |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
+    lines.push(time("created   ", order.create_time()));
+    lines.push(time("paid      ", order.pay_time()));
+    lines.push(time("shipped   ", order.shipped_at()));
+    for p in order.products() {
+        lines.push(format!("product    {} ×{}", text::visible(&p.title), p.sku_cnt.unwrap_or(1)));
+    }
+    let v = crate::model::Vnum::of(&order);
+    let state = v.state(timefmt::now());
+    lines.push(format!(
+        "virtual #  {} · {} · expires {}",
+        v.display_number(lang).unwrap_or_else(|| "-".into()),
+        state.label(lang),
+        v.expire_time.map(timefmt::full_tz).unwrap_or_else(|| "-".into())
+    ));
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// Loads every stored version of an order as comparable versions.
+pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
+    let mut out = Vec::new();
+    for s in store.snapshots(order_id)? {
+        let order = s.order().map_err(anyhow::Error::msg)?;
+        out.push(Version { snapshot_id: s.id, fetched_at: s.fetched_at, order });
+    }
+    Ok(out)
+}
+
+fn describe(v: &Option<Version>) -> Value {
+    match v {
+        Some(v) => json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()}),
+        None => Value::Null,
+    }
+}
+
+pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    let versions = versions(&store, order_id)?;
+    if versions.is_empty() {
+        bail!("no stored version of order {order_id}");
+    }
+    let pair = pick_pair(&versions);
+    if json_out {
+        return print_json(&json!({
+            "order_id": order_id,
+            "before": describe(&pair.before),
+            "after": describe(&pair.after),
+            "changes": pair.changes,
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    let head = |v: &Option<Version>| match v {
+        Some(v) => format!("snapshot {} fetched {}", v.snapshot_id, timefmt::full_tz(v.fetched_at)),
+        None => "none".into(),
+    };
+    writeln!(out, "before: {}\nafter:  {}", head(&pair.before), head(&pair.after))?;
+    for c in &pair.changes {
+        let show = |v: &Option<Value>| v.as_ref().map(|v| text::visible(&crate::json::short(v))).unwrap_or_default();
+        writeln!(out, "{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after))?;
+    }
+    Ok(())
+}
+
+pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    let rows = store.messages(order_id)?;
+    if json_out {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "received_at": m.received_at,
+                    "event": m.event,
+                    "order_id": m.order_id,
+                    "type": m.kind,
+                    "create_time": m.create_time,
+                    "deliveries": m.deliveries,
+                    "parse_error": m.parse_error,
+                    "payload": m.payload(),
+                })
+            })
+            .collect();
+        return print_json(&Value::Array(list));
+    }
+    let lang = cli.lang();
+    let mut out = std::io::stdout().lock();
+    for m in &rows {
+        let event = m.event.as_deref().unwrap_or("?");
+        writeln!(
+            out,
+            "{}  {}  {}  {}{}",
+            timefmt::full(m.received_at),
+            m.order_id.as_deref().unwrap_or("-"),
+            names::event_short(event),
+            names::push_meaning(event, m.kind, lang),
+            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
+    let mut store = cli.open_store(OpenMode::Create)?;
+    let mut total = import::Report::default();
+    let now = timefmt::now();
+    for p in paths {
+        total.merge(import::import_file(&mut store, p, now)?);
+    }
+    for (src, line, problem) in &total.problems {
+        if *line == 0 {
+            eprintln!("{src}: {problem}");
+        } else {
+            eprintln!("{src}:{line}: {problem}");
+        }
+    }
+    println!("{}", total.summary());
+    Ok(total.problems.is_empty())
+}

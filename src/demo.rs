@@ -1,0 +1,122 @@
+//! The bundled demo shop: the seed order with its two real `order/get`
+//! responses, and made-up orders whose times are stored relative to the
+//! moment the demo starts (so "expires in 3 days" stays true whenever it runs).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::import::{self, Item, Report};
+use crate::store::{self, OpenMode, Store};
+
+const SEED_BEFORE: &str = include_str!("../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+const SEED_AFTER: &str = include_str!("../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+const SEED_PUSHES: &str = include_str!("../assets/demo/seed/pushes.jsonl");
+const SNAPSHOTS: &str = include_str!("../assets/demo/snapshots.jsonl");
+const PUSHES: &str = include_str!("../assets/demo/pushes.jsonl");
+
+/// The seed order's two reads, as the forum thread states them:
+/// 2025-12-02 10:26:44.901 and 14:21:27.454 (+08:00).
+const SEED_FETCHED_AT: [i64; 2] = [1_764_642_404, 1_764_656_487];
+
+pub const SEED_ORDER_ID: &str = "3732676853715311104";
+
+/// Keys whose numeric values are times in the relative demo files.
+fn is_time_key(key: &str) -> bool {
+    key.ends_with("_time") || matches!(key, "CreateTime" | "fetched_at" | "received_at" | "delivery_deadline")
+}
+
+/// Adds `now` to every non-zero time in `v` (0 keeps meaning "not yet").
+pub fn shift_times(v: &mut Value, now: i64) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                match child {
+                    Value::Number(n) if is_time_key(k) => {
+                        if let Some(t) = n.as_i64().filter(|t| *t != 0) {
+                            *child = Value::from(t + now);
+                        }
+                    }
+                    other => shift_times(other, now),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| shift_times(i, now)),
+        _ => {}
+    }
+}
+
+fn relative_docs(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            let item = serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|mut v| {
+                shift_times(&mut v, now);
+                import::classify(v, now)
+            });
+            (i + 1, item)
+        })
+        .collect()
+}
+
+/// Fills a store with the demo shop as of `now`.
+pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
+    let mut report = Report::default();
+    for (text, fetched_at) in [SEED_BEFORE, SEED_AFTER].into_iter().zip(SEED_FETCHED_AT) {
+        let item = crate::model::Order::parse_text(text)
+            .map(|order| Item::Snapshot { order, fetched_at })
+            .map_err(|e| e.to_string());
+        report.merge(import::import_documents(store, "seed", "demo", vec![(0, item)])?);
+    }
+    report.merge(import::import_documents(store, "seed pushes", "demo", import::documents(SEED_PUSHES, now))?);
+    report.merge(import::import_documents(store, "demo snapshots", "demo", relative_docs(SNAPSHOTS, now))?);
+    report.merge(import::import_documents(store, "demo pushes", "demo", relative_docs(PUSHES, now))?);
+    Ok(report)
+}
+
+/// A demo store in a fresh temporary directory, removed when dropped.
+pub struct DemoStore {
+    dir: PathBuf,
+    pub path: PathBuf,
+}
+
+impl DemoStore {
+    pub fn create(now: i64) -> anyhow::Result<DemoStore> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("orderscope-demo-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let demo = DemoStore { path: dir.join("demo.db"), dir };
+        let mut store = Store::open(&demo.path, OpenMode::Create)?;
+        let report = populate(&mut store, now)?;
+        if let Some((src, line, problem)) = report.problems.first() {
+            anyhow::bail!("demo data is broken: {src}:{line}: {problem}");
+        }
+        Ok(demo)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for DemoStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shifting_moves_times_but_not_zero_or_other_fields() {
+        let mut v = json!({"create_time": -10, "ship_done_time": 0, "sale_price": 100,
+                           "x": [{"virtual_tel_expire_time": 5, "CreateTime": 1}]});
+        shift_times(&mut v, 1000);
+        assert_eq!(v, json!({"create_time": 990, "ship_done_time": 0, "sale_price": 100,
+                             "x": [{"virtual_tel_expire_time": 1005, "CreateTime": 1001}]}));
+    }
+}

@@ -1,0 +1,83 @@
+//! Text from the API made safe and measured for the terminal: control
+//! characters become visible symbols (never reach the terminal), and widths
+//! are counted in terminal columns so CJK and emoji line up.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Replaces control characters with visible stand-ins: C0 controls with the
+/// Unicode "control pictures" (ESC → ␛), DEL with ␡, C1 controls with `\u{9b}`.
+pub fn visible(s: &str) -> String {
+    if !s.chars().any(is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c as u32 {
+            0x00..=0x1f => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            0x7f => out.push('␡'),
+            0x80..=0x9f => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_control(c: char) -> bool {
+    matches!(c as u32, 0x00..=0x1f | 0x7f..=0x9f)
+}
+
+/// Terminal columns taken by `s`.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` columns, ending with `…` when it was cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `s` with spaces to exactly `cols` columns (cutting it first if needed).
+pub fn pad(s: &str, cols: usize) -> String {
+    let cut = truncate(s, cols);
+    let w = width(&cut);
+    format!("{cut}{}", " ".repeat(cols.saturating_sub(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(visible("a\u{1b}[31mb\n"), "a␛[31mb␊");
+        assert_eq!(visible("x\u{7f}\u{9b}"), "x␡\\u{9b}");
+        assert_eq!(visible("正常文本"), "正常文本");
+    }
+
+    #[test]
+    fn widths_count_columns() {
+        assert_eq!(width("待发货"), 6);
+        assert_eq!(width("🎧a"), 3);
+        assert_eq!(truncate("降噪蓝牙耳机", 7), "降噪蓝…");
+        assert_eq!(width(&truncate("降噪蓝牙耳机", 7)), 7);
+        assert_eq!(pad("待发货", 8), "待发货  ");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}

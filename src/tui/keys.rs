@@ -1,0 +1,168 @@
+//! The one key table: the event loop maps keys through it, and the footer and
+//! the help overlay are drawn from it, so hints cannot drift from behaviour.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::model::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Left,
+    Right,
+    NextPane,
+    PrevPane,
+    Filter,
+    Open,
+    Reload,
+    CopyId,
+    CopyNumber,
+    CopyRaw,
+    Search,
+    NextMatch,
+    PrevMatch,
+    PrevDocument,
+    NextDocument,
+    Help,
+    Back,
+    Quit,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Main,
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [KeyCode],
+    /// How the keys are written in the footer and help.
+    pub label: &'static str,
+    pub action: Action,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Shown in the one-line footer (the rest only in help).
+    pub footer: bool,
+}
+
+use Action::*;
+use Context::*;
+use KeyCode::Char;
+
+const fn b(
+    context: Context,
+    keys: &'static [KeyCode],
+    label: &'static str,
+    action: Action,
+    zh: &'static str,
+    en: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding { context, keys, label, action, zh, en, footer }
+}
+
+pub const BINDINGS: &[Binding] = &[
+    b(Main, &[KeyCode::Up, Char('k')], "↑↓", Up, "上一项", "previous", true),
+    b(Main, &[KeyCode::Down, Char('j')], "↓", Down, "下一项", "next", false),
+    b(Main, &[KeyCode::PageUp], "PgUp", PageUp, "上翻页", "page up", false),
+    b(Main, &[KeyCode::PageDown], "PgDn", PageDown, "下翻页", "page down", false),
+    b(Main, &[KeyCode::Home, Char('g')], "Home", Home, "第一项", "first", false),
+    b(Main, &[KeyCode::End, Char('G')], "End", End, "最后一项", "last", false),
+    b(Main, &[KeyCode::Left, Char('h')], "←→", Left, "对比：选择左/右版本", "compare: pick left/right version", false),
+    b(Main, &[KeyCode::Right, Char('l')], "→", Right, "对比：选择右侧版本", "compare: pick right version", false),
+    b(Main, &[KeyCode::Tab], "tab", NextPane, "切换窗格", "next pane", true),
+    b(Main, &[KeyCode::BackTab], "S-tab", PrevPane, "上一个窗格", "previous pane", false),
+    b(Main, &[Char('/')], "/", Filter, "筛选订单", "filter orders", true),
+    b(Main, &[KeyCode::Enter], "enter", Open, "查看原始 JSON", "raw JSON", true),
+    b(Main, &[Char('r')], "r", Reload, "重新读取", "reload", true),
+    b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
+    b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
+    b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
+    b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
+    b(Raw, &[KeyCode::Up, Char('k')], "↑↓", Up, "滚动", "scroll", true),
+    b(Raw, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false),
+    b(Raw, &[KeyCode::PageUp], "PgUp", PageUp, "上翻页", "page up", false),
+    b(Raw, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false),
+    b(Raw, &[KeyCode::Home, Char('g')], "Home", Home, "开头", "top", false),
+    b(Raw, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false),
+    b(Raw, &[Char('[')], "[ ]", PrevDocument, "上一个/下一个版本或消息", "previous/next version or push", true),
+    b(Raw, &[Char(']')], "]", NextDocument, "下一个版本或消息", "next version or push", false),
+    b(Raw, &[Char('/')], "/", Search, "搜索", "search", true),
+    b(Raw, &[Char('n')], "n N", NextMatch, "下一个/上一个匹配", "next/previous match", true),
+    b(Raw, &[Char('N')], "N", PrevMatch, "上一个匹配", "previous match", false),
+    b(Raw, &[Char('y')], "y", CopyRaw, "复制 JSON", "copy JSON", true),
+    b(Raw, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Raw, &[KeyCode::Esc, Char('q')], "esc", Back, "返回", "back", true),
+];
+
+/// The action a key has in a context. Ctrl-C always quits.
+pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            Char('c') => Some(Quit),
+            _ => None,
+        };
+    }
+    BINDINGS.iter().find(|b| b.context == context && b.keys.contains(&key.code)).map(|b| b.action)
+}
+
+pub fn describe(b: &Binding, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => b.zh,
+        Lang::En => b.en,
+    }
+}
+
+/// The footer line for a context, from the table.
+pub fn footer(context: Context, lang: Lang) -> String {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context && b.footer)
+        .map(|b| format!("{} {}", b.label, describe(b, lang)))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_map_through_the_table() {
+        assert_eq!(action_for(Main, key(Char('q'))), Some(Quit));
+        assert_eq!(action_for(Raw, key(Char('q'))), Some(Back));
+        assert_eq!(action_for(Main, key(KeyCode::Down)), Some(Down));
+        assert_eq!(action_for(Main, key(Char('z'))), None);
+        assert_eq!(action_for(Main, KeyEvent::new(Char('c'), KeyModifiers::CONTROL)), Some(Quit));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                if a.context == b.context {
+                    assert!(!a.keys.iter().any(|k| b.keys.contains(k)), "{:?} and {:?}", a.action, b.action);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn footer_comes_from_the_table() {
+        let f = footer(Main, Lang::En);
+        assert!(f.contains("/ filter orders") && f.contains("q quit"));
+    }
+}
