@@ -51,6 +51,9 @@ pub struct Binding {
     pub en: &'static str,
     /// Shown in the one-line footer (the rest only in help).
     pub footer: bool,
+    /// Listed in help; false for the second half of a pair whose label
+    /// already names both keys (↑↓, [ ]).
+    pub help: bool,
 }
 
 use Action::*;
@@ -66,18 +69,24 @@ const fn b(
     en: &'static str,
     footer: bool,
 ) -> Binding {
-    Binding { context, keys, label, action, zh, en, footer }
+    Binding { context, keys, label, action, zh, en, footer, help: true }
+}
+
+/// The second key of a pair: works, but its first half's help line covers it.
+const fn pair(mut binding: Binding) -> Binding {
+    binding.help = false;
+    binding
 }
 
 pub const BINDINGS: &[Binding] = &[
-    b(Main, &[KeyCode::Up, Char('k')], "↑↓", Up, "上一项", "previous", true),
-    b(Main, &[KeyCode::Down, Char('j')], "↓", Down, "下一项", "next", false),
-    b(Main, &[KeyCode::PageUp], "PgUp", PageUp, "上翻页", "page up", false),
-    b(Main, &[KeyCode::PageDown], "PgDn", PageDown, "下翻页", "page down", false),
-    b(Main, &[KeyCode::Home, Char('g')], "Home", Home, "第一项", "first", false),
-    b(Main, &[KeyCode::End, Char('G')], "End", End, "最后一项", "last", false),
-    b(Main, &[KeyCode::Left, Char('h')], "←→", Left, "对比：选择左/右版本", "compare: pick left/right version", false),
-    b(Main, &[KeyCode::Right, Char('l')], "→", Right, "对比：选择右侧版本", "compare: pick right version", false),
+    b(Main, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "上一项/下一项", "previous/next", true),
+    pair(b(Main, &[KeyCode::Down, Char('j')], "↓", Down, "下一项", "next", false)),
+    b(Main, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(Main, &[KeyCode::PageDown], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Main, &[KeyCode::Home, Char('g')], "g G", Home, "第一项/最后一项", "first/last", false),
+    pair(b(Main, &[KeyCode::End, Char('G')], "End", End, "最后一项", "last", false)),
+    b(Main, &[KeyCode::Left, Char('h')], "← →", Left, "对比：选择左/右版本", "compare: left/right side", false),
+    pair(b(Main, &[KeyCode::Right, Char('l')], "→", Right, "对比：选择右侧版本", "compare: pick right version", false)),
     b(Main, &[KeyCode::Tab], "tab", NextPane, "切换窗格", "next pane", true),
     b(Main, &[KeyCode::BackTab], "S-tab", PrevPane, "上一个窗格", "previous pane", false),
     b(Main, &[Char('/')], "/", Filter, "筛选订单", "filter orders", true),
@@ -88,17 +97,17 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
     b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
-    b(Raw, &[KeyCode::Up, Char('k')], "↑↓", Up, "滚动", "scroll", true),
-    b(Raw, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false),
-    b(Raw, &[KeyCode::PageUp], "PgUp", PageUp, "上翻页", "page up", false),
-    b(Raw, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false),
-    b(Raw, &[KeyCode::Home, Char('g')], "Home", Home, "开头", "top", false),
-    b(Raw, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false),
-    b(Raw, &[Char('[')], "[ ]", PrevDocument, "上一个/下一个版本或消息", "previous/next version or push", true),
-    b(Raw, &[Char(']')], "]", NextDocument, "下一个版本或消息", "next version or push", false),
+    b(Raw, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
+    pair(b(Raw, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
+    b(Raw, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(Raw, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Raw, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom", false),
+    pair(b(Raw, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false)),
+    b(Raw, &[Char('[')], "[ ]", PrevDocument, "上一个/下一个版本或推送", "prev/next version or push", true),
+    pair(b(Raw, &[Char(']')], "]", NextDocument, "下一个版本或消息", "next version or push", false)),
     b(Raw, &[Char('/')], "/", Search, "搜索", "search", true),
     b(Raw, &[Char('n')], "n N", NextMatch, "下一个/上一个匹配", "next/previous match", true),
-    b(Raw, &[Char('N')], "N", PrevMatch, "上一个匹配", "previous match", false),
+    pair(b(Raw, &[Char('N')], "N", PrevMatch, "上一个匹配", "previous match", false)),
     b(Raw, &[Char('y')], "y", CopyRaw, "复制 JSON", "copy JSON", true),
     b(Raw, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Raw, &[KeyCode::Esc, Char('q')], "esc", Back, "返回", "back", true),

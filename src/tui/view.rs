@@ -204,6 +204,8 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         f.render_widget(Paragraph::new(msg).block(block(String::new(), false, theme)).style(theme.dim()), area);
         return;
     };
+    let [summary, area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    draw_summary(f, summary, app, d, theme);
     let n_msgs = d.messages.len() as u16;
     let msg_h = (n_msgs + 2).clamp(4, (area.height * 2 / 5).max(6));
     let vnum_h = if area.width >= 110 || d.vnum.number.is_none() { 4 } else { 5 };
@@ -216,6 +218,32 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     draw_vnum(f, vnum, app, d, theme);
     draw_messages(f, messages, app, d, theme);
+}
+
+/// One line about the selected order: id, status, goods, buyer, times.
+fn draw_summary(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
+    let lang = app.lang;
+    let mut parts = vec![d.order_id.clone()];
+    if let Some(o) = &d.latest {
+        parts.push(names::status_label(o.status(), lang));
+        let products = o.products();
+        if let Some(p) = products.first() {
+            let more = if products.len() > 1 { format!(" +{}", products.len() - 1) } else { String::new() };
+            parts.push(format!("{} ×{}{more}", visible(&p.title), p.sku_cnt.unwrap_or(1)));
+        }
+        if let Some(name) = o.user_name() {
+            parts.push(visible(name));
+        }
+        if let Some(c) = o.create_time() {
+            parts.push(format!("{} {}", t(lang, "下单", "created"), timefmt::minute(c)));
+        }
+        if let Some(s) = o.shipped_at() {
+            parts.push(format!("{} {}", t(lang, "发货", "shipped"), timefmt::minute(s)));
+        }
+    }
+    let text = truncate(&format!(" {}", parts.join(" · ")), area.width as usize);
+    f.render_widget(Paragraph::new(Span::styled(text, Style::default().add_modifier(Modifier::BOLD))), area);
+    let _ = theme;
 }
 
 fn version_title(lang: Lang, label: (&'static str, &'static str), v: &Version) -> String {
@@ -450,17 +478,24 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
-    let mut lines = Vec::new();
-    for (ctx, heading) in [(Context::Main, t(lang, "主界面", "Main screen")), (Context::Raw, t(lang, "原始 JSON", "Raw JSON"))] {
-        lines.push(Line::from(Span::styled(heading, theme.accent().add_modifier(Modifier::BOLD))));
-        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
-            lines.push(Line::from(format!("  {} {}", pad(b.label, 8), describe(b, lang))));
+    let column = |ctx: Context, heading: &'static str| {
+        let mut lines = vec![Line::from(Span::styled(heading, theme.accent().add_modifier(Modifier::BOLD)))];
+        for b in BINDINGS.iter().filter(|b| b.context == ctx && b.help) {
+            lines.push(Line::from(format!("{} {}", pad(b.label, 9), describe(b, lang))));
         }
-    }
-    lines.push(Line::from(Span::styled(t(lang, "按任意键关闭", "Press any key to close"), theme.dim())));
-    let rect = centered(area, 60, lines.len() as u16 + 2);
+        lines
+    };
+    let main = column(Context::Main, t(lang, "主界面", "Main screen"));
+    let raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
+    let rows = main.len().max(raw.len()) as u16;
+    let rect = centered(area, 78, rows + 3);
     f.render_widget(Clear, rect);
-    f.render_widget(Paragraph::new(lines).block(block(t(lang, "帮助", "Help").into(), true, theme)), rect);
+    let outer = block(format!("{} · {}", t(lang, "帮助", "Help"), t(lang, "按任意键关闭", "any key closes")), true, theme);
+    let inner = outer.inner(rect);
+    f.render_widget(outer, rect);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    f.render_widget(Paragraph::new(main), left);
+    f.render_widget(Paragraph::new(raw), right);
 }
 
 fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme) {

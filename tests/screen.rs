@@ -1,0 +1,143 @@
+//! The screen as users see it, rendered to a test terminal and compared
+//! with committed snapshots (80x24 and 160x48, Chinese and English).
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use orderscope::model::Lang;
+use orderscope::tui::app::{Overlay, Pane};
+
+fn key(app: &mut orderscope::tui::app::App, store: &orderscope::store::Store, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE), store);
+}
+
+fn type_text(app: &mut orderscope::tui::app::App, store: &orderscope::store::Store, text: &str) {
+    for c in text.chars() {
+        key(app, store, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn seed_order_at_80x24_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::Zh);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("18400984191 转 0775"), "{screen}");
+    assert!(screen.contains("到期 2026-01-01 12:27:31 +08"), "{screen}");
+    assert!(screen.contains("+tel_number_ext_info"), "{screen}");
+    assert!(screen.contains("20 待发货 → 30 待收货"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn seed_order_at_160x48_side_by_side_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::En);
+    let screen = render(&mut app, 160, 48);
+    assert!(screen.contains("Before shipping · 12-02 10:26:44"), "{screen}");
+    assert!(screen.contains("After shipping · 12-02 14:21:27"), "{screen}");
+    assert!(screen.contains("clock started ≈ 12-02 12:27:31 (inferred"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn extendable_order_counts_down_at_160x48_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::Zh);
+    app.select_order("3741098712233558016", &store);
+    let screen = render(&mut app, 160, 48);
+    assert!(screen.contains("可延期 · 剩余 3d 00:00:00"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // One second later the countdown has moved.
+    app.now += 1;
+    assert!(render(&mut app, 160, 48).contains("剩余 2d 23:59:59"));
+}
+
+#[test]
+fn long_emoji_title_and_control_characters_stay_in_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::Zh);
+    // The after-sale order's merchant note gained an ESC sequence between the
+    // two versions: the comparison shows it as ␛, never sends it.
+    app.select_order("3740987712098549760", &store);
+    let wide = render(&mut app, 160, 48);
+    assert!(wide.contains("请尽快发货␛[31m（加急）"), "{wide}");
+    app.select_order("3740921843719274496", &store);
+    let main = render(&mut app, 80, 24);
+    assert!(main.contains("【官方旗舰店】🎧"), "{main}");
+    for screen in [&main] {
+        for line in screen.lines() {
+            assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+        }
+    }
+    insta::assert_snapshot!("emoji_title_80x24", main);
+    // In the raw view the same note keeps its JSON escape.
+    app.select_order("3740987712098549760", &store);
+    app.focus = Pane::Compare;
+    key(&mut app, &store, KeyCode::Right);
+    key(&mut app, &store, KeyCode::Enter);
+    key(&mut app, &store, KeyCode::Char('/'));
+    type_text(&mut app, &store, "merchant_notes");
+    key(&mut app, &store, KeyCode::Enter);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains(r#""merchant_notes": "请尽快发货\u001b[31m（加急）""#), "{screen}");
+    assert!(!screen.contains('\u{1b}'));
+    for line in screen.lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn filter_narrows_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::Zh);
+    key(&mut app, &store, KeyCode::Char('/'));
+    type_text(&mut app, &store, "已过期");
+    let screen = render(&mut app, 80, 24);
+    assert_eq!(app.visible.len(), 2, "{screen}");
+    assert!(screen.contains("订单 2/13"), "{screen}");
+    insta::assert_snapshot!(screen);
+    key(&mut app, &store, KeyCode::Esc);
+    assert_eq!(app.visible.len(), 13);
+}
+
+#[test]
+fn help_is_built_from_the_key_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::En);
+    key(&mut app, &store, KeyCode::Char('?'));
+    assert!(matches!(app.overlay, Some(Overlay::Help)));
+    let screen = render(&mut app, 80, 24);
+    for b in orderscope::tui::keys::BINDINGS.iter().filter(|b| b.help) {
+        assert!(screen.lines().any(|l| l.contains(b.label) && l.contains(b.en)), "{} missing:\n{screen}", b.en);
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::En);
+    let screen = render(&mut app, 60, 20);
+    assert!(screen.contains("Terminal too small: 60x20"), "{screen}");
+    assert!(screen.contains("at least 80x24"));
+}
+
+#[test]
+fn empty_store_explains_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = orderscope::store::Store::open(&dir.path().join("e.db"), orderscope::store::OpenMode::Create).unwrap();
+    let mut app = orderscope::tui::app::App::new("t".into(), Lang::En, NOW);
+    app.reload(&store);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("No orders stored yet"), "{screen}");
+}
