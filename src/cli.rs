@@ -15,7 +15,11 @@ use crate::store::{OpenMode, Store};
 use crate::{import, text, timefmt};
 
 #[derive(Debug, Parser)]
-#[command(name = "orderscope", version, about = "Inspect WeChat Channels shop orders, their pushes and virtual numbers")]
+#[command(
+    name = "orderscope",
+    version,
+    about = "Inspect WeChat Channels shop orders, their pushes and virtual numbers"
+)]
 pub struct Cli {
     /// The store file [default: ~/.local/share/orderscope/orderscope.db]
     #[arg(long, global = true, env = "ORDERSCOPE_STORE", value_name = "PATH")]
@@ -161,10 +165,15 @@ pub fn show(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     let lang = cli.lang();
     let mut lines = vec![
         format!("order      {}", order.order_id),
-        format!("status     {} {}", order.status().map(|s| s.to_string()).unwrap_or("?".into()), names::status_label(order.status(), lang)),
+        format!(
+            "status     {} {}",
+            order.status().map(|s| s.to_string()).unwrap_or("?".into()),
+            names::status_label(order.status(), lang)
+        ),
         format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
     ];
-    let time = |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
+    let time =
+        |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
     lines.push(time("created   ", order.create_time()));
     lines.push(time("paid      ", order.pay_time()));
     lines.push(time("shipped   ", order.shipped_at()));
@@ -198,7 +207,9 @@ pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
 
 fn describe(v: &Option<Version>) -> Value {
     match v {
-        Some(v) => json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()}),
+        Some(v) => {
+            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()})
+        }
         None => Value::Null,
     }
 }

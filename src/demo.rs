@@ -83,7 +83,8 @@ pub struct DemoStore {
 
 impl DemoStore {
     pub fn create(now: i64) -> anyhow::Result<DemoStore> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("orderscope-demo-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let demo = DemoStore { path: dir.join("demo.db"), dir };
@@ -116,7 +117,10 @@ mod tests {
         let mut v = json!({"create_time": -10, "ship_done_time": 0, "sale_price": 100,
                            "x": [{"virtual_tel_expire_time": 5, "CreateTime": 1}]});
         shift_times(&mut v, 1000);
-        assert_eq!(v, json!({"create_time": 990, "ship_done_time": 0, "sale_price": 100,
-                             "x": [{"virtual_tel_expire_time": 1005, "CreateTime": 1001}]}));
+        assert_eq!(
+            v,
+            json!({"create_time": 990, "ship_done_time": 0, "sale_price": 100,
+                             "x": [{"virtual_tel_expire_time": 1005, "CreateTime": 1001}]})
+        );
     }
 }

@@ -56,7 +56,9 @@ fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>)
                 path.push_str(&pointer_segment(key));
                 match b.get(key) {
                     Some(vb) => walk(va, vb, path, out),
-                    None => out.push(Change { path: path.clone(), op: Op::Remove, before: Some(va.clone()), after: None }),
+                    None => {
+                        out.push(Change { path: path.clone(), op: Op::Remove, before: Some(va.clone()), after: None })
+                    }
                 }
                 path.truncate(len);
             }
@@ -76,15 +78,21 @@ fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>)
                 path.push_str(&i.to_string());
                 match (a.get(i), b.get(i)) {
                     (Some(va), Some(vb)) => walk(va, vb, path, out),
-                    (Some(va), None) => out.push(Change { path: path.clone(), op: Op::Remove, before: Some(va.clone()), after: None }),
-                    (None, Some(vb)) => out.push(Change { path: path.clone(), op: Op::Add, before: None, after: Some(vb.clone()) }),
+                    (Some(va), None) => {
+                        out.push(Change { path: path.clone(), op: Op::Remove, before: Some(va.clone()), after: None })
+                    }
+                    (None, Some(vb)) => {
+                        out.push(Change { path: path.clone(), op: Op::Add, before: None, after: Some(vb.clone()) })
+                    }
                     (None, None) => {}
                 }
                 path.truncate(len);
             }
         }
         (a, b) if a == b => {}
-        (a, b) => out.push(Change { path: path.clone(), op: Op::Replace, before: Some(a.clone()), after: Some(b.clone()) }),
+        (a, b) => {
+            out.push(Change { path: path.clone(), op: Op::Replace, before: Some(a.clone()), after: Some(b.clone()) })
+        }
     }
 }
 

@@ -147,7 +147,14 @@ pub fn import_documents(
                         }
                     }
                     Ok(Item::Message { plaintext, received_at }) => {
-                        match store::write::add_message(c, *received_at, None, plaintext, source_tag, Redelivery::Ignore)? {
+                        match store::write::add_message(
+                            c,
+                            *received_at,
+                            None,
+                            plaintext,
+                            source_tag,
+                            Redelivery::Ignore,
+                        )? {
                             store::MessageInsert::New(_) => part.messages_new += 1,
                             store::MessageInsert::Duplicate(_) => part.messages_known += 1,
                         }
@@ -194,7 +201,8 @@ mod tests {
 
     #[test]
     fn lines_are_numbered_and_bad_ones_reported() {
-        let text = "{\"Event\":\"a\",\"CreateTime\":1}\n\nnot json\n{\"errcode\":100002,\"errmsg\":\"order not found\"}\n";
+        let text =
+            "{\"Event\":\"a\",\"CreateTime\":1}\n\nnot json\n{\"errcode\":100002,\"errmsg\":\"order not found\"}\n";
         let docs = documents(text, 0);
         assert_eq!(docs.len(), 3);
         assert!(docs[0].1.is_ok());

@@ -3,14 +3,14 @@
 //! The domain core (`model`, `diff`, `story`) does no I/O; the store, the
 //! importer, the CLI and the TUI sit around it.
 
+pub mod cli;
+pub mod compare;
+pub mod demo;
 pub mod diff;
+pub mod import;
 pub mod json;
 pub mod model;
 pub mod store;
-pub mod timefmt;
-pub mod import;
-pub mod demo;
-pub mod compare;
 pub mod text;
-pub mod cli;
+pub mod timefmt;
 pub mod tui;

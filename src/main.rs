@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,7 +10,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("orderscope: {e:#}");
+            // stderr may be gone (a closed SSH session); never panic over it.
+            let _ = writeln!(std::io::stderr(), "orderscope: {e:#}");
             ExitCode::from(1)
         }
     }

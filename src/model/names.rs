@@ -88,9 +88,7 @@ pub fn event(name: &str) -> Option<Name> {
 
 /// The event name without the common `channels_ec_order_` prefix, for narrow columns.
 pub fn event_short(name: &str) -> &str {
-    name.strip_prefix("channels_ec_order_")
-        .or_else(|| name.strip_prefix("channels_ec_"))
-        .unwrap_or(name)
+    name.strip_prefix("channels_ec_order_").or_else(|| name.strip_prefix("channels_ec_")).unwrap_or(name)
 }
 
 /// `channels_ec_order_ext_info_update.type`, 1-23 (wechat-channels.md §4.4).
@@ -127,16 +125,16 @@ pub fn ext_info_type(t: i64) -> Option<Name> {
 /// when there is one, else the event's, else nothing (unknown events are shown
 /// by their raw name).
 pub fn push_meaning(event_name: &str, kind: Option<i64>, lang: Lang) -> String {
-    if event_name == "channels_ec_order_ext_info_update" {
-        if let Some(t) = kind {
-            return match ext_info_type(t) {
-                Some(name) => lang.pick(&name).to_string(),
-                None => match lang {
-                    Lang::Zh => format!("未知类型 {t}"),
-                    Lang::En => format!("unknown type {t}"),
-                },
-            };
-        }
+    if event_name == "channels_ec_order_ext_info_update"
+        && let Some(t) = kind
+    {
+        return match ext_info_type(t) {
+            Some(name) => lang.pick(&name).to_string(),
+            None => match lang {
+                Lang::Zh => format!("未知类型 {t}"),
+                Lang::En => format!("unknown type {t}"),
+            },
+        };
     }
     match event(event_name) {
         Some(name) => lang.pick(&name).to_string(),

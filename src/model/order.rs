@@ -82,13 +82,13 @@ impl Order {
     /// Reads an `order/get` response (`{"errcode":0,"order":{…}}`) or a bare
     /// order object.
     pub fn from_response(v: &Value) -> Result<Order, OrderError> {
-        if let Some(code) = v.get("errcode").and_then(as_i64) {
-            if code != 0 {
-                return Err(OrderError::ApiError {
-                    errcode: code,
-                    errmsg: v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_string(),
-                });
-            }
+        if let Some(code) = v.get("errcode").and_then(as_i64)
+            && code != 0
+        {
+            return Err(OrderError::ApiError {
+                errcode: code,
+                errmsg: v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_string(),
+            });
         }
         let order = match v.get("order") {
             Some(o @ Value::Object(_)) => o,

@@ -132,7 +132,8 @@ pub fn xml_to_json(text: &str) -> Result<Value, PushError> {
             }
             Event::End(_) => {
                 let (name, children, text) = stack.pop().ok_or_else(|| err(&"unbalanced end tag"))?;
-                let value = if children.is_empty() { Value::String(text.trim().to_string()) } else { Value::Object(children) };
+                let value =
+                    if children.is_empty() { Value::String(text.trim().to_string()) } else { Value::Object(children) };
                 match stack.last_mut() {
                     Some((_, parent, _)) => insert_child(parent, name, value),
                     None => root = Some(value),
@@ -191,7 +192,9 @@ mod tests {
 
     #[test]
     fn unknown_events_are_kept() {
-        let p = Push::parse(r#"{"Event":"channels_ec_brand_new","order_info":{"order_id":"1","type":99},"extra":[1,2]}"#).unwrap();
+        let p =
+            Push::parse(r#"{"Event":"channels_ec_brand_new","order_info":{"order_id":"1","type":99},"extra":[1,2]}"#)
+                .unwrap();
         assert_eq!(p.event, "channels_ec_brand_new");
         assert_eq!(p.kind, Some(99));
         assert_eq!(p.payload["extra"][1], 2);
@@ -218,8 +221,10 @@ mod tests {
 
     #[test]
     fn dup_key_separates_types_in_one_second() {
-        let a = r#"{"Event":"channels_ec_order_ext_info_update","CreateTime":1,"order_info":{"order_id":"9","type":5}}"#;
-        let b = r#"{"Event":"channels_ec_order_ext_info_update","CreateTime":1,"order_info":{"order_id":"9","type":3}}"#;
+        let a =
+            r#"{"Event":"channels_ec_order_ext_info_update","CreateTime":1,"order_info":{"order_id":"9","type":5}}"#;
+        let b =
+            r#"{"Event":"channels_ec_order_ext_info_update","CreateTime":1,"order_info":{"order_id":"9","type":3}}"#;
         let (pa, pb) = (Push::parse(a).unwrap(), Push::parse(b).unwrap());
         assert_ne!(pa.dup_key(a), pb.dup_key(b));
         assert_eq!(pa.dup_key(a), Push::parse(a).unwrap().dup_key(a));

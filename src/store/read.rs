@@ -35,7 +35,8 @@ impl SnapshotRow {
     /// The stored order. A body that no longer parses (hand-edited store)
     /// gives the parse problem instead.
     pub fn order(&self) -> std::result::Result<Order, String> {
-        let v: Value = serde_json::from_str(&self.body).map_err(|e| format!("snapshot {} is not JSON: {e}", self.id))?;
+        let v: Value =
+            serde_json::from_str(&self.body).map_err(|e| format!("snapshot {} is not JSON: {e}", self.id))?;
         Order::from_order(v).map_err(|e| format!("snapshot {}: {e}", self.id))
     }
 }
@@ -121,9 +122,9 @@ fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
 impl Store {
     /// Every order, most recently active first.
     pub fn orders(&self) -> Result<Vec<OrderRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC"
+        ))?;
         let rows = stmt.query_map([], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
         rows.map_err(|e| self.explain(e.into()))
     }
@@ -161,8 +162,9 @@ impl Store {
                 stmt.query_map(params![id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
             }
             None => {
-                let mut stmt =
-                    self.conn.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages ORDER BY received_at, id"))?;
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages ORDER BY received_at, id"))?;
                 stmt.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
             }
         };

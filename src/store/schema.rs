@@ -89,7 +89,10 @@ impl Store {
 
     fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
         if app_id != 0 && app_id != APPLICATION_ID {
-            return Err(StoreError::NotAStore(self.path.clone(), format!("it belongs to another program (application id {app_id:#x})")));
+            return Err(StoreError::NotAStore(
+                self.path.clone(),
+                format!("it belongs to another program (application id {app_id:#x})"),
+            ));
         }
         if app_id == 0 {
             let tables: i64 = self
@@ -97,7 +100,10 @@ impl Store {
                 .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
                 .map_err(|e| classify(&self.path, e))?;
             if tables > 0 {
-                return Err(StoreError::NotAStore(self.path.clone(), "it is a SQLite database with other tables".into()));
+                return Err(StoreError::NotAStore(
+                    self.path.clone(),
+                    "it is a SQLite database with other tables".into(),
+                ));
             }
         }
         if version > SCHEMA_VERSION {

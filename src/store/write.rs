@@ -60,7 +60,8 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
         [&order.order_id],
         |r| r.get(0),
     )?;
-    let latest = serde_json::from_str(&latest).ok().and_then(|v| Order::from_order(v).ok()).unwrap_or_else(|| order.clone());
+    let latest =
+        serde_json::from_str(&latest).ok().and_then(|v| Order::from_order(v).ok()).unwrap_or_else(|| order.clone());
     let ext = latest.tel_ext().unwrap_or_default();
     let activity = latest.update_time().unwrap_or(fetched_at);
     c.execute(

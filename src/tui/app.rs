@@ -72,15 +72,15 @@ impl Source for Store {
 fn show_value(path: &str, v: &Value, lang: Lang) -> String {
     let text = visible(&short(v));
     let key = path.rsplit('/').next().unwrap_or("");
-    if key.ends_with("_time") || key == "delivery_deadline" {
-        if let Some(t) = crate::json::as_i64(v).filter(|t| *t > 0) {
-            return if key.contains("expire") { crate::timefmt::full(t) } else { crate::timefmt::short(t) };
-        }
+    if (key.ends_with("_time") || key == "delivery_deadline")
+        && let Some(t) = crate::json::as_i64(v).filter(|t| *t > 0)
+    {
+        return if key.contains("expire") { crate::timefmt::full(t) } else { crate::timefmt::short(t) };
     }
-    if path == "/status" {
-        if let Some(code) = crate::json::as_i64(v) {
-            return format!("{code} {}", names::status_label(Some(code), lang));
-        }
+    if path == "/status"
+        && let Some(code) = crate::json::as_i64(v)
+    {
+        return format!("{code} {}", names::status_label(Some(code), lang));
     }
     text
 }
@@ -100,7 +100,9 @@ pub fn compare_rows(pair: &Pair, lang: Lang) -> Vec<CompareRow> {
     let mut rows = Vec::new();
     for c in &pair.changes {
         let label = label_for(&c.path);
-        let expandable = |v: &Option<Value>| matches!(v, Some(Value::Object(m)) if !m.is_empty()) || matches!(v, Some(Value::Array(a)) if !a.is_empty());
+        let expandable = |v: &Option<Value>| {
+            matches!(v, Some(Value::Object(m)) if !m.is_empty()) || matches!(v, Some(Value::Array(a)) if !a.is_empty())
+        };
         match c.op {
             Op::Replace => rows.push(CompareRow {
                 op: c.op,
@@ -282,10 +284,10 @@ impl App {
             Err(e) => self.notice = Some(e),
         }
         self.apply_filter();
-        if let Some(id) = keep {
-            if let Some(pos) = self.visible.iter().position(|&i| self.orders[i].order_id == id) {
-                self.selected = pos;
-            }
+        if let Some(id) = keep
+            && let Some(pos) = self.visible.iter().position(|&i| self.orders[i].order_id == id)
+        {
+            self.selected = pos;
         }
         self.load_detail(source);
     }
@@ -321,7 +323,8 @@ impl App {
     fn apply_filter(&mut self) {
         let terms: Vec<String> = self.filter_text().split_whitespace().map(str::to_lowercase).collect();
         let keep = self.selected_id().map(str::to_string);
-        self.visible = (0..self.orders.len()).filter(|&i| terms.is_empty() || self.matches(&self.orders[i], &terms)).collect();
+        self.visible =
+            (0..self.orders.len()).filter(|&i| terms.is_empty() || self.matches(&self.orders[i], &terms)).collect();
         self.selected = keep
             .and_then(|id| self.visible.iter().position(|&i| self.orders[i].order_id == id))
             .unwrap_or(0)
@@ -427,10 +430,8 @@ impl App {
                 self.filtering = true;
                 self.focus = Pane::List;
             }
-            (Action::Back, _) => {
-                if !self.filter_text().is_empty() {
-                    self.filter_key(KeyEvent::from(KeyCode::Esc), source);
-                }
+            (Action::Back, _) if !self.filter_text().is_empty() => {
+                self.filter_key(KeyEvent::from(KeyCode::Esc), source);
             }
             (Action::NextPane, _) => {
                 self.focus = match self.focus {
@@ -458,15 +459,13 @@ impl App {
                     return vec![Effect::Copy(id)];
                 }
             }
-            (Action::CopyNumber, _) => {
-                match self.detail.as_ref().and_then(|d| d.vnum.number.clone()) {
-                    Some(n) => {
-                        self.notice = Some(format!("{} {n}", self.say("已复制虚拟号", "copied virtual number")));
-                        return vec![Effect::Copy(n)];
-                    }
-                    None => self.notice = Some(self.say("该订单没有虚拟号", "this order has no virtual number").into()),
+            (Action::CopyNumber, _) => match self.detail.as_ref().and_then(|d| d.vnum.number.clone()) {
+                Some(n) => {
+                    self.notice = Some(format!("{} {n}", self.say("已复制虚拟号", "copied virtual number")));
+                    return vec![Effect::Copy(n)];
                 }
-            }
+                None => self.notice = Some(self.say("该订单没有虚拟号", "this order has no virtual number").into()),
+            },
             (Action::Open, pane) => self.open_raw(pane),
             (Action::Up, Pane::List) => self.move_selection(-1, source),
             (Action::Down, Pane::List) => self.move_selection(1, source),

@@ -10,9 +10,12 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use crossterm::cursor::{Hide, Show};
 use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use futures_util::{FutureExt, StreamExt};
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 
 use crate::cli::Cli;
 use crate::store::{OpenMode, Store};
@@ -73,7 +76,9 @@ fn hostname() -> String {
 fn run(store: Store, title: String, cli: &Cli, select: Option<&str>) -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        anyhow::bail!("the inspector needs a terminal; for scripts use `orders`, `show`, `messages` or `diff` with --json");
+        anyhow::bail!(
+            "the inspector needs a terminal; for scripts use `orders`, `show`, `messages` or `diff` with --json"
+        );
     }
     let mut app = App::new(title, cli.lang(), timefmt::now());
     app.reload(&store);
@@ -81,15 +86,43 @@ fn run(store: Store, title: String, cli: &Cli, select: Option<&str>) -> Result<(
         app.select_order(id, &store);
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    // ratatui::try_init installs a panic hook that restores the terminal
-    // before the panic message prints.
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let mut terminal = enter_terminal().context("cannot set up the terminal")?;
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, &store));
-    ratatui::restore();
+    leave_terminal();
+    // ratatui's Terminal shows the cursor on drop and reports failure with
+    // eprintln!, which panics when the terminal (and stderr) is gone after a
+    // hangup. The cursor is already shown; skip that drop.
+    std::mem::forget(terminal);
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, store: &Store) -> Result<()> {
+type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
+
+fn enter_terminal() -> std::io::Result<Term> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            leave_terminal();
+            previous(info);
+        }));
+    });
+    crossterm::terminal::enable_raw_mode()?;
+    if let Err(e) = crossterm::execute!(std::io::stdout(), EnterAlternateScreen, Hide) {
+        leave_terminal();
+        return Err(e);
+    }
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
+}
+
+/// Puts the terminal back, ignoring errors: after a hangup there is no
+/// terminal left to restore, and that must not turn into a panic.
+fn leave_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen, Show);
+}
+
+async fn event_loop(terminal: &mut Term, app: &mut App, store: &Store) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let theme = Theme::from_env();
     let mut events = EventStream::new();

@@ -98,14 +98,22 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
 
 fn draw_too_small(f: &mut Frame, area: Rect, lang: Lang) {
     let msg = match lang {
-        Lang::Zh => format!("终端太小：{}×{}，orderscope 需要至少 {MIN_WIDTH}×{MIN_HEIGHT}。请放大窗口，或按 q 退出。", area.width, area.height),
+        Lang::Zh => format!(
+            "终端太小：{}×{}，orderscope 需要至少 {MIN_WIDTH}×{MIN_HEIGHT}。请放大窗口，或按 q 退出。",
+            area.width, area.height
+        ),
         Lang::En => format!(
             "Terminal too small: {}x{}. orderscope needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge the window, or press q to quit.",
             area.width, area.height
         ),
     };
     let y = area.height / 2;
-    let rect = Rect { x: area.x, y: area.y + y.saturating_sub(1), width: area.width, height: area.height.saturating_sub(y.saturating_sub(1)) };
+    let rect = Rect {
+        x: area.x,
+        y: area.y + y.saturating_sub(1),
+        width: area.width,
+        height: area.height.saturating_sub(y.saturating_sub(1)),
+    };
     f.render_widget(Paragraph::new(msg).alignment(Alignment::Center).wrap(Wrap { trim: true }), rect);
 }
 
@@ -125,10 +133,16 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (text, style) = if let Some(n) = &app.notice {
         (n.clone(), theme.accent().add_modifier(Modifier::BOLD))
     } else if app.filtering {
-        (t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(), theme.dim())
+        (
+            t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
+            theme.dim(),
+        )
     } else if let Some(Overlay::Raw(v)) = &app.overlay {
         if v.search.is_some() {
-            (t(app.lang, "输入搜索内容  enter 搜索  esc 取消", "type to search  enter find  esc cancel").to_string(), theme.dim())
+            (
+                t(app.lang, "输入搜索内容  enter 搜索  esc 取消", "type to search  enter find  esc cancel").to_string(),
+                theme.dim(),
+            )
         } else {
             (footer(Context::Raw, app.lang), theme.dim())
         }
@@ -141,7 +155,11 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 fn block<'a>(title: String, focused: bool, theme: Theme) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(
         title,
-        if focused { theme.accent().add_modifier(Modifier::BOLD) } else { Style::default().add_modifier(Modifier::BOLD) },
+        if focused {
+            theme.accent().add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        },
     ))
 }
 
@@ -161,7 +179,11 @@ fn draw_list(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     if app.visible.is_empty() {
         let msg = if app.orders.is_empty() {
-            t(app.lang, "存储中还没有订单。用 orderscope import 导入，或运行 orderscope demo。", "No orders stored yet. Import some with `orderscope import`, or try `orderscope demo`.")
+            t(
+                app.lang,
+                "存储中还没有订单。用 orderscope import 导入，或运行 orderscope demo。",
+                "No orders stored yet. Import some with `orderscope import`, or try `orderscope demo`.",
+            )
         } else {
             t(app.lang, "没有符合筛选条件的订单", "No order matches the filter")
         };
@@ -180,7 +202,11 @@ fn draw_list(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let first = truncate(&format!("{marker}{} {}", row.order_id, status), w);
         let state = app.vnum_state(row);
         let sel_style = if selected {
-            if focused { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default().add_modifier(Modifier::BOLD) }
+            if focused {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default().add_modifier(Modifier::BOLD)
+            }
         } else {
             Style::default()
         };
@@ -276,7 +302,10 @@ fn draw_side_by_side(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Th
         let inner_w = b.inner(rect).width as usize;
         let mut lines = problem_lines(d, theme);
         if d.rows.is_empty() {
-            lines.push(Line::from(Span::styled(t(app.lang, "两个版本内容相同", "The two versions are identical"), theme.dim())));
+            lines.push(Line::from(Span::styled(
+                t(app.lang, "两个版本内容相同", "The two versions are identical"),
+                theme.dim(),
+            )));
         }
         for row in d.rows.iter().skip(app.compare_scroll) {
             let value = if is_before { &row.before } else { &row.after };
@@ -287,7 +316,8 @@ fn draw_side_by_side(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Th
             // A side shows the field when it has it; an added or removed
             // subtree's heading shows on the side that has the subtree.
             let heading = row.before.is_none() && row.after.is_none();
-            let shown_label = if value.is_some() || (heading && mark != ' ') { row.label.clone() } else { String::new() };
+            let shown_label =
+                if value.is_some() || (heading && mark != ' ') { row.label.clone() } else { String::new() };
             let text = format!("{mark}{} {}", pad(&shown_label, label_w), value.as_deref().unwrap_or(""));
             lines.push(Line::from(Span::styled(truncate(&text, inner_w), theme.op(row.op))));
         }
@@ -329,10 +359,18 @@ fn draw_changes(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) 
             if width(&full) + 2 <= area.width as usize {
                 full
             } else {
-                format!("{} ({}) {} → {}", t(app.lang, "变化", "Changes"), d.pair.changes.len(), timefmt::minute(b.fetched_at), timefmt::minute(a.fetched_at))
+                format!(
+                    "{} ({}) {} → {}",
+                    t(app.lang, "变化", "Changes"),
+                    d.pair.changes.len(),
+                    timefmt::minute(b.fetched_at),
+                    timefmt::minute(a.fetched_at)
+                )
             }
         }
-        (Some(v), None) | (None, Some(v)) => format!("{} · {}", t(app.lang, "唯一版本", "Only version"), timefmt::short(v.fetched_at)),
+        (Some(v), None) | (None, Some(v)) => {
+            format!("{} · {}", t(app.lang, "唯一版本", "Only version"), timefmt::short(v.fetched_at))
+        }
         (None, None) => t(app.lang, "没有存储的订单版本", "No stored version").to_string(),
     };
     let b = block(title, focused, theme);
@@ -340,7 +378,10 @@ fn draw_changes(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) 
     match (&d.pair.before, &d.pair.after) {
         (Some(_), Some(_)) => {
             if d.rows.is_empty() {
-                lines.push(Line::from(Span::styled(t(app.lang, "两个版本内容相同", "The two versions are identical"), theme.dim())));
+                lines.push(Line::from(Span::styled(
+                    t(app.lang, "两个版本内容相同", "The two versions are identical"),
+                    theme.dim(),
+                )));
             }
             let label_w = d.rows.iter().map(|r| width(&r.label)).max().unwrap_or(8).clamp(8, 22);
             for row in d.rows.iter().skip(app.compare_scroll) {
@@ -353,7 +394,11 @@ fn draw_changes(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) 
             }
         }
         (None, None) => lines.push(Line::from(Span::styled(
-            t(app.lang, "只收到了推送，还没有订单详情。", "Only pushes were received for this order; no order/get response is stored."),
+            t(
+                app.lang,
+                "只收到了推送，还没有订单详情。",
+                "Only pushes were received for this order; no order/get response is stored.",
+            ),
             theme.dim(),
         ))),
     }
@@ -366,7 +411,10 @@ fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Li
         (_, Some(v), None) | (_, None, Some(v)) => v.clone(),
         _ => String::new(),
     };
-    Line::from(Span::styled(truncate(&format!("{}{} {}", row.op.mark(), pad(&row.label, label_w), value), max), theme.op(row.op)))
+    Line::from(Span::styled(
+        truncate(&format!("{}{} {}", row.op.mark(), pad(&row.label, label_w), value), max),
+        theme.op(row.op),
+    ))
 }
 
 fn draw_vnum(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
@@ -392,8 +440,16 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
             }
             lines.push(Line::from(first));
             let mut second = vec![
-                format!("{} {} +08", t(lang, "到期", "expires"), v.expire_time.map(timefmt::full).unwrap_or_else(|| "?".into())),
-                format!("{} {}×", t(lang, "已延期", "extended"), v.has_delay_times.map(|n| n.to_string()).unwrap_or_else(|| "?".into())),
+                format!(
+                    "{} {} +08",
+                    t(lang, "到期", "expires"),
+                    v.expire_time.map(timefmt::full).unwrap_or_else(|| "?".into())
+                ),
+                format!(
+                    "{} {}×",
+                    t(lang, "已延期", "extended"),
+                    v.has_delay_times.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                ),
             ];
             if let Some(start) = v.inferred_clock_start() {
                 let rule = if area.width >= 110 {
@@ -419,14 +475,36 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
         }
         None => {
             let why = match (state, d.latest.as_ref().and_then(Order::deliver_method)) {
-                (_, Some(1)) => t(lang, "虚拟发货订单（deliver_method 1）：无物流，不分配虚拟号", "Virtual goods (deliver_method 1): no logistics, no virtual number"),
-                (VnumState::Pending, _) => t(lang, "use_tel_number 为 1，但还没有分配号码", "use_tel_number is 1 but no number is assigned yet"),
-                _ if d.latest.is_none() => t(lang, "没有订单详情，无法判断", "No stored order/get response to tell from"),
-                _ => t(lang, "该订单没有虚拟号（use_tel_number 0，无 tel_number_ext_info）", "No virtual number (use_tel_number 0, no tel_number_ext_info)"),
+                (_, Some(1)) => t(
+                    lang,
+                    "虚拟发货订单（deliver_method 1）：无物流，不分配虚拟号",
+                    "Virtual goods (deliver_method 1): no logistics, no virtual number",
+                ),
+                (VnumState::Pending, _) => t(
+                    lang,
+                    "use_tel_number 为 1，但还没有分配号码",
+                    "use_tel_number is 1 but no number is assigned yet",
+                ),
+                _ if d.latest.is_none() => {
+                    t(lang, "没有订单详情，无法判断", "No stored order/get response to tell from")
+                }
+                _ => t(
+                    lang,
+                    "该订单没有虚拟号（use_tel_number 0，无 tel_number_ext_info）",
+                    "No virtual number (use_tel_number 0, no tel_number_ext_info)",
+                ),
             };
-            lines.push(Line::from(vec![Span::styled(state.label(lang), theme.state(state)), Span::raw(" · "), Span::raw(why)]));
+            lines.push(Line::from(vec![
+                Span::styled(state.label(lang), theme.state(state)),
+                Span::raw(" · "),
+                Span::raw(why),
+            ]));
             if let Some(real) = &v.real_tel_number {
-                lines.push(Line::from(format!("{} {}", t(lang, "联系电话（平台脱敏）", "contact (masked by the platform)"), visible(real))));
+                lines.push(Line::from(format!(
+                    "{} {}",
+                    t(lang, "联系电话（平台脱敏）", "contact (masked by the platform)"),
+                    visible(real)
+                )));
             }
         }
     }
@@ -443,7 +521,10 @@ fn draw_messages(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme)
     let offset = if app.message_selected < fit { 0 } else { app.message_selected + 1 - fit };
     let mut lines = Vec::new();
     if d.messages.is_empty() {
-        lines.push(Line::from(Span::styled(t(app.lang, "没有收到该订单的推送", "No push received for this order"), theme.dim())));
+        lines.push(Line::from(Span::styled(
+            t(app.lang, "没有收到该订单的推送", "No push received for this order"),
+            theme.dim(),
+        )));
     }
     for (i, m) in d.messages.iter().enumerate().skip(offset).take(fit) {
         let event = m.event.as_deref().unwrap_or("?");
@@ -490,7 +571,8 @@ fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
     let rows = main.len().max(raw.len()) as u16;
     let rect = centered(area, 78, rows + 3);
     f.render_widget(Clear, rect);
-    let outer = block(format!("{} · {}", t(lang, "帮助", "Help"), t(lang, "按任意键关闭", "any key closes")), true, theme);
+    let outer =
+        block(format!("{} · {}", t(lang, "帮助", "Help"), t(lang, "按任意键关闭", "any key closes")), true, theme);
     let inner = outer.inner(rect);
     f.render_widget(outer, rect);
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
@@ -508,7 +590,12 @@ fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme)
         if view.query.is_empty() {
             String::new()
         } else {
-            format!(" · \"{}\" {}/{}", visible(&view.query), if view.matches.is_empty() { 0 } else { view.current + 1 }, view.matches.len())
+            format!(
+                " · \"{}\" {}/{}",
+                visible(&view.query),
+                if view.matches.is_empty() { 0 } else { view.current + 1 },
+                view.matches.len()
+            )
         }
     );
     let b = block(format!("{}{pos}", view.title()), true, theme);

@@ -1,0 +1,199 @@
+//! The command-line contract (DESIGN.md): the real binary on real store files.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn json(o: &std::process::Output) -> Value {
+    assert!(o.status.success(), "exit {:?}: {}", o.status, stderr(o));
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn import_seed_responses_then_read_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let before = seed_file("before");
+    let after = seed_file("after");
+    let o = run(&db, &["import", before.to_str().unwrap(), after.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("2 new snapshots"), "{}", stdout(&o));
+
+    let orders = json(&run(&db, &["orders", "--json"]));
+    let first = &orders[0];
+    assert_eq!(first["order_id"], Value::String(SEED.into()));
+    assert_eq!(first["status"], 30);
+    assert_eq!(first["update_time"], 1764656487);
+    assert_eq!(first["snapshots"], 2);
+    assert_eq!(first["messages"], 0);
+
+    // show --json prints the stored order object exactly as the API sent it.
+    let shown = json(&run(&db, &["show", SEED, "--json"]));
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(&after).unwrap()).unwrap();
+    assert_eq!(shown, original["order"]);
+    assert!(stdout(&run(&db, &["show", SEED, "--json"])).contains(r#""order_id":"3732676853715311104""#));
+}
+
+#[test]
+fn importing_twice_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = write(
+        dir.path(),
+        "pushes.jsonl",
+        concat!(
+            r#"{"ToUserName":"gh_1","CreateTime":1764656488,"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{"order_id":3732676853715311104,"type":5}}"#,
+            "\n",
+            r#"{"received_at":1764656490,"message":{"CreateTime":1764656487,"MsgType":"event","Event":"channels_ec_order_deliver","order_info":{"order_id":"3732676853715311104","finish_delivery":1}}}"#,
+            "\n"
+        ),
+    );
+    let before = seed_file("before");
+    let args = ["import", before.to_str().unwrap(), log.to_str().unwrap()];
+    assert!(run(&db, &args).status.success());
+    let again = run(&db, &args);
+    assert!(again.status.success());
+    assert_eq!(
+        stdout(&again).trim(),
+        "0 new snapshots (1 already stored), 0 new messages (2 already stored), 0 bad lines"
+    );
+
+    let msgs = json(&run(&db, &["messages", SEED, "--json"]));
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    // oldest first; the unwrapped push is received at its CreateTime, the wrapped one at received_at
+    assert_eq!(msgs[0]["received_at"], 1764656488);
+    assert_eq!(msgs[0]["event"], "channels_ec_order_ext_info_update");
+    assert_eq!(msgs[0]["order_id"], Value::String(SEED.into()));
+    assert_eq!(msgs[0]["type"], 5);
+    assert_eq!(msgs[0]["payload"]["order_info"]["order_id"].to_string(), SEED);
+    assert_eq!(msgs[1]["received_at"], 1764656490);
+    assert_eq!(msgs[1]["type"], Value::Null);
+
+    let orders = json(&run(&db, &["orders", "--json"]));
+    assert_eq!(orders[0]["messages"], 2);
+    assert_eq!(orders[0]["type5_received"], true);
+}
+
+#[test]
+fn bad_lines_are_reported_by_number_and_the_rest_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = write(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"Event\":\"channels_ec_order_new\",\"CreateTime\":1,\"order_info\":{\"order_id\":\"11\"}}\n\
+         {not json\n\
+         {\"errcode\":100002,\"errmsg\":\"order not found\"}\n\
+         {\"order\":{\"order_id\":\"22\",\"status\":20,\"update_time\":5}}\n",
+    );
+    let o = run(&db, &["import", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("mixed.jsonl:2: not JSON"), "{err}");
+    assert!(err.contains("mixed.jsonl:3: the API answered errcode 100002: order not found"), "{err}");
+    assert!(stdout(&o).contains("1 new snapshots") && stdout(&o).contains("1 new messages"), "{}", stdout(&o));
+    let orders = json(&run(&db, &["orders", "--json"]));
+    let ids: Vec<&str> = orders.as_array().unwrap().iter().map(|o| o["order_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"11") && ids.contains(&"22"));
+}
+
+#[test]
+fn diff_json_has_pointers_and_both_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let (b, a) = (seed_file("before"), seed_file("after"));
+    assert!(run(&db, &["import", b.to_str().unwrap(), a.to_str().unwrap()]).status.success());
+    let d = json(&run(&db, &["diff", SEED, "--json"]));
+    assert_eq!(d["before"]["status"], 20);
+    assert_eq!(d["after"]["status"], 30);
+    let changes = d["changes"].as_array().unwrap();
+    let find = |p: &str| changes.iter().find(|c| c["path"] == p).unwrap_or_else(|| panic!("{p}: {changes:?}"));
+    assert_eq!(find("/status")["op"], "replace");
+    assert_eq!(find("/status")["before"], 20);
+    assert_eq!(find("/order_detail/delivery_info/address_info/use_tel_number")["after"], 1);
+    let ext = find("/order_detail/delivery_info/address_info/tel_number_ext_info");
+    assert_eq!(ext["op"], "add");
+    assert_eq!(ext["after"]["virtual_tel_number"], "18400984191-0775");
+}
+
+#[test]
+fn store_problems_get_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // missing store for a read command: not created
+    let missing = dir.path().join("nope.db");
+    let o = run(&missing, &["orders", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("orderscope: no store at"), "{}", stderr(&o));
+    assert!(!missing.exists());
+
+    // not a database at all
+    let text = write(dir.path(), "notes.txt", "hello, this is not a database at all.....");
+    let o = run(&text, &["orders"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not an orderscope store: it is not a SQLite database"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+
+    // another program's SQLite database
+    let other = dir.path().join("other.db");
+    let c = rusqlite::Connection::open(&other).unwrap();
+    c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
+    drop(c);
+    let o = run(&other, &["orders"]);
+    assert!(
+        stderr(&o).contains("is not an orderscope store: it is a SQLite database with other tables"),
+        "{}",
+        stderr(&o)
+    );
+
+    // a store from a newer orderscope
+    let newer = dir.path().join("newer.db");
+    assert!(run(&newer, &["import", seed_file("before").to_str().unwrap()]).status.success());
+    let c = rusqlite::Connection::open(&newer).unwrap();
+    c.pragma_update(None, "user_version", 99).unwrap();
+    drop(c);
+    let o = run(&newer, &["orders"]);
+    assert!(stderr(&o).contains("has schema version 99, newer than this orderscope understands"), "{}", stderr(&o));
+
+    // a damaged store: keep the header, overwrite the pages after it
+    let damaged = dir.path().join("damaged.db");
+    assert!(run(&damaged, &["import", seed_file("before").to_str().unwrap()]).status.success());
+    let c = rusqlite::Connection::open(&damaged).unwrap();
+    c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(c);
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    for b in bytes.iter_mut().skip(100) {
+        *b = 0xA5;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let o = run(&damaged, &["orders"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("is damaged"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&dir.path().join("s.db"), &["show"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&dir.path().join("s.db"), &["no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn inspector_refuses_a_non_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&dir.path().join("s.db"), &["demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
+}

@@ -1,0 +1,132 @@
+//! End to end in a real terminal: the release of the binary runs inside tmux,
+//! keys go in with `send-keys`, the screen comes out with `capture-pane`.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Tmux {
+        let socket = format!("orderscope-test-{name}-{}", std::process::id());
+        let t = Tmux { socket };
+        let _ = t.cmd(&["kill-server"]);
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-u").arg("-L").arg(&self.socket).args(args).output().expect("tmux is installed")
+    }
+
+    fn start(&self, w: u16, h: u16, command: &str) {
+        let o = self.cmd(&["new-session", "-d", "-s", "t", "-x", &w.to_string(), "-y", &h.to_string(), command]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+
+    fn literal(&self, text: &str) {
+        assert!(self.cmd(&["send-keys", "-t", "t", "-l", text]).status.success());
+    }
+
+    /// Waits until the screen satisfies `ok`, or fails with the last screen.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn selected_line(screen: &str) -> String {
+    screen.lines().find(|l| l.contains('▶')).unwrap_or("").to_string()
+}
+
+#[test]
+fn demo_in_a_real_terminal() {
+    let t = Tmux::new("demo");
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    t.start(
+        80,
+        24,
+        &format!(
+            "env LANG=zh_CN.UTF-8 {bin} demo; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30"
+        ),
+    );
+    let first = t.wait_for("the seed order", |s| s.contains("18400984191 转 0775"));
+    assert!(first.contains("3732676853715311104"), "{first}");
+    assert!(first.contains("到期 2026-01-01 12:27:31"), "{first}");
+    assert!(selected_line(&first).contains("3732676853715311104"), "{first}");
+
+    // Copy the order id through OSC 52 into tmux's buffer.
+    t.cmd(&["set-option", "-g", "set-clipboard", "on"]);
+    t.keys(&["y"]);
+    t.wait_for("the copy notice", |s| s.contains("已复制订单号"));
+    let buffer = t.cmd(&["show-buffer"]);
+    assert_eq!(String::from_utf8_lossy(&buffer.stdout).trim(), "3732676853715311104");
+
+    // The selection moves.
+    t.keys(&["Up"]);
+    let moved = t.wait_for("the selection to move", |s| !selected_line(s).contains("3732676853715311104"));
+    assert!(selected_line(&moved).contains('▶'), "{moved}");
+
+    // The filter narrows the list.
+    t.keys(&["/"]);
+    t.literal("可延期");
+    let filtered = t.wait_for("the filtered list", |s| s.contains("订单 1/13"));
+    assert!(filtered.contains("3741098712233558016"), "{filtered}");
+    t.keys(&["Enter"]);
+
+    // q exits with status 0 and leaves the terminal in cooked mode.
+    t.keys(&["q"]);
+    let after = t.wait_for("the exit status", |s| s.contains("EXIT="));
+    assert!(after.contains("EXIT=0"), "{after}");
+    let mode = t.wait_for("stty", |s| s.lines().any(|l| l.trim().ends_with("icanon")));
+    assert!(mode.lines().any(|l| l.trim() == "icanon"), "terminal left in raw mode:\n{mode}");
+}
+
+#[test]
+fn hangup_ends_the_inspector_and_removes_the_demo_store() {
+    let t = Tmux::new("hup");
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    let tmp = tempfile::tempdir().unwrap();
+    t.start(100, 30, &format!("exec env TMPDIR={} {bin} demo", tmp.path().display()));
+    t.wait_for("the demo", |s| s.contains("3732676853715311104"));
+    let pid =
+        String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"]).stdout).trim().to_string();
+    assert!(!pid.is_empty());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "the demo store exists while running");
+    // Closing the pane is what a dropped SSH connection looks like: SIGHUP.
+    t.cmd(&["kill-session", "-t", "t"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "orderscope {pid} still running after SIGHUP");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "the temporary demo store was left behind");
+}

@@ -1,0 +1,110 @@
+//! The store: migration from an empty file, deduplication, and two real
+//! processes sharing one file.
+
+mod common;
+
+use common::*;
+use orderscope::model::Order;
+use orderscope::store::{MessageInsert, OpenMode, Redelivery, SCHEMA_VERSION, Store};
+
+#[test]
+fn an_empty_file_is_migrated_to_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").unwrap();
+    let store = Store::open(&path, OpenMode::Existing).unwrap();
+    let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(store.counts().unwrap(), (0, 0, 0));
+    drop(store);
+    // Opening again is a no-op.
+    assert!(Store::open(&path, OpenMode::Existing).is_ok());
+}
+
+#[test]
+fn snapshots_are_deduplicated_by_content_not_formatting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.db"), OpenMode::Create).unwrap();
+    let pretty = std::fs::read_to_string(seed_file("before")).unwrap();
+    let order = Order::parse_text(&pretty).unwrap();
+    let compact: serde_json::Value = serde_json::from_str(&pretty).unwrap();
+    let same = Order::parse_text(&compact.to_string()).unwrap();
+    assert!(store.add_snapshot(&order, 100, "test").unwrap());
+    assert!(!store.add_snapshot(&same, 200, "test").unwrap());
+    let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
+    assert!(store.add_snapshot(&after, 300, "test").unwrap());
+    let snaps = store.snapshots(SEED).unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[0].fetched_at, 100);
+    let row = store.order(SEED).unwrap().unwrap();
+    assert_eq!((row.status, row.snapshots), (Some(30), 2));
+    assert_eq!(row.vnum.as_deref(), Some("18400984191-0775"));
+    // An older version imported later does not roll the summary back.
+    let mut older = order.clone();
+    older.raw["update_time"] = serde_json::json!(1);
+    assert!(store.add_snapshot(&older, 400, "test").unwrap());
+    assert_eq!(store.order(SEED).unwrap().unwrap().status, Some(30));
+}
+
+#[test]
+fn redelivered_pushes_are_stored_once_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.db"), OpenMode::Create).unwrap();
+    let push = r#"{"CreateTime":1,"Event":"channels_ec_order_ext_info_update","order_info":{"order_id":"9","type":5}}"#;
+    let first = store.add_message(10, Some("{envelope}"), push, "serve", Redelivery::Count).unwrap();
+    let MessageInsert::New(id) = first else { panic!("{first:?}") };
+    assert_eq!(store.add_message(20, None, push, "serve", Redelivery::Count).unwrap(), MessageInsert::Duplicate(id));
+    assert_eq!(store.add_message(30, None, push, "import", Redelivery::Ignore).unwrap(), MessageInsert::Duplicate(id));
+    let msgs = store.messages(Some("9")).unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].deliveries, 2);
+    assert_eq!(msgs[0].received_at, 10);
+    let row = store.order("9").unwrap().unwrap();
+    assert_eq!((row.messages, row.type5), (1, true));
+    // A message that does not parse is still kept, with its problem.
+    store.add_message(40, None, "{truncated", "serve", Redelivery::Count).unwrap();
+    let all = store.messages(None).unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[1].parse_error.as_deref().unwrap().starts_with("not JSON"));
+}
+
+/// One process imports 20,000 pushes in batches while another keeps reading
+/// the order list: every read succeeds and sees whole batches only.
+#[test]
+fn one_process_writes_while_another_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let log = dir.path().join("pushes.jsonl");
+    let mut text = String::new();
+    for i in 0..20_000u64 {
+        text.push_str(&format!(
+            "{{\"CreateTime\":{},\"Event\":\"channels_ec_order_ext_info_update\",\"order_info\":{{\"order_id\":\"{}\",\"type\":{}}}}}\n",
+            1_700_000_000 + i,
+            3_740_000_000_000_000_000u64 + i % 200,
+            1 + i % 23
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    // Create the store first so both processes find it.
+    assert!(run(&db, &["import", seed_file("before").to_str().unwrap()]).status.success());
+
+    let mut writer = bin().arg("--store").arg(&db).arg("import").arg(&log).spawn().unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let done = writer.try_wait().unwrap().is_some();
+        let o = run(&db, &["orders", "--json"]);
+        assert!(o.status.success(), "reader failed: {}", stderr(&o));
+        let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let total: i64 = list.as_array().unwrap().iter().map(|r| r["messages"].as_i64().unwrap()).sum();
+        assert_eq!(total % 1000, 0, "a read saw part of a batch: {total}");
+        seen.push(total);
+        if done {
+            break;
+        }
+    }
+    assert!(writer.wait().unwrap().success());
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(*seen.last().unwrap(), 20_000);
+}
