@@ -1,1 +1,190 @@
-fn main() {}
+//! Speed and memory of the inspector on a large store: 100,000 orders and
+//! 1,000,000 messages. Run with `cargo bench --bench inspector`.
+//!
+//! Measures, in process, with the real store file and the real drawing code
+//! on a 200x60 test terminal:
+//! - first frame: open the store, load the order list and the selected
+//!   order, draw (the work between start and the first frame);
+//! - one full redraw at 200x60;
+//! - moving the selection (load the newly selected order from the store and
+//!   draw it);
+//! - resident memory after all of that;
+//! and, with the real binary in tmux, the CPU it uses while idle.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use orderscope::model::{Lang, Order};
+use orderscope::store::{OpenMode, Redelivery, Store, write};
+use orderscope::tui::app::App;
+use orderscope::tui::view::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const ORDERS: u64 = 100_000;
+const MESSAGES_PER_ORDER: u64 = 10;
+const BASE_ID: u64 = 3_740_000_000_000_000_000;
+
+fn store_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/large.db")
+}
+
+/// Builds the large store once and keeps it under target/ for later runs.
+fn ensure_store(path: &Path) {
+    if let Ok(store) = Store::open(path, OpenMode::Existing)
+        && store.counts().map(|(o, _, m)| o as u64 == ORDERS && m as u64 == ORDERS * MESSAGES_PER_ORDER).unwrap_or(false)
+    {
+        return;
+    }
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(path.with_extension("db-wal"));
+    let _ = std::fs::remove_file(path.with_extension("db-shm"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let started = Instant::now();
+    let template: serde_json::Value = serde_json::from_str(include_str!(
+        "../assets/demo/seed/order-3732676853715311104-after-shipping.json"
+    ))
+    .unwrap();
+    let mut store = Store::open(path, OpenMode::Create).unwrap();
+    let now = orderscope::timefmt::now();
+    for chunk in 0..(ORDERS / 10_000) {
+        store
+            .write(|c| {
+                for i in chunk * 10_000..(chunk + 1) * 10_000 {
+                    let id = (BASE_ID + i).to_string();
+                    let mut raw = template["order"].clone();
+                    raw["order_id"] = id.clone().into();
+                    let t = now - (i as i64) * 60;
+                    raw["update_time"] = t.into();
+                    raw["order_detail"]["delivery_info"]["address_info"]["tel_number_ext_info"]["virtual_tel_expire_time"] =
+                        (t + 20 * 86_400).into();
+                    write::add_snapshot(c, &Order::from_order(raw).unwrap(), t, "bench")?;
+                    for k in 0..MESSAGES_PER_ORDER {
+                        let push = format!(
+                            "{{\"CreateTime\":{},\"MsgType\":\"event\",\"Event\":\"channels_ec_order_ext_info_update\",\"order_info\":{{\"order_id\":{id},\"type\":{}}}}}",
+                            t + k as i64,
+                            1 + k
+                        );
+                        write::add_message(c, t + k as i64, None, &push, "bench", Redelivery::Ignore)?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    println!("built the store in {:.1} s ({} MB)", started.elapsed().as_secs_f64(), std::fs::metadata(path).unwrap().len() >> 20);
+}
+
+fn rss_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let path = store_path();
+    ensure_store(&path);
+
+    // First frame: everything between start and the first picture.
+    let started = Instant::now();
+    let store = Store::open(&path, OpenMode::Existing).unwrap();
+    let mut app = App::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
+    app.reload(&store);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    app.page = view::list_page(60);
+    let theme = Theme { color: true };
+    terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+    let first_frame = started.elapsed();
+    assert_eq!(app.orders.len() as u64, ORDERS);
+
+    // Full redraws at 200x60.
+    let mut draws = Vec::new();
+    for _ in 0..300 {
+        terminal.clear().unwrap();
+        let t = Instant::now();
+        terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+        draws.push(t.elapsed());
+    }
+
+    // Moving the selection: the key, the store read of the new order, the frame.
+    let mut moves = Vec::new();
+    let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    for _ in 0..1000 {
+        let t = Instant::now();
+        app.handle_key(down, &store);
+        terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+        moves.push(t.elapsed());
+    }
+    assert_eq!(app.detail.as_ref().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
+
+    println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
+    println!("first frame (open + list + selected order + draw): {}", ms(first_frame));
+    println!("full redraw 200x60: median {} p99 {}", ms(percentile(&mut draws, 0.5)), ms(percentile(&mut draws, 0.99)));
+    println!("move selection + redraw: median {} p99 {}", ms(percentile(&mut moves, 0.5)), ms(percentile(&mut moves, 0.99)));
+    println!("resident memory: {} MB now, {} MB peak", rss_kb("VmRSS:") / 1024, rss_kb("VmHWM:") / 1024);
+    drop(app);
+    drop(store);
+    idle_cpu(&path);
+}
+
+/// Runs the real binary in tmux on the large store and reads its CPU time
+/// over 10 idle seconds (the countdown ticks once a second).
+fn idle_cpu(path: &Path) {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("idle CPU: skipped (no tmux)");
+        return;
+    }
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/orderscope");
+    if !bin.exists() {
+        println!("idle CPU: skipped (build target/release/orderscope first: cargo build --release)");
+        return;
+    }
+    let sock = format!("orderscope-bench-{}", std::process::id());
+    let tmux = |args: &[&str]| Command::new("tmux").arg("-u").arg("-L").arg(&sock).args(args).output().unwrap();
+    let cmd = format!("exec {} --store {} tui", bin.display(), path.display());
+    tmux(&["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", &cmd]);
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "b", "#{pane_pid}"]).stdout).trim().to_string();
+    let ticks = || -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0) / 1024)
+        .unwrap_or(0);
+    let t0 = ticks();
+    std::thread::sleep(Duration::from_secs(10));
+    let used = ticks() - t0;
+    let hz = 100.0; // USER_HZ on Linux
+    println!(
+        "idle CPU (real binary in tmux, 10 s, countdown visible): {:.0} ms of CPU = {:.2}% of a core; resident memory {} MB",
+        used as f64 / hz * 1000.0,
+        used as f64 / hz / 10.0 * 100.0,
+        rss
+    );
+    tmux(&["kill-server"]);
+}

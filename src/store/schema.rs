@@ -17,7 +17,7 @@ const MIGRATIONS: &[&str] = &[
         type5 INTEGER NOT NULL DEFAULT 0,
         last_activity INTEGER NOT NULL DEFAULT 0
     );
-    CREATE INDEX orders_by_activity ON orders(last_activity DESC, order_id);
+    CREATE INDEX orders_by_activity ON orders(last_activity DESC, order_id DESC);
     CREATE TABLE snapshots (
         id INTEGER PRIMARY KEY,
         order_id TEXT NOT NULL,
