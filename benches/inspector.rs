@@ -34,7 +34,10 @@ fn store_path() -> PathBuf {
 /// Builds the large store once and keeps it under target/ for later runs.
 fn ensure_store(path: &Path) {
     if let Ok(store) = Store::open(path, OpenMode::Existing)
-        && store.counts().map(|(o, _, m)| o as u64 == ORDERS && m as u64 == ORDERS * MESSAGES_PER_ORDER).unwrap_or(false)
+        && store
+            .counts()
+            .map(|(o, _, m)| o as u64 == ORDERS && m as u64 == ORDERS * MESSAGES_PER_ORDER)
+            .unwrap_or(false)
     {
         return;
     }
@@ -43,10 +46,9 @@ fn ensure_store(path: &Path) {
     let _ = std::fs::remove_file(path.with_extension("db-shm"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let started = Instant::now();
-    let template: serde_json::Value = serde_json::from_str(include_str!(
-        "../assets/demo/seed/order-3732676853715311104-after-shipping.json"
-    ))
-    .unwrap();
+    let template: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/demo/seed/order-3732676853715311104-after-shipping.json"))
+            .unwrap();
     let mut store = Store::open(path, OpenMode::Create).unwrap();
     let now = orderscope::timefmt::now();
     for chunk in 0..(ORDERS / 10_000) {
@@ -74,7 +76,11 @@ fn ensure_store(path: &Path) {
             })
             .unwrap();
     }
-    println!("built the store in {:.1} s ({} MB)", started.elapsed().as_secs_f64(), std::fs::metadata(path).unwrap().len() >> 20);
+    println!(
+        "built the store in {:.1} s ({} MB)",
+        started.elapsed().as_secs_f64(),
+        std::fs::metadata(path).unwrap().len() >> 20
+    );
 }
 
 fn rss_kb(field: &str) -> u64 {
@@ -139,7 +145,11 @@ fn main() {
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
     println!("first frame (open + list + selected order + draw): {}", ms(first_frame));
     println!("full redraw 200x60: median {} p99 {}", ms(percentile(&mut draws, 0.5)), ms(percentile(&mut draws, 0.99)));
-    println!("move selection + redraw: median {} p99 {}", ms(percentile(&mut moves, 0.5)), ms(percentile(&mut moves, 0.99)));
+    println!(
+        "move selection + redraw: median {} p99 {}",
+        ms(percentile(&mut moves, 0.5)),
+        ms(percentile(&mut moves, 0.99))
+    );
     println!("resident memory: {} MB now, {} MB peak", rss_kb("VmRSS:") / 1024, rss_kb("VmHWM:") / 1024);
     drop(app);
     drop(store);
@@ -163,12 +173,14 @@ fn idle_cpu(path: &Path) {
     let cmd = format!("exec {} --store {} tui", bin.display(), path.display());
     tmux(&["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", &cmd]);
     std::thread::sleep(Duration::from_secs(3));
-    let pid = String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "b", "#{pane_pid}"]).stdout).trim().to_string();
+    let pid =
+        String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "b", "#{pane_pid}"]).stdout).trim().to_string();
     let ticks = || -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let after = stat.rsplit(')').next().unwrap_or("");
         let f: Vec<&str> = after.split_whitespace().collect();
-        f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
     };
     let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
