@@ -9,7 +9,8 @@
 //! - moving the selection (load the newly selected order from the store and
 //!   draw it);
 //! - resident memory after all of that;
-//! and, with the real binary in tmux, the CPU it uses while idle.
+//!
+//! And, with the real binary in tmux, the CPU it uses while idle.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
