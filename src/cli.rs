@@ -60,6 +60,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Versions, pushes and inferred events in time order, with the explanation
+    Timeline {
+        order_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Markdown evidence for a support ticket or forum post
+    Report { order_id: String },
     /// Received pushes, oldest first
     Messages {
         order_id: Option<String>,
@@ -195,14 +203,14 @@ pub fn show(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-/// Loads every stored version of an order as comparable versions.
+/// Every stored version of an order; a stored version that no longer
+/// parses is an error here (the inspector shows it instead).
 pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
-    let mut out = Vec::new();
-    for s in store.snapshots(order_id)? {
-        let order = s.order().map_err(anyhow::Error::msg)?;
-        out.push(Version { snapshot_id: s.id, fetched_at: s.fetched_at, order });
+    let (versions, problems) = store.versions(order_id)?;
+    if let Some(problem) = problems.first() {
+        bail!("{problem}");
     }
-    Ok(out)
+    Ok(versions)
 }
 
 fn describe(v: &Option<Version>) -> Value {
@@ -297,4 +305,54 @@ pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
     }
     println!("{}", total.summary());
     Ok(total.problems.is_empty())
+}
+
+fn require_known(store: &Store, order_id: &str) -> Result<()> {
+    if store.order(order_id)?.is_none() {
+        bail!("order {order_id} is not in the store");
+    }
+    Ok(())
+}
+
+pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    require_known(&store, order_id)?;
+    let lang = if json_out { cli.lang.map(|_| cli.lang()).unwrap_or(Lang::En) } else { cli.lang() };
+    let story = store.story(order_id, lang)?;
+    if json_out {
+        return print_json(&serde_json::to_value(&story)?);
+    }
+    let mut out = std::io::stdout().lock();
+    for e in &story.entries {
+        let source = match e.source {
+            crate::story::Source::Observed => "observed",
+            crate::story::Source::Inferred => "inferred",
+        };
+        write!(out, "{}  {source:<8}  {}", timefmt::full(e.at), text::visible(&e.summary))?;
+        if let Some(rule) = &e.rule {
+            write!(out, "  [{rule}]")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)?;
+    for s in &story.explanation {
+        writeln!(out, "- {}", text::visible(&s.statement))?;
+        for e in &s.evidence {
+            writeln!(out, "    · {}", text::visible(e))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
+    let store = cli.open_store(OpenMode::Existing)?;
+    require_known(&store, order_id)?;
+    let lang = cli.lang();
+    let versions = versions(&store, order_id)?;
+    let messages = store.messages(Some(order_id))?;
+    let story = store.story(order_id, lang)?;
+    let markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    let mut out = std::io::stdout().lock();
+    out.write_all(markdown.as_bytes())?;
+    Ok(())
 }

@@ -14,6 +14,7 @@ const SEED_AFTER: &str = include_str!("../assets/demo/seed/order-373267685371531
 const SEED_PUSHES: &str = include_str!("../assets/demo/seed/pushes.jsonl");
 const SNAPSHOTS: &str = include_str!("../assets/demo/snapshots.jsonl");
 const PUSHES: &str = include_str!("../assets/demo/pushes.jsonl");
+const RECEIVER: &str = include_str!("../assets/demo/receiver.jsonl");
 
 /// The seed order's two reads, as the forum thread states them:
 /// 2025-12-02 10:26:44.901 and 14:21:27.454 (+08:00).
@@ -23,7 +24,7 @@ pub const SEED_ORDER_ID: &str = "3732676853715311104";
 
 /// Keys whose numeric values are times in the relative demo files.
 fn is_time_key(key: &str) -> bool {
-    key.ends_with("_time") || matches!(key, "CreateTime" | "fetched_at" | "received_at" | "delivery_deadline")
+    key.ends_with("_time") || key.ends_with("_at") || matches!(key, "CreateTime" | "last_seen" | "delivery_deadline")
 }
 
 /// Adds `now` to every non-zero time in `v` (0 keeps meaning "not yet").
@@ -72,6 +73,17 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
     report.merge(import::import_documents(store, "seed pushes", "demo", import::documents(SEED_PUSHES, now))?);
     report.merge(import::import_documents(store, "demo snapshots", "demo", relative_docs(SNAPSHOTS, now))?);
     report.merge(import::import_documents(store, "demo pushes", "demo", relative_docs(PUSHES, now))?);
+    // When the demo shop's receiver ran (with one gap).
+    store.write(|c| {
+        for line in RECEIVER.lines().filter(|l| !l.trim().is_empty()) {
+            let mut v: Value = serde_json::from_str(line).expect("the bundled receiver periods are JSON");
+            shift_times(&mut v, now);
+            let at = |k: &str| v.get(k).and_then(Value::as_i64);
+            let (Some(start), Some(seen)) = (at("started_at"), at("last_seen")) else { continue };
+            store::write::add_receiver_period(c, start, seen, at("stopped_at"))?;
+        }
+        Ok(())
+    })?;
     Ok(report)
 }
 

@@ -96,6 +96,18 @@ fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>)
     }
 }
 
+/// A compact label for a JSON pointer: the last key, with its array index
+/// (`/a/delivery_product_info/0` → `delivery_product_info[0]`).
+pub fn short_label(path: &str) -> String {
+    let mut parts = path.rsplit('/');
+    let last = parts.next().unwrap_or("");
+    if !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()) {
+        format!("{}[{last}]", parts.next().unwrap_or(""))
+    } else {
+        last.replace("~1", "/").replace("~0", "~")
+    }
+}
+
 /// Flattens a value into `(relative pointer, scalar)` leaves, for showing an
 /// added or removed subtree field by field.
 pub fn leaves(v: &Value) -> Vec<(String, Value)> {

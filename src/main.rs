@@ -18,12 +18,22 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<bool> {
+    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo)) {
+        // Output commands behave like other Unix tools when piped into
+        // `head`: end quietly on a closed pipe instead of reporting EPIPE.
+        // SAFETY: setting a signal disposition to its default has no preconditions.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(cli).map(|_| true),
         Some(Command::Demo) => orderscope::tui::run_demo(cli).map(|_| true),
         Some(Command::Orders { json }) => cli::orders(cli, *json).map(|_| true),
         Some(Command::Show { order_id, json }) => cli::show(cli, order_id, *json).map(|_| true),
         Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
+        Some(Command::Timeline { order_id, json }) => cli::timeline(cli, order_id, *json).map(|_| true),
+        Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
         Some(Command::Messages { order_id, json }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
         Some(Command::Import { paths }) => cli::import(cli, paths),
     }

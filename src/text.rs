@@ -60,6 +60,39 @@ pub fn pad(s: &str, cols: usize) -> String {
     format!("{cut}{}", " ".repeat(cols.saturating_sub(w)))
 }
 
+/// Masks the middle of every run of 11 or more digits: `13912340775` → `139****0775`.
+pub fn mask_phone(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            if run.len() >= 11 {
+                out.extend(&run[..3]);
+                out.push_str(&"*".repeat(run.len() - 7));
+                out.extend(&run[run.len() - 4..]);
+            } else {
+                out.extend(run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Fields of an order or push that hold a buyer's contact number.
+pub fn is_phone_field(path: &str) -> bool {
+    let leaf = path.rsplit('/').next().unwrap_or(path);
+    matches!(leaf, "tel_number" | "real_tel_number" | "virtual_order_tel_number" | "phone" | "masked_real_phone")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +112,15 @@ mod tests {
         assert_eq!(width(&truncate("降噪蓝牙耳机", 7)), 7);
         assert_eq!(pad("待发货", 8), "待发货  ");
         assert_eq!(truncate("abc", 3), "abc");
+    }
+
+    #[test]
+    fn long_digit_runs_are_masked() {
+        assert_eq!(mask_phone("13912340775"), "139****0775");
+        assert_eq!(mask_phone("139****0775"), "139****0775");
+        assert_eq!(mask_phone("tel 13912340775 ext 0775"), "tel 139****0775 ext 0775");
+        assert_eq!(mask_phone("12345"), "12345");
+        assert!(is_phone_field("/order_detail/delivery_info/address_info/tel_number"));
+        assert!(!is_phone_field("/order_detail/delivery_info/address_info/tel_number_ext_info/virtual_tel_number"));
     }
 }

@@ -197,3 +197,48 @@ fn inspector_refuses_a_non_terminal() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
 }
+
+#[test]
+fn timeline_json_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let (b, a) = (seed_file("before"), seed_file("after"));
+    assert!(run(&db, &["import", b.to_str().unwrap(), a.to_str().unwrap()]).status.success());
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    assert_eq!(t["order_id"], SEED);
+    let entries = t["entries"].as_array().unwrap();
+    assert!(entries.iter().all(|e| e["source"] == "observed" || e["source"] == "inferred"));
+    assert!(entries.iter().all(|e| e["at"].is_i64() && e["kind"].is_string() && e["summary"].is_string()));
+    let clock = entries.iter().find(|e| e["kind"] == "vnum_clock_start").unwrap();
+    assert_eq!(clock["at"], 1764649651);
+    assert_eq!(clock["source"], "inferred");
+    assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "number_changed_between_snapshots"));
+    let o = run(&db, &["timeline", "1", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("order 1 is not in the store"));
+}
+
+#[test]
+fn report_is_markdown_with_masked_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    // An approved real-number request puts the real number in tel_number: the report masks it.
+    let mut after: Value = serde_json::from_str(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
+    after["order"]["order_detail"]["delivery_info"]["address_info"]["tel_number"] = "13912340775".into();
+    after["order"]["update_time"] = 1764656600.into();
+    let real = write(dir.path(), "real.json", &after.to_string());
+    let (b, a) = (seed_file("before"), seed_file("after"));
+    let pushes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/seed/pushes.jsonl");
+    let args = ["import", b.to_str().unwrap(), a.to_str().unwrap(), real.to_str().unwrap(), pushes.to_str().unwrap()];
+    assert!(run(&db, &args).status.success());
+    let o = run(&db, &["--lang", "en", "report", SEED]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(!md.contains("13912340775"), "{md}");
+    assert!(md.contains("139****0775"));
+    assert!(md.starts_with("# Order 3732676853715311104\n"));
+    for heading in ["## What changed", "## Pushes received", "## Timeline", "## Explanation"] {
+        assert!(md.contains(heading), "{heading} missing");
+    }
+    insta::assert_snapshot!(md.replace(&orderscope::timefmt::now().to_string(), "NOW"));
+}

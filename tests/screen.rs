@@ -141,3 +141,41 @@ fn empty_store_explains_what_to_do() {
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("No orders stored yet"), "{screen}");
 }
+
+#[test]
+fn timeline_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::Zh);
+    key(&mut app, &store, KeyCode::Char('t'));
+    assert!(matches!(app.overlay, Some(Overlay::Timeline(_))));
+    let small = render(&mut app, 80, 24);
+    assert!(small.contains("时间线 · 3732676853715311104"), "{small}");
+    assert!(small.contains("推断"), "{small}");
+    insta::assert_snapshot!("timeline_80x24", small);
+    let mut app = demo_app(&store, Lang::En);
+    key(&mut app, &store, KeyCode::Char('t'));
+    let wide = render(&mut app, 160, 48);
+    assert!(wide.contains("2025-12-02 12:27:31 infer virtual number's 30-day clock started"), "{wide}");
+    assert!(wide.contains("not at shipping"), "{wide}");
+    insta::assert_snapshot!("timeline_160x48", wide);
+    // Enter on an observed entry opens its raw JSON; the first entry is inferred.
+    key(&mut app, &store, KeyCode::Enter);
+    assert!(app.notice.as_deref().unwrap_or("").contains("no raw JSON"));
+    key(&mut app, &store, KeyCode::Down);
+    key(&mut app, &store, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Raw(view)) => assert!(view.raw().contains("channels_ec_order_new"), "{}", view.raw()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_number_panel_carries_the_one_line_explanation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let mut app = demo_app(&store, Lang::En);
+    app.select_order("3741203385562701568", &store);
+    let screen = render(&mut app, 160, 48);
+    assert!(screen.contains("» never had a virtual number, so no number push"), "{screen}");
+}

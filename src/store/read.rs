@@ -55,6 +55,18 @@ pub struct MessageRow {
     pub source: String,
 }
 
+impl From<&MessageRow> for crate::story::PushRecord {
+    fn from(m: &MessageRow) -> Self {
+        crate::story::PushRecord {
+            id: m.id,
+            received_at: m.received_at,
+            event: m.event.clone().unwrap_or_default(),
+            kind: m.kind,
+            deliveries: m.deliveries,
+        }
+    }
+}
+
 impl MessageRow {
     /// The decrypted message as JSON (XML converted), or its text when it
     /// does not parse.
@@ -143,6 +155,30 @@ impl Store {
         Ok(rows?)
     }
 
+    /// Every stored version as a comparable version, oldest fetch first, and
+    /// the stored versions that no longer parse (with why).
+    pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::compare::Version>, Vec<String>)> {
+        let mut versions = Vec::new();
+        let mut problems = Vec::new();
+        for s in self.snapshots(order_id)? {
+            match s.order() {
+                Ok(order) => {
+                    versions.push(crate::compare::Version { snapshot_id: s.id, fetched_at: s.fetched_at, order })
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        Ok((versions, problems))
+    }
+
+    /// The order's timeline and explanation.
+    pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::story::Story> {
+        let (versions, _) = self.versions(order_id)?;
+        let pushes: Vec<crate::story::PushRecord> = self.messages(Some(order_id))?.iter().map(Into::into).collect();
+        let periods = self.receiver_periods()?;
+        Ok(crate::story::build(order_id, &versions, &pushes, &periods, lang))
+    }
+
     /// The newest version by the order's own update time.
     pub fn latest_snapshot(&self, order_id: &str) -> Result<Option<SnapshotRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -168,6 +204,18 @@ impl Store {
                 stmt.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
             }
         };
+        Ok(rows?)
+    }
+
+    /// When the receiver was running: from start to its stop, or to its
+    /// last heartbeat when it died without stopping.
+    pub fn receiver_periods(&self) -> Result<Vec<crate::story::Period>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT started_at, coalesce(stopped_at, last_seen), stopped_at IS NOT NULL FROM receiver_periods ORDER BY started_at",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok(crate::story::Period { start: r.get(0)?, end: r.get(1)?, stopped: r.get(2)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
     }
 

@@ -46,6 +46,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX messages_by_order ON messages(order_id, received_at);
     CREATE INDEX messages_by_time ON messages(received_at);",
+    // 2: when the push receiver was running, so gaps in the record show.
+    "CREATE TABLE receiver_periods (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        stopped_at INTEGER
+    );",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -125,3 +125,13 @@ pub fn add_message(
     }
     Ok(MessageInsert::New(id))
 }
+
+/// Records a receiver period: started, seen alive until `last_seen`, and
+/// stopped (or not yet). Returns its id for later heartbeats.
+pub fn add_receiver_period(c: &Connection, started_at: i64, last_seen: i64, stopped_at: Option<i64>) -> Result<i64> {
+    c.execute(
+        "INSERT INTO receiver_periods (started_at, last_seen, stopped_at) VALUES (?1, ?2, ?3)",
+        params![started_at, last_seen, stopped_at],
+    )?;
+    Ok(c.last_insert_rowid())
+}

@@ -14,6 +14,7 @@ use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::model::{Order, Vnum, VnumState};
 use crate::store::{MessageRow, OrderRow, Store};
+use crate::story::{Ref, Story};
 use crate::text::visible;
 
 /// Everything the screen shows about the selected order.
@@ -28,6 +29,7 @@ pub struct Detail {
     pub messages: Vec<MessageRow>,
     /// Stored versions that could not be read, with the reason.
     pub problems: Vec<String>,
+    pub story: Option<Story>,
 }
 
 /// One line of the comparison: a changed field, aligned across both sides.
@@ -53,13 +55,11 @@ impl Source for Store {
 
     fn detail(&self, order_id: &str, lang: Lang) -> Result<Detail, String> {
         let mut detail = Detail { order_id: order_id.to_string(), ..Detail::default() };
-        for s in self.snapshots(order_id).map_err(|e| e.to_string())? {
-            match s.order() {
-                Ok(order) => detail.versions.push(Version { snapshot_id: s.id, fetched_at: s.fetched_at, order }),
-                Err(problem) => detail.problems.push(problem),
-            }
-        }
+        (detail.versions, detail.problems) = self.versions(order_id).map_err(|e| e.to_string())?;
         detail.messages = self.messages(Some(order_id)).map_err(|e| e.to_string())?;
+        let pushes: Vec<crate::story::PushRecord> = detail.messages.iter().map(Into::into).collect();
+        let periods = self.receiver_periods().map_err(|e| e.to_string())?;
+        detail.story = Some(crate::story::build(order_id, &detail.versions, &pushes, &periods, lang));
         detail.pair = pick_pair(&detail.versions);
         detail.latest = detail.pair.after.as_ref().or(detail.pair.before.as_ref()).map(|v| v.order.clone());
         detail.vnum = detail.latest.as_ref().map(Vnum::of).unwrap_or_default();
@@ -85,21 +85,10 @@ fn show_value(path: &str, v: &Value, lang: Lang) -> String {
     text
 }
 
-/// A compact label for a JSON pointer: the last key, with its array index.
-fn label_for(path: &str) -> String {
-    let mut parts = path.rsplit('/');
-    let last = parts.next().unwrap_or("");
-    if last.chars().all(|c| c.is_ascii_digit()) && !last.is_empty() {
-        format!("{}[{last}]", parts.next().unwrap_or(""))
-    } else {
-        last.replace("~1", "/").replace("~0", "~")
-    }
-}
-
 pub fn compare_rows(pair: &Pair, lang: Lang) -> Vec<CompareRow> {
     let mut rows = Vec::new();
     for c in &pair.changes {
-        let label = label_for(&c.path);
+        let label = crate::diff::short_label(&c.path);
         let expandable = |v: &Option<Value>| {
             matches!(v, Some(Value::Object(m)) if !m.is_empty()) || matches!(v, Some(Value::Array(a)) if !a.is_empty())
         };
@@ -210,10 +199,17 @@ impl RawView {
     }
 }
 
+/// The timeline of the selected order, with a selected entry.
+#[derive(Debug, Default)]
+pub struct TimelineView {
+    pub selected: usize,
+}
+
 #[derive(Debug)]
 pub enum Overlay {
     Help,
     Raw(Box<RawView>),
+    Timeline(TimelineView),
 }
 
 /// What the loop must do after a key.
@@ -380,6 +376,7 @@ impl App {
                 Vec::new()
             }
             Some(Overlay::Raw(_)) => self.raw_key(key),
+            Some(Overlay::Timeline(_)) => self.timeline_key(key),
             None => match action_for(Context::Main, key) {
                 Some(action) => self.main_action(action, source),
                 None => Vec::new(),
@@ -426,6 +423,9 @@ impl App {
         match (action, self.focus) {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.overlay = Some(Overlay::Help),
+            (Action::ShowTimeline, _) if self.detail.is_some() => {
+                self.overlay = Some(Overlay::Timeline(TimelineView::default()));
+            }
             (Action::Filter, _) => {
                 self.filtering = true;
                 self.focus = Pane::List;
@@ -505,7 +505,59 @@ impl App {
         }
     }
 
+    fn timeline_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let page = self.page.max(1);
+        let n = self.detail.as_ref().and_then(|d| d.story.as_ref()).map(|s| s.entries.len()).unwrap_or(0);
+        let Some(Overlay::Timeline(view)) = &mut self.overlay else { return Vec::new() };
+        let last = n.saturating_sub(1);
+        match action_for(Context::Timeline, key) {
+            Some(Action::Up) => view.selected = view.selected.saturating_sub(1),
+            Some(Action::Down) => view.selected = (view.selected + 1).min(last),
+            Some(Action::PageUp) => view.selected = view.selected.saturating_sub(page),
+            Some(Action::PageDown) => view.selected = (view.selected + page).min(last),
+            Some(Action::Open) => {
+                let reference = self
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.story.as_ref())
+                    .and_then(|s| s.entries.get(view.selected))
+                    .and_then(|e| e.reference);
+                self.open_reference(reference);
+            }
+            Some(Action::Help) => self.overlay = Some(Overlay::Help),
+            Some(Action::Back) => self.overlay = None,
+            Some(Action::Quit) => self.quit = true,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Opens the raw JSON of a timeline entry's snapshot or push.
+    fn open_reference(&mut self, reference: Option<Ref>) {
+        let Some(d) = &self.detail else { return };
+        match reference {
+            Some(Ref::Snapshot(id)) => {
+                if let Some(i) = d.versions.iter().position(|v| v.snapshot_id == id) {
+                    self.open_raw_at(Pane::Compare, Some(i));
+                }
+            }
+            Some(Ref::Message(id)) => {
+                if let Some(i) = d.messages.iter().position(|m| m.id == id) {
+                    self.message_selected = i;
+                    self.open_raw_at(Pane::Messages, None);
+                }
+            }
+            None => {
+                self.notice = Some(self.say("推断条目没有原始 JSON", "inferred entries have no raw JSON").into());
+            }
+        }
+    }
+
     fn open_raw(&mut self, pane: Pane) {
+        self.open_raw_at(pane, None)
+    }
+
+    fn open_raw_at(&mut self, pane: Pane, version: Option<usize>) {
         let Some(d) = &self.detail else { return };
         let view = if pane == Pane::Messages {
             if d.messages.is_empty() {
@@ -536,8 +588,8 @@ impl App {
                 (Pane::Compare, Side::Before) => d.pair.before.as_ref(),
                 _ => d.pair.after.as_ref().or(d.pair.before.as_ref()),
             };
-            let index = wanted
-                .and_then(|w| d.versions.iter().position(|v| v.snapshot_id == w.snapshot_id))
+            let index = version
+                .or_else(|| wanted.and_then(|w| d.versions.iter().position(|v| v.snapshot_id == w.snapshot_id)))
                 .unwrap_or(d.versions.len() - 1);
             let titles = d
                 .versions

@@ -29,6 +29,7 @@ pub enum Action {
     PrevDocument,
     NextDocument,
     Help,
+    ShowTimeline,
     Back,
     Quit,
 }
@@ -38,6 +39,7 @@ pub enum Action {
 pub enum Context {
     Main,
     Raw,
+    Timeline,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +96,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('r')], "r", Reload, "重新读取", "reload", true),
     b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
+    b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
     b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
@@ -111,6 +114,13 @@ pub const BINDINGS: &[Binding] = &[
     b(Raw, &[Char('y')], "y", CopyRaw, "复制 JSON", "copy JSON", true),
     b(Raw, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Raw, &[KeyCode::Esc, Char('q')], "esc", Back, "返回", "back", true),
+    b(Timeline, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择条目", "select entry", true),
+    pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry", false)),
+    b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Timeline, &[KeyCode::Enter], "enter", Open, "查看条目的原始 JSON", "raw JSON of the entry", true),
+    b(Timeline, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back", true),
 ];
 
 /// The action a key has in a context. Ctrl-C always quits.

@@ -12,6 +12,7 @@ use crate::compare::Version;
 use crate::diff::Op;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, VnumState};
+use crate::story::{Source, Story};
 use crate::text::{pad, truncate, visible, width};
 use crate::timefmt;
 
@@ -92,6 +93,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
     match &app.overlay {
         Some(Overlay::Help) => draw_help(f, body, app.lang, theme),
         Some(Overlay::Raw(view)) => draw_raw(f, body, view, app.lang, theme),
+        Some(Overlay::Timeline(view)) => {
+            if let Some(story) = app.detail.as_ref().and_then(|d| d.story.as_ref()) {
+                draw_timeline(f, body, story, view.selected, app.lang, theme);
+            }
+        }
         None => {}
     }
 }
@@ -137,6 +143,8 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
             theme.dim(),
         )
+    } else if let Some(Overlay::Timeline(_)) = &app.overlay {
+        (footer(Context::Timeline, app.lang), theme.dim())
     } else if let Some(Overlay::Raw(v)) = &app.overlay {
         if v.search.is_some() {
             (
@@ -234,7 +242,9 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     draw_summary(f, summary, app, d, theme);
     let n_msgs = d.messages.len() as u16;
     let msg_h = (n_msgs + 2).clamp(4, (area.height * 2 / 5).max(6));
-    let vnum_h = if area.width >= 110 || d.vnum.number.is_none() { 4 } else { 5 };
+    // Number and expiry lines, the inferred clock start on its own line when
+    // narrow, and the one-line explanation.
+    let vnum_h = if area.width >= 110 || d.vnum.number.is_none() { 5 } else { 6 };
     let [compare, vnum, messages] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(vnum_h), Constraint::Length(msg_h)]).areas(area);
     if area.width + 34 >= SIDE_BY_SIDE_WIDTH && d.pair.before.is_some() && d.pair.after.is_some() {
@@ -508,6 +518,14 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
             }
         }
     }
+    if let Some(h) = d.story.as_ref().and_then(crate::story::headline) {
+        let mut text = format!("» {}", visible(&h.short));
+        let more = t(app.lang, "（t 查看时间线与解释）", " (t: timeline and explanation)");
+        if width(&text) + width(more) + 2 <= area.width as usize {
+            text.push_str(more);
+        }
+        lines.push(Line::from(Span::styled(text, theme.accent())));
+    }
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
@@ -567,7 +585,9 @@ fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
         lines
     };
     let main = column(Context::Main, t(lang, "主界面", "Main screen"));
-    let raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
+    let mut raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
+    raw.push(Line::from(""));
+    raw.extend(column(Context::Timeline, t(lang, "时间线", "Timeline")));
     let rows = main.len().max(raw.len()) as u16;
     let rect = centered(area, 78, rows + 3);
     f.render_widget(Clear, rect);
@@ -631,4 +651,50 @@ fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme)
         f.render_widget(Paragraph::new(Span::styled("/ ", theme.accent())), slash);
         f.render_widget(input, rest);
     }
+}
+
+fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, selected: usize, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let explanation: Vec<Line> = story
+        .explanation
+        .iter()
+        .map(|s| Line::from(vec![Span::styled("• ", theme.accent()), Span::raw(visible(&s.statement))]))
+        .collect();
+    let expl_h = (area.height / 2).min(explanation.len() as u16 * 2 + 2).max(4);
+    let [top, bottom] = Layout::vertical([Constraint::Min(4), Constraint::Length(expl_h)]).areas(area);
+    let b =
+        block(format!("{} · {} ({})", t(lang, "时间线", "Timeline"), story.order_id, story.entries.len()), true, theme);
+    let inner = b.inner(top);
+    f.render_widget(b, top);
+    let fit = inner.height.max(1) as usize;
+    let offset = if selected < fit { 0 } else { selected + 1 - fit };
+    let w = inner.width as usize;
+    let lines: Vec<Line> = story
+        .entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(fit)
+        .map(|(i, e)| {
+            let (mark, style) = match e.source {
+                Source::Observed => (t(lang, "观测", "seen "), Style::default()),
+                Source::Inferred => (t(lang, "推断", "infer"), theme.fg(Color::Magenta).add_modifier(Modifier::ITALIC)),
+            };
+            let mut text = format!("{} {mark} {}", timefmt::full(e.at), visible(&e.summary));
+            if let Some(rule) = &e.rule {
+                text.push_str(&format!("  [{}]", visible(rule)));
+            }
+            let style = if i == selected { style.add_modifier(Modifier::REVERSED) } else { style };
+            Line::from(Span::styled(pad(&text, w), style))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(
+        Paragraph::new(explanation).wrap(Wrap { trim: false }).block(block(
+            t(lang, "解释", "Explanation").to_string(),
+            false,
+            theme,
+        )),
+        bottom,
+    );
 }

@@ -1,0 +1,239 @@
+//! `orderscope report`: Markdown evidence for a support ticket or a forum
+//! post. Contact numbers appear only masked, as the platform masks them: a
+//! number the platform sent unmasked (after an approved real-number request)
+//! is masked here before it can be pasted anywhere. The virtual number is the
+//! platform's own relay number and is shown as given.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::compare::{Version, pick_pair};
+use crate::json::short;
+use crate::model::names::{self, Lang};
+use crate::model::{Order, Vnum};
+use crate::store::MessageRow;
+use crate::story::{Source, Story};
+use crate::text::{is_phone_field, mask_phone, visible};
+use crate::timefmt;
+
+/// A value for a Markdown table cell: visible, one line, pipes escaped.
+fn cell(s: &str) -> String {
+    visible(s).replace('|', "\\|")
+}
+
+fn value_cell(path: &str, v: &Option<Value>) -> String {
+    match v {
+        None => String::new(),
+        Some(v) => {
+            let text = match v {
+                Value::Object(_) | Value::Array(_) => v.to_string(),
+                other => short(other),
+            };
+            let text = if is_phone_field(path) { mask_phone(&text) } else { text };
+            format!("`{}`", cell(&text).replace('`', "'"))
+        }
+    }
+}
+
+fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// Masks contact numbers anywhere inside a JSON value (for nested added blocks).
+fn mask_json(path: &str, v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, child)| (k.clone(), mask_json(&format!("{path}/{k}"), child))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|c| mask_json(path, c)).collect()),
+        Value::String(s) if is_phone_field(path) => Value::String(mask_phone(s)),
+        other => other.clone(),
+    }
+}
+
+pub fn markdown(
+    order_id: &str,
+    versions: &[Version],
+    messages: &[MessageRow],
+    story: &Story,
+    lang: Lang,
+    now: i64,
+) -> String {
+    let mut md = String::new();
+    let pair = pick_pair(versions);
+    let latest: Option<&Order> = pair.after.as_ref().or(pair.before.as_ref()).map(|v| &v.order);
+    let ts = |t: Option<i64>| t.map(timefmt::full_tz).unwrap_or_else(|| "-".into());
+    let _ = writeln!(md, "# {} {order_id}\n", t(lang, "订单", "Order"));
+    let _ = writeln!(md, "| | |\n|---|---|");
+    if let Some(o) = latest {
+        let status = o.status().map(|s| format!("{s} {}", names::status_label(Some(s), lang))).unwrap_or("-".into());
+        let _ = writeln!(md, "| {} | {} |", t(lang, "状态", "status"), cell(&status));
+        let _ = writeln!(md, "| {} | {} |", t(lang, "下单", "created"), ts(o.create_time()));
+        let _ = writeln!(md, "| {} | {} |", t(lang, "支付", "paid"), ts(o.pay_time()));
+        let _ = writeln!(md, "| {} | {} |", t(lang, "发货", "shipped"), ts(o.shipped_at()));
+        for p in o.products() {
+            let _ = writeln!(md, "| {} | {} ×{} |", t(lang, "商品", "product"), cell(&p.title), p.sku_cnt.unwrap_or(1));
+        }
+        let _ = writeln!(
+            md,
+            "| deliver_method | {} |",
+            o.deliver_method().map(|m| m.to_string()).unwrap_or_else(|| "-".into())
+        );
+        let vn = Vnum::of(o);
+        if let Some(real) = &vn.real_tel_number {
+            let _ =
+                writeln!(md, "| {} | `{}` |", t(lang, "联系电话（脱敏）", "contact (masked)"), cell(&mask_phone(real)));
+        }
+        let _ = writeln!(md, "| use_tel_number | {} |", vn.use_tel_number.map(|u| u.to_string()).unwrap_or("-".into()));
+        match &vn.number {
+            Some(n) => {
+                let state = vn.state(now);
+                let _ = writeln!(md, "| {} | `{}` |", t(lang, "虚拟号", "virtual number"), cell(n));
+                let _ = writeln!(
+                    md,
+                    "| {} | {} ({}) |",
+                    t(lang, "虚拟号到期", "virtual number expires"),
+                    ts(vn.expire_time),
+                    state.label(lang)
+                );
+                let _ = writeln!(
+                    md,
+                    "| {} | {} |",
+                    t(lang, "已延期次数", "extensions used"),
+                    vn.has_delay_times.map(|d| d.to_string()).unwrap_or("-".into())
+                );
+                if let Some(s) = vn.inferred_clock_start() {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} ({}) |",
+                        t(lang, "30天计时开始", "30-day clock started"),
+                        timefmt::full_tz(s),
+                        t(lang, "推断：到期 − 30天 − 15天×延期次数", "inferred: expiry − 30 d − 15 d × extensions")
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(md, "| {} | {} |", t(lang, "虚拟号", "virtual number"), t(lang, "无", "none"));
+            }
+        }
+    }
+    let _ = writeln!(
+        md,
+        "| {} | {} · {} {} |\n",
+        t(lang, "已存储", "stored"),
+        match lang {
+            Lang::Zh => format!("{} 个订单版本", versions.len()),
+            Lang::En => format!("{} versions", versions.len()),
+        },
+        messages.len(),
+        t(lang, "条推送", "pushes")
+    );
+
+    let _ =
+        writeln!(md, "## {}\n", t(lang, "发货前后的变化", "What changed between the pre- and post-shipment versions"));
+    match (&pair.before, &pair.after) {
+        (Some(b), Some(a)) => {
+            let _ = writeln!(
+                md,
+                "{} #{} ({}) → #{} ({})\n",
+                t(lang, "订单版本", "Versions"),
+                b.snapshot_id,
+                timefmt::full_tz(b.fetched_at),
+                a.snapshot_id,
+                timefmt::full_tz(a.fetched_at)
+            );
+            let _ = writeln!(
+                md,
+                "| {} | op | {} | {} |\n|---|---|---|---|",
+                t(lang, "字段", "field"),
+                t(lang, "之前", "before"),
+                t(lang, "之后", "after")
+            );
+            for c in &pair.changes {
+                let before = c.before.as_ref().map(|v| mask_json(&c.path, v));
+                let after = c.after.as_ref().map(|v| mask_json(&c.path, v));
+                let op = match c.op {
+                    crate::diff::Op::Add => "add",
+                    crate::diff::Op::Remove => "remove",
+                    crate::diff::Op::Replace => "replace",
+                };
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {op} | {} | {} |",
+                    cell(&c.path),
+                    value_cell(&c.path, &before),
+                    value_cell(&c.path, &after)
+                );
+            }
+            let _ = writeln!(md);
+        }
+        _ => {
+            let _ = writeln!(
+                md,
+                "{}\n",
+                t(lang, "只有一个订单版本，无法比较。", "Only one version is stored; nothing to compare.")
+            );
+        }
+    }
+
+    let _ = writeln!(md, "## {}\n", t(lang, "收到的推送", "Pushes received"));
+    if messages.is_empty() {
+        let _ = writeln!(md, "{}\n", t(lang, "没有收到推送。", "None."));
+    } else {
+        let _ = writeln!(
+            md,
+            "| {} | event | type | {} | {} |\n|---|---|---|---|---|",
+            t(lang, "收到时间 (+08:00)", "received (+08:00)"),
+            t(lang, "含义", "meaning"),
+            t(lang, "投递次数", "deliveries")
+        );
+        for m in messages {
+            let event = m.event.as_deref().unwrap_or("?");
+            let _ = writeln!(
+                md,
+                "| {} | `{}` | {} | {} | {} |",
+                timefmt::full(m.received_at),
+                cell(event),
+                m.kind.map(|k| k.to_string()).unwrap_or_default(),
+                cell(&names::push_meaning(event, m.kind, lang)),
+                m.deliveries
+            );
+        }
+        let _ = writeln!(md);
+    }
+
+    let _ = writeln!(md, "## {}\n", t(lang, "时间线", "Timeline"));
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {} |\n|---|---|---|---|",
+        t(lang, "时间 (+08:00)", "time (+08:00)"),
+        t(lang, "来源", "source"),
+        t(lang, "事件", "what"),
+        t(lang, "依据", "rule")
+    );
+    for e in &story.entries {
+        let source = match e.source {
+            Source::Observed => t(lang, "观测", "observed"),
+            Source::Inferred => t(lang, "推断", "inferred"),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {source} | {} | {} |",
+            timefmt::full(e.at),
+            cell(&e.summary),
+            cell(e.rule.as_deref().unwrap_or(""))
+        );
+    }
+    let _ = writeln!(md, "\n## {}\n", t(lang, "解释", "Explanation"));
+    for s in &story.explanation {
+        let _ = writeln!(md, "- {}", cell(&s.statement));
+        for e in &s.evidence {
+            let _ = writeln!(md, "  - {}", cell(e));
+        }
+    }
+    md
+}
