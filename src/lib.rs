@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod crypto;
 pub mod demo;
 pub mod diff;
 pub mod import;
