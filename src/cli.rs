@@ -27,6 +27,12 @@ pub struct Cli {
     /// Language for names on screen and in text output [default: from LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
+    /// Config file (key = "value" lines) [default: ~/.config/orderscope/config.toml if present]
+    #[arg(long, global = true, env = "ORDERSCOPE_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Base URL of the shop API [default: https://api.weixin.qq.com]
+    #[arg(long, global = true, env = "ORDERSCOPE_API_BASE", value_name = "URL")]
+    pub api_base: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -43,6 +49,18 @@ pub enum Command {
     Tui,
     /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
     Demo,
+    /// The push receiver: verifies, decrypts and stores every push before answering
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
+        listen: String,
+        /// Relay each stored push unchanged to the shop's existing handler
+        #[arg(long, value_name = "URL")]
+        forward: Option<String>,
+        /// Append logs to this file instead of stderr
+        #[arg(long, value_name = "PATH")]
+        log: Option<PathBuf>,
+    },
     /// The stored orders, newest activity first
     Orders {
         #[arg(long)]
@@ -73,6 +91,9 @@ pub enum Command {
         order_id: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Retry the quarantined pushes (after fixing the EncodingAESKey or appid)
+        #[arg(long, conflicts_with = "order_id")]
+        reprocess: bool,
     },
     /// Import raw order/get responses and push logs
     Import {
@@ -94,9 +115,16 @@ impl Cli {
         if let Some(p) = &self.store {
             return Ok(p.clone());
         }
+        if let Some(p) = crate::config::Config::load(self.config.as_deref())?.get("ORDERSCOPE_STORE", "store") {
+            return Ok(PathBuf::from(p));
+        }
         let dirs = directories::ProjectDirs::from("", "", "orderscope")
             .context("cannot find a home directory for the default store; pass --store PATH")?;
         Ok(dirs.data_dir().join("orderscope.db"))
+    }
+
+    pub fn load_config(&self) -> Result<crate::config::Config> {
+        Ok(crate::config::Config::load(self.config.as_deref())?)
     }
 
     pub fn open_store(&self, mode: OpenMode) -> Result<Store> {
@@ -355,4 +383,53 @@ pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(markdown.as_bytes())?;
     Ok(())
+}
+
+/// The push receiver's credentials, with errors that name the setting.
+pub fn receiver_settings(config: &crate::config::Config) -> Result<crate::receiver::Settings> {
+    let token = config.require_secret("ORDERSCOPE_PUSH_TOKEN", "push_token")?;
+    let key = config.require_secret("ORDERSCOPE_PUSH_AES_KEY", "push_aes_key")?;
+    let key = crate::crypto::decode_key(key.expose()).map_err(|e| anyhow::anyhow!("ORDERSCOPE_PUSH_AES_KEY: {e}"))?;
+    let appid = config.require("ORDERSCOPE_APPID", "appid")?;
+    Ok(crate::receiver::Settings { token, key, appid })
+}
+
+pub fn reprocess(cli: &Cli) -> Result<bool> {
+    let config = cli.load_config()?;
+    let settings = receiver_settings(&config)?;
+    let mut store = cli.open_store(OpenMode::Existing)?;
+    let mut released = 0;
+    let mut still = Vec::new();
+    for (id, envelope, plaintext, _reason) in store.quarantined()? {
+        let text = if plaintext.is_empty() {
+            let encrypt = serde_json::from_str::<Value>(&envelope)
+                .ok()
+                .or_else(|| crate::model::push::xml_to_json(&envelope).ok())
+                .and_then(|v| v.get("Encrypt").and_then(Value::as_str).map(str::to_string));
+            let Some(encrypt) = encrypt else {
+                still.push((id, "the body has no Encrypt field".to_string()));
+                continue;
+            };
+            match crate::crypto::open_for(&settings.key, &encrypt, &settings.appid) {
+                Ok(msg) => String::from_utf8_lossy(&msg).into_owned(),
+                Err(e) => {
+                    still.push((id, e.to_string()));
+                    continue;
+                }
+            }
+        } else {
+            plaintext
+        };
+        if let Err(e) = crate::model::Push::parse(&text) {
+            still.push((id, format!("cannot parse the decrypted message: {e}")));
+            continue;
+        }
+        store.write(|c| crate::store::write::release_quarantined(c, id, &text))?;
+        released += 1;
+    }
+    for (id, why) in &still {
+        eprintln!("message {id}: still unreadable: {why}");
+    }
+    println!("{released} quarantined pushes recovered, {} still quarantined", still.len());
+    Ok(still.is_empty())
 }

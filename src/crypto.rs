@@ -8,7 +8,6 @@ use aes::cipher::block_padding::NoPadding;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use base64::Engine;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
-use sha1::{Digest, Sha1};
 
 /// WeChat pads to multiples of 32 bytes.
 const BLOCK: usize = 32;

@@ -5,12 +5,15 @@
 
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod diff;
+pub mod http;
 pub mod import;
 pub mod json;
 pub mod model;
+pub mod receiver;
 pub mod report;
 pub mod store;
 pub mod story;

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<bool> {
-    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo)) {
+    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo) | Some(Command::Serve { .. })) {
         // Output commands behave like other Unix tools when piped into
         // `head`: end quietly on a closed pipe instead of reporting EPIPE.
         // SAFETY: setting a signal disposition to its default has no preconditions.
@@ -34,7 +34,11 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
         Some(Command::Timeline { order_id, json }) => cli::timeline(cli, order_id, *json).map(|_| true),
         Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
-        Some(Command::Messages { order_id, json }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(cli),
+        Some(Command::Messages { order_id, json, .. }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Serve { listen, forward, log }) => {
+            orderscope::receiver::serve::run(cli, listen, forward.as_deref(), log.as_deref()).map(|_| true)
+        }
         Some(Command::Import { paths }) => cli::import(cli, paths),
     }
 }

@@ -219,6 +219,21 @@ impl Store {
         Ok(rows?)
     }
 
+    /// Messages kept whole because they could not be decrypted or parsed.
+    pub fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, coalesce(envelope, ''), plaintext, quarantine FROM messages WHERE quarantine IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>();
+        Ok(rows?)
+    }
+
+    pub fn quarantined_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", [], |r| r.get(0))?)
+    }
+
     pub fn counts(&self) -> Result<(i64, i64, i64)> {
         let count = |table: &str| -> Result<i64> {
             Ok(self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)

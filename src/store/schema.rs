@@ -53,6 +53,9 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL,
         stopped_at INTEGER
     );",
+    // 3: pushes kept whole because they could not be decrypted or parsed.
+    "ALTER TABLE messages ADD COLUMN quarantine TEXT;
+    CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

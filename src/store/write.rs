@@ -101,10 +101,13 @@ pub fn add_message(
         Ok(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
         Err(e) => (None, None, None, None, Some(e.to_string()), format!("unparsed|{}", sha1_hex(plaintext.as_bytes()))),
     };
+    // A push that does not parse is quarantined: kept whole, flagged, and
+    // retried by `messages --reprocess`.
+    let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
     let inserted = c.execute(
-        "INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source],
+        "INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine],
     )?;
     if inserted == 0 {
         let id: i64 = c.query_row("SELECT id FROM messages WHERE dup_key = ?1", [&key], |r| r.get(0))?;
@@ -134,4 +137,46 @@ pub fn add_receiver_period(c: &Connection, started_at: i64, last_seen: i64, stop
         params![started_at, last_seen, stopped_at],
     )?;
     Ok(c.last_insert_rowid())
+}
+
+/// Keeps a correctly signed push that could not be decrypted: the whole body
+/// and why. The same body arriving again is counted, not stored twice.
+pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
+    let key = format!("quarantine|{}", sha1_hex(envelope.as_bytes()));
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)
+         VALUES (?1, ?2, '', ?3, ?4, 'serve', ?3)",
+        params![received_at, envelope, reason, key],
+    )?;
+    if inserted == 0 {
+        let id: i64 = c.query_row("SELECT id FROM messages WHERE dup_key = ?1", [&key], |r| r.get(0))?;
+        c.execute("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1", [id])?;
+        return Ok(MessageInsert::Duplicate(id));
+    }
+    Ok(MessageInsert::New(c.last_insert_rowid()))
+}
+
+/// Replaces a quarantined message by its now-readable plaintext, keeping its
+/// receive time; if that push is already stored, it counts as a delivery.
+pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<MessageInsert> {
+    let (received_at, envelope, deliveries): (i64, Option<String>, i64) =
+        c.query_row("SELECT received_at, envelope, deliveries FROM messages WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    c.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    let out = add_message(c, received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count)?;
+    if let MessageInsert::New(new_id) = out {
+        c.execute("UPDATE messages SET deliveries = ?2 WHERE id = ?1", params![new_id, deliveries])?;
+    }
+    Ok(out)
+}
+
+pub fn heartbeat(c: &Connection, period: i64, now: i64) -> Result<()> {
+    c.execute("UPDATE receiver_periods SET last_seen = max(last_seen, ?2) WHERE id = ?1", params![period, now])?;
+    Ok(())
+}
+
+pub fn stop_period(c: &Connection, period: i64, now: i64) -> Result<()> {
+    c.execute("UPDATE receiver_periods SET last_seen = ?2, stopped_at = ?2 WHERE id = ?1", params![period, now])?;
+    Ok(())
 }

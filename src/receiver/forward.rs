@@ -1,0 +1,70 @@
+//! `serve --forward URL`: relays each stored push, unchanged (same query
+//! string, same body, same content type), to the shop's existing handler.
+//! Relaying happens after the push is stored and never changes the answer
+//! to the platform; failures are retried with backoff, then logged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use tokio::sync::Semaphore;
+
+#[derive(Clone)]
+pub struct Forwarder {
+    client: reqwest::Client,
+    url: Arc<str>,
+    /// Bounds the relays in flight; beyond it a push is not relayed (and logged).
+    slots: Arc<Semaphore>,
+}
+
+const ATTEMPTS: u32 = 5;
+
+impl Forwarder {
+    pub fn new(url: &str) -> Result<Forwarder, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("--forward {url:?} is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!("--forward {url:?} must be an http or https URL"));
+        }
+        Ok(Forwarder {
+            client: crate::http::client(Duration::from_secs(5)),
+            url: url.trim_end_matches('?').into(),
+            slots: Arc::new(Semaphore::new(256)),
+        })
+    }
+
+    pub fn relay(&self, query: &str, headers: &HeaderMap, body: Bytes) {
+        let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+            tracing::error!("forward queue full: a push was stored but not relayed");
+            return;
+        };
+        let target = if query.is_empty() {
+            self.url.to_string()
+        } else if self.url.contains('?') {
+            format!("{}&{query}", self.url)
+        } else {
+            format!("{}?{query}", self.url)
+        };
+        let content_type =
+            headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut delay = Duration::from_millis(500);
+            for attempt in 1..=ATTEMPTS {
+                let mut req = client.post(&target).body(body.clone());
+                if let Some(ct) = &content_type {
+                    req = req.header(reqwest::header::CONTENT_TYPE, ct);
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => return,
+                    Ok(r) => tracing::warn!(attempt, status = r.status().as_u16(), "forward answered with an error"),
+                    Err(e) => tracing::warn!(attempt, "forward failed: {}", crate::http::describe(&e)),
+                }
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            tracing::error!("forward gave up after {ATTEMPTS} attempts; the push is in the store");
+        });
+    }
+}

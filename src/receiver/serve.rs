@@ -1,0 +1,95 @@
+//! Running the receiver: settings, logging, the listener, the writer thread,
+//! heartbeats, and a graceful stop on SIGTERM or SIGINT (requests in flight
+//! finish, every queued push is committed, the period is closed).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::{forward::Forwarder, writer::Writer};
+use crate::cli::{Cli, receiver_settings};
+use crate::store::{Durability, OpenMode, Store};
+
+/// Sets up logging to stderr, or appended to a file.
+pub fn init_logging(log: Option<&Path>) -> Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ORDERSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let result = match log {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the log file {}", path.display()))?;
+            builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
+        }
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
+    // A second init (tests running several receivers) keeps the first logger.
+    let _ = result;
+    Ok(())
+}
+
+pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -> Result<()> {
+    let config = cli.load_config()?;
+    let settings = receiver_settings(&config)?;
+    let forward = forward.map(str::to_string).or_else(|| config.get("ORDERSCOPE_FORWARD", "forward"));
+    init_logging(log)?;
+    let addr: SocketAddr =
+        listen.parse().with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8090"))?;
+    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    listener.set_nonblocking(true)?;
+    let path = cli.store_path()?;
+    let mut store = Store::open_with(&path, OpenMode::Create, Durability::Full)?;
+    let now = crate::timefmt::now();
+    let period = store.write(|c| crate::store::write::add_receiver_period(c, now, now, None))?;
+    let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let writer = Writer::start(store, period, 8192);
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let heartbeat = {
+            let tx = writer.tx.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(60));
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    if tx.send(super::writer::Job::Heartbeat { now: crate::timefmt::now() }).await.is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+        tracing::info!(
+            "listening on {addr}; store {}; appid {}{}",
+            path.display(),
+            settings.appid,
+            forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default()
+        );
+        let app = super::router(settings, writer.tx.clone(), forwarder, None);
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop_signal())
+            .await?;
+        heartbeat.abort();
+        let _ = heartbeat.await;
+        tracing::info!("stopping: committing what is queued");
+        tokio::task::spawn_blocking(move || writer.finish()).await?.map_err(anyhow::Error::msg)?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

@@ -1,0 +1,107 @@
+//! The receiver's one writer: a thread that owns the store connection and
+//! commits pushes in groups. Every request waits for its push to be in a
+//! committed transaction (with `synchronous=FULL`, on disk) before it is
+//! answered; pushes that arrive while a commit is running share the next
+//! one, so a burst costs one fsync per group, not one per push.
+
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{self, MessageInsert, Redelivery, Store};
+
+/// At most this many jobs share one transaction.
+const MAX_GROUP: usize = 1024;
+
+pub enum Job {
+    Push {
+        received_at: i64,
+        envelope: String,
+        plaintext: String,
+        reply: oneshot::Sender<Result<MessageInsert, String>>,
+    },
+    Quarantine {
+        received_at: i64,
+        envelope: String,
+        reason: String,
+        reply: oneshot::Sender<Result<MessageInsert, String>>,
+    },
+    Heartbeat {
+        now: i64,
+    },
+}
+
+pub struct Writer {
+    pub tx: mpsc::Sender<Job>,
+    handle: JoinHandle<Result<(), String>>,
+}
+
+impl Writer {
+    /// Starts the writer on an open store; `period` is this run's receiver period.
+    pub fn start(mut store: Store, period: i64, queue: usize) -> Writer {
+        let (tx, mut rx) = mpsc::channel::<Job>(queue);
+        let handle = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                let mut group = Vec::with_capacity(MAX_GROUP);
+                while let Some(first) = rx.blocking_recv() {
+                    group.push(first);
+                    while group.len() < MAX_GROUP {
+                        match rx.try_recv() {
+                            Ok(job) => group.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    commit_group(&mut store, period, &mut group);
+                }
+                // Every sender is gone: the server has stopped. Close the period.
+                store.write(|c| store::write::stop_period(c, period, crate::timefmt::now())).map_err(|e| e.to_string())
+            })
+            .expect("spawning the writer thread");
+        Writer { tx, handle }
+    }
+
+    /// Waits until every queued job is committed and the period is closed.
+    pub fn finish(self) -> Result<(), String> {
+        drop(self.tx);
+        self.handle.join().map_err(|_| "the store writer panicked".to_string())?
+    }
+}
+
+fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
+    let mut results: Vec<Result<MessageInsert, String>> = Vec::with_capacity(group.len());
+    let outcome = store.write(|c| {
+        results.clear();
+        for job in group.iter() {
+            let r = match job {
+                Job::Push { received_at, envelope, plaintext, .. } => {
+                    store::write::add_message(c, *received_at, Some(envelope), plaintext, "serve", Redelivery::Count)
+                }
+                Job::Quarantine { received_at, envelope, reason, .. } => {
+                    store::write::add_quarantined(c, *received_at, envelope, reason)
+                }
+                Job::Heartbeat { now } => store::write::heartbeat(c, period, *now).map(|_| MessageInsert::New(0)),
+            };
+            // One bad push must not undo the others: record its error and go on.
+            results.push(r.map_err(|e| e.to_string()));
+        }
+        Ok(())
+    });
+    let failure = outcome.err().map(|e| e.to_string());
+    for (job, result) in group.drain(..).zip(results.drain(..).chain(std::iter::repeat_with(|| Err(String::new())))) {
+        let result = match &failure {
+            Some(e) => Err(e.clone()),
+            None => result,
+        };
+        match job {
+            Job::Push { reply, .. } | Job::Quarantine { reply, .. } => {
+                let _ = reply.send(result);
+            }
+            Job::Heartbeat { .. } => {
+                if let Err(e) = result {
+                    tracing::warn!("heartbeat not recorded: {e}");
+                }
+            }
+        }
+    }
+}
