@@ -45,12 +45,18 @@ pub struct CompareRow {
 /// real store too.
 pub trait Source {
     fn orders(&self) -> Result<Vec<OrderRow>, String>;
+    /// Pushes kept whole because they could not be decrypted or parsed.
+    fn quarantined(&self) -> Result<i64, String>;
     fn detail(&self, order_id: &str, lang: Lang) -> Result<Detail, String>;
 }
 
 impl Source for Store {
     fn orders(&self) -> Result<Vec<OrderRow>, String> {
         Store::orders(self).map_err(|e| e.to_string())
+    }
+
+    fn quarantined(&self) -> Result<i64, String> {
+        self.quarantined_count().map_err(|e| e.to_string())
     }
 
     fn detail(&self, order_id: &str, lang: Lang) -> Result<Detail, String> {
@@ -241,6 +247,8 @@ pub struct App {
     pub quit: bool,
     /// Rows the list showed at the last draw, for paging.
     pub page: usize,
+    /// Quarantined pushes in the store: a warning in the header.
+    pub quarantined: i64,
 }
 
 impl App {
@@ -268,6 +276,7 @@ impl App {
             notice: None,
             quit: false,
             page: 10,
+            quarantined: 0,
         }
     }
 
@@ -279,6 +288,7 @@ impl App {
             Ok(rows) => self.orders = rows,
             Err(e) => self.notice = Some(e),
         }
+        self.quarantined = source.quarantined().unwrap_or(0);
         self.apply_filter();
         if let Some(id) = keep
             && let Some(pos) = self.visible.iter().position(|&i| self.orders[i].order_id == id)

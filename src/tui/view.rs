@@ -125,11 +125,24 @@ fn draw_too_small(f: &mut Frame, area: Rect, lang: Lang) {
 
 fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let right = format!("? {}", t(app.lang, "帮助", "help"));
-    let left_w = (area.width as usize).saturating_sub(width(&right) + 1);
+    let warning = if app.quarantined > 0 {
+        match app.lang {
+            Lang::Zh => {
+                format!("⚠ {} 条推送无法解密或解析，已隔离（orderscope messages --reprocess） ", app.quarantined)
+            }
+            Lang::En => {
+                format!("⚠ {} pushes quarantined: unreadable (orderscope messages --reprocess) ", app.quarantined)
+            }
+        }
+    } else {
+        String::new()
+    };
+    let left_w = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
     let left = truncate(&format!(" orderscope · {}", app.title), left_w);
     let line = Line::from(vec![
         Span::styled(pad(&left, left_w), theme.accent().add_modifier(Modifier::BOLD)),
         Span::raw(" "),
+        Span::styled(warning, theme.warn()),
         Span::styled(right, theme.dim()),
     ]);
     f.render_widget(Paragraph::new(line), area);

@@ -1,0 +1,363 @@
+//! The push receiver over real HTTP on loopback: the real binary, a real
+//! store file, requests written by hand on a TCP socket.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use orderscope::crypto;
+
+const TOKEN: &str = "AAAAA";
+const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const APPID: &str = "wxba5fad812f8e6fb9";
+const OFFICIAL_ENCRYPT: &str = "+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04=";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Receiver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Receiver {
+    fn start(db: &Path, log: &Path, appid: &str, extra: &[&str]) -> Receiver {
+        Receiver::start_on(db, log, appid, extra, free_port())
+    }
+
+    fn start_on(db: &Path, log: &Path, appid: &str, extra: &[&str], port: u16) -> Receiver {
+        let child = bin()
+            .arg("--store")
+            .arg(db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", log.to_str().unwrap()])
+            .args(extra)
+            .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+            .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+            .env("ORDERSCOPE_APPID", appid)
+            .env_remove("ORDERSCOPE_CONFIG")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "receiver did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Receiver { child, port, log: log.to_path_buf() }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request; returns the status and body.
+fn http(port: u16, method: &str, target: &str, body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// A push sealed and signed as the platform does.
+fn signed_push(plaintext: &str, appid: &str, nonce: &str, timestamp: &str) -> (String, Vec<u8>) {
+    let key = crypto::decode_key(KEY).unwrap();
+    let mut random = [0u8; 16];
+    random[..nonce.len().min(16)].copy_from_slice(&nonce.as_bytes()[..nonce.len().min(16)]);
+    let encrypt = crypto::seal(&key, &random, plaintext.as_bytes(), appid);
+    let sig = crypto::msg_signature(TOKEN, timestamp, nonce, &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    (format!("/wx?timestamp={timestamp}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}"), body.into_bytes())
+}
+
+fn push_text(i: u64) -> String {
+    format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":5}}}}"#,
+        1_764_656_488 + i,
+        3_732_676_853_715_311_104u64 + i
+    )
+}
+
+fn messages(db: &Path) -> Vec<serde_json::Value> {
+    let o = run(db, &["messages", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn url_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Receiver::start(&dir.path().join("s.db"), &dir.path().join("log"), APPID, &[]);
+    let ok = "/?signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&timestamp=1714112445&nonce=415670741&echostr=3e%2Bx%3D%3D";
+    assert_eq!(http(r.port, "GET", ok, b""), (200, "3e+x==".into()));
+    let bad = "/?signature=6c5c811b55cc85e0e1b54100749188c20beb3f5e&timestamp=1714112445&nonce=415670741&echostr=x";
+    assert_eq!(http(r.port, "GET", bad, b"").0, 401);
+    assert_eq!(http(r.port, "GET", "/?timestamp=1&nonce=2", b"").0, 400);
+}
+
+#[test]
+fn official_push_is_stored_before_success_and_repeats_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let r = Receiver::start(&db, &dir.path().join("log"), APPID, &[]);
+    let target = "/recive?signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&timestamp=1714112445&nonce=415670741&openid=o9AgO5Kd5ggOC-bXrbNODIiE3bGY&encrypt_type=aes&msg_signature=046e02f8204d34f8ba5fa3b1db94908f3df2e9b3";
+    let body = format!(r#"{{"ToUserName":"gh_97417a04a28d","Encrypt":"{OFFICIAL_ENCRYPT}"}}"#);
+    assert_eq!(http(r.port, "POST", target, body.as_bytes()), (200, "success".into()));
+    // Answered means stored: another process sees it right away.
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["event"], "debug_demo");
+    assert_eq!(m[0]["payload"]["debug_str"], "hello world");
+
+    // The same plaintext again, sealed with other randomness, nonce and timestamp.
+    let plaintext = r#"{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}"#;
+    let (target, body) = signed_push(plaintext, APPID, "999", "1714112500");
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["deliveries"], 2);
+
+    // XML envelopes work too.
+    let (target, json_body) = signed_push(&push_text(1), APPID, "77", "1714112600");
+    let encrypt: serde_json::Value = serde_json::from_slice(&json_body).unwrap();
+    let xml = format!(
+        "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",
+        encrypt["Encrypt"].as_str().unwrap()
+    );
+    assert_eq!(http(r.port, "POST", &target, xml.as_bytes()), (200, "success".into()));
+    assert_eq!(messages(&db).len(), 2);
+}
+
+#[test]
+fn refusals_store_nothing_and_log_no_body_or_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let (target, body) = signed_push(&push_text(1), APPID, "1", "2");
+    // valid `signature` but a wrong msg_signature
+    let wrong = target.replace("msg_signature=", "signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&msg_signature=0");
+    assert_eq!(http(r.port, "POST", &wrong, &body), (401, "bad signature".into()));
+    assert_eq!(http(r.port, "POST", "/wx?timestamp=1&nonce=2", &body).0, 400);
+    assert_eq!(http(r.port, "POST", &target, b"{\"no\":\"encrypt\"}").0, 400);
+    let big = vec![b'x'; 70 * 1024];
+    assert_eq!(http(r.port, "POST", &target, &big).0, 413);
+    assert_eq!(http(r.port, "PUT", &target, &body).0, 405);
+    assert!(messages(&db).is_empty());
+    assert!(r.stop().success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("refused: push with a wrong msg_signature") && logged.contains("peer=127.0.0.1:"),
+        "{logged}"
+    );
+    let encrypt: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(!logged.contains(&encrypt["Encrypt"].as_str().unwrap()[..20]));
+    assert!(!logged.contains(KEY) && !logged.contains("AAAAA\n"));
+}
+
+#[test]
+fn undecryptable_pushes_are_quarantined_then_reprocessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    // A receiver configured with the wrong appid cannot accept the push, but
+    // its signature is right: it is kept whole and answered.
+    let r = Receiver::start(&db, &dir.path().join("log"), "wxwrongappid", &[]);
+    let (target, body) = signed_push(&push_text(3), APPID, "5", "6");
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    assert!(r.stop().success());
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["deliveries"], 2);
+    assert!(m[0]["parse_error"].as_str().unwrap().contains("appid"), "{:?}", m[0]);
+
+    let fix = |appid: &str| {
+        bin()
+            .arg("--store")
+            .arg(&db)
+            .args(["messages", "--reprocess"])
+            .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+            .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+            .env("ORDERSCOPE_APPID", appid)
+            .env_remove("ORDERSCOPE_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let still = fix("wxwrongappid");
+    assert_eq!(still.status.code(), Some(1));
+    assert!(stdout(&still).contains("0 quarantined pushes recovered, 1 still quarantined"));
+    let fixed = fix(APPID);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["event"], "channels_ec_order_ext_info_update");
+    assert_eq!(m[0]["type"], 5);
+    assert_eq!(m[0]["deliveries"], 2);
+    assert_eq!(m[0]["parse_error"], serde_json::Value::Null);
+}
+
+#[test]
+fn forwards_stored_pushes_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = TcpListener::bind("127.0.0.1:0").unwrap();
+    let sink_port = sink.local_addr().unwrap().port();
+    let r = Receiver::start(
+        &dir.path().join("s.db"),
+        &dir.path().join("log"),
+        APPID,
+        &["--forward", &format!("http://127.0.0.1:{sink_port}/shop/callback")],
+    );
+    let (target, body) = signed_push(&push_text(4), APPID, "8", "9");
+    assert_eq!(http(r.port, "POST", &target, &body).0, 200);
+    let (mut conn, _) = sink.accept().unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    while !String::from_utf8_lossy(&got).contains(std::str::from_utf8(&body).unwrap()) {
+        let n = conn.read(&mut buf).unwrap();
+        assert!(n > 0, "forward ended early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    let query = target.split_once('?').unwrap().1;
+    assert!(text.starts_with(&format!("POST /shop/callback?{query} HTTP/1.1")), "{text}");
+    conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\nsuccess").unwrap();
+}
+
+#[test]
+fn bad_settings_and_busy_ports_fail_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--listen", "127.0.0.1:1"])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", "tooshort")
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        "orderscope: ORDERSCOPE_PUSH_AES_KEY: the EncodingAESKey is not usable: it has 8 characters, not 43"
+    );
+
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let o = bin()
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&format!("cannot listen on 127.0.0.1:{port}")), "{}", stderr(&o));
+    assert!(
+        stderr(&o).to_lowercase().contains("address already in use") || stderr(&o).contains("Address in use"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = bin()
+        .args(["--store", "/dev/null/x", "serve"])
+        .env_remove("ORDERSCOPE_PUSH_TOKEN")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(stderr(&o).contains("ORDERSCOPE_PUSH_TOKEN is not set"), "{}", stderr(&o));
+}
+
+/// While a client keeps pushing, the receiver is killed with SIGKILL and
+/// restarted: every push that was answered `success` is stored exactly once.
+#[test]
+fn acknowledged_pushes_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let port = free_port();
+    let mut r = Receiver::start_on(&db, &log, APPID, &[], port);
+    let mut acknowledged = Vec::new();
+    let mut i = 0u64;
+    let mut killed = false;
+    let started = Instant::now();
+    while i < 600 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), &(1_714_000_000 + i).to_string());
+        let answered = std::panic::catch_unwind(|| http(port, "POST", &target, &body)).unwrap_or((0, String::new()));
+        if answered == (200, "success".to_string()) {
+            acknowledged.push(i);
+        }
+        i += 1;
+        if i == 300 && !killed {
+            unsafe { libc::kill(r.child.id() as i32, libc::SIGKILL) };
+            let _ = r.child.wait();
+            killed = true;
+            // Pushes sent while it is down are not acknowledged.
+            for j in 0..5 {
+                let (target, body) = signed_push(&push_text(10_000 + j), APPID, "down", "1");
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    let _ = http(port, "POST", &target, &body);
+                }
+            }
+            r = Receiver::start_on(&db, &log, APPID, &[], port);
+        }
+        assert!(started.elapsed() < Duration::from_secs(120));
+    }
+    drop(r);
+    let stored = messages(&db);
+    let mut counts = std::collections::HashMap::new();
+    for m in &stored {
+        *counts.entry(m["create_time"].as_i64().unwrap()).or_insert(0) += 1;
+    }
+    for i in &acknowledged {
+        assert_eq!(
+            counts.get(&(1_764_656_488 + *i as i64)),
+            Some(&1),
+            "push {i} acknowledged but stored {:?} times",
+            counts.get(&(1_764_656_488 + *i as i64))
+        );
+    }
+    assert!(acknowledged.len() >= 590, "only {} of 600 acknowledged", acknowledged.len());
+    assert!(stored.iter().all(|m| m["deliveries"] == 1));
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_closes_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let r = Receiver::start(&db, &dir.path().join("log"), APPID, &[]);
+    assert!(r.stop().success());
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let (stopped, seen): (Option<i64>, i64) =
+        c.query_row("SELECT stopped_at, last_seen FROM receiver_periods", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(stopped, Some(seen));
+}
