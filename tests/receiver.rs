@@ -5,8 +5,8 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -24,7 +24,6 @@ fn free_port() -> u16 {
 struct Receiver {
     child: Child,
     port: u16,
-    log: PathBuf,
 }
 
 impl Receiver {
@@ -50,7 +49,7 @@ impl Receiver {
             assert!(Instant::now() < deadline, "receiver did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Receiver { child, port, log: log.to_path_buf() }
+        Receiver { child, port }
     }
 
     fn stop(mut self) -> std::process::ExitStatus {
