@@ -197,8 +197,9 @@ async fn receive(
             Job::Quarantine { received_at, envelope, reason: e.to_string(), reply: tx }
         }
     };
-    let order_id = match &job {
-        Job::Push { plaintext, .. } => crate::model::Push::parse(plaintext).ok().and_then(|p| p.order_id),
+    // Only the snapshot fetcher needs the order id before the writer parses the push.
+    let order_id = match (&job, &shared.order_events) {
+        (Job::Push { plaintext, .. }, Some(_)) => crate::model::Push::parse(plaintext).ok().and_then(|p| p.order_id),
         _ => None,
     };
     if shared.writer.send(job).await.is_err() {

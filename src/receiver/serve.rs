@@ -48,7 +48,9 @@ pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -
     let period = store.write(|c| crate::store::write::add_receiver_period(c, now, now, None))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // One thread serves HTTP and one commits: on a small machine, more
+    // threads mostly add wake-ups and context switches per push.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let writer = Writer::start(store, period, 8192);
         let listener = tokio::net::TcpListener::from_std(listener)?;

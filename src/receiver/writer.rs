@@ -44,6 +44,7 @@ impl Writer {
             .name("store-writer".into())
             .spawn(move || {
                 let mut group = Vec::with_capacity(MAX_GROUP);
+                let (mut jobs, mut commits) = (0u64, 0u64);
                 while let Some(first) = rx.blocking_recv() {
                     group.push(first);
                     while group.len() < MAX_GROUP {
@@ -52,8 +53,14 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
+                    jobs += group.len() as u64;
+                    commits += 1;
+                    let t = std::time::Instant::now();
+                    let n = group.len();
                     commit_group(&mut store, period, &mut group);
+                    tracing::debug!(n, us = t.elapsed().as_micros() as u64, "group committed");
                 }
+                tracing::info!("committed {jobs} jobs in {commits} transactions");
                 // Every sender is gone: the server has stopped. Close the period.
                 store.write(|c| store::write::stop_period(c, period, crate::timefmt::now())).map_err(|e| e.to_string())
             })

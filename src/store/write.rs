@@ -44,45 +44,44 @@ impl Store {
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
     let hash = sha1_hex(canonical(&order.raw).as_bytes());
     let body = serde_json::to_string(&order.raw).expect("a JSON value always serialises");
-    let inserted = c.execute(
-        "INSERT OR IGNORE INTO snapshots (order_id, content_hash, fetched_at, source, status, update_time, body)
+    let inserted = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO snapshots (order_id, content_hash, fetched_at, source, status, update_time, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![order.order_id, hash, fetched_at, source, order.status(), order.update_time(), body],
-    )?;
+        )?
+        .execute(params![order.order_id, hash, fetched_at, source, order.status(), order.update_time(), body])?;
     if inserted == 0 {
         return Ok(false);
     }
     ensure_order(c, &order.order_id)?;
     // The summary follows the newest version by the order's own clock, so
     // importing an old version later does not roll the list back.
-    let latest: String = c.query_row(
-        "SELECT body FROM snapshots WHERE order_id = ?1 ORDER BY update_time DESC, fetched_at DESC, id DESC LIMIT 1",
-        [&order.order_id],
+    let latest: String = c.prepare_cached("SELECT body FROM snapshots WHERE order_id = ?1 ORDER BY update_time DESC, fetched_at DESC, id DESC LIMIT 1")?.query_row([&order.order_id],
         |r| r.get(0),
     )?;
     let latest =
         serde_json::from_str(&latest).ok().and_then(|v| Order::from_order(v).ok()).unwrap_or_else(|| order.clone());
     let ext = latest.tel_ext().unwrap_or_default();
     let activity = latest.update_time().unwrap_or(fetched_at);
-    c.execute(
+    c.prepare_cached(
         "UPDATE orders SET status = ?2, update_time = ?3, use_tel_number = ?4, vnum = ?5, vnum_expire = ?6,
              snapshots = snapshots + 1, last_activity = max(last_activity, ?7)
          WHERE order_id = ?1",
-        params![
-            order.order_id,
-            latest.status(),
-            latest.update_time(),
-            latest.use_tel_number(),
-            ext.virtual_tel_number,
-            ext.expire_time,
-            activity
-        ],
-    )?;
+    )?
+    .execute(params![
+        order.order_id,
+        latest.status(),
+        latest.update_time(),
+        latest.use_tel_number(),
+        ext.virtual_tel_number,
+        ext.expire_time,
+        activity
+    ])?;
     Ok(true)
 }
 
 fn ensure_order(c: &Connection, order_id: &str) -> Result<()> {
-    c.execute("INSERT OR IGNORE INTO orders (order_id) VALUES (?1)", [order_id])?;
+    c.prepare_cached("INSERT OR IGNORE INTO orders (order_id) VALUES (?1)")?.execute([order_id])?;
     Ok(())
 }
 
@@ -104,27 +103,28 @@ pub fn add_message(
     // A push that does not parse is quarantined: kept whole, flagged, and
     // retried by `messages --reprocess`.
     let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
-    let inserted = c.execute(
-        "INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine],
+    let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine],
     )?;
     if inserted == 0 {
-        let id: i64 = c.query_row("SELECT id FROM messages WHERE dup_key = ?1", [&key], |r| r.get(0))?;
+        let id: i64 =
+            c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?;
         if redelivery == Redelivery::Count {
-            c.execute("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1", [id])?;
+            c.prepare_cached("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1")?.execute([id])?;
         }
         return Ok(MessageInsert::Duplicate(id));
     }
     let id = c.last_insert_rowid();
     if let Some(order_id) = order_id {
         let type5 = parsed.as_ref().map(Push::is_type5).unwrap_or(false);
-        ensure_order(c, order_id)?;
-        c.execute(
-            "UPDATE orders SET messages = messages + 1, type5 = max(type5, ?2), last_activity = max(last_activity, ?3)
-             WHERE order_id = ?1",
-            params![order_id, type5 as i64, received_at],
-        )?;
+        // One upsert keeps the order's summary in step (a push may be the
+        // first thing known about an order).
+        c.prepare_cached(
+            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES (?1, 1, ?2, ?3)
+             ON CONFLICT(order_id) DO UPDATE SET messages = messages + 1, type5 = max(type5, excluded.type5),
+                 last_activity = max(last_activity, excluded.last_activity)",
+        )?
+        .execute(params![order_id, type5 as i64, received_at])?;
     }
     Ok(MessageInsert::New(id))
 }
@@ -132,10 +132,8 @@ pub fn add_message(
 /// Records a receiver period: started, seen alive until `last_seen`, and
 /// stopped (or not yet). Returns its id for later heartbeats.
 pub fn add_receiver_period(c: &Connection, started_at: i64, last_seen: i64, stopped_at: Option<i64>) -> Result<i64> {
-    c.execute(
-        "INSERT INTO receiver_periods (started_at, last_seen, stopped_at) VALUES (?1, ?2, ?3)",
-        params![started_at, last_seen, stopped_at],
-    )?;
+    c.prepare_cached("INSERT INTO receiver_periods (started_at, last_seen, stopped_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![started_at, last_seen, stopped_at])?;
     Ok(c.last_insert_rowid())
 }
 
@@ -143,14 +141,13 @@ pub fn add_receiver_period(c: &Connection, started_at: i64, last_seen: i64, stop
 /// and why. The same body arriving again is counted, not stored twice.
 pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
     let key = format!("quarantine|{}", sha1_hex(envelope.as_bytes()));
-    let inserted = c.execute(
-        "INSERT OR IGNORE INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)
-         VALUES (?1, ?2, '', ?3, ?4, 'serve', ?3)",
-        params![received_at, envelope, reason, key],
+    let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)
+         VALUES (?1, ?2, '', ?3, ?4, 'serve', ?3)")?.execute(params![received_at, envelope, reason, key],
     )?;
     if inserted == 0 {
-        let id: i64 = c.query_row("SELECT id FROM messages WHERE dup_key = ?1", [&key], |r| r.get(0))?;
-        c.execute("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1", [id])?;
+        let id: i64 =
+            c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?;
+        c.prepare_cached("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1")?.execute([id])?;
         return Ok(MessageInsert::Duplicate(id));
     }
     Ok(MessageInsert::New(c.last_insert_rowid()))
@@ -159,24 +156,25 @@ pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason:
 /// Replaces a quarantined message by its now-readable plaintext, keeping its
 /// receive time; if that push is already stored, it counts as a delivery.
 pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<MessageInsert> {
-    let (received_at, envelope, deliveries): (i64, Option<String>, i64) =
-        c.query_row("SELECT received_at, envelope, deliveries FROM messages WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
-    c.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    let (received_at, envelope, deliveries): (i64, Option<String>, i64) = c
+        .prepare_cached("SELECT received_at, envelope, deliveries FROM messages WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    c.prepare_cached("DELETE FROM messages WHERE id = ?1")?.execute([id])?;
     let out = add_message(c, received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count)?;
     if let MessageInsert::New(new_id) = out {
-        c.execute("UPDATE messages SET deliveries = ?2 WHERE id = ?1", params![new_id, deliveries])?;
+        c.prepare_cached("UPDATE messages SET deliveries = ?2 WHERE id = ?1")?.execute(params![new_id, deliveries])?;
     }
     Ok(out)
 }
 
 pub fn heartbeat(c: &Connection, period: i64, now: i64) -> Result<()> {
-    c.execute("UPDATE receiver_periods SET last_seen = max(last_seen, ?2) WHERE id = ?1", params![period, now])?;
+    c.prepare_cached("UPDATE receiver_periods SET last_seen = max(last_seen, ?2) WHERE id = ?1")?
+        .execute(params![period, now])?;
     Ok(())
 }
 
 pub fn stop_period(c: &Connection, period: i64, now: i64) -> Result<()> {
-    c.execute("UPDATE receiver_periods SET last_seen = ?2, stopped_at = ?2 WHERE id = ?1", params![period, now])?;
+    c.prepare_cached("UPDATE receiver_periods SET last_seen = ?2, stopped_at = ?2 WHERE id = ?1")?
+        .execute(params![period, now])?;
     Ok(())
 }

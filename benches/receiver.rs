@@ -1,0 +1,251 @@
+//! Load on the push receiver over loopback: the release binary
+//! (`orderscope serve`) with a real store at `synchronous=FULL`, and a load
+//! generator in this process speaking keep-alive HTTP/1.1 on raw sockets.
+//! Every request carries a distinct, correctly signed and encrypted push.
+//!
+//! Run: `cargo build --release && cargo bench --bench receiver`
+//!
+//! 1. closed loop, 16 connections, 10 s: pushes/s and latency percentiles;
+//! 2. open loop, a steady 1,000 pushes/s for 10 s: latency percentiles;
+//!
+//! then checks that every acknowledged push is in the store.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use orderscope::crypto;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const TOKEN: &str = "benchtoken";
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const APPID: &str = "wxbench0000000001";
+
+/// Builds the full request bytes of push `i`.
+fn request(i: usize) -> Vec<u8> {
+    let key = crypto::decode_key(KEY).unwrap();
+    let msg = format!(
+        r#"{{"ToUserName":"gh_bench","FromUserName":"o{i}","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":{}}}}}"#,
+        1_760_000_000 + i,
+        3_740_000_000_000_000_000u64 + (i % 50_000) as u64,
+        1 + i % 23
+    );
+    let mut random = [0u8; 16];
+    random[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    let encrypt = crypto::seal(&key, &random, msg.as_bytes(), APPID);
+    let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
+    let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
+    let body = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#);
+    format!(
+        "POST /wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A URL verification request: the same HTTP path without crypto or store.
+fn verify_request(i: usize) -> Vec<u8> {
+    let (ts, nonce) = ((1_760_000_000 + i).to_string(), i.to_string());
+    let sig = crypto::signature(TOKEN, &ts, &nonce);
+    format!("GET /wx?signature={sig}&timestamp={ts}&nonce={nonce}&echostr=success HTTP/1.1\r\nHost: bench\r\n\r\n")
+        .into_bytes()
+}
+
+/// Sends one request on a keep-alive connection and reads the whole answer.
+async fn exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> bool {
+    if conn.write_all(req).await.is_err() {
+        return false;
+    }
+    buf.clear();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return head.starts_with("http/1.1 200") && &buf[end + 4..end + 4 + len] == b"success";
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn fmt(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+fn start(bin: &Path, db: &Path, port: u16) -> Server {
+    let child = Command::new(bin)
+        .arg("--store")
+        .arg(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server(child)
+}
+
+async fn closed_loop(port: u16, reqs: Arc<Vec<Vec<u8>>>, conns: usize, secs: u64) -> (usize, Vec<Duration>) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (reqs, next) = (reqs.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            conn.set_nodelay(true).unwrap();
+            let mut buf = Vec::with_capacity(512);
+            let (mut ok, mut lat) = (0usize, Vec::new());
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= reqs.len() {
+                    break;
+                }
+                let t = Instant::now();
+                if exchange(&mut conn, &reqs[i], &mut buf).await {
+                    ok += 1;
+                    lat.push(t.elapsed());
+                }
+            }
+            (ok, lat)
+        }));
+    }
+    let (mut ok, mut lat) = (0, Vec::new());
+    for t in tasks {
+        let (o, l) = t.await.unwrap();
+        ok += o;
+        lat.extend(l);
+    }
+    lat.sort();
+    (ok, lat)
+}
+
+async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, offset: usize, rate: u64, secs: u64) -> (usize, Vec<Duration>) {
+    // 8 connections share the schedule, each sending its slots on time.
+    let conns = 8u64;
+    let interval = Duration::from_nanos(1_000_000_000 * conns / rate);
+    let total = (rate * secs / conns) as usize;
+    let mut tasks = Vec::new();
+    for c in 0..conns as usize {
+        let reqs = reqs.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            conn.set_nodelay(true).unwrap();
+            let mut buf = Vec::with_capacity(512);
+            // Stagger the connections so pushes arrive evenly, not in bursts of 8.
+            let start = tokio::time::Instant::now() + interval * c as u32 / conns as u32;
+            let mut tick = tokio::time::interval_at(start, interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let (mut ok, mut lat) = (0usize, Vec::new());
+            for k in 0..total {
+                tick.tick().await;
+                let i = offset + k * conns as usize + c;
+                let t = Instant::now();
+                if exchange(&mut conn, &reqs[i], &mut buf).await {
+                    ok += 1;
+                    lat.push(t.elapsed());
+                }
+            }
+            (ok, lat)
+        }));
+    }
+    let (mut ok, mut lat) = (0, Vec::new());
+    for t in tasks {
+        let (o, l) = t.await.unwrap();
+        ok += o;
+        lat.extend(l);
+    }
+    lat.sort();
+    (ok, lat)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/orderscope");
+    if !bin.exists() {
+        println!("build the release binary first: cargo build --release");
+        return;
+    }
+    let n = 600_000;
+    let t = Instant::now();
+    let reqs: Arc<Vec<Vec<u8>>> = Arc::new((0..n).map(request).collect());
+    println!("prepared {n} distinct signed pushes in {:.1} s", t.elapsed().as_secs_f64());
+    let dir = std::env::temp_dir().join(format!("orderscope-bench-receiver-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("receiver.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = start(&bin, &db, port);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+
+    let (ok, lat) = rt.block_on(closed_loop(port, reqs.clone(), 16, 10));
+    println!(
+        "16 connections, closed loop, 10 s: {} pushes acknowledged = {:.0} pushes/s; latency p50 {} p99 {} max {}",
+        ok,
+        ok as f64 / 10.0,
+        fmt(percentile(&lat, 0.5)),
+        fmt(percentile(&lat, 0.99)),
+        fmt(*lat.last().unwrap_or(&Duration::ZERO))
+    );
+    let offset = ok + 1000;
+    let (ok2, lat2) = rt.block_on(steady(port, reqs.clone(), offset.min(n - 10_000), 1000, 10));
+    println!(
+        "steady 1,000 pushes/s, 10 s: {} acknowledged; latency p50 {} p99 {} max {}",
+        ok2,
+        fmt(percentile(&lat2, 0.5)),
+        fmt(percentile(&lat2, 0.99)),
+        fmt(*lat2.last().unwrap_or(&Duration::ZERO))
+    );
+    let gets: Arc<Vec<Vec<u8>>> = Arc::new((0..20_000).map(verify_request).collect());
+    let (ok3, lat3) = rt.block_on(steady(port, gets, 0, 1000, 10));
+    println!(
+        "baseline, steady 1,000 URL verifications/s (same HTTP path, no decryption, no store): {} answered; latency p50 {} p99 {}",
+        ok3,
+        fmt(percentile(&lat3, 0.5)),
+        fmt(percentile(&lat3, 0.99)),
+    );
+    drop(server);
+    let store = orderscope::store::Store::open(&db, orderscope::store::OpenMode::Existing).unwrap();
+    let (_, _, stored) = store.counts().unwrap();
+    println!("stored {stored} messages; acknowledged {}", ok + ok2);
+    assert!(stored as usize >= ok + ok2, "an acknowledged push is missing from the store");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
