@@ -3,6 +3,7 @@
 //! The domain core (`model`, `diff`, `story`) does no I/O; the store, the
 //! importer, the CLI and the TUI sit around it.
 
+pub mod api;
 pub mod cli;
 pub mod compare;
 pub mod config;
