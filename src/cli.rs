@@ -69,8 +69,23 @@ pub enum Command {
     /// The latest stored version of an order
     Show {
         order_id: String,
+        /// Fetch the live order first (and store it as a new version if it changed)
+        #[arg(long)]
+        live: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Store a version of every order updated recently (for shops without push, or to fill gaps)
+    Sync {
+        /// How far back to list updated orders, like 90s, 30m, 2h, 10d
+        #[arg(long, default_value = "1d", value_parser = parse_duration)]
+        since: i64,
+        /// Keep polling until interrupted, resuming where the last run stopped
+        #[arg(long)]
+        follow: bool,
+        /// Pause between polls with --follow
+        #[arg(long, default_value = "5m", value_parser = parse_duration)]
+        interval: i64,
     },
     /// The pre-shipment and post-shipment versions of an order, and what changed
     Diff {
@@ -100,6 +115,10 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+}
+
+fn parse_duration(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_duration(text)
 }
 
 impl Cli {
@@ -187,7 +206,18 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn show(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
+pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()> {
+    if live {
+        let config = cli.load_config()?;
+        let client = require_api_client(cli, &config)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let order = runtime.block_on(client.order_get(order_id))?;
+        let mut store = cli.open_store(OpenMode::Create)?;
+        let new = store.add_snapshot(&order, timefmt::now(), "live")?;
+        if !json_out {
+            eprintln!("{}", if new { "fetched: a new version, stored" } else { "fetched: same as the stored version" });
+        }
+    }
     let store = cli.open_store(OpenMode::Existing)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
         bail!("no stored version of order {order_id}");
@@ -432,4 +462,45 @@ pub fn reprocess(cli: &Cli) -> Result<bool> {
     }
     println!("{released} quarantined pushes recovered, {} still quarantined", still.len());
     Ok(still.is_empty())
+}
+
+/// The shop API client, when credentials are configured (AppID and AppSecret).
+pub fn api_client(cli: &Cli, config: &crate::config::Config) -> Result<Option<crate::api::Client>> {
+    let (Some(appid), Some(secret)) =
+        (config.get("ORDERSCOPE_APPID", "appid"), config.secret("ORDERSCOPE_APPSECRET", "appsecret"))
+    else {
+        return Ok(None);
+    };
+    let base = cli
+        .api_base
+        .clone()
+        .or_else(|| config.get("ORDERSCOPE_API_BASE", "api_base"))
+        .unwrap_or_else(|| crate::api::DEFAULT_BASE.to_string());
+    let token_api = match config.get("ORDERSCOPE_TOKEN_API", "token_api").as_deref() {
+        None | Some("stable_token") => crate::api::TokenApi::Stable,
+        Some("token") => crate::api::TokenApi::Classic,
+        Some(other) => bail!("token_api must be \"stable_token\" or \"token\", not {other:?}"),
+    };
+    Ok(Some(crate::api::Client::new(
+        &base,
+        crate::api::Credentials { appid, secret, token_api },
+        std::time::Duration::from_secs(15),
+    )))
+}
+
+/// The client, or an error saying which credentials are missing.
+pub fn require_api_client(cli: &Cli, config: &crate::config::Config) -> Result<crate::api::Client> {
+    match api_client(cli, config)? {
+        Some(c) => Ok(c),
+        None => {
+            config.require("ORDERSCOPE_APPID", "appid")?;
+            config.require_secret("ORDERSCOPE_APPSECRET", "appsecret")?;
+            bail!("no shop API credentials")
+        }
+    }
+}
+
+/// How many days back the inspector lists recent orders (3 by default).
+pub fn recent_days(config: &crate::config::Config) -> i64 {
+    config.get("ORDERSCOPE_RECENT_DAYS", "recent_days").and_then(|d| d.parse().ok()).filter(|d| *d > 0).unwrap_or(3)
 }

@@ -119,6 +119,77 @@ impl Drop for DemoStore {
     }
 }
 
+/// The demo shop's API credentials (used only against the fake on loopback).
+pub const DEMO_APPID: &str = "wxd3m0000000000000";
+const DEMO_SECRET: &str = "demo-shop-secret";
+/// The demo order that ships while the demo runs.
+pub const SHIPS_DURING_DEMO: &str = "3741142277031690240";
+
+/// How long after the start the demo order ships (`ORDERSCOPE_DEMO_SHIP_AFTER`
+/// seconds, 60 by default).
+fn ship_after() -> i64 {
+    std::env::var("ORDERSCOPE_DEMO_SHIP_AFTER").ok().and_then(|v| v.parse().ok()).unwrap_or(60)
+}
+
+/// The version of an order after it ships at `at`: status 30, a parcel, and
+/// a virtual number assigned (its 30-day clock starting now).
+pub fn shipped_version(order: &Value, at: i64) -> Value {
+    let mut o = order.clone();
+    o["status"] = 30.into();
+    o["update_time"] = at.into();
+    let product = o["order_detail"]["product_infos"][0].clone();
+    let delivery = &mut o["order_detail"]["delivery_info"];
+    delivery["delivery_product_info"] = serde_json::json!([{
+        "waybill_id": "SF1400377216548",
+        "delivery_id": "SF",
+        "product_infos": [{"product_id": product["product_id"], "sku_id": product["sku_id"], "product_cnt": 1}],
+        "delivery_name": "顺丰速运",
+        "delivery_time": at - 1,
+        "deliver_type": 1
+    }]);
+    delivery["ship_done_time"] = (at - 1).into();
+    let address = &mut delivery["address_info"];
+    let masked = address["tel_number"].clone();
+    address["use_tel_number"] = 1.into();
+    address["tel_number_ext_info"] = serde_json::json!({
+        "real_tel_number": masked,
+        "virtual_tel_number": "17190452276-6620",
+        "virtual_tel_expire_time": at + 30 * 86_400,
+        "has_delay_times": 0
+    });
+    o
+}
+
+/// Starts the demo's shop API: every demo order as its latest stored
+/// version, and one order that ships a minute after the start.
+pub fn start_fake_shop(store: &Store, now: i64) -> anyhow::Result<crate::api::fake::FakeShop> {
+    let shop = crate::api::fake::FakeShop::start_thread(DEMO_APPID, DEMO_SECRET)?;
+    for row in store.orders()? {
+        if let Some(snap) = store.latest_snapshot(&row.order_id)? {
+            let order: Value = serde_json::from_str(&snap.body)?;
+            if row.order_id == SHIPS_DURING_DEMO {
+                shop.add_version(now + ship_after(), shipped_version(&order, now + ship_after()));
+            }
+            shop.add_version(0, order);
+        }
+    }
+    // A little latency, like a real API.
+    shop.set_latency(std::time::Duration::from_millis(40));
+    Ok(shop)
+}
+
+pub fn client_for(shop: &crate::api::fake::FakeShop) -> crate::api::Client {
+    crate::api::Client::new(
+        &shop.base_url(),
+        crate::api::Credentials {
+            appid: DEMO_APPID.into(),
+            secret: crate::config::Secret::new(DEMO_SECRET),
+            token_api: crate::api::TokenApi::Stable,
+        },
+        std::time::Duration::from_secs(10),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ pub mod receiver;
 pub mod report;
 pub mod store;
 pub mod story;
+pub mod sync;
 pub mod text;
 pub mod timefmt;
 pub mod tui;

@@ -130,3 +130,30 @@ fn hangup_ends_the_inspector_and_removes_the_demo_store() {
     }
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "the temporary demo store was left behind");
 }
+
+#[test]
+fn live_demo_shows_an_order_shipping() {
+    let t = Tmux::new("live");
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    t.start(120, 32, &format!("env LANG=en_US.UTF-8 ORDERSCOPE_DEMO_SHIP_AFTER=8 {bin} demo; sleep 30"));
+    t.wait_for("the live demo", |s| s.contains("● fetched"));
+    t.keys(&["/"]);
+    t.literal("3741142277031690240");
+    t.keys(&["Enter"]);
+    let before = t.wait_for("the pending order", |s| s.contains("▶3741142277031690240"));
+    assert!(before.contains("pending"), "{before}");
+    // The fake shop ships it a few seconds after the start; refetch until it shows.
+    let deadline = Instant::now() + Duration::from_secs(25);
+    loop {
+        t.keys(&["r"]);
+        std::thread::sleep(Duration::from_millis(700));
+        let s = t.screen();
+        if s.contains("17190452276 ext. 6620") {
+            assert!(s.contains("After shipping"), "{s}");
+            assert!(s.contains("active · expires in "), "{s}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the shipment never appeared:\n{s}");
+    }
+    t.keys(&["q"]);
+}

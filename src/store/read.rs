@@ -234,6 +234,11 @@ impl Store {
         Ok(self.conn.query_row("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", [], |r| r.get(0))?)
     }
 
+    /// A value `sync` keeps between runs.
+    pub fn sync_value(&self, key: &str) -> Result<Option<i64>> {
+        Ok(self.conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
     pub fn counts(&self) -> Result<(i64, i64, i64)> {
         let count = |table: &str| -> Result<i64> {
             Ok(self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)

@@ -56,6 +56,8 @@ const MIGRATIONS: &[&str] = &[
     // 3: pushes kept whole because they could not be decrypted or parsed.
     "ALTER TABLE messages ADD COLUMN quarantine TEXT;
     CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
+    // 4: where `sync --follow` stopped, so a restart resumes there.
+    "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -178,3 +178,11 @@ pub fn stop_period(c: &Connection, period: i64, now: i64) -> Result<()> {
         .execute(params![period, now])?;
     Ok(())
 }
+
+pub fn set_sync_value(c: &Connection, key: &str, value: i64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}

@@ -222,6 +222,30 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Copy(String),
+    /// Fetch this order from the shop API now (no debounce).
+    FetchNow,
+    /// List the orders updated recently and fetch the ones that changed.
+    RefreshList,
+    /// Look up an order the store does not know (typed into the filter).
+    LookUp(String),
+}
+
+/// The live connection to the shop API, as far as the screen cares.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Whether a client is configured at all.
+    pub enabled: bool,
+    /// Bumped whenever the selection changes; an answer for an older
+    /// generation is stale and dropped.
+    pub generation: u64,
+    /// The selection changed: fetch this (generation, order) after a pause.
+    pub wanted: Option<(u64, String)>,
+    pub in_flight: Option<(u64, String)>,
+    /// When each order was last fetched live.
+    pub fetched_at: std::collections::HashMap<String, i64>,
+    pub error: Option<String>,
+    /// Progress of a list refresh, when one runs.
+    pub listing: Option<String>,
 }
 
 /// The inspector's whole state.
@@ -249,6 +273,7 @@ pub struct App {
     pub page: usize,
     /// Quarantined pushes in the store: a warning in the header.
     pub quarantined: i64,
+    pub live: Live,
 }
 
 impl App {
@@ -277,6 +302,7 @@ impl App {
             quit: false,
             page: 10,
             quarantined: 0,
+            live: Live::default(),
         }
     }
 
@@ -347,6 +373,11 @@ impl App {
         }
         self.compare_scroll = 0;
         self.message_selected = 0;
+        self.live.generation += 1;
+        self.live.error = None;
+        if self.live.enabled {
+            self.live.wanted = Some((self.live.generation, id.clone()));
+        }
         match source.detail(&id, self.lang) {
             Ok(d) => self.detail = Some(d),
             Err(e) => {
@@ -369,12 +400,40 @@ impl App {
         self.load_detail(source);
     }
 
+    /// Whether a live answer for (`generation`, `order_id`) still belongs on
+    /// screen: the selection has not moved since it was asked for.
+    pub fn accepts(&self, generation: u64, order_id: &str) -> bool {
+        generation == self.live.generation && self.selected_id() == Some(order_id)
+    }
+
+    /// A live answer arrived and was stored (`changed`: it was a new version).
+    pub fn fetched(&mut self, order_id: &str, changed: bool, now: i64, source: &dyn Source) {
+        self.live.in_flight = None;
+        self.live.error = None;
+        self.live.fetched_at.insert(order_id.to_string(), now);
+        if changed {
+            let generation = self.live.generation;
+            self.reload(source);
+            let keep = self.selected_id() == Some(order_id);
+            self.force_detail(source);
+            if keep {
+                // Re-reading the detail is not a new selection: no refetch.
+                self.live.generation = generation;
+                self.live.wanted = None;
+            }
+        }
+    }
+
+    pub fn fetch_failed(&mut self, error: String) {
+        self.live.in_flight = None;
+        self.live.error = Some(error);
+    }
+
     /// Handles one key; returns what the loop must do outside the state.
     pub fn handle_key(&mut self, key: KeyEvent, source: &dyn Source) -> Vec<Effect> {
         self.notice = None;
         if self.filtering {
-            self.filter_key(key, source);
-            return Vec::new();
+            return self.filter_key(key, source);
         }
         match &mut self.overlay {
             Some(Overlay::Help) => {
@@ -394,9 +453,26 @@ impl App {
         }
     }
 
-    fn filter_key(&mut self, key: KeyEvent, source: &dyn Source) {
+    fn filter_key(&mut self, key: KeyEvent, source: &dyn Source) -> Vec<Effect> {
         match key.code {
-            KeyCode::Enter => self.filtering = false,
+            KeyCode::Enter => {
+                self.filtering = false;
+                // An order id the store does not know: ask the shop API.
+                let text = self.filter_text().trim().to_string();
+                if self.visible.is_empty() && text.len() >= 16 && text.chars().all(|c| c.is_ascii_digit()) {
+                    if self.live.enabled {
+                        self.notice = Some(format!("{} {text}…", self.say("正在查询订单", "looking up order")));
+                        return vec![Effect::LookUp(text)];
+                    }
+                    self.notice = Some(
+                        self.say(
+                            "存储中没有该订单，且未配置店铺 API 凭据",
+                            "not in the store, and no shop API credentials are configured",
+                        )
+                        .into(),
+                    );
+                }
+            }
             KeyCode::Esc => {
                 self.filtering = false;
                 self.filter = {
@@ -408,8 +484,7 @@ impl App {
             KeyCode::Up | KeyCode::Down => {
                 self.filtering = false;
                 let action = if key.code == KeyCode::Up { Action::Up } else { Action::Down };
-                self.main_action(action, source);
-                return;
+                return self.main_action(action, source);
             }
             _ => {
                 self.filter.input(key);
@@ -417,6 +492,7 @@ impl App {
         }
         self.apply_filter();
         self.load_detail(source);
+        Vec::new()
     }
 
     fn move_selection(&mut self, delta: isize, source: &dyn Source) {
@@ -441,7 +517,7 @@ impl App {
                 self.focus = Pane::List;
             }
             (Action::Back, _) if !self.filter_text().is_empty() => {
-                self.filter_key(KeyEvent::from(KeyCode::Esc), source);
+                return self.filter_key(KeyEvent::from(KeyCode::Esc), source);
             }
             (Action::NextPane, _) => {
                 self.focus = match self.focus {
@@ -460,7 +536,17 @@ impl App {
             (Action::Reload, _) => {
                 self.reload(source);
                 self.force_detail(source);
+                self.live.wanted = None;
+                if self.live.enabled && self.selected_id().is_some() {
+                    return vec![Effect::FetchNow];
+                }
                 self.notice = Some(self.say("已重新读取存储", "reloaded from the store").into());
+            }
+            (Action::RefreshList, _) => {
+                if self.live.enabled {
+                    return vec![Effect::RefreshList];
+                }
+                self.notice = Some(self.say("未配置店铺 API 凭据", "no shop API credentials configured").into());
             }
             (Action::CopyId, _) => {
                 if let Some(id) = self.selected_id() {
@@ -685,5 +771,22 @@ impl App {
     /// Whether a countdown is on screen, so the 1 Hz tick must redraw.
     pub fn countdown_visible(&self) -> bool {
         self.overlay.is_none() && self.detail.as_ref().map(|d| d.vnum.expire_time.is_some()).unwrap_or(false)
+    }
+
+    /// Whether the 1 Hz tick changes anything on screen: the countdown, or
+    /// the "fetched N s ago" / fetching status.
+    pub fn ticking(&self) -> bool {
+        let live_status = self.live.in_flight.is_some()
+            || self.selected_id().map(|id| self.live.fetched_at.contains_key(id)).unwrap_or(false);
+        self.countdown_visible() || (self.overlay.is_none() && live_status)
+    }
+
+    /// Clears the filter text (after a looked-up order joined the list).
+    pub fn clear_filter(&mut self, source: &dyn Source) {
+        let mut f = TextArea::default();
+        f.set_placeholder_text(self.filter.placeholder_text().to_string());
+        self.filter = f;
+        self.apply_filter();
+        self.load_detail(source);
     }
 }

@@ -27,20 +27,39 @@ use view::Theme;
 pub fn run_on_store(cli: &Cli) -> Result<()> {
     let path = cli.store_path()?;
     let store = Store::open(&path, OpenMode::Create)?;
-    let shop = match std::env::var("ORDERSCOPE_APPID") {
-        Ok(id) if !id.is_empty() => format!("shop {}", mask_appid(&id)),
-        _ => "shop ?".to_string(),
+    let config = cli.load_config()?;
+    let live = crate::cli::api_client(cli, &config)?.map(|client| LiveClient {
+        client: std::sync::Arc::new(client),
+        recent_days: crate::cli::recent_days(&config),
+    });
+    let shop = match config.get("ORDERSCOPE_APPID", "appid") {
+        Some(id) => format!("shop {}", mask_appid(&id)),
+        None => "shop ?".to_string(),
     };
-    let title = format!("{shop} · host {} · store {}", hostname(), home_relative(&path));
-    run(store, title, cli, None)
+    let mode = if live.is_some() { "live" } else { "store only" };
+    let title = format!("{shop} · {mode} · host {} · store {}", hostname(), home_relative(&path));
+    run(store, title, cli, None, live)
+}
+
+/// The shop API as the inspector uses it.
+pub struct LiveClient {
+    pub client: std::sync::Arc<crate::api::Client>,
+    /// How far back a list refresh looks.
+    pub recent_days: i64,
 }
 
 /// The inspector on the bundled demo shop, in a temporary store removed on exit.
 pub fn run_demo(cli: &Cli) -> Result<()> {
-    let demo = crate::demo::DemoStore::create(timefmt::now()).context("cannot build the demo shop")?;
+    let now = timefmt::now();
+    let demo = crate::demo::DemoStore::create(now).context("cannot build the demo shop")?;
     let store = Store::open(demo.path(), OpenMode::Existing)?;
-    let title = format!("demo shop · host {} · store (temporary)", hostname());
-    let result = run(store, title, cli, Some(crate::demo::SEED_ORDER_ID));
+    // The demo's shop API is a fake on loopback, reached through the same
+    // client and live path as a real shop.
+    let shop = crate::demo::start_fake_shop(&store, now).context("cannot start the demo shop API")?;
+    let client = crate::demo::client_for(&shop);
+    let title = format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname());
+    let live = LiveClient { client: std::sync::Arc::new(client), recent_days: 3 };
+    let result = run(store, title, cli, Some(crate::demo::SEED_ORDER_ID), Some(live));
     drop(demo);
     result
 }
@@ -73,7 +92,7 @@ fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-fn run(store: Store, title: String, cli: &Cli, select: Option<&str>) -> Result<()> {
+fn run(mut store: Store, title: String, cli: &Cli, select: Option<&str>, live: Option<LiveClient>) -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
@@ -81,13 +100,14 @@ fn run(store: Store, title: String, cli: &Cli, select: Option<&str>) -> Result<(
         );
     }
     let mut app = App::new(title, cli.lang(), timefmt::now());
+    app.live.enabled = live.is_some();
     app.reload(&store);
     if let Some(id) = select {
         app.select_order(id, &store);
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut terminal = enter_terminal().context("cannot set up the terminal")?;
-    let result = runtime.block_on(event_loop(&mut terminal, &mut app, &store));
+    let result = runtime.block_on(event_loop(&mut terminal, &mut app, &mut store, live));
     leave_terminal();
     // ratatui's Terminal shows the cursor on drop and reports failure with
     // eprintln!, which panics when the terminal (and stderr) is gone after a
@@ -122,15 +142,36 @@ fn leave_terminal() {
     let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen, Show);
 }
 
-async fn event_loop(terminal: &mut Term, app: &mut App, store: &Store) -> Result<()> {
+/// What background work reports back to the loop.
+enum Msg {
+    Fetched { generation: u64, order_id: String, result: Result<crate::model::Order, String> },
+    Listed(crate::model::Order),
+    ListDone { listed: usize, error: Option<String> },
+    LookedUp { order_id: String, result: Result<crate::model::Order, String> },
+}
+
+/// How long the selection must rest before its live fetch starts: holding a
+/// key down sends no requests for the orders passed over.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+/// The selected order is fetched again this often while on screen.
+const REFETCH: Duration = Duration::from_secs(20);
+
+async fn event_loop(terminal: &mut Term, app: &mut App, store: &mut Store, live: Option<LiveClient>) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let theme = Theme::from_env();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut refetch = tokio::time::interval(REFETCH);
+    refetch.tick().await;
     // A dropped SSH connection sends SIGHUP; service managers send SIGTERM.
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let mut debounce: Option<(tokio::time::Instant, u64, String)> = None;
+    if let Some(l) = &live {
+        start_list_refresh(l, app, &tx);
+    }
     let mut dirty = true;
     loop {
         if dirty {
@@ -139,22 +180,46 @@ async fn event_loop(terminal: &mut Term, app: &mut App, store: &Store) -> Result
             terminal.draw(|f| view::draw(f, app, theme))?;
             dirty = false;
         }
+        if let Some((generation, id)) = app.live.wanted.take() {
+            debounce = Some((tokio::time::Instant::now() + DEBOUNCE, generation, id));
+        }
+        let deadline = debounce.as_ref().map(|d| d.0);
         tokio::select! {
             ev = events.next() => {
                 match ev {
-                    Some(Ok(ev)) => dirty |= handle_event(ev, app, store),
+                    Some(Ok(ev)) => dirty |= handle_event(ev, app, store, live.as_ref(), &tx),
                     // The terminal is gone (EOF or an I/O error): leave quietly.
                     Some(Err(_)) | None => break,
                 }
                 // Take every event that is already waiting before drawing, so
                 // a held key costs one frame, not one per repeat.
                 while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                    dirty |= handle_event(ev, app, store);
+                    dirty |= handle_event(ev, app, store, live.as_ref(), &tx);
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                if let (Some((_, generation, id)), Some(l)) = (debounce.take(), &live)
+                    && app.accepts(generation, &id)
+                {
+                    start_fetch(l, app, &tx, generation, id);
+                    dirty = true;
+                }
+            }
+            Some(msg) = rx.recv() => {
+                dirty |= handle_msg(msg, app, store);
+            }
+            _ = refetch.tick(), if live.is_some() => {
+                if let (Some(l), Some(id)) = (&live, app.selected_id().map(str::to_string))
+                    && app.overlay.is_none()
+                    && app.live.in_flight.is_none()
+                {
+                    start_fetch(l, app, &tx, app.live.generation, id);
+                    dirty = true;
                 }
             }
             _ = tick.tick() => {
                 app.now = timefmt::now();
-                dirty |= app.countdown_visible();
+                dirty |= app.ticking();
             }
             _ = hup.recv() => break,
             _ = term.recv() => break,
@@ -166,13 +231,141 @@ async fn event_loop(terminal: &mut Term, app: &mut App, store: &Store) -> Result
     Ok(())
 }
 
+fn start_fetch(l: &LiveClient, app: &mut App, tx: &Sender, generation: u64, order_id: String) {
+    app.live.in_flight = Some((generation, order_id.clone()));
+    let (client, tx) = (l.client.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = client.order_get(&order_id).await.map_err(|e| e.to_string());
+        let _ = tx.send(Msg::Fetched { generation, order_id, result });
+    });
+}
+
+fn start_list_refresh(l: &LiveClient, app: &mut App, tx: &Sender) {
+    if app.live.listing.is_some() {
+        return;
+    }
+    app.live.listing = Some(String::new());
+    let (client, tx, days) = (l.client.clone(), tx.clone(), l.recent_days);
+    tokio::spawn(async move {
+        let now = timefmt::now();
+        let ids = match client.updated_order_ids(now - days * 86_400, now + 1).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                let _ = tx.send(Msg::ListDone { listed: 0, error: Some(e.to_string()) });
+                return;
+            }
+        };
+        let listed = ids.len();
+        let mut fetches = futures_util::stream::iter(ids.into_iter().map(|id| {
+            let client = client.clone();
+            async move { client.order_get(&id).await }
+        }))
+        .buffer_unordered(4);
+        let mut error = None;
+        while let Some(result) = fetches.next().await {
+            match result {
+                Ok(order) => {
+                    let _ = tx.send(Msg::Listed(order));
+                }
+                Err(e) => error = Some(e.to_string()),
+            }
+        }
+        let _ = tx.send(Msg::ListDone { listed, error });
+    });
+}
+
+type Sender = tokio::sync::mpsc::UnboundedSender<Msg>;
+
+/// Stores a fetched version; returns whether it was new.
+fn store_version(store: &mut Store, order: &crate::model::Order, source: &str) -> Result<bool, String> {
+    store.add_snapshot(order, timefmt::now(), source).map_err(|e| e.to_string())
+}
+
+fn handle_msg(msg: Msg, app: &mut App, store: &mut Store) -> bool {
+    match msg {
+        Msg::Fetched { generation, order_id, result } => {
+            let mine = app.live.in_flight.as_ref() == Some(&(generation, order_id.clone()));
+            if mine {
+                app.live.in_flight = None;
+            }
+            match result {
+                Ok(order) => {
+                    // Every fetched version is kept, even when the selection moved on.
+                    let changed = match store_version(store, &order, "live") {
+                        Ok(c) => c,
+                        Err(e) => {
+                            app.fetch_failed(e);
+                            return true;
+                        }
+                    };
+                    if app.accepts(generation, &order_id) {
+                        app.fetched(&order_id, changed, timefmt::now(), &*store);
+                        return true;
+                    }
+                    false
+                }
+                Err(e) if app.accepts(generation, &order_id) => {
+                    app.fetch_failed(e);
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+        Msg::Listed(order) => {
+            let new = store_version(store, &order, "list").unwrap_or(false);
+            if new {
+                app.reload(&*store);
+            }
+            app.live.listing = Some(format!("{}", app.orders.len()));
+            new
+        }
+        Msg::ListDone { listed, error } => {
+            app.live.listing = None;
+            app.reload(&*store);
+            app.notice = Some(match (error, app.lang) {
+                (Some(e), _) => e,
+                (None, crate::model::Lang::Zh) => format!("近期订单已刷新：{listed} 个"),
+                (None, crate::model::Lang::En) => format!("recent orders refreshed: {listed}"),
+            });
+            true
+        }
+        Msg::LookedUp { order_id, result } => {
+            match result {
+                Ok(order) => {
+                    let _ = store_version(store, &order, "live");
+                    app.clear_filter(&*store);
+                    app.reload(&*store);
+                    app.select_order(&order_id, &*store);
+                    app.live.fetched_at.insert(order_id, timefmt::now());
+                }
+                Err(e) => app.notice = Some(e),
+            }
+            true
+        }
+    }
+}
+
 /// Applies one terminal event; returns whether the screen must be redrawn.
-fn handle_event(ev: Event, app: &mut App, store: &Store) -> bool {
+fn handle_event(ev: Event, app: &mut App, store: &mut Store, live: Option<&LiveClient>, tx: &Sender) -> bool {
     match ev {
         Event::Key(key) if key.kind != KeyEventKind::Release => {
-            for effect in app.handle_key(key, store) {
-                match effect {
-                    Effect::Copy(text) => copy_osc52(&text),
+            for effect in app.handle_key(key, &*store) {
+                match (effect, live) {
+                    (Effect::Copy(text), _) => copy_osc52(&text),
+                    (Effect::FetchNow, Some(l)) => {
+                        if let Some(id) = app.selected_id().map(str::to_string) {
+                            start_fetch(l, app, tx, app.live.generation, id);
+                        }
+                    }
+                    (Effect::RefreshList, Some(l)) => start_list_refresh(l, app, tx),
+                    (Effect::LookUp(id), Some(l)) => {
+                        let (client, tx) = (l.client.clone(), tx.clone());
+                        tokio::spawn(async move {
+                            let result = client.order_get(&id).await.map_err(|e| e.to_string());
+                            let _ = tx.send(Msg::LookedUp { order_id: id, result });
+                        });
+                    }
+                    _ => {}
                 }
             }
             true
@@ -190,4 +383,79 @@ fn copy_osc52(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Lang, Order};
+
+    fn demo() -> (tempfile::TempDir, Store, App) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("d.db"), OpenMode::Create).unwrap();
+        crate::demo::populate(&mut store, 1_795_752_000).unwrap();
+        let mut app = App::new("t".into(), Lang::En, 1_795_752_000);
+        app.live.enabled = true;
+        app.reload(&store);
+        (dir, store, app)
+    }
+
+    fn changed(store: &Store, id: &str) -> Order {
+        let mut order = store.latest_snapshot(id).unwrap().unwrap().order().unwrap();
+        order.raw["update_time"] = (order.update_time().unwrap() + 1).into();
+        order.raw["order_detail"]["ext_info"]["merchant_notes"] = "changed live".into();
+        order
+    }
+
+    #[test]
+    fn a_stale_answer_is_stored_but_never_shown_on_another_order() {
+        let (_dir, mut store, mut app) = demo();
+        let first = app.selected_id().unwrap().to_string();
+        let (generation, wanted) = app.live.wanted.take().unwrap();
+        assert_eq!(wanted, first);
+        // The selection moves on before the answer for the first order arrives.
+        app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down), &store);
+        let second = app.selected_id().unwrap().to_string();
+        assert_ne!(first, second);
+        let versions_before = store.snapshots(&first).unwrap().len();
+        let redraw = handle_msg(
+            Msg::Fetched { generation, order_id: first.clone(), result: Ok(changed(&store, &first)) },
+            &mut app,
+            &mut store,
+        );
+        assert!(!redraw, "a stale answer must not touch the screen");
+        assert_eq!(app.detail.as_ref().unwrap().order_id, second);
+        assert!(!app.live.fetched_at.contains_key(&first));
+        // ...but the version it carried is kept.
+        assert_eq!(store.snapshots(&first).unwrap().len(), versions_before + 1);
+    }
+
+    #[test]
+    fn a_current_answer_updates_the_panes() {
+        let (_dir, mut store, mut app) = demo();
+        let id = app.selected_id().unwrap().to_string();
+        let (generation, _) = app.live.wanted.take().unwrap();
+        app.live.in_flight = Some((generation, id.clone()));
+        let order = changed(&store, &id);
+        assert!(handle_msg(Msg::Fetched { generation, order_id: id.clone(), result: Ok(order) }, &mut app, &mut store));
+        let d = app.detail.as_ref().unwrap();
+        assert_eq!(d.order_id, id);
+        assert!(d.latest.as_ref().unwrap().raw.to_string().contains("changed live"));
+        assert!(app.live.in_flight.is_none());
+        assert_eq!(
+            app.live.fetched_at.get(&id),
+            Some(&timefmt::now()).filter(|_| true).or(app.live.fetched_at.get(&id))
+        );
+        // Re-reading the detail after a fetch does not ask for another fetch.
+        assert!(app.live.wanted.is_none());
+        // An error for the current order shows; the selection stays.
+        let generation = app.live.generation;
+        assert!(handle_msg(
+            Msg::Fetched { generation, order_id: id.clone(), result: Err("the shop API answered errcode -1".into()) },
+            &mut app,
+            &mut store
+        ));
+        assert_eq!(app.live.error.as_deref(), Some("the shop API answered errcode -1"));
+        assert_eq!(app.selected_id(), Some(id.as_str()));
+    }
 }

@@ -151,6 +151,8 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 fn draw_footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (text, style) = if let Some(n) = &app.notice {
         (n.clone(), theme.accent().add_modifier(Modifier::BOLD))
+    } else if let (Some(e), None) = (&app.live.error, &app.overlay) {
+        (format!("⚠ {}", visible(e)), theme.warn())
     } else if app.filtering {
         (
             t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
@@ -290,9 +292,43 @@ fn draw_summary(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) 
             parts.push(format!("{} {}", t(lang, "发货", "shipped"), timefmt::minute(s)));
         }
     }
-    let text = truncate(&format!(" {}", parts.join(" · ")), area.width as usize);
-    f.render_widget(Paragraph::new(Span::styled(text, Style::default().add_modifier(Modifier::BOLD))), area);
-    let _ = theme;
+    let status = live_status(app);
+    let status_w = width(&status);
+    let text = truncate(&format!(" {}", parts.join(" · ")), (area.width as usize).saturating_sub(status_w + 1));
+    let gap = (area.width as usize).saturating_sub(width(&text) + status_w);
+    let style = if app.live.error.is_some() { theme.warn() } else { theme.accent() };
+    let line = Line::from(vec![
+        Span::styled(text, Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(status, style),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// The live state of the selected order: fetching, failed, or how fresh.
+fn live_status(app: &App) -> String {
+    if !app.live.enabled {
+        return String::new();
+    }
+    let lang = app.lang;
+    if let Some(listing) = &app.live.listing
+        && app.live.in_flight.is_none()
+    {
+        let _ = listing;
+        return format!("⟳ {}", t(lang, "刷新列表", "listing"));
+    }
+    if app.live.in_flight.as_ref().map(|(_, id)| Some(id.as_str()) == app.selected_id()).unwrap_or(false) {
+        return format!("⟳ {}", t(lang, "获取中", "fetching"));
+    }
+    if app.live.error.is_some() {
+        return format!("⚠ {}", t(lang, "获取失败", "fetch failed"));
+    }
+    match app.selected_id().and_then(|id| app.live.fetched_at.get(id)) {
+        Some(at) => {
+            format!("● {} {}{}", t(lang, "已获取", "fetched"), timefmt::coarse(app.now - at), t(lang, "前", " ago"))
+        }
+        None => String::new(),
+    }
 }
 
 fn version_title(lang: Lang, label: (&'static str, &'static str), v: &Version) -> String {

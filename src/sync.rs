@@ -1,0 +1,142 @@
+//! `orderscope sync`: list the orders updated in a span and store a version
+//! of each that changed. With `--follow` it keeps polling, and remembers in
+//! the store where it got to, so a restart resumes from there.
+//!
+//! Fetches run a few at a time so the run waits on the API, not on itself;
+//! the store writes are batched into one transaction per chunk.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures_util::StreamExt;
+
+use crate::api::Client;
+use crate::cli::{Cli, require_api_client};
+use crate::store::{OpenMode, Store};
+use crate::timefmt;
+
+/// `order/get` calls in flight at once.
+const PARALLEL: usize = 8;
+/// Overlap between polls, for orders updated while the last one ran.
+const OVERLAP: i64 = 60;
+const CURSOR: &str = "sync_until";
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub listed: usize,
+    pub new_versions: usize,
+    pub failed: usize,
+    /// Time spent writing to the store, of the whole run.
+    pub store_time: Duration,
+    pub total_time: Duration,
+}
+
+impl Summary {
+    pub fn line(&self) -> String {
+        let share = if self.total_time.is_zero() {
+            0.0
+        } else {
+            self.store_time.as_secs_f64() / self.total_time.as_secs_f64() * 100.0
+        };
+        format!(
+            "{} orders listed, {} new versions stored, {} failed, in {:.1} s ({:.1}% in the store)",
+            self.listed,
+            self.new_versions,
+            self.failed,
+            self.total_time.as_secs_f64(),
+            share
+        )
+    }
+}
+
+/// One pass: every order updated in `[start, end)`.
+pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, progress: bool) -> Result<Summary> {
+    let began = Instant::now();
+    let ids = client.updated_order_ids(start, end).await?;
+    let mut summary = Summary { listed: ids.len(), ..Summary::default() };
+    let mut fetches = futures_util::stream::iter(ids.iter().map(|id| client.order_get(id)))
+        .buffer_unordered(PARALLEL)
+        .ready_chunks(64);
+    let mut done = 0;
+    let mut last_error = None;
+    while let Some(chunk) = fetches.next().await {
+        let t = Instant::now();
+        let now = timefmt::now();
+        let new = store.write(|c| {
+            let mut new = 0;
+            for result in &chunk {
+                if let Ok(order) = result
+                    && crate::store::write::add_snapshot(c, order, now, "sync")?
+                {
+                    new += 1;
+                }
+            }
+            Ok(new)
+        })?;
+        summary.store_time += t.elapsed();
+        summary.new_versions += new;
+        for r in &chunk {
+            if let Err(e) = r {
+                summary.failed += 1;
+                last_error = Some(e.to_string());
+            }
+        }
+        done += chunk.len();
+        if progress {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[Ksynced {done}/{} orders, {} new versions", ids.len(), summary.new_versions);
+            let _ = err.flush();
+        }
+    }
+    if progress && !ids.is_empty() {
+        eprintln!();
+    }
+    if let Some(e) = last_error {
+        eprintln!("orderscope: {} orders could not be fetched; last error: {e}", summary.failed);
+    }
+    summary.total_time = began.elapsed();
+    Ok(summary)
+}
+
+pub fn run(cli: &Cli, since: i64, follow: bool, interval: i64) -> Result<bool> {
+    let config = cli.load_config()?;
+    let client = require_api_client(cli, &config)?;
+    let mut store = cli.open_store(OpenMode::Create)?;
+    let progress = std::io::stderr().is_terminal();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut start = match (follow, store.sync_value(CURSOR)?) {
+            (true, Some(until)) => {
+                eprintln!("resuming from {}", timefmt::full_tz(until));
+                until - OVERLAP
+            }
+            _ => timefmt::now() - since,
+        };
+        let mut ok = true;
+        loop {
+            let end = timefmt::now() + 1;
+            let summary = tokio::select! {
+                s = pass(&client, &mut store, start, end, progress) => s?,
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+            };
+            println!("{}", summary.line());
+            ok &= summary.failed == 0;
+            store.write(|c| crate::store::write::set_sync_value(c, CURSOR, end))?;
+            if !follow {
+                break;
+            }
+            start = end - OVERLAP;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(interval.max(1) as u64)) => {}
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+            }
+        }
+        Ok(ok)
+    })
+}
