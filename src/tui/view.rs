@@ -294,7 +294,8 @@ fn draw_summary(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) 
     }
     let status = live_status(app);
     let status_w = width(&status);
-    let text = truncate(&format!(" {}", parts.join(" · ")), (area.width as usize).saturating_sub(status_w + 1));
+    let room = (area.width as usize).saturating_sub(if status_w > 0 { status_w + 1 } else { 0 });
+    let text = truncate(&format!(" {}", parts.join(" · ")), room);
     let gap = (area.width as usize).saturating_sub(width(&text) + status_w);
     let style = if app.live.error.is_some() { theme.warn() } else { theme.accent() };
     let line = Line::from(vec![
