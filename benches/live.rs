@@ -22,7 +22,7 @@ use orderscope::tui::app::App;
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const APPID: &str = "wxbench0000000001";
 const SECRET: &str = "bench-secret";
