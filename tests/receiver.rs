@@ -360,3 +360,48 @@ fn sigterm_stops_cleanly_and_closes_the_period() {
         c.query_row("SELECT stopped_at, last_seen FROM receiver_periods", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(stopped, Some(seen));
 }
+
+#[test]
+fn an_order_push_fetches_a_snapshot_when_the_api_is_configured() {
+    let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "api-secret").unwrap();
+    let order: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
+    shop.add_version(0, order["order"].clone());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let port = free_port();
+    let mut child = bin()
+        .arg("--store")
+        .arg(&db)
+        .arg("--api-base")
+        .arg(shop.base_url())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", dir.path().join("log").to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env("ORDERSCOPE_APPSECRET", "api-secret")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let push = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1764656488,"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{"order_id":3732676853715311104,"type":5}}"#;
+    let (target, body) = signed_push(push, APPID, "41", "42");
+    assert_eq!(http(port, "POST", &target, &body), (200, "success".into()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let o = run(&db, &["orders", "--json"]);
+        let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
+        if list.get(0).map(|r| r["snapshots"] == 1).unwrap_or(false) {
+            assert_eq!(list[0]["status"], 30);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no snapshot after the push: {list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(shop.requests().iter().filter(|(p, _)| p == "/channels/ec/order/get").count(), 1);
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+}

@@ -7,6 +7,7 @@
 
 pub mod forward;
 pub mod serve;
+pub mod snapshots;
 pub mod writer;
 
 use std::collections::HashMap;

@@ -40,6 +40,12 @@ pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -
     init_logging(log)?;
     let addr: SocketAddr =
         listen.parse().with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8090"))?;
+    // One thread serves HTTP and one commits: on a small machine, more
+    // threads mostly add wake-ups and context switches per push.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Catch SIGTERM/SIGINT before the port opens: a stop that arrives as
+    // soon as the port answers must still be a graceful one.
+    let stop = runtime.block_on(async { stop_signal() })?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;
     let path = cli.store_path()?;
@@ -47,10 +53,8 @@ pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -
     let now = crate::timefmt::now();
     let period = store.write(|c| crate::store::write::add_receiver_period(c, now, now, None))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
+    let api = crate::cli::api_client(cli, &config)?;
 
-    // One thread serves HTTP and one commits: on a small machine, more
-    // threads mostly add wake-ups and context switches per push.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let writer = Writer::start(store, period, 8192);
         let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -73,9 +77,13 @@ pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -
             settings.appid,
             forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default()
         );
-        let app = super::router(settings, writer.tx.clone(), forwarder, None);
+        let order_events = api.map(|client| super::snapshots::start(client, writer.tx.clone()));
+        if order_events.is_some() {
+            tracing::info!("fetching a snapshot of each order a push is about");
+        }
+        let app = super::router(settings, writer.tx.clone(), forwarder, order_events);
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop_signal())
+            .with_graceful_shutdown(stop)
             .await?;
         heartbeat.abort();
         let _ = heartbeat.await;
@@ -86,12 +94,15 @@ pub fn run(cli: &Cli, listen: &str, forward: Option<&str>, log: Option<&Path>) -
     })
 }
 
-async fn stop_signal() {
+/// Registers the handlers now; the returned future ends on the first signal.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }

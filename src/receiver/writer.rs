@@ -26,6 +26,11 @@ pub enum Job {
         reason: String,
         reply: oneshot::Sender<Result<MessageInsert, String>>,
     },
+    /// A version of an order fetched because a push about it arrived.
+    Snapshot {
+        order: Box<crate::model::Order>,
+        fetched_at: i64,
+    },
     Heartbeat {
         now: i64,
     },
@@ -88,6 +93,9 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
                     store::write::add_quarantined(c, *received_at, envelope, reason)
                 }
                 Job::Heartbeat { now } => store::write::heartbeat(c, period, *now).map(|_| MessageInsert::New(0)),
+                Job::Snapshot { order, fetched_at } => {
+                    store::write::add_snapshot(c, order, *fetched_at, "push").map(|_| MessageInsert::New(0))
+                }
             };
             // One bad push must not undo the others: record its error and go on.
             results.push(r.map_err(|e| e.to_string()));
@@ -104,9 +112,9 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
             Job::Push { reply, .. } | Job::Quarantine { reply, .. } => {
                 let _ = reply.send(result);
             }
-            Job::Heartbeat { .. } => {
+            Job::Heartbeat { .. } | Job::Snapshot { .. } => {
                 if let Err(e) = result {
-                    tracing::warn!("heartbeat not recorded: {e}");
+                    tracing::warn!("not recorded: {e}");
                 }
             }
         }
