@@ -121,6 +121,18 @@ fn start(bin: &Path, db: &Path, port: u16) -> Server {
     Server(child)
 }
 
+/// Adds up the connections' acknowledged pushes and sorts their latencies.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<(usize, Vec<Duration>)>>) -> (usize, Vec<Duration>) {
+    let (mut ok, mut lat) = (0, Vec::new());
+    for t in tasks {
+        let (o, l) = t.await.unwrap();
+        ok += o;
+        lat.extend(l);
+    }
+    lat.sort();
+    (ok, lat)
+}
+
 async fn closed_loop(port: u16, reqs: Arc<Vec<Vec<u8>>>, conns: usize, secs: u64) -> (usize, Vec<Duration>) {
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -146,14 +158,7 @@ async fn closed_loop(port: u16, reqs: Arc<Vec<Vec<u8>>>, conns: usize, secs: u64
             (ok, lat)
         }));
     }
-    let (mut ok, mut lat) = (0, Vec::new());
-    for t in tasks {
-        let (o, l) = t.await.unwrap();
-        ok += o;
-        lat.extend(l);
-    }
-    lat.sort();
-    (ok, lat)
+    gather(tasks).await
 }
 
 async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, offset: usize, rate: u64, secs: u64) -> (usize, Vec<Duration>) {
@@ -185,14 +190,7 @@ async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, offset: usize, rate: u64, se
             (ok, lat)
         }));
     }
-    let (mut ok, mut lat) = (0, Vec::new());
-    for t in tasks {
-        let (o, l) = t.await.unwrap();
-        ok += o;
-        lat.extend(l);
-    }
-    lat.sort();
-    (ok, lat)
+    gather(tasks).await
 }
 
 fn main() {
