@@ -78,7 +78,8 @@ fn demo_in_a_real_terminal() {
             "env LANG=zh_CN.UTF-8 {bin} demo; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30"
         ),
     );
-    let first = t.wait_for("the seed order", |s| s.contains("18400984191 转 0775"));
+    // Start-up: the seed order selected, and the background list refresh done.
+    let first = t.wait_for("the seed order", |s| s.contains("18400984191 转 0775") && s.contains("近期订单已刷新"));
     assert!(first.contains("3732676853715311104"), "{first}");
     assert!(first.contains("到期 2026-01-01 12:27:31"), "{first}");
     assert!(selected_line(&first).contains("3732676853715311104"), "{first}");
@@ -87,8 +88,15 @@ fn demo_in_a_real_terminal() {
     t.cmd(&["set-option", "-g", "set-clipboard", "on"]);
     t.keys(&["y"]);
     t.wait_for("the copy notice", |s| s.contains("已复制订单号"));
-    let buffer = t.cmd(&["show-buffer"]);
-    assert_eq!(String::from_utf8_lossy(&buffer.stdout).trim(), "3732676853715311104");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let buffer = t.cmd(&["show-buffer"]);
+        if String::from_utf8_lossy(&buffer.stdout).trim() == "3732676853715311104" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the copy never reached tmux's buffer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // The selection moves.
     t.keys(&["Up"]);
@@ -135,7 +143,7 @@ fn hangup_ends_the_inspector_and_removes_the_demo_store() {
 fn live_demo_shows_an_order_shipping() {
     let t = Tmux::new("live");
     let bin = env!("CARGO_BIN_EXE_orderscope");
-    t.start(120, 32, &format!("env LANG=en_US.UTF-8 ORDERSCOPE_DEMO_SHIP_AFTER=8 {bin} demo; sleep 30"));
+    t.start(120, 32, &format!("env LANG=en_US.UTF-8 ORDERSCOPE_DEMO_SHIP_AFTER=12 {bin} demo; sleep 30"));
     t.wait_for("the live demo", |s| s.contains("● fetched"));
     t.keys(&["/"]);
     t.literal("3741142277031690240");
@@ -143,7 +151,7 @@ fn live_demo_shows_an_order_shipping() {
     let before = t.wait_for("the pending order", |s| s.contains("▶3741142277031690240"));
     assert!(before.contains("pending"), "{before}");
     // The fake shop ships it a few seconds after the start; refetch until it shows.
-    let deadline = Instant::now() + Duration::from_secs(25);
+    let deadline = Instant::now() + Duration::from_secs(45);
     loop {
         t.keys(&["r"]);
         std::thread::sleep(Duration::from_millis(700));

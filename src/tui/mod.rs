@@ -322,11 +322,14 @@ fn handle_msg(msg: Msg, app: &mut App, store: &mut Store) -> bool {
         Msg::ListDone { listed, error } => {
             app.live.listing = None;
             app.reload(&*store);
-            app.notice = Some(match (error, app.lang) {
-                (Some(e), _) => e,
-                (None, crate::model::Lang::Zh) => format!("近期订单已刷新：{listed} 个"),
-                (None, crate::model::Lang::En) => format!("recent orders refreshed: {listed}"),
-            });
+            // A background result does not hide what the user's own last key said.
+            if app.notice.is_none() || error.is_some() {
+                app.notice = Some(match (error, app.lang) {
+                    (Some(e), _) => e,
+                    (None, crate::model::Lang::Zh) => format!("近期订单已刷新：{listed} 个"),
+                    (None, crate::model::Lang::En) => format!("recent orders refreshed: {listed}"),
+                });
+            }
             true
         }
         Msg::LookedUp { order_id, result } => {
