@@ -63,6 +63,7 @@ pub enum Command {
     },
     /// The stored orders, newest activity first
     Orders {
+        /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +73,7 @@ pub enum Command {
         /// Fetch the live order first (and store it as a new version if it changed)
         #[arg(long)]
         live: bool,
+        /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
@@ -90,12 +92,14 @@ pub enum Command {
     /// The pre-shipment and post-shipment versions of an order, and what changed
     Diff {
         order_id: String,
+        /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// Versions, pushes and inferred events in time order, with the explanation
     Timeline {
         order_id: String,
+        /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
@@ -104,6 +108,7 @@ pub enum Command {
     /// Received pushes, oldest first
     Messages {
         order_id: Option<String>,
+        /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
         /// Retry the quarantined pushes (after fixing the EncodingAESKey or appid)
