@@ -118,25 +118,39 @@ fn demo_in_a_real_terminal() {
     assert!(mode.lines().any(|l| l.trim() == "icanon"), "terminal left in raw mode:\n{mode}");
 }
 
+/// Closing the pane is what a dropped SSH connection looks like: the
+/// terminal hangs up and SIGHUP arrives. The inspector must end (not spin on
+/// the dead terminal) and remove its temporary store. Repeated, because the
+/// hangup can race with a read of the terminal.
 #[test]
 fn hangup_ends_the_inspector_and_removes_the_demo_store() {
-    let t = Tmux::new("hup");
     let bin = env!("CARGO_BIN_EXE_orderscope");
-    let tmp = tempfile::tempdir().unwrap();
-    t.start(100, 30, &format!("exec env TMPDIR={} {bin} demo", tmp.path().display()));
-    t.wait_for("the demo", |s| s.contains("3732676853715311104"));
-    let pid =
-        String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"]).stdout).trim().to_string();
-    assert!(!pid.is_empty());
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "the demo store exists while running");
-    // Closing the pane is what a dropped SSH connection looks like: SIGHUP.
-    t.cmd(&["kill-session", "-t", "t"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(Instant::now() < deadline, "orderscope {pid} still running after SIGHUP");
-        std::thread::sleep(Duration::from_millis(50));
+    for round in 0..5 {
+        let t = Tmux::new(&format!("hup{round}"));
+        let tmp = tempfile::tempdir().unwrap();
+        t.start(100, 30, &format!("exec env TMPDIR={} {bin} demo", tmp.path().display()));
+        t.wait_for("the demo", |s| s.contains("3732676853715311104"));
+        let pid = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"]).stdout)
+            .trim()
+            .to_string();
+        assert!(!pid.is_empty());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "the demo store exists while running");
+        if round % 2 == 1 {
+            // Keys in flight while the terminal goes away.
+            t.keys(&["Down", "Down", "Up"]);
+        }
+        t.cmd(&["kill-server"]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if state.contains(") Z ") {
+                break; // exited, not yet reaped
+            }
+            assert!(Instant::now() < deadline, "round {round}: orderscope {pid} still running after the hangup");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "round {round}: the demo store was left behind");
     }
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "the temporary demo store was left behind");
 }
 
 #[test]

@@ -142,6 +142,36 @@ fn leave_terminal() {
     let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen, Show);
 }
 
+/// crossterm's event stream, ended as soon as the terminal hangs up.
+///
+/// When an SSH connection drops, reads from the terminal fail with EIO, and
+/// crossterm 0.29 retries such a read forever inside one poll: the process
+/// would spin at full CPU and never see SIGHUP. Checking the terminal for a
+/// hangup before every poll ends the stream instead.
+struct HangupAware(EventStream);
+
+impl futures_util::Stream for HangupAware {
+    type Item = std::io::Result<Event>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if terminal_hung_up() {
+            return std::task::Poll::Ready(None);
+        }
+        self.0.poll_next_unpin(cx)
+    }
+}
+
+/// Whether the terminal (standard input) has hung up or failed.
+fn terminal_hung_up() -> bool {
+    let mut pfd = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout: the call only reports state.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n > 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
 /// What background work reports back to the loop.
 enum Msg {
     Fetched { generation: u64, order_id: String, result: Result<crate::model::Order, String> },
@@ -159,7 +189,7 @@ const REFETCH: Duration = Duration::from_secs(20);
 async fn event_loop(terminal: &mut Term, app: &mut App, store: &mut Store, live: Option<LiveClient>) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let theme = Theme::from_env();
-    let mut events = EventStream::new();
+    let mut events = HangupAware(EventStream::new());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut refetch = tokio::time::interval(REFETCH);
@@ -185,16 +215,31 @@ async fn event_loop(terminal: &mut Term, app: &mut App, store: &mut Store, live:
         }
         let deadline = debounce.as_ref().map(|d| d.0);
         tokio::select! {
+            // Signals first: after a hangup, quit before touching the terminal.
+            biased;
+            _ = hup.recv() => break,
+            _ = term.recv() => break,
             ev = events.next() => {
                 match ev {
                     Some(Ok(ev)) => dirty |= handle_event(ev, app, store, live.as_ref(), &tx),
-                    // The terminal is gone (EOF or an I/O error): leave quietly.
+                    // The terminal is gone (EOF, hangup or an I/O error): leave quietly.
                     Some(Err(_)) | None => break,
                 }
-                // Take every event that is already waiting before drawing, so
+                // Take the events that are already waiting before drawing, so
                 // a held key costs one frame, not one per repeat.
-                while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                    dirty |= handle_event(ev, app, store, live.as_ref(), &tx);
+                let mut gone = false;
+                for _ in 0..256 {
+                    match events.next().now_or_never() {
+                        Some(Some(Ok(ev))) => dirty |= handle_event(ev, app, store, live.as_ref(), &tx),
+                        Some(Some(Err(_)) | None) => {
+                            gone = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                if gone {
+                    break;
                 }
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
@@ -221,8 +266,6 @@ async fn event_loop(terminal: &mut Term, app: &mut App, store: &mut Store, live:
                 app.now = timefmt::now();
                 dirty |= app.ticking();
             }
-            _ = hup.recv() => break,
-            _ = term.recv() => break,
         }
         if app.quit {
             break;
