@@ -191,3 +191,24 @@ fn quarantined_pushes_raise_a_warning_banner() {
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("⚠ 1 pushes quarantined: unreadable (orderscope messages --reprocess)"), "{screen}");
 }
+
+#[test]
+fn without_colour_nothing_is_coloured_and_marks_still_carry_meaning() {
+    use orderscope::tui::view::{self, Theme};
+    use ratatui::style::Color;
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = demo_app(&store, Lang::En);
+    let paint = |color: bool| {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+        terminal.draw(|f| view::draw(f, &app, Theme { color })).unwrap();
+        terminal.backend().buffer().clone()
+    };
+    let coloured = paint(true);
+    assert!(coloured.content().iter().any(|c| c.fg != Color::Reset), "the colour theme paints something");
+    let plain = paint(false);
+    assert!(plain.content().iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+    // The +/~ marks and the state words carry the meaning without colour.
+    let text: String = plain.content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("+tel_number_ext_info") && text.contains("~status") && text.contains("expired"));
+}
