@@ -121,6 +121,20 @@ fn start(bin: &Path, db: &Path, port: u16) -> Server {
     Server(child)
 }
 
+async fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    conn.set_nodelay(true).unwrap();
+    conn
+}
+
+/// One exchange; an acknowledged push adds its latency to `lat`.
+async fn timed_exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>, lat: &mut Vec<Duration>) {
+    let t = Instant::now();
+    if exchange(conn, req, buf).await {
+        lat.push(t.elapsed());
+    }
+}
+
 /// Adds up the connections' acknowledged pushes and sorts their latencies.
 async fn gather(tasks: Vec<tokio::task::JoinHandle<(usize, Vec<Duration>)>>) -> (usize, Vec<Duration>) {
     let (mut ok, mut lat) = (0, Vec::new());
@@ -140,22 +154,17 @@ async fn closed_loop(port: u16, reqs: Arc<Vec<Vec<u8>>>, conns: usize, secs: u64
     for _ in 0..conns {
         let (reqs, next) = (reqs.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-            conn.set_nodelay(true).unwrap();
+            let mut conn = connect(port).await;
             let mut buf = Vec::with_capacity(512);
-            let (mut ok, mut lat) = (0usize, Vec::new());
+            let mut lat = Vec::new();
             while Instant::now() < deadline {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= reqs.len() {
                     break;
                 }
-                let t = Instant::now();
-                if exchange(&mut conn, &reqs[i], &mut buf).await {
-                    ok += 1;
-                    lat.push(t.elapsed());
-                }
+                timed_exchange(&mut conn, &reqs[i], &mut buf, &mut lat).await;
             }
-            (ok, lat)
+            (lat.len(), lat)
         }));
     }
     gather(tasks).await
@@ -170,24 +179,19 @@ async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, offset: usize, rate: u64, se
     for c in 0..conns as usize {
         let reqs = reqs.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-            conn.set_nodelay(true).unwrap();
+            let mut conn = connect(port).await;
             let mut buf = Vec::with_capacity(512);
             // Stagger the connections so pushes arrive evenly, not in bursts of 8.
             let start = tokio::time::Instant::now() + interval * c as u32 / conns as u32;
             let mut tick = tokio::time::interval_at(start, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            let (mut ok, mut lat) = (0usize, Vec::new());
+            let mut lat = Vec::new();
             for k in 0..total {
                 tick.tick().await;
                 let i = offset + k * conns as usize + c;
-                let t = Instant::now();
-                if exchange(&mut conn, &reqs[i], &mut buf).await {
-                    ok += 1;
-                    lat.push(t.elapsed());
-                }
+                timed_exchange(&mut conn, &reqs[i], &mut buf, &mut lat).await;
             }
-            (ok, lat)
+            (lat.len(), lat)
         }));
     }
     gather(tasks).await
