@@ -37,10 +37,7 @@ fn value_cell(path: &str, v: &Option<Value>) -> String {
 }
 
 fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
+    lang.text(zh, en)
 }
 
 /// Masks contact numbers anywhere inside a JSON value (for nested added blocks).

@@ -31,7 +31,7 @@ pub struct PushRecord {
 
 impl PushRecord {
     pub fn is_type5(&self) -> bool {
-        self.event == "channels_ec_order_ext_info_update" && self.kind == Some(5)
+        names::is_type5(&self.event, self.kind)
     }
 }
 
@@ -91,10 +91,7 @@ pub struct Story {
 }
 
 fn tr(lang: Lang, zh: &str, en: &str) -> String {
-    match lang {
-        Lang::Zh => zh.to_string(),
-        Lang::En => en.to_string(),
-    }
+    lang.text(zh, en).to_string()
 }
 
 /// `1 h 53 min`, `2 s`, `3 d 4 h`: a span between two moments.

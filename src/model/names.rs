@@ -21,6 +21,14 @@ impl Lang {
         }
     }
 
+    /// The text in this language, of a pair written out at the call site.
+    pub fn text<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn pick(self, name: &Name) -> &'static str {
         match self {
             Lang::Zh => name.zh,
@@ -84,6 +92,12 @@ pub fn event(name: &str) -> Option<Name> {
         "channels_ec_phonenumberpool_update" => n("号码池更新", "number pool updated"),
         _ => return None,
     })
+}
+
+/// Is this push `channels_ec_order_ext_info_update` with `type` 5 (the
+/// virtual number changed)?
+pub fn is_type5(event: &str, kind: Option<i64>) -> bool {
+    event == "channels_ec_order_ext_info_update" && kind == Some(5)
 }
 
 /// The event name without the common `channels_ec_order_` prefix, for narrow columns.

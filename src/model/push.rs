@@ -84,7 +84,7 @@ impl Push {
     }
 
     pub fn is_type5(&self) -> bool {
-        self.event == "channels_ec_order_ext_info_update" && self.kind == Some(5)
+        super::names::is_type5(&self.event, self.kind)
     }
 }
 

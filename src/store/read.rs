@@ -78,7 +78,7 @@ impl MessageRow {
     }
 
     pub fn is_type5(&self) -> bool {
-        self.event.as_deref() == Some("channels_ec_order_ext_info_update") && self.kind == Some(5)
+        crate::model::names::is_type5(self.event.as_deref().unwrap_or(""), self.kind)
     }
 }
 

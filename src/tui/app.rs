@@ -595,10 +595,7 @@ impl App {
     }
 
     fn say(&self, zh: &'static str, en: &'static str) -> &'static str {
-        match self.lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+        self.lang.text(zh, en)
     }
 
     fn timeline_key(&mut self, key: KeyEvent) -> Vec<Effect> {

@@ -137,10 +137,7 @@ pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
 }
 
 pub fn describe(b: &Binding, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => b.zh,
-        Lang::En => b.en,
-    }
+    lang.text(b.zh, b.en)
 }
 
 /// The footer line for a context, from the table.

@@ -65,10 +65,7 @@ impl Theme {
 }
 
 fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
+    lang.text(zh, en)
 }
 
 /// How many orders fit in the list at this terminal size (two lines each).
