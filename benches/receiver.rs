@@ -7,8 +7,12 @@
 //!
 //! 1. closed loop, 16 connections, 10 s: pushes/s and latency percentiles;
 //! 2. open loop, a steady 1,000 pushes/s for 10 s: latency percentiles;
+//! 3. the same HTTP path without decryption or store (URL verification);
 //!
-//! then checks that every acknowledged push is in the store.
+//! then checks that every acknowledged push is in the store, runs `wrk`
+//! (when installed) with `benches/wrk/push.lua` and 400,000 more distinct
+//! pushes, and measures the floors the figures should be read against: this
+//! disk's fsync, the receiver's store alone, and a one-table SQLite store.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -24,23 +28,33 @@ const TOKEN: &str = "benchtoken";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 const APPID: &str = "wxbench0000000001";
 
-/// Builds the full request bytes of push `i`.
-fn request(i: usize) -> Vec<u8> {
-    let key = crypto::decode_key(KEY).unwrap();
-    let msg = format!(
+/// The decrypted text of push `i`: an order event, orders cycling over 50,000.
+fn plaintext(i: usize) -> String {
+    format!(
         r#"{{"ToUserName":"gh_bench","FromUserName":"o{i}","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":{}}}}}"#,
         1_760_000_000 + i,
         3_740_000_000_000_000_000u64 + (i % 50_000) as u64,
         1 + i % 23
-    );
+    )
+}
+
+/// Push `i` as the platform sends it: the path with its signed query string, and the JSON body.
+fn signed_push(i: usize) -> (String, String) {
+    let key = crypto::decode_key(KEY).unwrap();
     let mut random = [0u8; 16];
     random[..8].copy_from_slice(&(i as u64).to_be_bytes());
-    let encrypt = crypto::seal(&key, &random, msg.as_bytes(), APPID);
+    let encrypt = crypto::seal(&key, &random, plaintext(i).as_bytes(), APPID);
     let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
     let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
-    let body = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#);
+    let path = format!("/wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}");
+    (path, format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#))
+}
+
+/// The full request bytes of push `i`.
+fn request(i: usize) -> Vec<u8> {
+    let (path, body) = signed_push(i);
     format!(
-        "POST /wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -197,6 +211,169 @@ async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, offset: usize, rate: u64, se
     gather(tasks).await
 }
 
+/// Latency percentiles of `f` run `n` times, one call per `gap` (an open loop like a steady push rate).
+fn at_cadence(n: usize, gap: Duration, mut f: impl FnMut(usize)) -> (Duration, Duration) {
+    let mut lat = Vec::with_capacity(n);
+    let start = Instant::now();
+    for k in 0..n {
+        let due = start + gap * k as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let t = Instant::now();
+        f(k);
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    (percentile(&lat, 0.5), percentile(&lat, 0.99))
+}
+
+/// What this disk and this store allow before any HTTP: the floors the
+/// receiver's figures should be read against.
+fn floors(dir: &Path) {
+    use std::io::Write;
+    use std::os::unix::fs::FileExt;
+    // The disk: 28 KiB (the WAL frames of a one-push commit) written over a
+    // preallocated file and fsynced, once per millisecond.
+    let path = dir.join("fsync.probe");
+    let mut file = std::fs::File::create(&path).unwrap();
+    file.write_all(&vec![0u8; 8 << 20]).unwrap();
+    file.sync_all().unwrap();
+    let chunk = vec![7u8; 28 << 10];
+    let (p50, p99) = at_cadence(5000, Duration::from_millis(1), |k| {
+        file.write_all_at(&chunk, ((k * chunk.len()) % (7 << 20)) as u64).unwrap();
+        file.sync_all().unwrap();
+    });
+    println!("floor: this disk, 28 KiB write + fsync once per ms: p50 {} p99 {}", fmt(p50), fmt(p99));
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+
+    // The store alone (the receiver's own writes, synchronous=FULL), no HTTP.
+    use orderscope::store::{self, Durability, OpenMode, Redelivery, Store};
+    let db = dir.join("floor.db");
+    let mut st = Store::open_with(&db, OpenMode::Create, Durability::Full).unwrap();
+    let envelope = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{}"}}"#, "A".repeat(400));
+    let texts: Vec<String> = (0..200_000).map(|i| plaintext(2_000_000 + i)).collect();
+    let add = |st: &mut Store, batch: &[String]| {
+        st.write(|c| {
+            for text in batch {
+                store::write::add_message(c, 1_760_000_000, Some(&envelope), text, "serve", Redelivery::Count)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    };
+    // Warm up: a store with history and a WAL that has reached its size.
+    for batch in texts[..20_000].chunks(16) {
+        add(&mut st, batch);
+    }
+    let (p50, p99) = at_cadence(5000, Duration::from_millis(1), |k| add(&mut st, &texts[20_000 + k..20_001 + k]));
+    println!("floor: the store alone, one push per commit once per ms: p50 {} p99 {}", fmt(p50), fmt(p99));
+    let t = Instant::now();
+    let groups = &texts[40_000..];
+    for batch in groups.chunks(16) {
+        add(&mut st, batch);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "floor: the store alone, groups of 16 back to back: {:.0} pushes/s ({:.2} ms per group)",
+        groups.len() as f64 / secs,
+        secs * 1000.0 / (groups.len() / 16) as f64
+    );
+    drop(st);
+
+    // The least any SQLite store can do per push: one append-only table with
+    // one time-ordered unique key, nothing else, same groups and durability.
+    let bare = dir.join("floor-bare.db");
+    let c = rusqlite::Connection::open(&bare).unwrap();
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE inbox (id INTEGER PRIMARY KEY, envelope TEXT, plaintext TEXT, dup_key TEXT UNIQUE);",
+    )
+    .unwrap();
+    let t = Instant::now();
+    for (g, batch) in groups.chunks(16).enumerate() {
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let mut insert =
+            c.prepare_cached("INSERT OR IGNORE INTO inbox (envelope, plaintext, dup_key) VALUES (?1, ?2, ?3)").unwrap();
+        for (k, text) in batch.iter().enumerate() {
+            insert.execute(rusqlite::params![envelope, text, format!("{:012}", g * 16 + k)]).unwrap();
+        }
+        drop(insert);
+        c.execute_batch("COMMIT").unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "floor: a one-table SQLite store, groups of 16 back to back: {:.0} pushes/s ({:.2} ms per group)",
+        groups.len() as f64 / secs,
+        secs * 1000.0 / (groups.len() / 16) as f64
+    );
+}
+
+/// The value at the end of the first line of wrk's report that starts with `label`.
+fn wrk_field(report: &str, label: &str) -> String {
+    report
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// Runs `wrk` (when installed) with `benches/wrk/push.lua`: 16 connections, 10 s.
+fn wrk_run(dir: &Path, port: u16, first: usize, count: usize) {
+    use std::io::Write;
+    if Command::new("wrk").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        println!("wrk: not installed (apt-get install wrk), skipped");
+        return;
+    }
+    let file = dir.join("pushes.tsv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for i in first..first + count {
+        let (path, body) = signed_push(i);
+        writeln!(out, "{path}\t{body}").unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/wrk/push.lua");
+    let output = Command::new("wrk")
+        .args(["-t2", "-c16", "-d10s", "--latency", "-s"])
+        .arg(&script)
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .arg("--")
+        .arg(&file)
+        .arg("2")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let pick = |label: &str| wrk_field(&text, label);
+    println!(
+        "wrk -t2 -c16 -d10s (benches/wrk/push.lua): {} pushes/s; latency p50 {} p90 {} p99 {}; {}",
+        pick("Requests/sec:"),
+        pick("50%"),
+        pick("90%"),
+        pick("99%"),
+        text.lines().find(|l| l.starts_with("not acknowledged")).unwrap_or("")
+    );
+    let _ = std::fs::remove_file(&file);
+
+    // The same tool on the HTTP path alone (URL verification: no decryption, no store).
+    let (ts, nonce) = ("1760000000", "42");
+    let url = format!(
+        "http://127.0.0.1:{port}/wx?signature={}&timestamp={ts}&nonce={nonce}&echostr=success",
+        crypto::signature(TOKEN, ts, nonce)
+    );
+    let output = Command::new("wrk").args(["-t2", "-c16", "-d10s", "--latency"]).arg(&url).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let pick = |label: &str| wrk_field(&text, label);
+    println!(
+        "wrk -t2 -c16 -d10s, URL verification (no decryption, no store): {} requests/s; latency p50 {} p99 {}",
+        pick("Requests/sec:"),
+        pick("50%"),
+        pick("99%"),
+    );
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
@@ -243,11 +420,14 @@ fn main() {
         fmt(percentile(&lat3, 0.5)),
         fmt(percentile(&lat3, 0.99)),
     );
-    drop(server);
     let store = orderscope::store::Store::open(&db, orderscope::store::OpenMode::Existing).unwrap();
     let (_, _, stored) = store.counts().unwrap();
     println!("stored {stored} messages; acknowledged {}", ok + ok2);
     assert!(stored as usize >= ok + ok2, "an acknowledged push is missing from the store");
     drop(store);
+    // The load tool the issue names, with its own distinct pushes (after the ones above).
+    wrk_run(&dir, port, n, 400_000);
+    drop(server);
+    floors(&dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

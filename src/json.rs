@@ -81,10 +81,13 @@ fn write_canonical(v: &Value, out: &mut String) {
 
 /// Lowercase hex SHA-1 of some bytes. Used for content addressing, not security.
 pub fn sha1_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha1::digest(bytes);
+    // Called for every push (signature and duplicate key): no per-byte formatting.
     let mut s = String::with_capacity(40);
     for b in digest.iter() {
-        s.push_str(&format!("{b:02x}"));
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
     }
     s
 }
