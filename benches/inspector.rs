@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use orderscope::model::{Lang, Order};
 use orderscope::store::{OpenMode, Redelivery, Store, write};
-use orderscope::tui::app::App;
+use orderscope::tui::State;
+use orderscope::tui::runner::run_inline;
+use orderscope::tui::update::{Effect, Msg, update};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -113,9 +115,9 @@ fn main() {
 
     // First frame: everything between start and the first picture.
     let started = Instant::now();
-    let store = Store::open(&path, OpenMode::Existing).unwrap();
-    let mut app = App::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
-    app.reload(&store);
+    let mut store = Store::open(&path, OpenMode::Existing).unwrap();
+    let mut app = State::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
+    run_inline(&mut app, &mut store, vec![Effect::LoadList]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     app.page = view::list_page(60);
     let theme = Theme { color: true };
@@ -137,11 +139,14 @@ fn main() {
     let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
     for _ in 0..1000 {
         let t = Instant::now();
-        app.handle_key(down, &store);
+        let effects = update(&mut app, Msg::Key(down));
+        run_inline(&mut app, &mut store, effects);
+        let effects = update(&mut app, Msg::InputDrained);
+        run_inline(&mut app, &mut store, effects);
         terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
         moves.push(t.elapsed());
     }
-    assert_eq!(app.detail.as_ref().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
+    assert_eq!(app.shown_detail().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
 
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
     println!("first frame (open + list + selected order + draw): {}", ms(first_frame));

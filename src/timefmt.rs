@@ -35,6 +35,22 @@ pub fn minute(t: i64) -> String {
     fmt(t, "%m-%d %H:%M")
 }
 
+/// The year of a moment in China time.
+pub fn year_of(t: i64) -> Option<i16> {
+    Timestamp::from_second(t).ok().map(|ts| ts.to_zoned_datetime(china()).year())
+}
+
+/// `12-02 10:26:44` in the current year (`now_year`), `2025-12-02 10:26:44`
+/// in another: a date without its year misleads once the year has turned.
+pub fn short_in(t: i64, now_year: Option<i16>) -> String {
+    if year_of(t) == now_year { short(t) } else { full(t) }
+}
+
+/// `12-02 10:26` in the current year, `2025-12-02 10:26` in another.
+pub fn minute_in(t: i64, now_year: Option<i16>) -> String {
+    if year_of(t) == now_year { minute(t) } else { fmt(t, "%Y-%m-%d %H:%M") }
+}
+
 /// `10:26:44`
 pub fn clock(t: i64) -> String {
     fmt(t, "%H:%M:%S")
@@ -92,6 +108,16 @@ mod tests {
         assert_eq!(full_tz(1767241651), "2026-01-01 12:27:31 +08:00");
         assert_eq!(short(1764642404), "12-02 10:26:44");
         assert_eq!(clock(1764656486), "14:21:26");
+    }
+
+    #[test]
+    fn the_year_shows_only_when_it_is_not_the_current_one() {
+        let in_2026 = year_of(1_795_752_000);
+        assert_eq!(in_2026, Some(2026));
+        assert_eq!(short_in(1764642404, in_2026), "2025-12-02 10:26:44");
+        assert_eq!(short_in(1764642404, Some(2025)), "12-02 10:26:44");
+        assert_eq!(minute_in(1764642404, in_2026), "2025-12-02 10:26");
+        assert_eq!(minute_in(1764642404, Some(2025)), "12-02 10:26");
     }
 
     #[test]

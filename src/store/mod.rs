@@ -5,6 +5,7 @@
 //! `user_version`; older stores are migrated forward on open, newer ones are
 //! refused rather than misread.
 
+pub mod feed;
 mod read;
 mod schema;
 pub mod write;

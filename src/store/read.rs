@@ -141,6 +141,15 @@ impl Store {
         rows.map_err(|e| self.explain(e.into()))
     }
 
+    /// The first `limit` orders of the list: what the screen shows first.
+    pub fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
+        rows.map_err(|e| self.explain(e.into()))
+    }
+
     pub fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = ?1"))?;
         Ok(stmt.query_row([order_id], order_row).optional()?)

@@ -120,6 +120,7 @@ pub const BINDINGS: &[Binding] = &[
     pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry", false)),
     b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
     pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation", true),
     b(Timeline, &[KeyCode::Enter], "enter", Open, "查看条目的原始 JSON", "raw JSON of the entry", true),
     b(Timeline, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back", true),
