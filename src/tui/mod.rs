@@ -38,13 +38,21 @@ pub fn run_on_store(cli: &Cli) -> Result<()> {
         client: std::sync::Arc::new(client),
         recent_days: crate::cli::recent_days(&config),
     });
-    let shop = match config.get("ORDERSCOPE_APPID", "appid") {
-        Some(id) => format!("shop {}", mask_appid(&id)),
-        None => "shop ?".to_string(),
-    };
-    let mode = if live.is_some() { "live" } else { "store only" };
-    let title = format!("{shop} · {mode} · host {} · store {}", hostname(), home_relative(&path));
-    run(store, title, cli.lang(), None, live)
+    let lang = cli.lang();
+    let shop = format!(
+        "{} {}",
+        lang.text("店铺", "shop"),
+        config.get("ORDERSCOPE_APPID", "appid").map(|id| mask_appid(&id)).unwrap_or_else(|| "?".into())
+    );
+    let mode = if live.is_some() { lang.text("实时", "live") } else { lang.text("仅存储", "store only") };
+    let title = format!(
+        "{shop} · {mode} · {} {} · {} {}",
+        lang.text("主机", "host"),
+        hostname(),
+        lang.text("存储", "store"),
+        home_relative(&path)
+    );
+    run(store, title, lang, None, live)
 }
 
 /// The inspector on the bundled demo shop, in a temporary store removed on exit.
@@ -56,9 +64,13 @@ pub fn run_demo(cli: &Cli) -> Result<()> {
     // client and live path as a real shop.
     let shop = crate::demo::start_fake_shop(&store, now).context("cannot start the demo shop API")?;
     let client = crate::demo::client_for(&shop);
-    let title = format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname());
+    let lang = cli.lang();
+    let title = match lang {
+        Lang::Zh => format!("演示店铺 · 实时（模拟 API {}）· 主机 {} · 存储（临时）", shop.addr, hostname()),
+        Lang::En => format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname()),
+    };
     let live = LiveClient { client: std::sync::Arc::new(client), recent_days: 3 };
-    let result = run(store, title, cli.lang(), Some(crate::demo::SEED_ORDER_ID), Some(live));
+    let result = run(store, title, lang, Some(crate::demo::SEED_ORDER_ID), Some(live));
     drop(demo);
     result
 }

@@ -135,6 +135,17 @@ fn draw_header(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
     } else {
         String::new()
     };
+    let mut warning = warning;
+    if let Some(problem) = &app.store_problem {
+        warning = format!("⚠ {} {} ", t(app.lang, "存储不可读：", "store unreadable:"), visible(problem)) + &warning;
+    }
+    // Pushes stored since the inspector opened, by any process.
+    let arrived = if app.pushes_since_start > 0 {
+        format!("{} +{} ", t(app.lang, "新推送", "new pushes"), app.pushes_since_start)
+    } else {
+        String::new()
+    };
+    let warning = arrived + &warning;
     let left_w = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
     let left = truncate(&format!(" orderscope · {}", app.title), left_w);
     let line = Line::from(vec![
