@@ -203,3 +203,16 @@ fn without_colour_nothing_is_coloured_and_marks_still_carry_meaning() {
     let text: String = plain.content().iter().map(|c| c.symbol()).collect();
     assert!(text.contains("+tel_number_ext_info") && text.contains("~status") && text.contains("expired"));
 }
+
+#[test]
+fn at_120_columns_values_win_over_field_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    let screen = render(&mut app, 120, 35);
+    // The side-by-side panes shorten the field-name column before they cut
+    // a number, a waybill or a time.
+    assert!(screen.contains("18400984191-0775"), "{screen}");
+    assert!(screen.contains("2025-12-02 14:21:27"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

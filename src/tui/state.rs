@@ -287,12 +287,20 @@ impl State {
         self.overlay.is_none() && self.shown_detail().map(|d| d.vnum.expire_time.is_some()).unwrap_or(false)
     }
 
-    /// Whether the 1 Hz tick changes anything on screen: the countdown, the
-    /// "fetched N s ago" status, or a fresh-push mark running out.
+    /// The countdown's text at `now`: it ticks every second before expiry,
+    /// and afterwards says "N d ago", which changes far less often.
+    pub fn countdown_at(&self, now: i64) -> Option<String> {
+        let exp = self.shown_detail()?.vnum.expire_time?;
+        let left = exp - now;
+        Some(if left > 0 { crate::timefmt::countdown(left) } else { crate::timefmt::coarse(left) })
+    }
+
+    /// Whether the 1 Hz tick changes anything on screen besides the
+    /// countdown: the "fetched N s ago" status, or a fresh-push mark.
     pub fn ticking(&self) -> bool {
         let live_status = self.live.in_flight.is_some()
             || self.selected_id().map(|id| self.live.fetched_at.contains_key(id)).unwrap_or(false);
-        self.countdown_visible() || (self.overlay.is_none() && live_status) || !self.fresh.is_empty()
+        (self.overlay.is_none() && live_status) || !self.fresh.is_empty()
     }
 
     pub fn say(&self, zh: &'static str, en: &'static str) -> &'static str {

@@ -159,10 +159,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::InputDrained => settle(state),
         Msg::Tick { now } => {
             let before = state.ticking();
+            let countdown_moved = state.countdown_visible() && state.countdown_at(state.now) != state.countdown_at(now);
             state.now = now;
             let had_fresh = !state.fresh.is_empty();
             state.fresh.retain(|_, until| *until > now);
-            state.dirty |= before || state.ticking() || had_fresh;
+            state.dirty |= countdown_moved || before || state.ticking() || had_fresh;
             Vec::new()
         }
         Msg::RefetchDue => {
@@ -1190,12 +1191,19 @@ mod tests {
         // No countdown, nothing fetched, nothing fresh: the tick draws nothing.
         update(&mut s, Msg::Tick { now: 1_001 });
         assert!(!s.dirty);
-        // A number with an expiry on screen: every tick redraws.
+        // A number counting down on screen: every tick redraws.
         let mut d = detail("300");
         d.vnum.expire_time = Some(5_000);
         update(&mut s, Msg::DetailLoaded { order_id: "300".into(), detail: Ok(Box::new(d)) });
         s.dirty = false;
         update(&mut s, Msg::Tick { now: 1_002 });
         assert!(s.dirty);
+        // Long expired ("330 d ago"): a tick that does not change the text draws nothing.
+        let mut d = detail("300");
+        d.vnum.expire_time = Some(1_002 - 40 * 86_400);
+        update(&mut s, Msg::DetailLoaded { order_id: "300".into(), detail: Ok(Box::new(d)) });
+        s.dirty = false;
+        update(&mut s, Msg::Tick { now: 1_003 });
+        assert!(!s.dirty);
     }
 }

@@ -134,7 +134,10 @@ fn draw_side_by_side(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: 
     let (Some(before), Some(after)) = (&d.pair.before, &d.pair.after) else { return };
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let focused = app.focus == Pane::Compare && app.overlay.is_none();
-    let label_w = d.rows.iter().map(|r| width(&r.label)).max().unwrap_or(8).clamp(8, 26);
+    // Each side is half the pane, less its border and the mark column.
+    let side_w = (area.width as usize / 2).saturating_sub(3);
+    let values = d.rows.iter().flat_map(|r| [&r.before, &r.after]).filter_map(|v| v.as_deref().map(width));
+    let label_w = label_width(d, values.collect(), side_w, 26);
     for (rect, version, is_before) in [(left, before, true), (right, after, false)] {
         let title = version_title(app, side_label(app.lang, version, is_before), version);
         let picked = focused && ((app.side == Side::Before) == is_before);
@@ -223,7 +226,8 @@ fn draw_changes(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme
                     theme.dim(),
                 )));
             }
-            let label_w = d.rows.iter().map(|r| width(&r.label)).max().unwrap_or(8).clamp(8, 22);
+            let values = d.rows.iter().map(|r| width(&change_value(r)));
+            let label_w = label_width(d, values.collect(), inner_w.saturating_sub(1), 22);
             for row in d.rows.iter().skip(app.compare_scroll) {
                 lines.push(change_line(row, label_w, inner_w, theme));
             }
@@ -245,12 +249,27 @@ fn draw_changes(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
-fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Line<'static> {
-    let value = match (row.op, &row.before, &row.after) {
+/// The label column's width: as wide as the longest label (within `cap`),
+/// but values win when space is short: the column gives up room (down to 12)
+/// so that most values (all but the longest fifth) fit in `room` beside it.
+fn label_width(d: &Detail, mut values: Vec<usize>, room: usize, cap: usize) -> usize {
+    let wanted = d.rows.iter().map(|r| width(&r.label)).max().unwrap_or(8).clamp(8, cap);
+    values.sort_unstable();
+    let typical = values.get(values.len() * 4 / 5).copied().unwrap_or(0);
+    wanted.min(room.saturating_sub(typical + 1).max(12))
+}
+
+/// The value text of one change line: `before → after`, or the one side.
+fn change_value(row: &CompareRow) -> String {
+    match (row.op, &row.before, &row.after) {
         (Op::Replace, b, a) => format!("{} → {}", b.as_deref().unwrap_or(""), a.as_deref().unwrap_or("")),
         (_, Some(v), None) | (_, None, Some(v)) => v.clone(),
         _ => String::new(),
-    };
+    }
+}
+
+fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Line<'static> {
+    let value = change_value(row);
     Line::from(Span::styled(
         truncate(&format!("{}{} {}", row.op.mark(), pad(&row.label, label_w), value), max),
         theme.op(row.op),
