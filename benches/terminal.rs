@@ -138,7 +138,7 @@ fn keys_at_irregular_intervals(t: &Tmux, down: &str, up: &str) -> Figures {
     let mut out = Vec::new();
     for _ in 0..30 {
         std::thread::sleep(Duration::from_millis(rng.between(150, 700)));
-        let go_down = pos == 0 || (pos < 5 && rng.next() % 2 == 0);
+        let go_down = pos == 0 || (pos < 5 && rng.next().is_multiple_of(2));
         let key = if go_down { down } else { up };
         pos += if go_down { 1 } else { -1 };
         out.push(t.key_to_screen(key));
