@@ -42,9 +42,30 @@ pub enum StoreJob {
     StoreVersion { order: Box<Order>, source: &'static str, purpose: Option<Purpose> },
 }
 
+/// What the store side keeps between jobs: the change feed's cursors and
+/// the whole order list, into which it merges changes before sending them.
+#[derive(Default)]
+pub struct StoreSide {
+    feed: Option<Feed>,
+    list: Option<Arc<Vec<crate::store::OrderRow>>>,
+}
+
+impl StoreSide {
+    /// Reports changes with the list already merged, so the drawing task
+    /// only swaps it in.
+    fn changed(&mut self, changes: crate::store::feed::Changes, out: &mut dyn FnMut(Msg)) {
+        let list = self.list.as_ref().map(|l| Arc::new(super::update::merge_rows(l, &changes.rows)));
+        if let Some(l) = &list {
+            self.list = Some(l.clone());
+        }
+        out(Msg::StoreChanged { changes, list });
+    }
+}
+
 /// Carries out one store job, sending its answers to `out`. Shared by the
 /// store thread and by `run_inline` (tests and benchmarks).
-pub fn carry_out(store: &mut Store, feed: &mut Option<Feed>, job: StoreJob, lang: Lang, out: &mut dyn FnMut(Msg)) {
+pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: Lang, out: &mut dyn FnMut(Msg)) {
+    let feed = &mut side.feed;
     match job {
         StoreJob::LoadList => {
             // The feed starts before the list is read: whatever lands in
@@ -58,6 +79,7 @@ pub fn carry_out(store: &mut Store, feed: &mut Option<Feed>, job: StoreJob, lang
             let quarantined = store.quarantined_count().unwrap_or(0);
             match store.orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
+                    side.list = Some(Arc::new(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     return;
                 }
@@ -68,7 +90,10 @@ pub fn carry_out(store: &mut Store, feed: &mut Option<Feed>, job: StoreJob, lang
                 }
             }
             match store.orders() {
-                Ok(rows) => out(Msg::ListLoaded { rows, complete: true, quarantined }),
+                Ok(rows) => {
+                    side.list = Some(Arc::new(rows.clone()));
+                    out(Msg::ListLoaded { rows, complete: true, quarantined })
+                }
                 Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
             }
         }
@@ -81,10 +106,10 @@ pub fn carry_out(store: &mut Store, feed: &mut Option<Feed>, job: StoreJob, lang
             let result = store.add_snapshot(&order, at, source).map_err(|e| e.to_string());
             // Our own write does not move the feed's data_version: look now,
             // so the list has the row before the answer arrives.
-            if let Some(f) = feed.as_mut()
+            if let Some(f) = side.feed.as_mut()
                 && let Ok(Some(changes)) = f.scan(store)
             {
-                out(Msg::StoreChanged(changes));
+                side.changed(changes, out);
             }
             if let Some(purpose) = purpose {
                 out(Msg::VersionStored { purpose, order_id: order.order_id.clone(), result, at });
@@ -95,7 +120,7 @@ pub fn carry_out(store: &mut Store, feed: &mut Option<Feed>, job: StoreJob, lang
 
 /// The store thread: jobs in order, and the change feed between them.
 fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSender<Msg>, lang: Lang) {
-    let mut feed: Option<Feed> = None;
+    let mut side = StoreSide::default();
     let mut send = |m: Msg| {
         let _ = out.send(m);
     };
@@ -104,13 +129,13 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
     loop {
         let wait = FEED_INTERVAL.saturating_sub(last_look.elapsed());
         match jobs.recv_timeout(wait) {
-            Ok(job) => carry_out(&mut store, &mut feed, job, lang, &mut send),
+            Ok(job) => carry_out(&mut store, &mut side, job, lang, &mut send),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
         if last_look.elapsed() >= FEED_INTERVAL {
             last_look = Instant::now();
-            if let Some(f) = feed.as_mut() {
+            if let Some(f) = side.feed.as_mut() {
                 match f.poll(&store) {
                     Ok(changes) => {
                         if failing {
@@ -118,7 +143,7 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
                             send(Msg::StoreProblem(None));
                         }
                         if let Some(c) = changes {
-                            send(Msg::StoreChanged(c));
+                            side.changed(c, &mut send);
                         }
                     }
                     Err(e) => {
@@ -136,7 +161,7 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
 /// a timer or the terminal are returned instead. For tests and benchmarks,
 /// which drive the real store without threads.
 pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effect>) -> Vec<Effect> {
-    let mut feed = None;
+    let mut side = StoreSide::default();
     let mut pending: std::collections::VecDeque<Effect> = effects.into();
     let mut left = Vec::new();
     while let Some(effect) = pending.pop_front() {
@@ -152,7 +177,7 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
             }
         };
         let mut msgs = Vec::new();
-        carry_out(store, &mut feed, job, state.lang, &mut |m| msgs.push(m));
+        carry_out(store, &mut side, job, state.lang, &mut |m| msgs.push(m));
         for m in msgs {
             pending.extend(super::update::update(state, m));
         }

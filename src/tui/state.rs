@@ -1,6 +1,7 @@
 //! The inspector's whole state: plain data, changed only by `update`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tui_textarea::TextArea;
 
@@ -84,7 +85,9 @@ pub struct State {
     /// The current unix time, as the last tick said (update reads no clock).
     pub now: i64,
     pub title: String,
-    pub orders: Vec<OrderRow>,
+    /// The order list, shared with the runner, which merges changes into
+    /// a new list off the drawing task.
+    pub orders: Arc<Vec<OrderRow>>,
     /// Whether the store's list has been read at all yet.
     pub list_loaded: bool,
     /// Whether `orders` holds the whole list or only its first rows.
@@ -141,7 +144,7 @@ impl State {
             lang,
             now,
             title,
-            orders: Vec::new(),
+            orders: Arc::new(Vec::new()),
             list_loaded: false,
             list_complete: false,
             visible: Vec::new(),
@@ -225,7 +228,7 @@ impl State {
 
     /// Replaces the order list (a fresh read or a merge), keeping `keep`
     /// selected and on the same screen row.
-    pub fn replace_orders(&mut self, rows: Vec<OrderRow>, keep: Option<String>) {
+    pub fn replace_orders(&mut self, rows: Arc<Vec<OrderRow>>, keep: Option<String>) {
         self.orders = rows;
         self.refilter(keep);
     }

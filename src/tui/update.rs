@@ -4,6 +4,7 @@
 //! messages; reading the store, storing a version, fetching, copying and
 //! timers go out as effects for the runner to carry out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -66,7 +67,13 @@ pub enum Msg {
         order_id: String,
         detail: Result<Box<Detail>, String>,
     },
-    StoreChanged(Changes),
+    /// What other processes stored; `list` is the order list with the
+    /// changes already merged in (the runner merges off the drawing task),
+    /// or `None` when the runner has no whole list to merge into.
+    StoreChanged {
+        changes: Changes,
+        list: Option<Arc<Vec<OrderRow>>>,
+    },
     /// The store cannot be read (connection lost), or can again (`None`).
     StoreProblem(Option<String>),
     FetchAnswered {
@@ -189,7 +196,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.list_loaded = true;
             state.list_complete = complete;
             state.quarantined = quarantined;
-            state.replace_orders(rows, keep);
+            state.replace_orders(Arc::new(rows), keep);
             if let Some(id) = state.pending_select.clone()
                 && (state.selected_id() == Some(id.as_str()) || complete)
             {
@@ -225,7 +232,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::StoreChanged(changes) => on_store_changed(state, changes),
+        Msg::StoreChanged { changes, list } => on_store_changed(state, changes, list),
         Msg::StoreProblem(problem) => {
             state.dirty |= state.store_problem != problem;
             state.store_problem = problem;
@@ -366,7 +373,7 @@ fn clamp_scrolls(state: &mut State) {
 /// Merges what other processes stored into the list, keeping the selected
 /// order selected and on the same screen row, and re-reads the selected
 /// order when it is among the changed ones.
-fn on_store_changed(state: &mut State, changes: Changes) -> Vec<Effect> {
+fn on_store_changed(state: &mut State, changes: Changes, list: Option<Arc<Vec<OrderRow>>>) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.quarantined != changes.quarantined {
         state.quarantined = changes.quarantined;
@@ -387,24 +394,10 @@ fn on_store_changed(state: &mut State, changes: Changes) -> Vec<Effect> {
     }
     let changed: std::collections::HashSet<&str> = changes.rows.iter().map(|r| r.order_id.as_str()).collect();
     state.detail_cache.retain(|d| !changed.contains(d.order_id.as_str()));
-    // Both lists are in list order (newest activity first): merge them in
-    // one pass instead of sorting the whole list again.
-    let mut incoming = changes.rows.clone();
-    incoming.sort_by(list_order);
-    let old = std::mem::take(&mut state.orders);
-    let mut merged = Vec::with_capacity(old.len() + incoming.len());
-    let mut rest = old.into_iter().filter(|r| !changed.contains(r.order_id.as_str())).peekable();
-    for row in incoming {
-        while let Some(r) = rest.peek() {
-            if list_order(r, &row) == std::cmp::Ordering::Less {
-                merged.push(rest.next().expect("peeked"));
-            } else {
-                break;
-            }
-        }
-        merged.push(row);
-    }
-    merged.extend(rest);
+    let merged = match list {
+        Some(list) => list,
+        None => Arc::new(merge_rows(&state.orders, &changes.rows)),
+    };
     let keep = state.pending_select.clone().or_else(|| selected.clone());
     state.replace_orders(merged, keep);
     if let Some(id) = state.pending_select.clone()
@@ -420,6 +413,30 @@ fn on_store_changed(state: &mut State, changes: Changes) -> Vec<Effect> {
     }
     effects.extend(settle(state));
     effects
+}
+
+/// The order list with `changed` rows put in place of their old versions,
+/// in list order. Both are in list order (newest activity first), so this
+/// is one pass, not a sort of the whole list. Pure; the runner calls it on
+/// its own thread so a burst of changes never holds up a key.
+pub fn merge_rows(old: &[OrderRow], changed: &[OrderRow]) -> Vec<OrderRow> {
+    let ids: std::collections::HashSet<&str> = changed.iter().map(|r| r.order_id.as_str()).collect();
+    let mut incoming = changed.to_vec();
+    incoming.sort_by(list_order);
+    let mut merged = Vec::with_capacity(old.len() + incoming.len());
+    let mut rest = old.iter().filter(|r| !ids.contains(r.order_id.as_str())).peekable();
+    for row in incoming {
+        while let Some(r) = rest.peek() {
+            if list_order(r, &row) == std::cmp::Ordering::Less {
+                merged.push(rest.next().expect("peeked").clone());
+            } else {
+                break;
+            }
+        }
+        merged.push(row);
+    }
+    merged.extend(rest.cloned());
+    merged
 }
 
 /// The list's order: most recent activity first, then by id.
@@ -1074,7 +1091,10 @@ mod tests {
         // The feed brings the row into the list; the stored answer moves nothing.
         let mut b = row(&order_id, 99);
         b.status = Some(20);
-        update(&mut s, Msg::StoreChanged(Changes { rows: vec![b], pushes: vec![], quarantined: 0 }));
+        update(
+            &mut s,
+            Msg::StoreChanged { list: None, changes: Changes { rows: vec![b], pushes: vec![], quarantined: 0 } },
+        );
         update(
             &mut s,
             Msg::VersionStored { purpose: Purpose::LookUp(generation), order_id, result: Ok(true), at: 1_003 },
@@ -1095,7 +1115,10 @@ mod tests {
         assert!(s.notice.as_deref().unwrap().contains("looking up"));
         let mut effects = update(
             &mut s,
-            Msg::StoreChanged(Changes { rows: vec![row(&order_id, 99)], pushes: vec![], quarantined: 0 }),
+            Msg::StoreChanged {
+                list: None,
+                changes: Changes { rows: vec![row(&order_id, 99)], pushes: vec![], quarantined: 0 },
+            },
         );
         effects.extend(update(
             &mut s,
@@ -1123,7 +1146,10 @@ mod tests {
         changed.type5 = true;
         let effects = update(
             &mut s,
-            Msg::StoreChanged(Changes { rows: vec![changed], pushes: vec![(77, Some("200".into()))], quarantined: 0 }),
+            Msg::StoreChanged {
+                list: None,
+                changes: Changes { rows: vec![changed], pushes: vec![(77, Some("200".into()))], quarantined: 0 },
+            },
         );
         assert!(s.dirty);
         assert_eq!(effects, vec![Effect::LoadDetail { order_id: "200".into() }]);
@@ -1149,11 +1175,10 @@ mod tests {
         let new_rows = vec![row("400", 40), row("500", 50)];
         let effects = update(
             &mut s,
-            Msg::StoreChanged(Changes {
-                rows: new_rows,
-                pushes: vec![(1, Some("400".into())), (2, None)],
-                quarantined: 1,
-            }),
+            Msg::StoreChanged {
+                list: None,
+                changes: Changes { rows: new_rows, pushes: vec![(1, Some("400".into())), (2, None)], quarantined: 1 },
+            },
         );
         assert!(!effects.iter().any(|e| matches!(e, Effect::LoadDetail { .. })), "{effects:?}");
         let ids: Vec<&str> = s.orders.iter().map(|r| r.order_id.as_str()).collect();
