@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use crate::compare::{Version, pick_pair};
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
+use crate::settings::{Flags, Settings};
 use crate::store::{OpenMode, Store};
 use crate::{import, text, timefmt};
 
@@ -22,16 +23,16 @@ use crate::{import, text, timefmt};
 )]
 pub struct Cli {
     /// The store file [default: ~/.local/share/orderscope/orderscope.db]
-    #[arg(long, global = true, env = "ORDERSCOPE_STORE", value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
     /// Language for names on screen and in text output [default: from LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
-    /// Config file (key = "value" lines) [default: ~/.config/orderscope/config.toml if present]
-    #[arg(long, global = true, env = "ORDERSCOPE_CONFIG", value_name = "PATH")]
+    /// Config file, TOML (env ORDERSCOPE_CONFIG) [default: ~/.config/orderscope/config.toml if present]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Base URL of the shop API [default: https://api.weixin.qq.com]
-    #[arg(long, global = true, env = "ORDERSCOPE_API_BASE", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub api_base: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,8 +53,8 @@ pub enum Command {
     /// The push receiver: verifies, decrypts and stores every push before answering
     Serve {
         /// Address to listen on
-        #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
-        listen: String,
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
         /// Relay each stored push unchanged to the shop's existing handler
         #[arg(long, value_name = "URL")]
         forward: Option<String>,
@@ -126,34 +127,39 @@ fn parse_duration(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_duration(text)
 }
 
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
 impl Cli {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => Lang::from_env(),
+    /// What the flags say, for `Settings` to combine with the environment and the file.
+    pub fn flags(&self) -> Flags {
+        let (listen, forward) = match &self.command {
+            Some(Command::Serve { listen, forward, .. }) => (listen.clone(), forward.clone()),
+            _ => (None, None),
+        };
+        Flags {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            api_base: self.api_base.clone(),
+            lang: self.lang.map(Lang::from),
+            listen,
+            forward,
         }
     }
 
-    pub fn store_path(&self) -> Result<PathBuf> {
-        if let Some(p) = &self.store {
-            return Ok(p.clone());
-        }
-        if let Some(p) = crate::config::Config::load(self.config.as_deref())?.get("ORDERSCOPE_STORE", "store") {
-            return Ok(PathBuf::from(p));
-        }
-        let dirs = directories::ProjectDirs::from("", "", "orderscope")
-            .context("cannot find a home directory for the default store; pass --store PATH")?;
-        Ok(dirs.data_dir().join("orderscope.db"))
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.flags())
     }
+}
 
-    pub fn load_config(&self) -> Result<crate::config::Config> {
-        Ok(crate::config::Config::load(self.config.as_deref())?)
-    }
-
-    pub fn open_store(&self, mode: OpenMode) -> Result<Store> {
-        Ok(Store::open(&self.store_path()?, mode)?)
-    }
+fn open_store(s: &Settings, mode: OpenMode) -> Result<Store> {
+    Ok(Store::open(&s.store, mode)?)
 }
 
 fn print_json(v: &Value) -> Result<()> {
@@ -167,8 +173,8 @@ fn vnum_state_name(row: &crate::store::OrderRow, now: i64, lang: Lang) -> &'stat
     state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, now).label(lang)
 }
 
-pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     let rows = store.orders()?;
     let now = timefmt::now();
     if json_out {
@@ -193,7 +199,7 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
             .collect();
         return print_json(&Value::Array(list));
     }
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut out = std::io::stdout().lock();
     for r in &rows {
         writeln!(
@@ -211,19 +217,18 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()> {
+pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<()> {
     if live {
-        let config = cli.load_config()?;
-        let client = require_api_client(cli, &config)?;
+        let client = s.require_api()?.client();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let order = runtime.block_on(client.order_get(order_id))?;
-        let mut store = cli.open_store(OpenMode::Create)?;
+        let mut store = open_store(s, OpenMode::Create)?;
         let new = store.add_snapshot(&order, timefmt::now(), "live")?;
         if !json_out {
             eprintln!("{}", if new { "fetched: a new version, stored" } else { "fetched: same as the stored version" });
         }
     }
-    let store = cli.open_store(OpenMode::Existing)?;
+    let store = open_store(s, OpenMode::Existing)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
         bail!("no stored version of order {order_id}");
     };
@@ -233,7 +238,7 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         return Ok(());
     }
     let order = snap.order().map_err(anyhow::Error::msg)?;
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut lines = vec![
         format!("order      {}", order.order_id),
         format!(
@@ -285,8 +290,8 @@ fn describe(v: &Option<Version>) -> Value {
     }
 }
 
-pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
         bail!("no stored version of order {order_id}");
@@ -313,8 +318,8 @@ pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     let rows = store.messages(order_id)?;
     if json_out {
         let list: Vec<Value> = rows
@@ -335,7 +340,7 @@ pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()>
             .collect();
         return print_json(&Value::Array(list));
     }
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut out = std::io::stdout().lock();
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
@@ -352,8 +357,8 @@ pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()>
     Ok(())
 }
 
-pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
-    let mut store = cli.open_store(OpenMode::Create)?;
+pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
+    let mut store = open_store(s, OpenMode::Create)?;
     let mut total = import::Report::default();
     let now = timefmt::now();
     for p in paths {
@@ -377,10 +382,10 @@ fn require_known(store: &Store, order_id: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     require_known(&store, order_id)?;
-    let lang = if json_out { cli.lang.map(|_| cli.lang()).unwrap_or(Lang::En) } else { cli.lang() };
+    let lang = if json_out && !s.lang_chosen { Lang::En } else { s.lang };
     let story = store.story(order_id, lang)?;
     if json_out {
         return print_json(&serde_json::to_value(&story)?);
@@ -407,10 +412,10 @@ pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn report(s: &Settings, order_id: &str) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     require_known(&store, order_id)?;
-    let lang = cli.lang();
+    let lang = s.lang;
     let versions = versions(&store, order_id)?;
     let messages = store.messages(Some(order_id))?;
     let story = store.story(order_id, lang)?;
@@ -420,19 +425,9 @@ pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The push receiver's credentials, with errors that name the setting.
-pub fn receiver_settings(config: &crate::config::Config) -> Result<crate::receiver::Settings> {
-    let token = config.require_secret("ORDERSCOPE_PUSH_TOKEN", "push_token")?;
-    let key = config.require_secret("ORDERSCOPE_PUSH_AES_KEY", "push_aes_key")?;
-    let key = crate::crypto::decode_key(key.expose()).map_err(|e| anyhow::anyhow!("ORDERSCOPE_PUSH_AES_KEY: {e}"))?;
-    let appid = config.require("ORDERSCOPE_APPID", "appid")?;
-    Ok(crate::receiver::Settings { token, key, appid })
-}
-
-pub fn reprocess(cli: &Cli) -> Result<bool> {
-    let config = cli.load_config()?;
-    let settings = receiver_settings(&config)?;
-    let mut store = cli.open_store(OpenMode::Existing)?;
+pub fn reprocess(s: &Settings) -> Result<bool> {
+    let settings = s.receiver()?;
+    let mut store = open_store(s, OpenMode::Existing)?;
     let mut released = 0;
     let mut still = Vec::new();
     for (id, envelope, plaintext, _reason) in store.quarantined()? {
@@ -467,45 +462,4 @@ pub fn reprocess(cli: &Cli) -> Result<bool> {
     }
     println!("{released} quarantined pushes recovered, {} still quarantined", still.len());
     Ok(still.is_empty())
-}
-
-/// The shop API client, when credentials are configured (AppID and AppSecret).
-pub fn api_client(cli: &Cli, config: &crate::config::Config) -> Result<Option<crate::api::Client>> {
-    let (Some(appid), Some(secret)) =
-        (config.get("ORDERSCOPE_APPID", "appid"), config.secret("ORDERSCOPE_APPSECRET", "appsecret"))
-    else {
-        return Ok(None);
-    };
-    let base = cli
-        .api_base
-        .clone()
-        .or_else(|| config.get("ORDERSCOPE_API_BASE", "api_base"))
-        .unwrap_or_else(|| crate::api::DEFAULT_BASE.to_string());
-    let token_api = match config.get("ORDERSCOPE_TOKEN_API", "token_api").as_deref() {
-        None | Some("stable_token") => crate::api::TokenApi::Stable,
-        Some("token") => crate::api::TokenApi::Classic,
-        Some(other) => bail!("token_api must be \"stable_token\" or \"token\", not {other:?}"),
-    };
-    Ok(Some(crate::api::Client::new(
-        &base,
-        crate::api::Credentials { appid, secret, token_api },
-        std::time::Duration::from_secs(15),
-    )))
-}
-
-/// The client, or an error saying which credentials are missing.
-pub fn require_api_client(cli: &Cli, config: &crate::config::Config) -> Result<crate::api::Client> {
-    match api_client(cli, config)? {
-        Some(c) => Ok(c),
-        None => {
-            config.require("ORDERSCOPE_APPID", "appid")?;
-            config.require_secret("ORDERSCOPE_APPSECRET", "appsecret")?;
-            bail!("no shop API credentials")
-        }
-    }
-}
-
-/// How many days back the inspector lists recent orders (3 by default).
-pub fn recent_days(config: &crate::config::Config) -> i64 {
-    config.get("ORDERSCOPE_RECENT_DAYS", "recent_days").and_then(|d| d.parse().ok()).filter(|d| *d > 0).unwrap_or(3)
 }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod model;
 pub mod receiver;
 pub mod report;
+pub mod settings;
 pub mod store;
 pub mod story;
 pub mod sync;

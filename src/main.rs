@@ -26,20 +26,19 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    let s = cli.settings()?;
     match &cli.command {
-        None | Some(Command::Tui) => orderscope::tui::run_on_store(cli).map(|_| true),
-        Some(Command::Demo) => orderscope::tui::run_demo(cli).map(|_| true),
-        Some(Command::Orders { json }) => cli::orders(cli, *json).map(|_| true),
-        Some(Command::Show { order_id, live, json }) => cli::show(cli, order_id, *live, *json).map(|_| true),
-        Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(cli, *since, *follow, *interval),
-        Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
-        Some(Command::Timeline { order_id, json }) => cli::timeline(cli, order_id, *json).map(|_| true),
-        Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
-        Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(cli),
-        Some(Command::Messages { order_id, json, .. }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
-        Some(Command::Serve { listen, forward, log }) => {
-            orderscope::receiver::serve::run(cli, listen, forward.as_deref(), log.as_deref()).map(|_| true)
-        }
-        Some(Command::Import { paths }) => cli::import(cli, paths),
+        None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
+        Some(Command::Demo) => orderscope::tui::run_demo(&s).map(|_| true),
+        Some(Command::Orders { json }) => cli::orders(&s, *json).map(|_| true),
+        Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),
+        Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(&s, *since, *follow, *interval),
+        Some(Command::Diff { order_id, json }) => cli::diff(&s, order_id, *json).map(|_| true),
+        Some(Command::Timeline { order_id, json }) => cli::timeline(&s, order_id, *json).map(|_| true),
+        Some(Command::Report { order_id }) => cli::report(&s, order_id).map(|_| true),
+        Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(&s),
+        Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Serve { log, .. }) => orderscope::receiver::serve::run(&s, log.as_deref()).map(|_| true),
+        Some(Command::Import { paths }) => cli::import(&s, paths),
     }
 }

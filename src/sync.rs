@@ -12,7 +12,7 @@ use anyhow::Result;
 use futures_util::StreamExt;
 
 use crate::api::Client;
-use crate::cli::{Cli, require_api_client};
+use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
 use crate::timefmt;
 
@@ -99,10 +99,9 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
     Ok(summary)
 }
 
-pub fn run(cli: &Cli, since: i64, follow: bool, interval: i64) -> Result<bool> {
-    let config = cli.load_config()?;
-    let client = require_api_client(cli, &config)?;
-    let mut store = cli.open_store(OpenMode::Create)?;
+pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64) -> Result<bool> {
+    let client = settings.require_api()?.client();
+    let mut store = Store::open(&settings.store, OpenMode::Create)?;
     let progress = std::io::stderr().is_terminal();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

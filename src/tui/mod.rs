@@ -17,28 +17,26 @@ use futures_util::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::cli::Cli;
+use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
 use crate::timefmt;
 use app::{App, Effect};
 use view::Theme;
 
 /// The inspector on the configured store.
-pub fn run_on_store(cli: &Cli) -> Result<()> {
-    let path = cli.store_path()?;
+pub fn run_on_store(settings: &Settings) -> Result<()> {
+    let path = settings.store.clone();
     let store = Store::open(&path, OpenMode::Create)?;
-    let config = cli.load_config()?;
-    let live = crate::cli::api_client(cli, &config)?.map(|client| LiveClient {
-        client: std::sync::Arc::new(client),
-        recent_days: crate::cli::recent_days(&config),
-    });
-    let shop = match config.get("ORDERSCOPE_APPID", "appid") {
-        Some(id) => format!("shop {}", mask_appid(&id)),
+    let live = settings
+        .api()?
+        .map(|api| LiveClient { client: std::sync::Arc::new(api.client()), recent_days: settings.recent_days });
+    let shop = match &settings.appid {
+        Some(id) => format!("shop {}", mask_appid(id)),
         None => "shop ?".to_string(),
     };
     let mode = if live.is_some() { "live" } else { "store only" };
     let title = format!("{shop} · {mode} · host {} · store {}", hostname(), home_relative(&path));
-    run(store, title, cli, None, live)
+    run(store, title, settings, None, live)
 }
 
 /// The shop API as the inspector uses it.
@@ -49,7 +47,7 @@ pub struct LiveClient {
 }
 
 /// The inspector on the bundled demo shop, in a temporary store removed on exit.
-pub fn run_demo(cli: &Cli) -> Result<()> {
+pub fn run_demo(settings: &Settings) -> Result<()> {
     let now = timefmt::now();
     let demo = crate::demo::DemoStore::create(now).context("cannot build the demo shop")?;
     let store = Store::open(demo.path(), OpenMode::Existing)?;
@@ -59,7 +57,7 @@ pub fn run_demo(cli: &Cli) -> Result<()> {
     let client = crate::demo::client_for(&shop);
     let title = format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname());
     let live = LiveClient { client: std::sync::Arc::new(client), recent_days: 3 };
-    let result = run(store, title, cli, Some(crate::demo::SEED_ORDER_ID), Some(live));
+    let result = run(store, title, settings, Some(crate::demo::SEED_ORDER_ID), Some(live));
     drop(demo);
     result
 }
@@ -92,14 +90,20 @@ fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-fn run(mut store: Store, title: String, cli: &Cli, select: Option<&str>, live: Option<LiveClient>) -> Result<()> {
+fn run(
+    mut store: Store,
+    title: String,
+    settings: &Settings,
+    select: Option<&str>,
+    live: Option<LiveClient>,
+) -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the inspector needs a terminal; for scripts use `orders`, `show`, `messages` or `diff` with --json"
         );
     }
-    let mut app = App::new(title, cli.lang(), timefmt::now());
+    let mut app = App::new(title, settings.lang, timefmt::now());
     app.live.enabled = live.is_some();
     app.reload(&store);
     if let Some(id) = select {
