@@ -15,23 +15,45 @@ use crate::settings::{Flags, Settings};
 use crate::store::{OpenMode, Store};
 use crate::{import, text, timefmt};
 
+const ABOUT_LONG: &str = "Inspect WeChat Channels shop (微信小店) orders, their pushes and virtual numbers.
+
+Settings come from flags, then environment variables, then the config file
+(TOML; `orderscope config init` writes a commented one), then defaults.
+Secrets come only from the environment or the config file.";
+
+const AFTER_MAIN: &str = "Examples:
+  orderscope demo                       the inspector on a built-in demo shop
+  orderscope config init                write ~/.config/orderscope/config.toml (mode 600)
+  orderscope doctor                     check the setup end to end
+  orderscope timeline 3732676853715311104
+
+Environment:
+  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG, ORDERSCOPE_APPID,
+  ORDERSCOPE_APPSECRET, ORDERSCOPE_API_BASE, ORDERSCOPE_TOKEN_API,
+  ORDERSCOPE_RECENT_DAYS, ORDERSCOPE_PUSH_TOKEN, ORDERSCOPE_PUSH_AES_KEY,
+  ORDERSCOPE_LISTEN, ORDERSCOPE_FORWARD, ORDERSCOPE_LOG (see each command's --help)
+
+Exit status: 0 success, 1 failure (one line on stderr), 2 bad usage.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "orderscope",
     version,
-    about = "Inspect WeChat Channels shop orders, their pushes and virtual numbers"
+    about = "Inspect WeChat Channels shop (微信小店) orders, their pushes and virtual numbers",
+    long_about = ABOUT_LONG,
+    after_help = AFTER_MAIN
 )]
 pub struct Cli {
-    /// The store file [default: ~/.local/share/orderscope/orderscope.db]
+    /// The store file (env ORDERSCOPE_STORE) [default: ~/.local/share/orderscope/orderscope.db]
     #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
-    /// Language for names on screen and in text output [default: from LANG]
+    /// Language for names on screen and in text output (env ORDERSCOPE_LANG) [default: from LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
     /// Config file, TOML (env ORDERSCOPE_CONFIG) [default: ~/.config/orderscope/config.toml if present]
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Base URL of the shop API [default: https://api.weixin.qq.com]
+    /// Base URL of the shop API (env ORDERSCOPE_API_BASE) [default: https://api.weixin.qq.com]
     #[arg(long, global = true, value_name = "URL")]
     pub api_base: Option<String>,
     #[command(subcommand)]
@@ -44,32 +66,88 @@ pub enum LangArg {
     En,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+const ORDER_ID_HELP: &str = "The order's id (order_id in the shop API, like 3732676853715311104)";
+
+macro_rules! env_help {
+    ($example:literal) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nEnvironment:\n",
+            "  ORDERSCOPE_STORE    the store file (like --store)
+  ORDERSCOPE_CONFIG   the config file (like --config)
+  ORDERSCOPE_LANG     zh or en (like --lang)"
+        )
+    };
+    ($example:literal, api) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nEnvironment:\n",
+            "  ORDERSCOPE_STORE    the store file (like --store)
+  ORDERSCOPE_CONFIG   the config file (like --config)
+  ORDERSCOPE_LANG     zh or en (like --lang)
+  ORDERSCOPE_APPID        the shop's AppID
+  ORDERSCOPE_APPSECRET    the shop's AppSecret (secret: environment or config file only)
+  ORDERSCOPE_API_BASE     the API's base URL (like --api-base) [default: https://api.weixin.qq.com]
+  ORDERSCOPE_TOKEN_API    stable_token (default) or token"
+        )
+    };
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The inspector on the configured store (the default)
+    #[command(after_help = env_help!("orderscope --store /var/lib/orderscope/orderscope.db", api))]
     Tui,
     /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
+    #[command(
+        after_help = "Example:\n  orderscope demo --lang en\n\nEnvironment:\n  ORDERSCOPE_LANG     zh or en (like --lang)"
+    )]
     Demo,
     /// The push receiver: verifies, decrypts and stores every push before answering
+    #[command(after_help = concat!(
+        "Listens on loopback by default: put an HTTPS reverse proxy in front (see the README).\n\n",
+        "Example:\n  orderscope serve --listen 127.0.0.1:8090 --log /var/log/orderscope/serve.log\n\n",
+        "Environment:\n",
+        "  ORDERSCOPE_PUSH_TOKEN     the console's Token (secret)\n",
+        "  ORDERSCOPE_PUSH_AES_KEY   the console's EncodingAESKey, 43 characters (secret)\n",
+        "  ORDERSCOPE_APPID          the shop's AppID (checked in every push)\n",
+        "  ORDERSCOPE_LISTEN         like --listen\n",
+        "  ORDERSCOPE_FORWARD        like --forward\n",
+        "  ORDERSCOPE_LOG            log filter, like info or debug [default: info]\n",
+        "  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG\n",
+        "  ORDERSCOPE_APPSECRET, ORDERSCOPE_API_BASE, ORDERSCOPE_TOKEN_API: when set, each push's order is fetched and stored"
+    ))]
     Serve {
-        /// Address to listen on
+        /// Address to listen on [default: 127.0.0.1:8090]
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
         /// Relay each stored push unchanged to the shop's existing handler
         #[arg(long, value_name = "URL")]
         forward: Option<String>,
-        /// Append logs to this file instead of stderr
+        /// Append logs to this file instead of stderr (times are RFC 3339 with the UTC offset)
         #[arg(long, value_name = "PATH")]
         log: Option<PathBuf>,
     },
     /// The stored orders, newest activity first
+    #[command(after_help = env_help!("orderscope orders --json | jq -r '.[].order_id'"))]
     Orders {
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// The latest stored version of an order
+    #[command(after_help = env_help!("orderscope show 3732676853715311104 --live", api))]
     Show {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Fetch the live order first (and store it as a new version if it changed)
         #[arg(long)]
@@ -79,6 +157,7 @@ pub enum Command {
         json: bool,
     },
     /// Store a version of every order updated recently (for shops without push, or to fill gaps)
+    #[command(after_help = env_help!("orderscope sync --since 2d --follow --interval 5m", api))]
     Sync {
         /// How far back to list updated orders, like 90s, 30m, 2h, 10d
         #[arg(long, default_value = "1d", value_parser = parse_duration)]
@@ -89,25 +168,43 @@ pub enum Command {
         /// Pause between polls with --follow
         #[arg(long, default_value = "5m", value_parser = parse_duration)]
         interval: i64,
+        /// Go ahead with a --since longer than the platform keeps orders
+        #[arg(long)]
+        yes: bool,
     },
     /// The pre-shipment and post-shipment versions of an order, and what changed
+    #[command(after_help = env_help!("orderscope diff 3732676853715311104 --json"))]
     Diff {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// Versions, pushes and inferred events in time order, with the explanation
+    #[command(after_help = env_help!("orderscope timeline 3732676853715311104 --lang en"))]
     Timeline {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// Markdown evidence for a support ticket or forum post
-    Report { order_id: String },
+    #[command(after_help = env_help!("orderscope report 3732676853715311104 > ticket.md"))]
+    Report {
+        #[arg(help = ORDER_ID_HELP)]
+        order_id: String,
+    },
     /// Received pushes, oldest first
+    #[command(after_help = concat!(
+        "Example:\n  orderscope messages 3732676853715311104\n  orderscope messages --reprocess\n\n",
+        "Environment:\n",
+        "  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG\n",
+        "  ORDERSCOPE_PUSH_TOKEN, ORDERSCOPE_PUSH_AES_KEY, ORDERSCOPE_APPID: with --reprocess"
+    ))]
     Messages {
+        /// Only the pushes about this order (order_id in the shop API)
         order_id: Option<String>,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
@@ -117,9 +214,47 @@ pub enum Command {
         reprocess: bool,
     },
     /// Import raw order/get responses and push logs
+    #[command(after_help = env_help!("orderscope import dumps/order-*.json pushes.jsonl"))]
     Import {
-        #[arg(required = true)]
+        /// Files of order/get answers (JSON, one per file or one per line) or push logs (JSON lines)
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Check the setup end to end: config, credentials, store, receiver
+    #[command(after_help = concat!(
+        "Each check prints ok or what failed and how to fix it; the exit status is 1 if any failed.\n\n",
+        "Example:\n  orderscope doctor --url https://shop.example.com/wechat/push\n\n",
+        "Environment: every variable of `serve` and `sync` (see their --help)."
+    ))]
+    Doctor {
+        /// Also send a signed verification to the receiver at this URL (the console's URL,
+        /// or http://127.0.0.1:8090/ for the local one) [default: the local listen address, if it answers]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+    /// The config file: `config init` writes a commented example (mode 600)
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Shell completions for bash, zsh or fish, on stdout
+    #[command(
+        after_help = "Example:\n  orderscope completions bash > /etc/bash_completion.d/orderscope\n  orderscope completions zsh > \"${fpath[1]}/_orderscope\"\n  orderscope completions fish > ~/.config/fish/completions/orderscope.fish"
+    )]
+    Completions { shell: Shell },
+    /// The man page (roff), on stdout
+    #[command(after_help = "Example:\n  orderscope man > /usr/local/share/man/man1/orderscope.1")]
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented example config with mode 600 (never over an existing file without --force)
+    #[command(
+        after_help = "Example:\n  orderscope config init\n  orderscope config init --config /etc/orderscope/config.toml\n\nEnvironment:\n  ORDERSCOPE_CONFIG   where to write (like --config)"
+    )]
+    Init {
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -202,8 +337,7 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
     let lang = s.lang;
     let mut out = std::io::stdout().lock();
     for r in &rows {
-        writeln!(
-            out,
+        let line = format!(
             "{}  {}  {}  ☎ {}  ✉ {}{}  {}",
             r.order_id,
             text::pad(&names::status_label(r.status, lang), 10),
@@ -212,7 +346,8 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
             r.messages,
             if r.type5 { " ⚑5" } else { "" },
             format_args!("{} snapshots", r.snapshots),
-        )?;
+        );
+        text::write_line(&mut out, &line)?;
     }
     Ok(())
 }
@@ -266,7 +401,7 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
     ));
     let mut out = std::io::stdout().lock();
     for l in lines {
-        writeln!(out, "{l}")?;
+        text::write_line(&mut out, &l)?;
     }
     Ok(())
 }
@@ -310,10 +445,11 @@ pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
         Some(v) => format!("snapshot {} fetched {}", v.snapshot_id, timefmt::full_tz(v.fetched_at)),
         None => "none".into(),
     };
-    writeln!(out, "before: {}\nafter:  {}", head(&pair.before), head(&pair.after))?;
+    text::write_line(&mut out, &format!("before: {}", head(&pair.before)))?;
+    text::write_line(&mut out, &format!("after:  {}", head(&pair.after)))?;
     for c in &pair.changes {
         let show = |v: &Option<Value>| v.as_ref().map(|v| text::visible(&crate::json::short(v))).unwrap_or_default();
-        writeln!(out, "{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after))?;
+        text::write_line(&mut out, &format!("{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after)))?;
     }
     Ok(())
 }
@@ -344,15 +480,15 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
     let mut out = std::io::stdout().lock();
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
-        writeln!(
-            out,
+        let line = format!(
             "{}  {}  {}  {}{}",
             timefmt::full(m.received_at),
             m.order_id.as_deref().unwrap_or("-"),
             names::event_short(event),
             names::push_meaning(event, m.kind, lang),
             m.kind.map(|k| format!(" (type {k})")).unwrap_or_default()
-        )?;
+        );
+        text::write_line(&mut out, &line)?;
     }
     Ok(())
 }
@@ -364,14 +500,12 @@ pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
     for p in paths {
         total.merge(import::import_file(&mut store, p, now)?);
     }
+    let mut err = std::io::stderr().lock();
     for (src, line, problem) in &total.problems {
-        if *line == 0 {
-            eprintln!("{src}: {problem}");
-        } else {
-            eprintln!("{src}:{line}: {problem}");
-        }
+        let text = if *line == 0 { format!("{src}: {problem}") } else { format!("{src}:{line}: {problem}") };
+        text::write_line(&mut err, &text)?;
     }
-    println!("{}", total.summary());
+    text::write_line(&mut std::io::stdout().lock(), &total.summary())?;
     Ok(total.problems.is_empty())
 }
 
@@ -396,17 +530,14 @@ pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
             crate::story::Source::Observed => "observed",
             crate::story::Source::Inferred => "inferred",
         };
-        write!(out, "{}  {source:<8}  {}", timefmt::full(e.at), text::visible(&e.summary))?;
-        if let Some(rule) = &e.rule {
-            write!(out, "  [{rule}]")?;
-        }
-        writeln!(out)?;
+        let rule = e.rule.as_ref().map(|r| format!("  [{r}]")).unwrap_or_default();
+        text::write_line(&mut out, &format!("{}  {source:<8}  {}{rule}", timefmt::full(e.at), e.summary))?;
     }
-    writeln!(out)?;
+    text::write_line(&mut out, "")?;
     for s in &story.explanation {
-        writeln!(out, "- {}", text::visible(&s.statement))?;
+        text::write_line(&mut out, &format!("- {}", s.statement))?;
         for e in &s.evidence {
-            writeln!(out, "    · {}", text::visible(e))?;
+            text::write_line(&mut out, &format!("    · {e}"))?;
         }
     }
     Ok(())
@@ -421,7 +552,7 @@ pub fn report(s: &Settings, order_id: &str) -> Result<()> {
     let story = store.story(order_id, lang)?;
     let markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
     let mut out = std::io::stdout().lock();
-    out.write_all(markdown.as_bytes())?;
+    text::write_text(&mut out, &markdown)?;
     Ok(())
 }
 
@@ -458,8 +589,42 @@ pub fn reprocess(s: &Settings) -> Result<bool> {
         released += 1;
     }
     for (id, why) in &still {
-        eprintln!("message {id}: still unreadable: {why}");
+        text::write_line(&mut std::io::stderr().lock(), &format!("message {id}: still unreadable: {why}"))?;
     }
     println!("{released} quarantined pushes recovered, {} still quarantined", still.len());
     Ok(still.is_empty())
+}
+
+/// `completions SHELL`: the script on stdout.
+pub fn completions(shell: Shell) -> Result<()> {
+    use clap::CommandFactory;
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "orderscope", &mut std::io::stdout().lock());
+    Ok(())
+}
+
+/// `man`: the man page (roff) on stdout.
+pub fn man() -> Result<()> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(())
+}
+
+/// `config init`: the commented example, mode 600, at --config,
+/// `ORDERSCOPE_CONFIG` or the default path.
+pub fn config_init(cli: &Cli, force: bool) -> Result<()> {
+    let path = cli
+        .config
+        .clone()
+        .or_else(|| std::env::var_os(crate::settings::env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(crate::config::default_path)
+        .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the config file; pass --config PATH"))?;
+    crate::config::write_example(&path, force)?;
+    println!("wrote {} (mode 600); fill it in, then run: orderscope doctor", path.display());
+    Ok(())
 }

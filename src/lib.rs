@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod diff;
+pub mod doctor;
 pub mod http;
 pub mod import;
 pub mod json;

@@ -1,8 +1,7 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use orderscope::cli::{self, Cli, Command};
+use orderscope::cli::{self, Cli, Command, ConfigCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,7 +10,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             // stderr may be gone (a closed SSH session); never panic over it.
-            let _ = writeln!(std::io::stderr(), "orderscope: {e:#}");
+            let _ = orderscope::text::write_line(&mut std::io::stderr(), &format!("orderscope: {e:#}"));
             ExitCode::from(1)
         }
     }
@@ -26,13 +25,23 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    // Commands that must work whatever the settings say (even a broken config file).
+    match &cli.command {
+        Some(Command::Completions { shell }) => return cli::completions(*shell).map(|_| true),
+        Some(Command::Man) => return cli::man().map(|_| true),
+        Some(Command::Config(ConfigCommand::Init { force })) => return cli::config_init(cli, *force).map(|_| true),
+        Some(Command::Doctor { url }) => return orderscope::doctor::run(&cli.flags(), url.as_deref()),
+        _ => {}
+    }
     let s = cli.settings()?;
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
         Some(Command::Demo) => orderscope::tui::run_demo(&s).map(|_| true),
         Some(Command::Orders { json }) => cli::orders(&s, *json).map(|_| true),
         Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),
-        Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(&s, *since, *follow, *interval),
+        Some(Command::Sync { since, follow, interval, yes }) => {
+            orderscope::sync::run(&s, *since, *follow, *interval, *yes)
+        }
         Some(Command::Diff { order_id, json }) => cli::diff(&s, order_id, *json).map(|_| true),
         Some(Command::Timeline { order_id, json }) => cli::timeline(&s, order_id, *json).map(|_| true),
         Some(Command::Report { order_id }) => cli::report(&s, order_id).map(|_| true),
@@ -40,5 +49,8 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
         Some(Command::Serve { log, .. }) => orderscope::receiver::serve::run(&s, log.as_deref()).map(|_| true),
         Some(Command::Import { paths }) => cli::import(&s, paths),
+        Some(Command::Completions { .. } | Command::Man | Command::Config(_) | Command::Doctor { .. }) => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -21,6 +21,8 @@ const PARALLEL: usize = 8;
 /// Overlap between polls, for orders updated while the last one ran.
 const OVERLAP: i64 = 60;
 const CURSOR: &str = "sync_until";
+/// Progress lines in a log come this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -51,7 +53,7 @@ impl Summary {
 }
 
 /// One pass: every order updated in `[start, end)`.
-pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, progress: bool) -> Result<Summary> {
+pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, progress: Progress) -> Result<Summary> {
     let began = Instant::now();
     let ids = client.updated_order_ids(start, end).await?;
     let mut summary = Summary { listed: ids.len(), ..Summary::default() };
@@ -59,6 +61,7 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
         .buffer_unordered(PARALLEL)
         .ready_chunks(64);
     let mut done = 0;
+    let mut last_line = Instant::now();
     let mut last_error = None;
     while let Some(chunk) = fetches.next().await {
         let t = Instant::now();
@@ -83,13 +86,21 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
             }
         }
         done += chunk.len();
-        if progress {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[Ksynced {done}/{} orders, {} new versions", ids.len(), summary.new_versions);
-            let _ = err.flush();
+        let line = format!("synced {done}/{} orders, {} new versions", ids.len(), summary.new_versions);
+        match progress {
+            Progress::Terminal => {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[K{line}");
+                let _ = err.flush();
+            }
+            Progress::Lines if last_line.elapsed() >= PROGRESS_EVERY && done < ids.len() => {
+                eprintln!("{} {line}", timefmt::full_tz(timefmt::now()));
+                last_line = Instant::now();
+            }
+            Progress::Lines | Progress::Quiet => {}
         }
     }
-    if progress && !ids.is_empty() {
+    if progress == Progress::Terminal && !ids.is_empty() {
         eprintln!();
     }
     if let Some(e) = last_error {
@@ -99,10 +110,46 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
     Ok(summary)
 }
 
-pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64) -> Result<bool> {
+/// The oldest start a sync may ask for: 微信小店 did not exist before 2020.
+const EARLIEST: i64 = 1_577_808_000; // 2020-01-01 00:00 +08:00
+/// Spans longer than this need `--yes`: the platform does not say how long
+/// it keeps orders listable, and each 7-day window is at least one call.
+pub const LONGEST_WITHOUT_YES: i64 = 366 * 86_400;
+
+/// Refuses a span that reaches before the platform existed, and asks for
+/// `--yes` before one longer than a year.
+pub fn check_span(since: i64, now: i64, yes: bool) -> Result<()> {
+    let windows = since / (7 * 86_400) + 1;
+    if now.saturating_sub(since) < EARLIEST {
+        anyhow::bail!(
+            "--since {} reaches back before 2020, when no shop orders existed ({windows} list calls); give a span like 30d",
+            crate::timefmt::coarse(since)
+        );
+    }
+    if since > LONGEST_WITHOUT_YES && !yes {
+        anyhow::bail!(
+            "--since {} is longer than a year ({windows} list calls, and the platform may not keep orders that old); \
+             add --yes to go ahead",
+            crate::timefmt::coarse(since)
+        );
+    }
+    Ok(())
+}
+
+/// How progress is shown: rewritten in place on a terminal, one line every
+/// few seconds in a log (a systemd journal, a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Terminal,
+    Lines,
+    Quiet,
+}
+
+pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bool) -> Result<bool> {
+    check_span(since, timefmt::now(), yes)?;
     let client = settings.require_api()?.client();
     let mut store = Store::open(&settings.store, OpenMode::Create)?;
-    let progress = std::io::stderr().is_terminal();
+    let progress = if std::io::stderr().is_terminal() { Progress::Terminal } else { Progress::Lines };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         use tokio::signal::unix::{SignalKind, signal};
@@ -110,7 +157,7 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64) -> Resu
         let mut int = signal(SignalKind::interrupt())?;
         let mut start = match (follow, store.sync_value(CURSOR)?) {
             (true, Some(until)) => {
-                eprintln!("resuming from {}", timefmt::full_tz(until));
+                eprintln!("{} resuming from {}", timefmt::full_tz(timefmt::now()), timefmt::full_tz(until));
                 until - OVERLAP
             }
             _ => timefmt::now() - since,
@@ -123,7 +170,11 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64) -> Resu
                 _ = term.recv() => break,
                 _ = int.recv() => break,
             };
-            println!("{}", summary.line());
+            if follow {
+                println!("{} {}", timefmt::full_tz(timefmt::now()), summary.line());
+            } else {
+                println!("{}", summary.line());
+            }
             ok &= summary.failed == 0;
             store.write(|c| crate::store::write::set_sync_value(c, CURSOR, end))?;
             if !follow {

@@ -79,7 +79,13 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         "d" => 86_400,
         _ => return Err(format!("bad duration {text:?}: unit must be s, m, h or d")),
     };
-    Ok(n * mult)
+    n.checked_mul(mult).ok_or_else(|| format!("bad duration {text:?}: too long"))
+}
+
+/// RFC 3339 in China time with milliseconds, for log lines:
+/// `2026-01-01T12:27:31.250+08:00`.
+pub fn rfc3339_millis(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(china()).strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
 }
 
 #[cfg(test)]
@@ -105,5 +111,8 @@ mod tests {
         assert_eq!(parse_duration("10d"), Ok(864_000));
         assert!(parse_duration("10w").is_err());
         assert!(parse_duration("d").is_err());
+        assert!(parse_duration("99999999999999999d").unwrap_err().contains("too long"));
+        let t = Timestamp::from_second(1767241651).unwrap() + jiff::SignedDuration::from_millis(250);
+        assert_eq!(rfc3339_millis(t), "2026-01-01T12:27:31.250+08:00");
     }
 }

@@ -16,7 +16,7 @@ use crate::store::{Durability, OpenMode, Store};
 pub fn init_logging(log: Option<&Path>) -> Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ORDERSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_timer(LogTime);
     let result = match log {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -31,6 +31,16 @@ pub fn init_logging(log: Option<&Path>) -> Result<()> {
     // A second init (tests running several receivers) keeps the first logger.
     let _ = result;
     Ok(())
+}
+
+/// Log times in the zone of everything else orderscope prints, with the
+/// offset written out (RFC 3339).
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        w.write_str(&crate::timefmt::rfc3339_millis(jiff::Timestamp::now()))
+    }
 }
 
 pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {

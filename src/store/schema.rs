@@ -90,7 +90,7 @@ impl Store {
         }
     }
 
-    fn header(&self) -> Result<(i32, i64)> {
+    pub(super) fn header(&self) -> Result<(i32, i64)> {
         let read = || -> rusqlite::Result<(i32, i64)> {
             let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
             let ver: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -99,7 +99,7 @@ impl Store {
         read().map_err(|e| classify(&self.path, e))
     }
 
-    fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
+    pub(super) fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(StoreError::NotAStore(
                 self.path.clone(),

@@ -26,7 +26,8 @@ use view::Theme;
 /// The inspector on the configured store.
 pub fn run_on_store(settings: &Settings) -> Result<()> {
     let path = settings.store.clone();
-    let store = Store::open(&path, OpenMode::Create)?;
+    // Never create a store here: a mistyped path would show an empty shop.
+    let store = Store::open(&path, OpenMode::Existing)?;
     let live = settings
         .api()?
         .map(|api| LiveClient { client: std::sync::Arc::new(api.client()), recent_days: settings.recent_days });
