@@ -505,8 +505,11 @@ pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
         let text = if *line == 0 { format!("{src}: {problem}") } else { format!("{src}:{line}: {problem}") };
         text::write_line(&mut err, &text)?;
     }
+    if total.bad > total.problems.len() {
+        text::write_line(&mut err, &format!("… and {} more bad lines", total.bad - total.problems.len()))?;
+    }
     text::write_line(&mut std::io::stdout().lock(), &total.summary())?;
-    Ok(total.problems.is_empty())
+    Ok(total.bad == 0)
 }
 
 fn require_known(store: &Store, order_id: &str) -> Result<()> {

@@ -27,8 +27,11 @@ pub struct Report {
     pub snapshots_known: usize,
     pub messages_new: usize,
     pub messages_known: usize,
-    /// `(source, line, problem)`; line 0 means the whole file.
+    /// `(source, line, problem)`; line 0 means the whole file. At most
+    /// `MAX_PROBLEMS` are kept.
     pub problems: Vec<(String, usize, String)>,
+    /// Every bad line or file, kept or not.
+    pub bad: usize,
 }
 
 impl Report {
@@ -37,17 +40,22 @@ impl Report {
         self.snapshots_known += other.snapshots_known;
         self.messages_new += other.messages_new;
         self.messages_known += other.messages_known;
-        self.problems.extend(other.problems);
+        let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+        self.bad += other.bad;
+    }
+
+    fn problem(&mut self, source: &str, line: usize, what: &str) {
+        self.bad += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push((source.to_string(), line, what.to_string()));
+        }
     }
 
     pub fn summary(&self) -> String {
         format!(
             "{} new snapshots ({} already stored), {} new messages ({} already stored), {} bad lines",
-            self.snapshots_new,
-            self.snapshots_known,
-            self.messages_new,
-            self.messages_known,
-            self.problems.len()
+            self.snapshots_new, self.snapshots_known, self.messages_new, self.messages_known, self.bad
         )
     }
 }
@@ -88,6 +96,17 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
     Err("neither an order/get response nor a push message".into())
 }
 
+/// A file up to this size may be one (pretty-printed) JSON document and is
+/// read whole; a larger one is read line by line, in bounded memory.
+pub const MAX_DOCUMENT: u64 = 64 << 20;
+/// The longest line kept; a longer one is reported and skipped without
+/// being held in memory.
+pub const MAX_LINE: usize = 16 << 20;
+/// Problems kept for the report; beyond these only the count grows.
+pub const MAX_PROBLEMS: usize = 1000;
+/// Documents stored per transaction (and held in memory at once).
+const BATCH: usize = 1000;
+
 /// Splits a file's text into numbered documents: the whole text when it is
 /// one JSON value (pretty-printed files), else one per non-empty line.
 pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
@@ -101,22 +120,85 @@ pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
             v => vec![(0, classify(v, now))],
         };
     }
-    if trimmed.starts_with("<xml") && !trimmed.contains('\n') {
-        return vec![(1, xml_item(trimmed, now))];
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, line)| {
-            let line = line.trim();
-            let item = if line.starts_with('<') {
-                xml_item(line, now)
-            } else {
-                serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|v| classify(v, now))
-            };
-            (i + 1, item)
+    Lines::new(text.as_bytes(), MAX_LINE)
+        .map(|r| match r {
+            Ok((n, line)) => (n, line.and_then(|l| line_item(&l, now))),
+            Err(e) => (0, Err(format!("cannot read: {e}"))),
         })
         .collect()
+}
+
+/// One line of a JSON-lines or XML-lines log.
+pub fn line_item(line: &str, now: i64) -> Result<Item, String> {
+    if line.starts_with('<') {
+        xml_item(line, now)
+    } else {
+        serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|v| classify(v, now))
+    }
+}
+
+/// The non-empty lines of a reader, numbered from 1, trimmed, decoded as
+/// UTF-8 (undecodable bytes replaced). A line longer than `max` bytes is
+/// an `Err` problem for its line and is never held whole.
+pub struct Lines<R> {
+    reader: R,
+    number: usize,
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl<R: std::io::BufRead> Lines<R> {
+    pub fn new(reader: R, max: usize) -> Lines<R> {
+        Lines { reader, number: 0, buf: Vec::new(), max }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Lines<R> {
+    type Item = std::io::Result<(usize, Result<String, String>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            let (mut any, mut too_long) = (false, false);
+            loop {
+                let available = match self.reader.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Some(Err(e)),
+                };
+                if available.is_empty() {
+                    break;
+                }
+                any = true;
+                let newline = available.iter().position(|&b| b == b'\n');
+                let part = &available[..newline.unwrap_or(available.len())];
+                if !too_long && self.buf.len() + part.len() > self.max {
+                    too_long = true;
+                    self.buf = Vec::new();
+                }
+                if !too_long {
+                    self.buf.extend_from_slice(part);
+                }
+                let used = newline.map(|i| i + 1).unwrap_or(available.len());
+                self.reader.consume(used);
+                if newline.is_some() {
+                    break;
+                }
+            }
+            if !any {
+                return None;
+            }
+            self.number += 1;
+            if too_long {
+                return Some(Ok((self.number, Err(format!("line longer than {} MiB; skipped", self.max >> 20)))));
+            }
+            let text = String::from_utf8_lossy(&self.buf);
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if !text.is_empty() {
+                return Some(Ok((self.number, Ok(text.to_string()))));
+            }
+        }
+    }
 }
 
 fn xml_item(text: &str, now: i64) -> Result<Item, String> {
@@ -159,7 +241,7 @@ pub fn import_documents(
                             store::MessageInsert::Duplicate(_) => part.messages_known += 1,
                         }
                     }
-                    Err(problem) => part.problems.push((source_name.to_string(), *line, problem.clone())),
+                    Err(problem) => part.problem(source_name, *line, problem),
                 }
             }
             Ok(part)
@@ -169,16 +251,61 @@ pub fn import_documents(
     Ok(report)
 }
 
-/// Imports one file from disk.
+/// Imports one file from disk. A file small enough to be one JSON document
+/// is read whole; anything else is streamed a line at a time, so memory
+/// stays bounded whatever the file's size.
 pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Report> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            return Ok(Report { problems: vec![(name, 0, format!("cannot read: {e}"))], ..Report::default() });
-        }
+    let problem = |what: String| Ok(Report { problems: vec![(name.clone(), 0, what)], bad: 1, ..Report::default() });
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return problem(format!("cannot read: {e}")),
     };
-    import_documents(store, &name, "import", documents(&text, now))
+    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    if size <= MAX_DOCUMENT {
+        let mut bytes = Vec::with_capacity(size as usize);
+        if let Err(e) = file.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes) {
+            return problem(format!("cannot read: {e}"));
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        return import_documents(store, &name, "import", documents(&text, now));
+    }
+    let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, file), MAX_LINE).peekable();
+    if let Some(Ok((_, Ok(first)))) = lines.peek()
+        && (first == "[" || first == "{")
+    {
+        return problem(format!(
+            "one JSON document over {} MiB; write it as JSON lines (one document per line), e.g. jq -c '.[]'",
+            MAX_DOCUMENT >> 20
+        ));
+    }
+    import_lines(store, &name, lines, now)
+}
+
+/// Imports numbered lines in batches of `BATCH` documents.
+pub fn import_lines(
+    store: &mut Store,
+    name: &str,
+    lines: impl Iterator<Item = std::io::Result<(usize, Result<String, String>)>>,
+    now: i64,
+) -> store::Result<Report> {
+    let mut report = Report::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    for line in lines {
+        match line {
+            Ok((n, text)) => batch.push((n, text.and_then(|t| line_item(&t, now)))),
+            Err(e) => {
+                batch.push((0, Err(format!("cannot read: {e}"))));
+                break;
+            }
+        }
+        if batch.len() == BATCH {
+            report.merge(import_documents(store, name, "import", std::mem::take(&mut batch))?);
+        }
+    }
+    report.merge(import_documents(store, name, "import", batch)?);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -210,5 +337,39 @@ mod tests {
         assert!(docs[1].1.as_ref().unwrap_err().starts_with("not JSON"));
         assert_eq!(docs[2].0, 4);
         assert_eq!(docs[2].1.as_ref().unwrap_err(), "the API answered errcode 100002: order not found");
+    }
+
+    #[test]
+    fn lines_are_read_in_bounded_memory() {
+        let mut text = b"\xef\xbb\xbf{\"a\":1}\r\n\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 5000));
+        text.extend(b"\nlast \xff");
+        let mut lines = Lines::new(std::io::BufReader::with_capacity(64, &text[..]), 1000);
+        assert_eq!(lines.next().unwrap().unwrap(), (1, Ok("{\"a\":1}".to_string())));
+        let (n, long) = lines.next().unwrap().unwrap();
+        assert_eq!(n, 3);
+        assert!(long.unwrap_err().starts_with("line longer than"));
+        assert!(lines.buf.capacity() <= 1000 + 64, "held {} bytes", lines.buf.capacity());
+        assert_eq!(lines.next().unwrap().unwrap(), (4, Ok("last \u{fffd}".to_string())));
+        assert!(lines.next().is_none());
+    }
+
+    #[test]
+    fn a_streamed_log_is_imported_in_batches_with_bad_lines_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), crate::store::OpenMode::Create).unwrap();
+        let mut text = String::new();
+        for i in 0..2500 {
+            text.push_str(&format!(
+                "{{\"Event\":\"channels_ec_order_new\",\"CreateTime\":{i},\"order_info\":{{\"order_id\":{i}}}}}\n"
+            ));
+        }
+        for _ in 0..(MAX_PROBLEMS + 5) {
+            text.push_str("not json\n");
+        }
+        let lines = Lines::new(text.as_bytes(), MAX_LINE);
+        let report = import_lines(&mut store, "log", lines, 0).unwrap();
+        assert_eq!((report.messages_new, report.bad, report.problems.len()), (2500, MAX_PROBLEMS + 5, MAX_PROBLEMS));
+        assert_eq!(report.problems[0].1, 2501);
     }
 }

@@ -47,14 +47,14 @@ pub fn now() -> i64 {
 
 /// A countdown with seconds, so it visibly ticks: `2d 03:04:05`, `03:04:05`.
 pub fn countdown(secs: i64) -> String {
-    let s = secs.abs();
+    let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
     if d > 0 { format!("{d}d {h:02}:{m:02}:{sec:02}") } else { format!("{h:02}:{m:02}:{sec:02}") }
 }
 
 /// A coarse age: `330 d`, `5 h`, `12 min`, `40 s`.
 pub fn coarse(secs: i64) -> String {
-    let s = secs.abs();
+    let s = secs.unsigned_abs();
     if s >= 86_400 {
         format!("{} d", s / 86_400)
     } else if s >= 3600 {
