@@ -622,9 +622,8 @@ pub fn man() -> Result<()> {
 /// `ORDERSCOPE_CONFIG` or the default path.
 pub fn config_init(cli: &Cli, force: bool) -> Result<()> {
     let path = cli
-        .config
-        .clone()
-        .or_else(|| std::env::var_os(crate::settings::env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .flags()
+        .config_path()
         .or_else(crate::config::default_path)
         .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the config file; pass --config PATH"))?;
     crate::config::write_example(&path, force)?;

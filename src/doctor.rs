@@ -4,7 +4,6 @@
 //! token, and the receiver answers a signed URL verification. Each line says
 //! ok, or what failed and how to fix it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -39,9 +38,7 @@ pub fn run(flags: &Flags, url: Option<&str>) -> Result<bool> {
         };
         lines.iter().try_for_each(|l| crate::text::write_line(&mut out, l))
     };
-    let explicit =
-        flags.config.clone().or_else(|| std::env::var_os(env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from));
-    let file = match ConfigFile::load(explicit.as_deref()) {
+    let file = match ConfigFile::load(flags.config_path().as_deref()) {
         Ok(file) => {
             report("config", config_outcome(file.as_ref()))?;
             file

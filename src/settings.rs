@@ -33,6 +33,13 @@ pub struct Flags {
     pub forward: Option<String>,
 }
 
+impl Flags {
+    /// The config file asked for by `--config` or `ORDERSCOPE_CONFIG`, if any.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| std::env::var_os(env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from))
+    }
+}
+
 /// The environment variable of each setting.
 pub mod env {
     pub const STORE: &str = "ORDERSCOPE_STORE";
@@ -100,9 +107,7 @@ impl Settings {
     /// path if it exists) and resolves every setting against the process's
     /// environment.
     pub fn load(flags: &Flags) -> Result<Settings> {
-        let explicit =
-            flags.config.clone().or_else(|| std::env::var_os(env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from));
-        let file = ConfigFile::load(explicit.as_deref())?;
+        let file = ConfigFile::load(flags.config_path().as_deref())?;
         Settings::resolve(flags, |k| std::env::var(k).ok(), file.as_ref())
     }
 

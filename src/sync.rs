@@ -86,18 +86,12 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
             }
         }
         done += chunk.len();
-        let line = format!("synced {done}/{} orders, {} new versions", ids.len(), summary.new_versions);
-        match progress {
-            Progress::Terminal => {
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[K{line}");
-                let _ = err.flush();
-            }
-            Progress::Lines if last_line.elapsed() >= PROGRESS_EVERY && done < ids.len() => {
-                eprintln!("{} {line}", timefmt::full_tz(timefmt::now()));
-                last_line = Instant::now();
-            }
-            Progress::Lines | Progress::Quiet => {}
+        let shown = progress.line(last_line.elapsed(), done, ids.len(), summary.new_versions, timefmt::now());
+        if let Some(text) = shown {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+            last_line = Instant::now();
         }
     }
     if progress == Progress::Terminal && !ids.is_empty() {
@@ -145,6 +139,21 @@ pub enum Progress {
     Quiet,
 }
 
+impl Progress {
+    /// What to write to stderr after `done` of `total` fetches, `since_last`
+    /// after the previous progress output.
+    fn line(self, since_last: Duration, done: usize, total: usize, new: usize, now: i64) -> Option<String> {
+        let text = format!("synced {done}/{total} orders, {new} new versions");
+        match self {
+            Progress::Terminal => Some(format!("\r\x1b[K{text}")),
+            Progress::Lines if since_last >= PROGRESS_EVERY && done < total => {
+                Some(format!("{} {text}\n", timefmt::full_tz(now)))
+            }
+            Progress::Lines | Progress::Quiet => None,
+        }
+    }
+}
+
 pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bool) -> Result<bool> {
     check_span(since, timefmt::now(), yes)?;
     let client = settings.require_api()?.client();
@@ -189,4 +198,38 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bo
         }
         Ok(ok)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_gets_a_timestamped_line_every_few_seconds_and_a_terminal_one_in_place() {
+        let t = 1767241651;
+        let lines = Progress::Lines;
+        assert_eq!(lines.line(Duration::from_secs(1), 64, 500, 3, t), None);
+        assert_eq!(
+            lines.line(PROGRESS_EVERY, 128, 500, 3, t).as_deref(),
+            Some("2026-01-01 12:27:31 +08:00 synced 128/500 orders, 3 new versions\n")
+        );
+        // The last chunk is covered by the summary line.
+        assert_eq!(lines.line(PROGRESS_EVERY, 500, 500, 3, t), None);
+        assert_eq!(
+            Progress::Terminal.line(Duration::ZERO, 64, 500, 0, t).as_deref(),
+            Some("\r\x1b[Ksynced 64/500 orders, 0 new versions")
+        );
+        assert_eq!(Progress::Quiet.line(PROGRESS_EVERY, 1, 500, 0, t), None);
+    }
+
+    #[test]
+    fn spans_past_a_year_need_yes_and_before_2020_are_refused() {
+        let now = 1767241651;
+        assert!(check_span(30 * 86_400, now, false).is_ok());
+        let e = check_span(400 * 86_400, now, false).unwrap_err().to_string();
+        assert!(e.contains("longer than a year") && e.contains("--yes"), "{e}");
+        assert!(check_span(400 * 86_400, now, true).is_ok());
+        let e = check_span(i64::MAX / 2, now, true).unwrap_err().to_string();
+        assert!(e.contains("before 2020"), "{e}");
+    }
 }
