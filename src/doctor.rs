@@ -44,7 +44,15 @@ pub fn run(flags: &Flags, url: Option<&str>) -> Result<bool> {
             file
         }
         Err(e) => {
-            report("config", Outcome::Failed(e.to_string(), "correct the file as the message says".into()))?;
+            let message = e.to_string();
+            let fix = if message.contains("chmod 600") {
+                "make it private with the chmod above"
+            } else if message.starts_with("cannot read") {
+                "check the path given by --config or ORDERSCOPE_CONFIG; `orderscope config init` writes a new file"
+            } else {
+                "correct the line named; assets/config.example.toml lists every key"
+            };
+            report("config", Outcome::Failed(message, fix.into()))?;
             return Ok(false);
         }
     };

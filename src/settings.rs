@@ -74,10 +74,18 @@ impl ApiSettings {
 }
 
 /// A value and the name it was given under (for messages about it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Given {
     value: String,
     origin: String,
+}
+
+/// Only where a value came from: some values are secrets, and a debug
+/// print of the settings must never show one.
+impl std::fmt::Debug for Given {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "({} = ***)", self.origin)
+    }
 }
 
 #[derive(Debug)]
@@ -114,15 +122,13 @@ impl Settings {
     /// The pure part: `env` looks up an environment variable.
     pub fn resolve(flags: &Flags, env: impl Fn(&str) -> Option<String>, file: Option<&ConfigFile>) -> Result<Settings> {
         let look = Lookup { env: &env, file };
-        let store = match look.pick(
-            flags.store.as_ref().map(|p| p.display().to_string()),
-            "--store",
-            env::STORE,
-            ("store", |v| &v.store),
-        ) {
-            Some(g) if g.value.is_empty() => bail!("{} is empty; give the store file's path", g.origin),
-            Some(g) => (PathBuf::from(g.value), g.origin),
-            None => {
+        // A path from the flag is kept as the OS gave it (it need not be UTF-8).
+        let store = match (&flags.store, look.pick(None, "--store", env::STORE, ("store", |v| &v.store))) {
+            (Some(p), _) if p.as_os_str().is_empty() => bail!("--store is empty; give the store file's path"),
+            (Some(p), _) => (p.clone(), "--store".to_string()),
+            (None, Some(g)) if g.value.is_empty() => bail!("{} is empty; give the store file's path", g.origin),
+            (None, Some(g)) => (PathBuf::from(g.value), g.origin),
+            (None, None) => {
                 let dirs = directories::ProjectDirs::from("", "", "orderscope")
                     .ok_or_else(|| anyhow!("cannot find a home directory for the default store; pass --store PATH"))?;
                 (dirs.data_dir().join("orderscope.db"), "the default".to_string())
@@ -374,6 +380,14 @@ mod tests {
         );
         let s = resolve(&Flags::default(), &[], None).unwrap();
         assert_eq!(s.listen().unwrap().to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn a_debug_print_shows_no_secret() {
+        let s = resolve(&Flags::default(), &[(env::APPSECRET, "hunter2"), (env::PUSH_TOKEN, "tok3n")], None).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok3n"), "{shown}");
+        assert!(shown.contains("ORDERSCOPE_APPSECRET = ***"), "{shown}");
     }
 
     #[test]
