@@ -133,7 +133,7 @@ pub enum Command {
         /// Relay each stored push unchanged to the shop's existing handler
         #[arg(long, value_name = "URL")]
         forward: Option<String>,
-        /// Append logs to this file instead of stderr (times are RFC 3339 with the UTC offset)
+        /// Append logs to this file instead of stderr (times are RFC 3339 in China time, +08:00)
         #[arg(long, value_name = "PATH")]
         log: Option<PathBuf>,
     },
