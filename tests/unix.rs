@@ -296,6 +296,21 @@ fn terminal_control_in_data_is_printed_escaped() {
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{args:?}: {text:?}");
     }
     assert!(stdout(&run(&db, &["messages"])).contains("37␛[2J"));
+    // An order whose id and product title carry control sequences.
+    let order = dir.path().join("order.json");
+    std::fs::write(
+        &order,
+        r#"{"errcode":0,"order":{"order_id":"9\u001b[2J","status":20,"update_time":1764656487,"order_detail":{"product_infos":[{"title":"cup\u001b]0;pwned\u0007\u009b31m","sku_cnt":1}]}}}"#,
+    )
+    .unwrap();
+    assert!(run(&db, &["import", order.to_str().unwrap()]).status.success());
+    for args in [&["orders"][..], &["show", "9\u{1b}[2J"][..], &["diff", "9\u{1b}[2J"][..]] {
+        let o = run(&db, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: {text:?}");
+    }
+    assert!(stdout(&run(&db, &["show", "9\u{1b}[2J"])).contains("cup␛]0;pwned␇"));
     // An id given on the command line comes back escaped in the error.
     let o = run(&db, &["show", "1\u{1b}]0;x\u{7}"]);
     assert_eq!(o.status.code(), Some(1));
