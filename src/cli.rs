@@ -240,9 +240,15 @@ pub enum Command {
         after_help = "Example:\n  orderscope completions bash > /etc/bash_completion.d/orderscope\n  orderscope completions zsh > \"${fpath[1]}/_orderscope\"\n  orderscope completions fish > ~/.config/fish/completions/orderscope.fish"
     )]
     Completions { shell: Shell },
-    /// The man page (roff), on stdout
-    #[command(after_help = "Example:\n  orderscope man > /usr/local/share/man/man1/orderscope.1")]
-    Man,
+    /// The man page (roff), on stdout; with --dir, a page for each command in DIR
+    #[command(
+        after_help = "Example:\n  orderscope man > /usr/local/share/man/man1/orderscope.1\n  orderscope man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write orderscope.1 and one orderscope-COMMAND.1 per command into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -610,11 +616,19 @@ pub fn completions(shell: Shell) -> Result<()> {
     Ok(())
 }
 
-/// `man`: the man page (roff) on stdout.
-pub fn man() -> Result<()> {
+/// `man`: the man page (roff) on stdout, or every command's page in `dir`.
+pub fn man(dir: Option<&std::path::Path>) -> Result<()> {
     use clap::CommandFactory;
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), dir)
+                .map_err(|e| anyhow::anyhow!("cannot write man pages to {}: {e}", dir.display()))?;
+            println!("wrote the man pages to {}", dir.display());
+        }
+        None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?,
+    }
     Ok(())
 }
 

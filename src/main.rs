@@ -28,7 +28,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
     // Commands that must work whatever the settings say (even a broken config file).
     match &cli.command {
         Some(Command::Completions { shell }) => return cli::completions(*shell).map(|_| true),
-        Some(Command::Man) => return cli::man().map(|_| true),
+        Some(Command::Man { dir }) => return cli::man(dir.as_deref()).map(|_| true),
         Some(Command::Config(ConfigCommand::Init { force })) => return cli::config_init(cli, *force).map(|_| true),
         Some(Command::Doctor { url }) => return orderscope::doctor::run(&cli.flags(), url.as_deref()),
         _ => {}
@@ -49,7 +49,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
         Some(Command::Serve { log, .. }) => orderscope::receiver::serve::run(&s, log.as_deref()).map(|_| true),
         Some(Command::Import { paths }) => cli::import(&s, paths),
-        Some(Command::Completions { .. } | Command::Man | Command::Config(_) | Command::Doctor { .. }) => {
+        Some(Command::Completions { .. } | Command::Man { .. } | Command::Config(_) | Command::Doctor { .. }) => {
             unreachable!("handled above")
         }
     }

@@ -62,6 +62,16 @@ fn completions_and_man_page_come_from_the_same_definitions() {
     let page = stdout(&o);
     assert!(page.starts_with(".ie") || page.contains(".TH orderscope"), "{}", &page[..200.min(page.len())]);
     assert!(page.contains("doctor") && page.contains("ORDERSCOPE_APPSECRET"));
+    // The pages the main one refers to, one per command.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(out(&["man", "--dir", dir.path().to_str().unwrap()]).status.success());
+    for name in ["orderscope.1", "orderscope-serve.1", "orderscope-config-init.1", "orderscope-doctor.1"] {
+        let page = std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(page.contains(".TH orderscope"), "{name}");
+    }
+    assert!(
+        std::fs::read_to_string(dir.path().join("orderscope-serve.1")).unwrap().contains("ORDERSCOPE_PUSH_AES_KEY")
+    );
 }
 
 #[test]
