@@ -326,3 +326,33 @@ fn terminal_control_in_data_is_printed_escaped() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!stderr(&o).contains('\u{1b}') && stderr(&o).contains("1␛]0;x␇"), "{:?}", stderr(&o));
 }
+
+#[test]
+fn receiver_logs_to_a_pipe_carry_offset_times_and_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = clean()
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let o = child.wait_with_output().unwrap();
+    let log = stderr(&o);
+    assert!(!log.contains('\u{1b}'), "colour codes in a pipe: {log:?}");
+    let first = log.lines().next().unwrap_or("");
+    // 2026-11-29T13:17:31.374+08:00  INFO listening on …
+    assert_eq!(first.get(10..11), Some("T"), "{first}");
+    assert_eq!(first.get(23..29), Some("+08:00"), "{first}");
+    assert!(first.contains("listening on"), "{first}");
+}

@@ -26,7 +26,12 @@ pub fn init_logging(log: Option<&Path>) -> Result<()> {
                 .with_context(|| format!("cannot open the log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
         }
-        None => builder.with_writer(std::io::stderr).try_init(),
+        // Colour only on a terminal: a journal or a pipe would keep the escape codes.
+        None => {
+            use std::io::IsTerminal;
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            builder.with_ansi(colour).with_writer(std::io::stderr).try_init()
+        }
     };
     // A second init (tests running several receivers) keeps the first logger.
     let _ = result;
