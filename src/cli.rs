@@ -625,7 +625,7 @@ pub fn man(dir: Option<&std::path::Path>) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
             clap_mangen::generate_to(Cli::command(), dir)
                 .map_err(|e| anyhow::anyhow!("cannot write man pages to {}: {e}", dir.display()))?;
-            println!("wrote the man pages to {}", dir.display());
+            text::write_line(&mut std::io::stdout().lock(), &format!("wrote the man pages to {}", dir.display()))?;
         }
         None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?,
     }
@@ -641,6 +641,7 @@ pub fn config_init(cli: &Cli, force: bool) -> Result<()> {
         .or_else(crate::config::default_path)
         .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the config file; pass --config PATH"))?;
     crate::config::write_example(&path, force)?;
-    println!("wrote {} (mode 600); fill it in, then run: orderscope doctor", path.display());
+    let done = format!("wrote {} (mode 600); fill it in, then run: orderscope doctor", path.display());
+    text::write_line(&mut std::io::stdout().lock(), &done)?;
     Ok(())
 }

@@ -98,7 +98,8 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
         eprintln!();
     }
     if let Some(e) = last_error {
-        eprintln!("orderscope: {} orders could not be fetched; last error: {e}", summary.failed);
+        let line = format!("orderscope: {} orders could not be fetched; last error: {e}", summary.failed);
+        let _ = crate::text::write_line(&mut std::io::stderr().lock(), &line);
     }
     summary.total_time = began.elapsed();
     Ok(summary)
