@@ -47,7 +47,13 @@ pub fn width(s: &str) -> usize {
 /// Control characters are made visible first: they would otherwise count
 /// as no columns and reach the terminal.
 pub fn truncate(s: &str, max: usize) -> String {
-    let s = &visible(s);
+    let escaped;
+    let s = if s.chars().any(is_control) {
+        escaped = visible(s);
+        escaped.as_str()
+    } else {
+        s
+    };
     if width(s) <= max {
         return s.to_string();
     }
