@@ -110,15 +110,8 @@ const BATCH: usize = 1000;
 /// Splits a file's text into numbered documents: the whole text when it is
 /// one JSON value (pretty-printed files), else one per non-empty line.
 pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.is_empty() {
-        return Vec::new();
-    }
-    if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
-        return match v {
-            Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i + 1, classify(v, now))).collect(),
-            v => vec![(0, classify(v, now))],
-        };
+    if let Some(docs) = whole_document(text, now) {
+        return docs;
     }
     Lines::new(text.as_bytes(), MAX_LINE)
         .map(|r| match r {
@@ -126,6 +119,20 @@ pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
             Err(e) => (0, Err(format!("cannot read: {e}"))),
         })
         .collect()
+}
+
+/// The documents of a text that is one JSON value (an array counts each
+/// element), or `None` when it is not.
+fn whole_document(text: &str, now: i64) -> Option<Vec<(usize, Result<Item, String>)>> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Some(Vec::new());
+    }
+    let v = serde_json::from_str::<Value>(trimmed).ok()?;
+    Some(match v {
+        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i + 1, classify(v, now))).collect(),
+        v => vec![(0, classify(v, now))],
+    })
 }
 
 /// One line of a JSON-lines or XML-lines log.
@@ -269,7 +276,11 @@ pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Re
             return problem(format!("cannot read: {e}"));
         }
         let text = String::from_utf8_lossy(&bytes);
-        return import_documents(store, &name, "import", documents(&text, now));
+        return match whole_document(&text, now) {
+            Some(docs) => import_documents(store, &name, "import", docs),
+            // A log of lines: stored in batches, not all parsed first.
+            None => import_lines(store, &name, Lines::new(text.as_bytes(), MAX_LINE), now),
+        };
     }
     let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, file), MAX_LINE).peekable();
     if let Some(Ok((_, Ok(first)))) = lines.peek()
