@@ -127,7 +127,7 @@ async fn check_api(s: &Settings) -> Outcome {
                 crate::api::ApiError::Transport(_) => {
                     "check api_base / ORDERSCOPE_API_BASE and that this host reaches it (proxy, firewall, DNS)".into()
                 }
-                _ => "check the AppID and AppSecret in the shop console (开发 → 基本信息)".into(),
+                _ => "check the AppID and AppSecret against the shop console (channels.weixin.qq.com/shop)".into(),
             };
             Outcome::Failed(e.to_string(), fix)
         }
