@@ -8,10 +8,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::compare::{Version, pick_pair};
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::store::{OpenMode, Store};
+use crate::version_pair::{Version, pick_pair};
 use crate::{import, text, timefmt};
 
 #[derive(Debug, Parser)]
@@ -387,10 +387,7 @@ pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     }
     let mut out = std::io::stdout().lock();
     for e in &story.entries {
-        let source = match e.source {
-            crate::story::Source::Observed => "observed",
-            crate::story::Source::Inferred => "inferred",
-        };
+        let source = e.source.name();
         write!(out, "{}  {source:<8}  {}", timefmt::full(e.at), text::visible(&e.summary))?;
         if let Some(rule) = &e.rule {
             write!(out, "  [{rule}]")?;
@@ -399,7 +396,8 @@ pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     }
     writeln!(out)?;
     for s in &story.explanation {
-        writeln!(out, "- {}", text::visible(&s.statement))?;
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        writeln!(out, "- {mark}{}", text::visible(&s.statement))?;
         for e in &s.evidence {
             writeln!(out, "    · {}", text::visible(e))?;
         }

@@ -68,7 +68,8 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
         let item = crate::model::Order::parse_text(text)
             .map(|order| Item::Snapshot { order, fetched_at })
             .map_err(|e| e.to_string());
-        report.merge(import::import_documents(store, "seed", "demo", vec![(0, item)])?);
+        // The two real reads from the forum thread: observed, not demo.
+        report.merge(import::import_documents(store, "seed", "seed", vec![(0, item)])?);
     }
     report.merge(import::import_documents(store, "seed pushes", "demo", import::documents(SEED_PUSHES, now))?);
     report.merge(import::import_documents(store, "demo snapshots", "demo", relative_docs(SNAPSHOTS, now))?);

@@ -5,11 +5,11 @@
 
 pub mod api;
 pub mod cli;
-pub mod compare;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod diff;
+pub mod explain;
 pub mod http;
 pub mod import;
 pub mod json;
@@ -17,8 +17,8 @@ pub mod model;
 pub mod receiver;
 pub mod report;
 pub mod store;
-pub mod story;
 pub mod sync;
 pub mod text;
 pub mod timefmt;
 pub mod tui;
+pub mod version_pair;

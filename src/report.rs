@@ -8,14 +8,14 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::compare::{Version, pick_pair};
+use crate::explain::Story;
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, Vnum};
 use crate::store::MessageRow;
-use crate::story::{Source, Story};
 use crate::text::{is_phone_field, mask_phone, visible};
 use crate::timefmt;
+use crate::version_pair::{Version, pick_pair};
 
 /// A value for a Markdown table cell: visible, one line, pipes escaped.
 fn cell(s: &str) -> String {
@@ -213,10 +213,7 @@ pub fn markdown(
         t(lang, "依据", "rule")
     );
     for e in &story.entries {
-        let source = match e.source {
-            Source::Observed => t(lang, "观测", "observed"),
-            Source::Inferred => t(lang, "推断", "inferred"),
-        };
+        let source = e.source.label(lang);
         let _ = writeln!(
             md,
             "| {} | {source} | {} | {} |",
@@ -227,7 +224,8 @@ pub fn markdown(
     }
     let _ = writeln!(md, "\n## {}\n", t(lang, "解释", "Explanation"));
     for s in &story.explanation {
-        let _ = writeln!(md, "- {}", cell(&s.statement));
+        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
+        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
         for e in &s.evidence {
             let _ = writeln!(md, "  - {}", cell(e));
         }

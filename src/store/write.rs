@@ -186,3 +186,12 @@ pub fn set_sync_value(c: &Connection, key: &str, value: i64) -> Result<()> {
     .execute(params![key, value])?;
     Ok(())
 }
+
+/// Records a fact someone reported about an order.
+pub fn add_note(c: &Connection, note: &crate::explain::Note) -> Result<i64> {
+    c.execute(
+        "INSERT INTO notes (order_id, at, event, type, text, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![note.order_id, note.at, note.event, note.kind, note.text, note.recorded_at],
+    )?;
+    Ok(c.last_insert_rowid())
+}
