@@ -48,7 +48,11 @@ pub enum Command {
     /// The inspector on the configured store (the default)
     Tui,
     /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
-    Demo,
+    Demo {
+        /// Serve only the demo shop's API on loopback (to try show, timeline, report and compare on it)
+        #[arg(long)]
+        shop: bool,
+    },
     /// The push receiver: verifies, decrypts and stores every push before answering
     Serve {
         /// Address to listen on
@@ -115,6 +119,21 @@ pub enum Command {
         #[arg(long, conflicts_with = "order_id")]
         reprocess: bool,
     },
+    /// Record a fact someone reported about an order (provenance: reported)
+    Note {
+        order_id: String,
+        /// What was reported, in the reporter's words
+        text: String,
+        /// When the reported fact happened: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<i64>,
+        /// The push the report is about, e.g. channels_ec_order_ext_info_update (or ext_info_update)
+        #[arg(long, value_name = "NAME")]
+        event: Option<String>,
+        /// The push's type (for channels_ec_order_ext_info_update)
+        #[arg(long = "type", value_name = "N", requires = "event")]
+        kind: Option<i64>,
+    },
     /// Import raw order/get responses and push logs
     Import {
         #[arg(required = true)]
@@ -124,6 +143,10 @@ pub enum Command {
 
 fn parse_duration(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_duration(text)
+}
+
+fn parse_time(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_time(text)
 }
 
 impl Cli {
@@ -223,9 +246,9 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
             eprintln!("{}", if new { "fetched: a new version, stored" } else { "fetched: same as the stored version" });
         }
     }
-    let store = cli.open_store(OpenMode::Existing)?;
+    let store = ensure_order(cli, order_id, !json_out)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     };
     if json_out {
         let mut out = std::io::stdout().lock();
@@ -286,10 +309,10 @@ fn describe(v: &Option<Version>) -> Value {
 }
 
 pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+    let store = ensure_order(cli, order_id, !json_out)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     }
     let pair = pick_pair(&versions);
     if json_out {
@@ -316,6 +339,12 @@ pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
 pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()> {
     let store = cli.open_store(OpenMode::Existing)?;
     let rows = store.messages(order_id)?;
+    if rows.is_empty() {
+        let whose = order_id.map(|id| format!(" for order {id}")).unwrap_or_default();
+        eprintln!(
+            "no push is stored{whose} (the receiver was not running / no push log was imported: orderscope import PUSHES.jsonl)"
+        );
+    }
     if json_out {
         let list: Vec<Value> = rows
             .iter()
@@ -370,16 +399,96 @@ pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
     Ok(total.problems.is_empty())
 }
 
-fn require_known(store: &Store, order_id: &str) -> Result<()> {
-    if store.order(order_id)?.is_none() {
-        bail!("order {order_id} is not in the store");
+/// `orderscope note`: one reported fact, stored apart from observations.
+pub fn note(
+    cli: &Cli,
+    order_id: &str,
+    text: &str,
+    at: Option<i64>,
+    event: Option<&str>,
+    kind: Option<i64>,
+) -> Result<()> {
+    let order_id = order_id.trim();
+    if order_id.is_empty() || !order_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("order id {order_id:?} is not a number");
     }
+    if text.trim().is_empty() {
+        bail!("the note is empty: say what was reported");
+    }
+    // Accept the short event names the tool prints (ext_info_update, deliver).
+    let event = event.map(|e| {
+        let long = format!("channels_ec_order_{e}");
+        if names::event(e).is_none() && names::event(&long).is_some() { long } else { e.to_string() }
+    });
+    let mut store = cli.open_store(OpenMode::Create)?;
+    let note = crate::explain::Note {
+        id: 0,
+        order_id: order_id.to_string(),
+        at,
+        event,
+        kind,
+        text: text.trim().to_string(),
+        recorded_at: timefmt::now(),
+    };
+    let id = store.write(|c| crate::store::write::add_note(c, &note))?;
+    println!("note #{id} recorded for order {order_id} (reported, not observed)");
     Ok(())
 }
 
+/// What to collect about an order the store knows nothing (or too little)
+/// about, and the commands that bring it in.
+pub fn what_to_collect(order_id: &str, why: &str) -> String {
+    format!(
+        "order {order_id}: {why}. To answer about it, collect:\n  \
+         - its order/get responses from before and after shipping (or one current read: the expiry still dates the clock start): orderscope import RESPONSE.json...\n  \
+         - the push log for it, with receive times: orderscope import PUSHES.jsonl\n  \
+         - when the push receiver was running (orderscope serve records it; a log of up periods, one {{\"started_at\",\"last_seen\",\"stopped_at\"}} per line: orderscope import PERIODS.jsonl)\n  \
+         - or configure the shop API (ORDERSCOPE_APPID and ORDERSCOPE_APPSECRET, or appid/appsecret in the config file) and rerun: it fetches the order itself"
+    )
+}
+
+/// The store, holding at least one version of `order_id`: fetched from the
+/// shop API (and stored) when the store has none and credentials are
+/// configured; otherwise an error naming what to collect. An order the store
+/// knows only from pushes or notes is returned as it is.
+pub fn ensure_order(cli: &Cli, order_id: &str, say: bool) -> Result<Store> {
+    let path = cli.store_path()?;
+    if path.exists() {
+        let store = cli.open_store(OpenMode::Existing)?;
+        if store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty() {
+            return Ok(store);
+        }
+    }
+    let config = cli.load_config()?;
+    let Some(client) = api_client(cli, &config)? else {
+        if !path.exists() {
+            // Same wording as every other read of a missing store.
+            cli.open_store(OpenMode::Existing)?;
+        }
+        bail!(
+            "{}",
+            what_to_collect(order_id, "not in the store, and no shop API credentials are configured to fetch it")
+        );
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let order = runtime.block_on(client.order_get(order_id)).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            what_to_collect(order_id, &format!("not in the store, and the shop API could not fetch it ({e})"))
+        )
+    })?;
+    // What the demo shop serves is made up: stored as demo, never as observed.
+    let demo_shop = config.get("ORDERSCOPE_APPID", "appid").as_deref() == Some(crate::demo::DEMO_APPID);
+    let mut store = cli.open_store(OpenMode::Create)?;
+    store.add_snapshot(&order, timefmt::now(), if demo_shop { "demo" } else { "live" })?;
+    if say {
+        eprintln!("order {order_id} was not in the store: fetched it from the shop API and stored this version");
+    }
+    Ok(store)
+}
+
 pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
-    require_known(&store, order_id)?;
+    let store = ensure_order(cli, order_id, !json_out)?;
     let lang = if json_out { cli.lang.map(|_| cli.lang()).unwrap_or(Lang::En) } else { cli.lang() };
     let story = store.story(order_id, lang)?;
     if json_out {
@@ -406,8 +515,7 @@ pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
 }
 
 pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
-    require_known(&store, order_id)?;
+    let store = ensure_order(cli, order_id, true)?;
     let lang = cli.lang();
     let versions = versions(&store, order_id)?;
     let messages = store.messages(Some(order_id))?;

@@ -8,7 +8,10 @@
 //! - `{"fetched_at":N,"response":{…}}`: the same with its fetch time;
 //! - a decrypted push (`{"Event":…}` or `<xml>…</xml>`), received at its
 //!   `CreateTime`;
-//! - `{"received_at":N,"message":{…}}`: the same with its receive time.
+//! - `{"received_at":N,"message":{…}}`: the same with its receive time;
+//! - `{"started_at":N,"last_seen":N,"stopped_at":N|null}`: a period when a
+//!   push receiver was running (from a receiver that kept another store), so
+//!   the explanation knows which spans the pushes cover.
 //!
 //! Importing the same file twice adds nothing: snapshots are deduplicated by
 //! content and messages by their duplicate key.
@@ -27,6 +30,7 @@ pub struct Report {
     pub snapshots_known: usize,
     pub messages_new: usize,
     pub messages_known: usize,
+    pub periods_new: usize,
     /// `(source, line, problem)`; line 0 means the whole file.
     pub problems: Vec<(String, usize, String)>,
 }
@@ -37,12 +41,17 @@ impl Report {
         self.snapshots_known += other.snapshots_known;
         self.messages_new += other.messages_new;
         self.messages_known += other.messages_known;
+        self.periods_new += other.periods_new;
         self.problems.extend(other.problems);
     }
 
     pub fn summary(&self) -> String {
+        let periods = match self.periods_new {
+            0 => String::new(),
+            n => format!(", {n} new receiver periods"),
+        };
         format!(
-            "{} new snapshots ({} already stored), {} new messages ({} already stored), {} bad lines",
+            "{} new snapshots ({} already stored), {} new messages ({} already stored){periods}, {} bad lines",
             self.snapshots_new,
             self.snapshots_known,
             self.messages_new,
@@ -57,6 +66,7 @@ impl Report {
 pub enum Item {
     Snapshot { order: Order, fetched_at: i64 },
     Message { plaintext: String, received_at: i64 },
+    ReceiverPeriod { started_at: i64, last_seen: i64, stopped_at: Option<i64> },
 }
 
 /// Recognises one document. `now` is used only when a push has no time.
@@ -79,6 +89,15 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
         let order = Order::from_response(&v).map_err(|e| e.to_string())?;
         let fetched_at = order.update_time().unwrap_or(now);
         return Ok(Item::Snapshot { order, fetched_at });
+    }
+    if let Some(started_at) = v.get("started_at") {
+        let started_at = as_i64(started_at).ok_or("\"started_at\" is not a number")?;
+        let stopped_at = v.get("stopped_at").and_then(as_i64);
+        let last_seen = v.get("last_seen").and_then(as_i64).or(stopped_at).ok_or("\"last_seen\" is not a number")?;
+        if last_seen < started_at {
+            return Err("\"last_seen\" is before \"started_at\"".into());
+        }
+        return Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at });
     }
     if v.get("Event").is_some() || v.get("MsgType").is_some() {
         let push = Push::from_value(v.clone()).map_err(|e| e.to_string())?;
@@ -159,6 +178,11 @@ pub fn import_documents(
                             store::MessageInsert::Duplicate(_) => part.messages_known += 1,
                         }
                     }
+                    Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
+                        if store::write::add_receiver_period_once(c, *started_at, *last_seen, *stopped_at)? {
+                            part.periods_new += 1;
+                        }
+                    }
                     Err(problem) => part.problems.push((source_name.to_string(), *line, problem.clone())),
                 }
             }
@@ -197,6 +221,9 @@ mod tests {
         let wrapped = serde_json::json!({"received_at":4,"message":{"Event":"x"}});
         assert!(matches!(classify(wrapped, now), Ok(Item::Message { received_at: 4, .. })));
         assert!(classify(serde_json::json!({"what":1}), now).is_err());
+        let period = serde_json::json!({"started_at":1,"last_seen":9,"stopped_at":null});
+        assert_eq!(classify(period, now), Ok(Item::ReceiverPeriod { started_at: 1, last_seen: 9, stopped_at: None }));
+        assert!(classify(serde_json::json!({"started_at":9,"last_seen":1}), now).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<bool> {
-    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo) | Some(Command::Serve { .. })) {
+    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo { .. }) | Some(Command::Serve { .. })) {
         // Output commands behave like other Unix tools when piped into
         // `head`: end quietly on a closed pipe instead of reporting EPIPE.
         // SAFETY: setting a signal disposition to its default has no preconditions.
@@ -28,7 +28,8 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
     }
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(cli).map(|_| true),
-        Some(Command::Demo) => orderscope::tui::run_demo(cli).map(|_| true),
+        Some(Command::Demo { shop: true }) => orderscope::demo::serve_shop().map(|_| true),
+        Some(Command::Demo { shop: false }) => orderscope::tui::run_demo(cli).map(|_| true),
         Some(Command::Orders { json }) => cli::orders(cli, *json).map(|_| true),
         Some(Command::Show { order_id, live, json }) => cli::show(cli, order_id, *live, *json).map(|_| true),
         Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(cli, *since, *follow, *interval),
@@ -41,5 +42,8 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             orderscope::receiver::serve::run(cli, listen, forward.as_deref(), log.as_deref()).map(|_| true)
         }
         Some(Command::Import { paths }) => cli::import(cli, paths),
+        Some(Command::Note { order_id, text, at, event, kind }) => {
+            cli::note(cli, order_id, text, *at, event.as_deref(), *kind).map(|_| true)
+        }
     }
 }

@@ -215,7 +215,7 @@ fn timeline_json_follows_the_contract() {
     assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "number_changed_between_snapshots"));
     let o = run(&db, &["timeline", "1", "--json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("order 1 is not in the store"));
+    assert!(stderr(&o).contains("order 1: not in the store"), "{}", stderr(&o));
 }
 
 #[test]
@@ -241,4 +241,181 @@ fn report_is_markdown_with_masked_numbers() {
         assert!(md.contains(heading), "{heading} missing");
     }
     insta::assert_snapshot!(md.replace(&orderscope::timefmt::now().to_string(), "NOW"));
+}
+
+const B: &str = "3732679488426088960";
+
+fn import_seed(db: &std::path::Path) {
+    let (b, a) = (seed_file("before"), seed_file("after"));
+    let o = run(db, &["import", b.to_str().unwrap(), a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_order_not_in_the_store_names_what_to_collect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    for cmd in ["show", "timeline", "report", "diff"] {
+        let o = run(&db, &[cmd, B]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("orderscope: order {B}: not in the store, and no shop API credentials")),
+            "{cmd}: {err}"
+        );
+        for needed in [
+            "before and after shipping",
+            "one current read",
+            "push log",
+            "receiver was running",
+            "orderscope import",
+            "ORDERSCOPE_APPSECRET",
+        ] {
+            assert!(err.contains(needed), "{cmd}: {needed} missing from {err}");
+        }
+        assert!(stdout(&o).is_empty());
+    }
+    // nothing was written for B
+    let orders = json(&run(&db, &["orders", "--json"]));
+    assert_eq!(orders.as_array().unwrap().len(), 1);
+    // messages with nothing stored: an empty answer, said out loud on stderr
+    let o = run(&db, &["messages", B, "--json"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "[]");
+    assert!(
+        stderr(&o).contains(&format!(
+            "no push is stored for order {B} (the receiver was not running / no push log was imported"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn without_a_push_log_the_timeline_does_not_say_no_push_was_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    let o = run(&db, &["timeline", SEED]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("no push is stored for this span (the receiver was not running / no push log was imported)"),
+        "{text}"
+    );
+    assert!(!text.contains("was received") && !text.contains("assigned"), "{text}");
+    let zh = stdout(&run(&db, &["--lang", "zh", "timeline", SEED]));
+    assert!(!zh.contains("没有收到 type 5"), "{zh}");
+    assert!(zh.contains("接收器未运行 / 未导入推送日志"), "{zh}");
+}
+
+#[test]
+fn an_imported_receiver_log_lets_absence_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    let periods = write(
+        dir.path(),
+        "up.jsonl",
+        "{\"started_at\":1764600000,\"last_seen\":1764700000,\"stopped_at\":1764700000}\n",
+    );
+    let o = run(&db, &["import", periods.to_str().unwrap()]);
+    assert!(stdout(&o).contains("1 new receiver periods"), "{}", stdout(&o));
+    assert!(
+        stdout(&run(&db, &["import", periods.to_str().unwrap()])).contains("0 new snapshots"),
+        "a second import adds nothing"
+    );
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(text.contains("the receiver was running throughout and received no type 5 push"), "{text}");
+}
+
+#[test]
+fn a_note_is_stored_as_reported_and_weighed_as_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    let o = run(
+        &db,
+        &[
+            "note",
+            SEED,
+            "merchant: a type 5 push arrived after shipping",
+            "--at",
+            "2025-12-02 14:21:28",
+            "--event",
+            "ext_info_update",
+            "--type",
+            "5",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("note #1 recorded for order 3732676853715311104 (reported"), "{}", stdout(&o));
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    let note = t["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "note").expect("a note entry");
+    assert_eq!(note["source"], "reported");
+    assert_eq!(note["at"], 1764656488);
+    assert_eq!(note["ref"], serde_json::json!({"type": "note", "id": 1}));
+    let reported = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "reported").expect("weighed");
+    let st = reported["statement"].as_str().unwrap();
+    assert!(st.contains("ext_info_update type 5 push at 2025-12-02 14:21:28 +08:00 is reported (a report, not an observation); none is stored"), "{st}");
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(
+        text.contains("2025-12-02 14:21:28  reported  reported: merchant: a type 5 push arrived after shipping"),
+        "{text}"
+    );
+    let md = stdout(&run(&db, &["report", SEED]));
+    assert!(md.contains("| reported |"), "{md}");
+    // bad input: one clear line, nothing stored
+    let o = run(&db, &["note", SEED, "x", "--at", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&db, &["note", SEED, "  "]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the note is empty"), "{}", stderr(&o));
+    let o = run(&db, &["note", SEED, "x", "--type", "5"]);
+    assert_eq!(o.status.code(), Some(2), "--type needs --event");
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    assert_eq!(t["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "note").count(), 1);
+}
+
+#[test]
+fn an_order_not_in_the_store_is_fetched_when_the_api_is_configured() {
+    use orderscope::api::fake::FakeShop;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    let shop = FakeShop::start_thread("wxapp", "secret").unwrap();
+    let b: Value = serde_json::from_str(include_str!("../assets/demo/lookup/order-3732679488426088960.json")).unwrap();
+    shop.add_version(0, b["order"].clone());
+    let with_api = |args: &[&str]| {
+        bin()
+            .arg("--store")
+            .arg(&db)
+            .arg("--api-base")
+            .arg(shop.base_url())
+            .args(args)
+            .env_remove("ORDERSCOPE_STORE")
+            .env("ORDERSCOPE_APPID", "wxapp")
+            .env("ORDERSCOPE_APPSECRET", "secret")
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap()
+    };
+    let o = with_api(&["timeline", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was not in the store: fetched it from the shop API and stored this version"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("No stored version has a virtual number"), "{}", stdout(&o));
+    // stored: the next read needs no API
+    let orders = json(&run(&db, &["orders", "--json"]));
+    assert!(orders.as_array().unwrap().iter().any(|o| o["order_id"] == B && o["snapshots"] == 1));
+    // an order the shop does not know: the API's answer and what to collect
+    let o = with_api(&["show", "1234"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("order 1234: not in the store, and the shop API could not fetch it"), "{err}");
+    assert!(err.contains("orderscope import"), "{err}");
 }
