@@ -134,6 +134,14 @@ pub enum Command {
         #[arg(long = "type", value_name = "N", requires = "event")]
         kind: Option<i64>,
     },
+    /// Two orders' stories side by side, what differs that bears on a type 5 push, and what the data cannot decide
+    Compare {
+        order_a: String,
+        order_b: String,
+        /// Print one JSON document (order ids as strings)
+        #[arg(long)]
+        json: bool,
+    },
     /// Import raw order/get responses and push logs
     Import {
         #[arg(required = true)]
@@ -397,6 +405,191 @@ pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
     }
     println!("{}", total.summary());
     Ok(total.problems.is_empty())
+}
+
+/// `orderscope compare A B`: both orders' facts side by side, the
+/// differences, and the comparative explanation.
+pub fn compare(cli: &Cli, a: &str, b: &str, json_out: bool) -> Result<()> {
+    if a == b {
+        bail!("compare needs two different orders ({a} given twice)");
+    }
+    ensure_order(cli, a, !json_out)?;
+    let store = ensure_order(cli, b, !json_out)?;
+    let lang = if json_out { cli.lang.map(|_| cli.lang()).unwrap_or(Lang::En) } else { cli.lang() };
+    let cmp = crate::explain::compare::compare(&store.evidence(a)?, &store.evidence(b)?, lang);
+    if json_out {
+        return print_json(&serde_json::to_value(&cmp)?);
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(compare_text(&cmp, lang).as_bytes())?;
+    Ok(())
+}
+
+/// The comparison as text: a two-column table, the pushes, the differences,
+/// the explanation. Made-up data carries a demo mark wherever it shows.
+pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
+    use crate::explain::Source;
+    use crate::explain::compare::Side;
+    const COL: usize = 50;
+    let dash = || "-".to_string();
+    let t = |x: Option<i64>| x.map(timefmt::full).unwrap_or_else(dash);
+    let n = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(dash);
+    let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
+    type Row<'a> = (&'a str, Box<dyn Fn(&Side) -> String + 'a>);
+    let rows: Vec<Row> = vec![
+        ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
+        (
+            lang.text("状态", "status"),
+            Box::new(|s: &Side| format!("{} {}", n(s.status), s.status_name.clone().unwrap_or_default())),
+        ),
+        (
+            lang.text("状态历史", "status history"),
+            Box::new(|s: &Side| {
+                let steps: Vec<String> =
+                    s.versions.iter().map(|v| format!("{}@{}", n(v.status), timefmt::short(v.fetched_at))).collect();
+                if steps.is_empty() { dash() } else { steps.join(" → ") }
+            }),
+        ),
+        ("deliver_method", Box::new(|s: &Side| n(s.deliver_method))),
+        (lang.text("发货", "shipped"), Box::new(|s: &Side| t(s.shipped_at))),
+        (
+            lang.text("包裹", "parcels"),
+            Box::new(|s: &Side| {
+                let p: Vec<String> = s
+                    .parcels
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} deliver_type {}",
+                            p.waybill_id.as_deref().unwrap_or("-"),
+                            p.delivery_name.as_deref().unwrap_or(""),
+                            n(p.deliver_type)
+                        )
+                    })
+                    .collect();
+                if p.is_empty() { dash() } else { p.join("; ") }
+            }),
+        ),
+        (
+            "ewaybill_order_code",
+            Box::new(|s: &Side| {
+                if s.ewaybill_in.is_empty() {
+                    lang.text("无", "none").to_string()
+                } else {
+                    let ids: Vec<String> = s.ewaybill_in.iter().map(|i| format!("#{i}")).collect();
+                    format!("{} {}", lang.text("见于", "in"), ids.join(", "))
+                }
+            }),
+        ),
+        ("use_tel_number", Box::new(|s: &Side| n(s.use_tel_number))),
+        (lang.text("虚拟号", "virtual number"), Box::new(|s: &Side| s.virtual_number.clone().unwrap_or_else(dash))),
+        (lang.text("到期", "expires"), Box::new(|s: &Side| t(s.expire_time))),
+        ("has_delay_times", Box::new(|s: &Side| n(s.has_delay_times))),
+        ("get_virtual_tel_cnt", Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
+        (
+            lang.text("计时开始（推断）", "clock start (inferred)"),
+            Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
+                (Some(c), Some(d)) if d >= 0 => {
+                    format!(
+                        "{} ({} {})",
+                        timefmt::full(c),
+                        crate::explain::span(d),
+                        lang.text("早于发货", "before shipping")
+                    )
+                }
+                (Some(c), Some(d)) => {
+                    format!(
+                        "{} ({} {})",
+                        timefmt::full(c),
+                        crate::explain::span(d),
+                        lang.text("晚于发货", "after shipping")
+                    )
+                }
+                (Some(c), None) => timefmt::full(c),
+                (None, _) => dash(),
+            }),
+        ),
+        (
+            lang.text("推送（type 5）", "pushes (type 5)"),
+            Box::new(|s: &Side| format!("{} ({})", s.pushes.len(), s.type5_pushes)),
+        ),
+        (
+            lang.text("推送记录覆盖", "push record covers"),
+            Box::new(|s: &Side| match &s.coverage {
+                None => dash(),
+                Some(c) => {
+                    let kind = match c.coverage {
+                        crate::explain::Coverage::Receiver => lang.text("接收器全程运行", "receiver ran throughout"),
+                        crate::explain::Coverage::PushLog { .. } => lang.text("导入的推送日志", "imported push log"),
+                        crate::explain::Coverage::Partly { .. } => lang.text("部分", "partly"),
+                        crate::explain::Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
+                    };
+                    format!("{kind}: {} – {}", timefmt::short(c.from), timefmt::short(c.to))
+                }
+            }),
+        ),
+        (lang.text("报告", "reported notes"), Box::new(|s: &Side| s.notes.len().to_string())),
+    ];
+    let mut out = String::new();
+    for (label, f) in &rows {
+        let (a, b) = (text::visible(&f(&c.a)), text::visible(&f(&c.b)));
+        let mark = if a != b && *label != "order" { "≠" } else { " " };
+        let line = format!(
+            "{mark} {}  {}  {}",
+            text::pad(label, 24),
+            text::pad(&text::truncate(&a, COL), COL),
+            text::truncate(&b, COL + 30)
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!("\n{}\n", lang.text("推送", "Pushes")));
+    for (which, side) in [("A", &c.a), ("B", &c.b)] {
+        if side.pushes.is_empty() {
+            out.push_str(&format!("  {which}  {}\n", lang.text("（没有存储）", "(none stored)")));
+        }
+        for p in &side.pushes {
+            let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
+            out.push_str(&format!(
+                "  {which}  {}  {}{kind} {}{}\n",
+                timefmt::full(p.received_at),
+                names::event_short(&p.event),
+                p.meaning,
+                demo(p.source)
+            ));
+        }
+        for note in &side.notes {
+            let at = note.at.map(timefmt::full).unwrap_or_else(|| lang.text("时间未报告", "time not reported").into());
+            out.push_str(&format!(
+                "  {which}  {at}  {}: {}\n",
+                lang.text("报告", "reported"),
+                text::visible(&note.text)
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        lang.text("差异（* 与 type 5 推送有关）", "Differences (* bears on a type 5 push)")
+    ));
+    for d in &c.differences {
+        out.push_str(&format!(
+            "  {} {}: A {} · B {} — {}\n",
+            if d.bears_on_type5 { "*" } else { " " },
+            d.field,
+            d.a,
+            d.b,
+            d.why
+        ));
+    }
+    out.push_str(&format!("\n{}\n", lang.text("解释", "Explanation")));
+    for s in &c.explanation {
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        out.push_str(&format!("- {mark}{}\n", text::visible(&s.statement)));
+        for e in &s.evidence {
+            out.push_str(&format!("    · {}\n", text::visible(e)));
+        }
+    }
+    out
 }
 
 /// `orderscope note`: one reported fact, stored apart from observations.

@@ -42,6 +42,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             orderscope::receiver::serve::run(cli, listen, forward.as_deref(), log.as_deref()).map(|_| true)
         }
         Some(Command::Import { paths }) => cli::import(cli, paths),
+        Some(Command::Compare { order_a, order_b, json }) => cli::compare(cli, order_a, order_b, *json).map(|_| true),
         Some(Command::Note { order_id, text, at, event, kind }) => {
             cli::note(cli, order_id, text, *at, event.as_deref(), *kind).map(|_| true)
         }

@@ -419,3 +419,59 @@ fn an_order_not_in_the_store_is_fetched_when_the_api_is_configured() {
     assert!(err.contains("order 1234: not in the store, and the shop API could not fetch it"), "{err}");
     assert!(err.contains("orderscope import"), "{err}");
 }
+
+#[test]
+fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
+    use orderscope::api::fake::FakeShop;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    // the demo shop's credentials: what it serves is stored as demo
+    let shop = FakeShop::start_thread(orderscope::demo::DEMO_APPID, "demo-shop-secret").unwrap();
+    let b: Value = serde_json::from_str(include_str!("../assets/demo/lookup/order-3732679488426088960.json")).unwrap();
+    shop.add_version(0, b["order"].clone());
+    let o = bin()
+        .arg("--store")
+        .arg(&db)
+        .arg("--api-base")
+        .arg(shop.base_url())
+        .args(["compare", SEED, B, "--json"])
+        .env_remove("ORDERSCOPE_STORE")
+        .env("ORDERSCOPE_APPID", orderscope::demo::DEMO_APPID)
+        .env("ORDERSCOPE_APPSECRET", "demo-shop-secret")
+        .output()
+        .unwrap();
+    let c = json(&o);
+    assert_eq!(c["a"]["order_id"], SEED);
+    assert_eq!(c["a"]["source"], "observed");
+    assert_eq!(c["b"]["order_id"], B);
+    assert_eq!(c["b"]["source"], "demo", "fetched from the demo shop: made up, marked so");
+    assert_eq!(c["a"]["clock_start"], 1764649651);
+    assert_eq!(c["a"]["clock_start_before_shipment"], 1764656486 - 1764649651);
+    assert_eq!(c["b"]["virtual_number"], Value::Null);
+    let fields: Vec<&str> = c["differences"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"virtual_number") && fields.contains(&"clock_start_vs_shipment"), "{fields:?}");
+    let rules: Vec<&str> = c["explanation"].as_array().unwrap().iter().map(|s| s["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["compared_numbers", "compared_pushes", "cannot_decide"]);
+    let open = c["explanation"][2]["statement"].as_str().unwrap();
+    assert!(open.contains(&format!("whether A {SEED} got a type 5 push: no push record covers its span")), "{open}");
+
+    // the same comparison as text, now from the store alone, with a report recorded
+    let o =
+        run(&db, &["note", SEED, "merchant: type 5 push after shipping", "--event", "ext_info_update", "--type", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&db, &["compare", SEED, B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains(&format!("{B} [demo]")), "{text}");
+    assert!(text.contains("≠ virtual number"), "{text}");
+    assert!(text.contains("- Reported, and weighed as reports, not observations: A"), "{text}");
+    assert!(text.contains("- The data cannot decide:"), "{text}");
+    // bad usage
+    let o = run(&db, &["compare", SEED, SEED]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("two different orders"), "{}", stderr(&o));
+    let o = run(&db, &["compare", SEED, "42"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("order 42: not in the store"), "{}", stderr(&o));
+}

@@ -15,7 +15,10 @@
 //! computed from the documented rules is `inferred` and names the rule; what
 //! a person reported is `reported`; what the bundled demo made up is `demo`.
 
+pub mod compare;
 pub mod evidence;
+#[cfg(test)]
+mod fixtures;
 mod prose;
 pub mod rules;
 pub mod timeline;

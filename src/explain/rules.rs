@@ -37,6 +37,14 @@ pub enum Rule {
     ClockStartWhileReceiverDown,
     Reported,
     NoPublishedRule,
+    /// Two orders compared: their numbers and clock starts.
+    ComparedNumbers,
+    /// Two orders compared: their type 5 pushes and the record's coverage.
+    ComparedPushes,
+    /// Two orders compared: what people reported about them.
+    ComparedReports,
+    /// Two orders compared: what the data cannot decide.
+    CannotDecide,
 }
 
 impl Rule {
@@ -70,6 +78,10 @@ impl Rule {
             Rule::ClockStartWhileReceiverDown => "clock_start_while_receiver_down",
             Rule::Reported => "reported",
             Rule::NoPublishedRule => "no_published_rule",
+            Rule::ComparedNumbers => "compared_numbers",
+            Rule::ComparedPushes => "compared_pushes",
+            Rule::ComparedReports => "compared_reports",
+            Rule::CannotDecide => "cannot_decide",
         }
     }
 }
@@ -779,47 +791,8 @@ pub fn no_published_rule(lang: Lang) -> Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
-
-    const SHIP: i64 = 1_764_656_486;
-    const EXPIRY: i64 = 1_767_241_651;
-
-    /// A version of order 1 read at `at`, shipped or not, with an optional
-    /// `tel_number_ext_info`.
-    fn version(id: i64, at: i64, shipped: bool, ext: Option<Value>) -> Version {
-        let mut address = json!({"tel_number": "139****0775", "use_tel_number": if ext.is_some() { 1 } else { 0 }});
-        if let Some(ext) = ext {
-            address["tel_number_ext_info"] = ext;
-        }
-        let packages =
-            if shipped { json!([{"waybill_id": "SF1", "delivery_time": SHIP, "deliver_type": 1}]) } else { json!([]) };
-        let order = Order::from_order(json!({
-            "order_id": "1", "status": if shipped { 30 } else { 20 }, "update_time": at,
-            "order_detail": {"delivery_info": {"address_info": address, "deliver_method": 0,
-                "delivery_product_info": packages, "ship_done_time": if shipped { SHIP } else { 0 }}}
-        }))
-        .unwrap();
-        Version { snapshot_id: id, fetched_at: at, order, source: "import".into() }
-    }
-
-    fn seed_ext() -> Value {
-        json!({"virtual_tel_number": "18400984191-0775", "virtual_tel_expire_time": EXPIRY, "has_delay_times": 0})
-    }
-
-    fn push(id: i64, at: i64, kind: Option<i64>, source: &str) -> PushRecord {
-        let event = if kind.is_some() { "channels_ec_order_ext_info_update" } else { "channels_ec_order_deliver" };
-        PushRecord { id, received_at: at, event: event.into(), kind, deliveries: 1, source: source.into() }
-    }
-
-    fn evidence(versions: Vec<Version>, pushes: Vec<PushRecord>, periods: Vec<Period>, notes: Vec<Note>) -> Evidence {
-        Evidence { order_id: "1".into(), versions, pushes, periods, notes }
-    }
-
-    fn seed(pushes: Vec<PushRecord>, periods: Vec<Period>) -> Evidence {
-        let before = version(1, 1_764_642_404, false, None);
-        let after = version(2, 1_764_656_487, true, Some(seed_ext()));
-        evidence(vec![before, after], pushes, periods, vec![])
-    }
+    use crate::explain::fixtures::*;
+    use serde_json::json;
 
     #[test]
     fn without_a_push_record_absence_is_not_read_as_not_sent() {
