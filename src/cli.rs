@@ -202,12 +202,14 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
     let store = cli.open_store(OpenMode::Existing)?;
     let rows = store.orders()?;
     let now = timefmt::now();
+    let demo = store.demo_orders()?;
     if json_out {
         let list: Vec<Value> = rows
             .iter()
             .map(|r| {
                 json!({
                     "order_id": r.order_id,
+                    "source": if demo.contains(&r.order_id) { "demo" } else { "observed" },
                     "status": r.status,
                     "status_name": r.status.and_then(names::status).map(|n| json!({"zh": n.zh, "en": n.en})),
                     "update_time": r.update_time,
@@ -236,7 +238,11 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
             text::pad(vnum_state_name(r, now, lang), 10),
             r.messages,
             if r.type5 { " ⚑5" } else { "" },
-            format_args!("{} snapshots", r.snapshots),
+            format_args!(
+                "{} snapshots{}",
+                r.snapshots,
+                if demo.contains(&r.order_id) { lang.text("  [演示]", "  [demo]") } else { "" }
+            ),
         )?;
     }
     Ok(())
@@ -274,6 +280,9 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         ),
         format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
     ];
+    if snap.source == "demo" {
+        lines.insert(0, "[demo] made up by the bundled demo: not evidence".into());
+    }
     let time =
         |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
     lines.push(time("created   ", order.create_time()));
@@ -290,6 +299,12 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         state.label(lang),
         v.expire_time.map(timefmt::full_tz).unwrap_or_else(|| "-".into())
     ));
+    // An unmasked tel_number is the buyer's real number (an approved real-number request).
+    if let Some(tel) = order.tel_number() {
+        let kind =
+            if tel.contains('*') { "masked by the platform" } else { "real number: real-number request approved" };
+        lines.push(format!("contact    {} ({kind}; masked here)", text::mask_phone(&text::visible(tel))));
+    }
     let mut out = std::io::stdout().lock();
     for l in lines {
         writeln!(out, "{l}")?;
@@ -332,16 +347,59 @@ pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
         }));
     }
     let mut out = std::io::stdout().lock();
+    out.write_all(diff_text(&pair).as_bytes())?;
+    Ok(())
+}
+
+/// A value as the diff shows it: times also as dates in +08:00, beside the
+/// raw value, so nobody has to convert epoch seconds by hand.
+fn diff_value(path: &str, v: &Value) -> String {
+    let key = path.rsplit('/').next().unwrap_or("");
+    let raw = text::visible(&crate::json::short(v));
+    match crate::json::as_i64(v) {
+        Some(t) if t > 0 && (key.ends_with("_time") || key == "delivery_deadline") => {
+            format!("{raw} ({})", timefmt::full_tz(t))
+        }
+        _ => raw,
+    }
+}
+
+/// The diff as text: replaced values side by side; an added or removed
+/// object or array field by field, with its values.
+pub fn diff_text(pair: &crate::version_pair::Pair) -> String {
     let head = |v: &Option<Version>| match v {
-        Some(v) => format!("snapshot {} fetched {}", v.snapshot_id, timefmt::full_tz(v.fetched_at)),
+        Some(v) => {
+            let demo = if v.is_demo() { " [demo: made up by the bundled demo]" } else { "" };
+            format!("snapshot {} fetched {} ({}){demo}", v.snapshot_id, timefmt::full_tz(v.fetched_at), v.source)
+        }
         None => "none".into(),
     };
-    writeln!(out, "before: {}\nafter:  {}", head(&pair.before), head(&pair.after))?;
+    let mut out = format!("before: {}\nafter:  {}\n", head(&pair.before), head(&pair.after));
     for c in &pair.changes {
-        let show = |v: &Option<Value>| v.as_ref().map(|v| text::visible(&crate::json::short(v))).unwrap_or_default();
-        writeln!(out, "{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after))?;
+        let value = if c.op == crate::diff::Op::Remove { &c.before } else { &c.after };
+        let nested = matches!(value, Some(Value::Object(m)) if !m.is_empty())
+            || matches!(value, Some(Value::Array(a)) if !a.is_empty());
+        match (c.op, nested, value) {
+            (crate::diff::Op::Replace, _, _) => {
+                let show = |v: &Option<Value>| v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {} → {}\n", c.op.mark(), c.path, show(&c.before), show(&c.after)));
+            }
+            (_, true, Some(v)) => {
+                out.push_str(&format!("{} {}\n", c.op.mark(), c.path));
+                let leaves = crate::diff::leaves(v);
+                let wide = leaves.iter().map(|(p, _)| text::width(p)).max().unwrap_or(0);
+                for (rel, leaf) in leaves {
+                    let full = format!("{}{rel}", c.path);
+                    out.push_str(&format!("    {}  {}\n", text::pad(&rel, wide), diff_value(&full, &leaf)));
+                }
+            }
+            (_, _, v) => {
+                let shown = v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {shown}\n", c.op.mark(), c.path));
+            }
+        }
     }
-    Ok(())
+    out
 }
 
 pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()> {
@@ -366,6 +424,9 @@ pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()>
                     "create_time": m.create_time,
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
+                    "source": if m.source == "demo" { "demo" } else { "observed" },
+                    "stored_by": m.source,
+                    "details": names::push_details(&m.payload(), Lang::En),
                     "payload": m.payload(),
                 })
             })
@@ -376,14 +437,17 @@ pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()>
     let mut out = std::io::stdout().lock();
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
+        let details = names::push_details(&m.payload(), lang);
         writeln!(
             out,
-            "{}  {}  {}  {}{}",
+            "{}  {}  {}  {}{}{}{}",
             timefmt::full(m.received_at),
             m.order_id.as_deref().unwrap_or("-"),
             names::event_short(event),
             names::push_meaning(event, m.kind, lang),
-            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default()
+            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default(),
+            if details.is_empty() { String::new() } else { format!(" · {}", details.join("; ")) },
+            if m.source == "demo" { lang.text("  [演示]", "  [demo]") } else { "" },
         )?;
     }
     Ok(())

@@ -237,7 +237,7 @@ fn report_is_markdown_with_masked_numbers() {
     assert!(!md.contains("13912340775"), "{md}");
     assert!(md.contains("139****0775"));
     assert!(md.starts_with("# Order 3732676853715311104\n"));
-    for heading in ["## What changed", "## Pushes received", "## Timeline", "## Explanation"] {
+    for heading in ["## What changed", "## Pushes stored", "## Timeline", "## Explanation"] {
         assert!(md.contains(heading), "{heading} missing");
     }
     insta::assert_snapshot!(md.replace(&orderscope::timefmt::now().to_string(), "NOW"));
@@ -474,4 +474,81 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     let o = run(&db, &["compare", SEED, "42"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("order 42: not in the store"), "{}", stderr(&o));
+}
+
+#[test]
+fn diff_text_shows_added_fields_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    let text = stdout(&run(&db, &["diff", SEED]));
+    assert!(!text.contains("fields}"), "{text}");
+    let line = |needle: &str| {
+        text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {text}")).to_string()
+    };
+    assert!(text.contains("+ /order_detail/delivery_info/address_info/tel_number_ext_info\n"), "{text}");
+    assert!(line("/virtual_tel_number ").ends_with("18400984191-0775"));
+    assert!(line("/virtual_tel_expire_time").ends_with("1767241651 (2026-01-01 12:27:31 +08:00)"));
+    assert!(line("/ship_done_time").ends_with("0 → 1764656486 (2025-12-02 14:21:26 +08:00)"));
+    assert!(line("/delivery_time").ends_with("1764656486 (2025-12-02 14:21:26 +08:00)"));
+}
+
+#[test]
+fn demo_data_is_marked_and_the_seed_reads_stay_observed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut store = orderscope::store::Store::open(&db, orderscope::store::OpenMode::Create).unwrap();
+    orderscope::demo::populate(&mut store, NOW).unwrap();
+    drop(store);
+    let orders = json(&run(&db, &["orders", "--json"]));
+    for o in orders.as_array().unwrap() {
+        let expected = if o["order_id"] == SEED { "observed" } else { "demo" };
+        assert_eq!(o["source"], expected, "{o}");
+    }
+    let msgs = json(&run(&db, &["messages", SEED, "--json"]));
+    assert!(!msgs.as_array().unwrap().is_empty());
+    assert!(msgs.as_array().unwrap().iter().all(|m| m["source"] == "demo"), "the seed pushes are made up");
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    for e in t["entries"].as_array().unwrap() {
+        match e["kind"].as_str().unwrap() {
+            "snapshot" => assert_eq!(e["source"], "observed", "{e}"),
+            "push" => assert_eq!(e["source"], "demo", "{e}"),
+            _ => {}
+        }
+    }
+    let t5 = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "type5_push").unwrap();
+    assert_eq!(t5["demo"], true);
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(text.contains("- [demo data] A type 5 push"), "{text}");
+    assert!(stdout(&run(&db, &["messages", SEED])).lines().all(|l| l.ends_with("[demo]")));
+    let md = stdout(&run(&db, &["report", SEED]));
+    assert!(md.contains("> **Contains demo data: 0 versions and 4 pushes were made up"), "{md}");
+    assert!(md.contains("**[demo data]** A type 5 push"), "{md}");
+}
+
+#[test]
+fn push_fields_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = write(
+        dir.path(),
+        "pushes.jsonl",
+        concat!(
+            r#"{"CreateTime":1764656487,"MsgType":"event","Event":"channels_ec_order_deliver","order_info":{"order_id":"3732676853715311104","finish_delivery":1}}"#,
+            "\n",
+            r#"{"CreateTime":1764656600,"MsgType":"event","Event":"channels_ec_order_cancel","order_info":{"order_id":"3732676853715311104","cancel_type":2}}"#,
+            "\n",
+            r#"{"CreateTime":1764656700,"MsgType":"event","Event":"channels_ec_aftersale_update","finder_shop_aftersale_status_update":{"status":"MERCHANT_PROCESSING","after_sale_order_id":"9","order_id":"3732676853715311104"}}"#,
+            "\n"
+        ),
+    );
+    assert!(run(&db, &["import", log.to_str().unwrap()]).status.success());
+    let text = stdout(&run(&db, &["messages"]));
+    assert!(text.contains("finish_delivery 1 all items shipped"), "{text}");
+    assert!(text.contains("cancel_type 2 cancelled on timeout"), "{text}");
+    assert!(text.contains("status MERCHANT_PROCESSING merchant processing"), "{text}");
+    let zh = stdout(&run(&db, &["--lang", "zh", "messages"]));
+    assert!(zh.contains("cancel_type 2 超时取消"), "{zh}");
+    let msgs = json(&run(&db, &["messages", "--json"]));
+    assert_eq!(msgs[0]["details"][0], "finish_delivery 1 all items shipped");
 }

@@ -194,6 +194,15 @@ impl Store {
         Ok(crate::explain::story(&self.evidence(order_id)?, lang))
     }
 
+    /// Orders whose every stored version the bundled demo made up.
+    pub fn demo_orders(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT order_id FROM snapshots GROUP BY order_id HAVING min(source = 'demo') = 1")?;
+        let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>();
+        Ok(rows?)
+    }
+
     /// The notes reported about an order, oldest fact first.
     pub fn notes(&self, order_id: &str) -> Result<Vec<crate::explain::Note>> {
         let mut stmt = self.conn.prepare_cached(
