@@ -108,7 +108,12 @@ pub enum Command {
         json: bool,
     },
     /// Markdown evidence for a support ticket or forum post
-    Report { order_id: String },
+    Report {
+        order_id: String,
+        /// Add a comparison with this second order (as `compare` shows it)
+        #[arg(long, value_name = "ORDER_ID")]
+        compare: Option<String>,
+    },
     /// Received pushes, oldest first
     Messages {
         order_id: Option<String>,
@@ -493,114 +498,15 @@ pub fn compare(cli: &Cli, a: &str, b: &str, json_out: bool) -> Result<()> {
 /// the explanation. Made-up data carries a demo mark wherever it shows.
 pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
     use crate::explain::Source;
-    use crate::explain::compare::Side;
     const COL: usize = 50;
-    let dash = || "-".to_string();
-    let t = |x: Option<i64>| x.map(timefmt::full).unwrap_or_else(dash);
-    let n = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(dash);
     let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
-    type Row<'a> = (&'a str, Box<dyn Fn(&Side) -> String + 'a>);
-    let rows: Vec<Row> = vec![
-        ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
-        (
-            lang.text("状态", "status"),
-            Box::new(|s: &Side| format!("{} {}", n(s.status), s.status_name.clone().unwrap_or_default())),
-        ),
-        (
-            lang.text("状态历史", "status history"),
-            Box::new(|s: &Side| {
-                let steps: Vec<String> =
-                    s.versions.iter().map(|v| format!("{}@{}", n(v.status), timefmt::short(v.fetched_at))).collect();
-                if steps.is_empty() { dash() } else { steps.join(" → ") }
-            }),
-        ),
-        ("deliver_method", Box::new(|s: &Side| n(s.deliver_method))),
-        (lang.text("发货", "shipped"), Box::new(|s: &Side| t(s.shipped_at))),
-        (
-            lang.text("包裹", "parcels"),
-            Box::new(|s: &Side| {
-                let p: Vec<String> = s
-                    .parcels
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{} {} deliver_type {}",
-                            p.waybill_id.as_deref().unwrap_or("-"),
-                            p.delivery_name.as_deref().unwrap_or(""),
-                            n(p.deliver_type)
-                        )
-                    })
-                    .collect();
-                if p.is_empty() { dash() } else { p.join("; ") }
-            }),
-        ),
-        (
-            "ewaybill_order_code",
-            Box::new(|s: &Side| {
-                if s.ewaybill_in.is_empty() {
-                    lang.text("无", "none").to_string()
-                } else {
-                    let ids: Vec<String> = s.ewaybill_in.iter().map(|i| format!("#{i}")).collect();
-                    format!("{} {}", lang.text("见于", "in"), ids.join(", "))
-                }
-            }),
-        ),
-        ("use_tel_number", Box::new(|s: &Side| n(s.use_tel_number))),
-        (lang.text("虚拟号", "virtual number"), Box::new(|s: &Side| s.virtual_number.clone().unwrap_or_else(dash))),
-        (lang.text("到期", "expires"), Box::new(|s: &Side| t(s.expire_time))),
-        ("has_delay_times", Box::new(|s: &Side| n(s.has_delay_times))),
-        ("get_virtual_tel_cnt", Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
-        (
-            lang.text("计时开始（推断）", "clock start (inferred)"),
-            Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
-                (Some(c), Some(d)) if d >= 0 => {
-                    format!(
-                        "{} ({} {})",
-                        timefmt::full(c),
-                        crate::explain::span(d),
-                        lang.text("早于发货", "before shipping")
-                    )
-                }
-                (Some(c), Some(d)) => {
-                    format!(
-                        "{} ({} {})",
-                        timefmt::full(c),
-                        crate::explain::span(d),
-                        lang.text("晚于发货", "after shipping")
-                    )
-                }
-                (Some(c), None) => timefmt::full(c),
-                (None, _) => dash(),
-            }),
-        ),
-        (
-            lang.text("推送（type 5）", "pushes (type 5)"),
-            Box::new(|s: &Side| format!("{} ({})", s.pushes.len(), s.type5_pushes)),
-        ),
-        (
-            lang.text("推送记录覆盖", "push record covers"),
-            Box::new(|s: &Side| match &s.coverage {
-                None => dash(),
-                Some(c) => {
-                    let kind = match c.coverage {
-                        crate::explain::Coverage::Receiver => lang.text("接收器全程运行", "receiver ran throughout"),
-                        crate::explain::Coverage::PushLog { .. } => lang.text("导入的推送日志", "imported push log"),
-                        crate::explain::Coverage::Partly { .. } => lang.text("部分", "partly"),
-                        crate::explain::Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
-                    };
-                    format!("{kind}: {} – {}", timefmt::short(c.from), timefmt::short(c.to))
-                }
-            }),
-        ),
-        (lang.text("报告", "reported notes"), Box::new(|s: &Side| s.notes.len().to_string())),
-    ];
     let mut out = String::new();
-    for (label, f) in &rows {
-        let (a, b) = (text::visible(&f(&c.a)), text::visible(&f(&c.b)));
-        let mark = if a != b && *label != "order" { "≠" } else { " " };
+    for row in crate::explain::compare::fact_rows(c, lang) {
+        let (a, b) = (text::visible(&row.a), text::visible(&row.b));
+        let mark = if row.differs { "≠" } else { " " };
         let line = format!(
             "{mark} {}  {}  {}",
-            text::pad(label, 24),
+            text::pad(&row.label, 24),
             text::pad(&text::truncate(&a, COL), COL),
             text::truncate(&b, COL + 30)
         );
@@ -771,13 +677,23 @@ pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
+pub fn report(cli: &Cli, order_id: &str, other: Option<&str>) -> Result<()> {
+    if other == Some(order_id) {
+        bail!("--compare needs a different order ({order_id} given twice)");
+    }
+    if let Some(b) = other {
+        ensure_order(cli, b, true)?;
+    }
     let store = ensure_order(cli, order_id, true)?;
     let lang = cli.lang();
     let versions = versions(&store, order_id)?;
     let messages = store.messages(Some(order_id))?;
     let story = store.story(order_id, lang)?;
-    let markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    let mut markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    if let Some(b) = other {
+        let cmp = crate::explain::compare::compare(&store.evidence(order_id)?, &store.evidence(b)?, lang);
+        markdown.push_str(&crate::report::comparison_markdown(&cmp, lang));
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(markdown.as_bytes())?;
     Ok(())

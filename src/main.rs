@@ -35,7 +35,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(cli, *since, *follow, *interval),
         Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
         Some(Command::Timeline { order_id, json }) => cli::timeline(cli, order_id, *json).map(|_| true),
-        Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
+        Some(Command::Report { order_id, compare }) => cli::report(cli, order_id, compare.as_deref()).map(|_| true),
         Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(cli),
         Some(Command::Messages { order_id, json, .. }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
         Some(Command::Serve { listen, forward, log }) => {

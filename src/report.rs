@@ -275,3 +275,52 @@ pub fn markdown(
     }
     md
 }
+
+/// A comparison with a second order, as a Markdown section to paste under
+/// the first order's report.
+pub fn comparison_markdown(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "\n## {} {}\n", t(lang, "对比订单", "Compared with order"), c.b.order_id);
+    let _ = writeln!(md, "| | A | B |\n|---|---|---|");
+    for row in crate::explain::compare::fact_rows(c, lang) {
+        let mark = if row.differs { " ≠" } else { "" };
+        let _ = writeln!(md, "| {}{mark} | {} | {} |", cell(&row.label), cell(&row.a), cell(&row.b));
+    }
+    for (which, side) in [("A", &c.a), ("B", &c.b)] {
+        for p in &side.pushes {
+            let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "\n{which}: {} `{}`{kind} {} ({})",
+                timefmt::full(p.received_at),
+                cell(&p.event),
+                cell(&p.meaning),
+                p.source.label(lang)
+            );
+        }
+    }
+    let _ = writeln!(md, "\n### {}\n", t(lang, "与 type 5 推送有关的差异", "Differences that bear on a type 5 push"));
+    let bearing: Vec<_> = c.differences.iter().filter(|d| d.bears_on_type5).collect();
+    if bearing.is_empty() {
+        let _ = writeln!(md, "{}", t(lang, "没有。", "None."));
+    }
+    for d in bearing {
+        let _ = writeln!(
+            md,
+            "- `{}`: A `{}` · B `{}` — {}",
+            d.field,
+            cell(&d.a.to_string()),
+            cell(&d.b.to_string()),
+            cell(&d.why)
+        );
+    }
+    let _ = writeln!(md, "\n### {}\n", t(lang, "对比解释", "Comparative explanation"));
+    for s in &c.explanation {
+        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
+        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
+        for e in &s.evidence {
+            let _ = writeln!(md, "  - {}", cell(e));
+        }
+    }
+    md
+}

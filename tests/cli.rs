@@ -467,6 +467,15 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     assert!(text.contains("≠ virtual number"), "{text}");
     assert!(text.contains("- Reported, and weighed as reports, not observations: A"), "{text}");
     assert!(text.contains("- The data cannot decide:"), "{text}");
+    // the same comparison under the report, in Markdown for the ticket
+    let o = run(&db, &["report", SEED, "--compare", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.starts_with(&format!("# Order {SEED}\n")), "{md}");
+    assert!(md.contains(&format!("\n## Compared with order {B}\n")), "{md}");
+    assert!(md.contains("| virtual number ≠ | 18400984191-0775 | - |"), "{md}");
+    assert!(md.contains("- `virtual_number`: A `true` · B `false`"), "{md}");
+    assert!(md.contains("  - B 3732679488426088960 (demo data): invalid buyer phone: the data cannot tell"), "{md}");
     // bad usage
     let o = run(&db, &["compare", SEED, SEED]);
     assert_eq!(o.status.code(), Some(1));

@@ -329,9 +329,13 @@ fn number_clause(lang: Lang, s: &Side) -> String {
                 (Some(_), Some(_)) => tr(lang, "，发货之前", ", before shipping"),
                 _ => String::new(),
             };
-            match lang {
-                Lang::Zh => format!("{n} 个存储的版本中都没有虚拟号（最后一次读取 {last}{shipped_read}）"),
-                Lang::En => format!("no number in any of its {n} stored versions (last read {last}{shipped_read})"),
+            match (lang, n) {
+                (Lang::Zh, 1) => format!("唯一存储的版本中没有虚拟号（读取于 {last}{shipped_read}）"),
+                (Lang::En, 1) => format!("no number in its only stored version (read {last}{shipped_read})"),
+                (Lang::Zh, _) => format!("{n} 个存储的版本中都没有虚拟号（最后一次读取 {last}{shipped_read}）"),
+                (Lang::En, _) => {
+                    format!("no number in any of its {n} stored versions (last read {last}{shipped_read})")
+                }
             }
         }
         (Some(_), Some(start), Some(d)) => match (lang, d >= 0) {
@@ -421,7 +425,11 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
                 .filter(|x| {
                     matches!(x.rule, Rule::ClockStart | Rule::NoNumber | Rule::PendingNumber | Rule::VirtualGoods)
                 })
-                .map(move |x| format!("{l}: {}", x.statement))
+                .flat_map(move |x| {
+                    // The weighed causes of "no number" travel with it.
+                    let causes = x.evidence.iter().filter(|e| x.rule == Rule::NoNumber && e.contains(" — "));
+                    std::iter::once(format!("{l}: {}", x.statement)).chain(causes.map(move |e| format!("{l}: {e}")))
+                })
         })
         .collect();
     out.push(st(Rule::ComparedNumbers, text, short, evidence, demo));
@@ -519,6 +527,115 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
     out
 }
 
+/// One line of the side-by-side table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub label: String,
+    pub a: String,
+    pub b: String,
+    /// The two values differ (the order row itself never counts).
+    pub differs: bool,
+}
+
+/// The side-by-side table both the text and the Markdown comparison show.
+pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
+    let dash = || "-".to_string();
+    let t = |x: Option<i64>| x.map(timefmt::full).unwrap_or_else(dash);
+    let n = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(dash);
+    let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
+    type Row<'a> = (&'a str, Box<dyn Fn(&Side) -> String + 'a>);
+    let rows: Vec<Row> = vec![
+        ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
+        (
+            lang.text("状态", "status"),
+            Box::new(|s: &Side| format!("{} {}", n(s.status), s.status_name.clone().unwrap_or_default())),
+        ),
+        (
+            lang.text("状态历史", "status history"),
+            Box::new(|s: &Side| {
+                let steps: Vec<String> =
+                    s.versions.iter().map(|v| format!("{}@{}", n(v.status), timefmt::short(v.fetched_at))).collect();
+                if steps.is_empty() { dash() } else { steps.join(" → ") }
+            }),
+        ),
+        ("deliver_method", Box::new(|s: &Side| n(s.deliver_method))),
+        (lang.text("发货", "shipped"), Box::new(|s: &Side| t(s.shipped_at))),
+        (
+            lang.text("包裹", "parcels"),
+            Box::new(|s: &Side| {
+                let p: Vec<String> = s
+                    .parcels
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} deliver_type {}",
+                            p.waybill_id.as_deref().unwrap_or("-"),
+                            p.delivery_name.as_deref().unwrap_or(""),
+                            n(p.deliver_type)
+                        )
+                    })
+                    .collect();
+                if p.is_empty() { dash() } else { p.join("; ") }
+            }),
+        ),
+        (
+            "ewaybill_order_code",
+            Box::new(|s: &Side| {
+                if s.ewaybill_in.is_empty() {
+                    lang.text("无", "none").to_string()
+                } else {
+                    let ids: Vec<String> = s.ewaybill_in.iter().map(|i| format!("#{i}")).collect();
+                    format!("{} {}", lang.text("见于", "in"), ids.join(", "))
+                }
+            }),
+        ),
+        ("use_tel_number", Box::new(|s: &Side| n(s.use_tel_number))),
+        (lang.text("虚拟号", "virtual number"), Box::new(|s: &Side| s.virtual_number.clone().unwrap_or_else(dash))),
+        (lang.text("到期", "expires"), Box::new(|s: &Side| t(s.expire_time))),
+        ("has_delay_times", Box::new(|s: &Side| n(s.has_delay_times))),
+        ("get_virtual_tel_cnt", Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
+        (
+            lang.text("计时开始（推断）", "clock start (inferred)"),
+            Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
+                (Some(c), Some(d)) if d >= 0 => {
+                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("早于发货", "before shipping"))
+                }
+                (Some(c), Some(d)) => {
+                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("晚于发货", "after shipping"))
+                }
+                (Some(c), None) => timefmt::full(c),
+                (None, _) => dash(),
+            }),
+        ),
+        (
+            lang.text("推送（type 5）", "pushes (type 5)"),
+            Box::new(|s: &Side| format!("{} ({})", s.pushes.len(), s.type5_pushes)),
+        ),
+        (
+            lang.text("推送记录覆盖", "push record covers"),
+            Box::new(|s: &Side| match &s.coverage {
+                None => dash(),
+                Some(c) => {
+                    let kind = match c.coverage {
+                        Coverage::Receiver => lang.text("接收器全程运行", "receiver ran throughout"),
+                        Coverage::PushLog { .. } => lang.text("导入的推送日志", "imported push log"),
+                        Coverage::Partly { .. } => lang.text("部分", "partly"),
+                        Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
+                    };
+                    format!("{kind}: {} – {}", timefmt::short(c.from), timefmt::short(c.to))
+                }
+            }),
+        ),
+        (lang.text("报告", "reported notes"), Box::new(|s: &Side| s.notes.len().to_string())),
+    ];
+    rows.iter()
+        .map(|(label, f)| {
+            let (a, b) = (f(&c.a), f(&c.b));
+            FactRow { label: label.to_string(), differs: a != b && *label != "order", a, b }
+        })
+        .collect()
+}
+
 /// Both orders' facts, what differs, and the comparative explanation.
 pub fn compare(a: &Evidence, b: &Evidence, lang: Lang) -> Comparison {
     let (a, b) = (side(a, lang), side(b, lang));
@@ -562,7 +679,7 @@ mod tests {
             "{}",
             n.statement
         );
-        assert!(n.statement.contains("B 2: no number in any of its 1 stored versions (last read"), "{}", n.statement);
+        assert!(n.statement.contains("B 2: no number in its only stored version (read"), "{}", n.statement);
         assert!(n.statement.contains("after shipping)"), "{}", n.statement);
         assert!(n.statement.contains("B had no number info to update"), "{}", n.statement);
         let p = find(&c, Rule::ComparedPushes);

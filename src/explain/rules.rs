@@ -295,15 +295,20 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
     let mut evidence: Vec<String> = f.versions.iter().map(|v| snap_ev(lang, v)).collect();
     evidence.extend(causes);
     let n = f.versions.len();
+    let (all_zh, all_en) = if n == 1 {
+        ("唯一存储的版本中".to_string(), "its only stored version".to_string())
+    } else {
+        (format!("全部 {n} 个存储的版本中都"), format!("all {n} stored versions"))
+    };
     let last = when(latest.fetched_at);
     Some(statement(
         Rule::NoNumber,
         match lang {
             Lang::Zh => format!(
-                "全部 {n} 个存储的版本中都没有虚拟号（use_tel_number 不为 1，也没有 tel_number_ext_info；最后一次读取 {last}），所以没有可供 type 5 推送报告变更的号码。文档列出的无号码原因见下，各附支持或反对的证据；数据本身不能说明是哪一个。"
+                "{all_zh}没有虚拟号（use_tel_number 不为 1，也没有 tel_number_ext_info；最后一次读取 {last}），所以没有可供 type 5 推送报告变更的号码。文档列出的无号码原因见下，各附支持或反对的证据；数据本身不能说明是哪一个。"
             ),
             Lang::En => format!(
-                "No stored version has a virtual number: use_tel_number is not 1 and there is no tel_number_ext_info in all {n} stored versions (last read {last}), so there was no stored number whose change a type 5 push would report. The documented reasons an order has no number are listed below, each with the evidence for or against it; the data does not say which one applied."
+                "No stored version has a virtual number: use_tel_number is not 1 and there is no tel_number_ext_info in {all_en} (last read {last}), so there was no stored number whose change a type 5 push would report. The documented reasons an order has no number are listed below, each with the evidence for or against it; the data does not say which one applied."
             ),
         },
         tr(lang, "任何存储的版本中都没有虚拟号", "no number in any stored version"),
