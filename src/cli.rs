@@ -616,14 +616,20 @@ pub fn what_to_collect(order_id: &str, why: &str) -> String {
 /// knows only from pushes or notes is returned as it is.
 pub fn ensure_order(cli: &Cli, order_id: &str, say: bool) -> Result<Store> {
     let path = cli.store_path()?;
+    // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
+    let mut known_without_version = false;
     if path.exists() {
         let store = cli.open_store(OpenMode::Existing)?;
-        if store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty() {
+        if store.latest_snapshot(order_id)?.is_some() {
             return Ok(store);
         }
+        known_without_version = store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty();
     }
     let config = cli.load_config()?;
     let Some(client) = api_client(cli, &config)? else {
+        if known_without_version {
+            return cli.open_store(OpenMode::Existing);
+        }
         if !path.exists() {
             // Same wording as every other read of a missing store.
             cli.open_store(OpenMode::Existing)?;

@@ -401,6 +401,11 @@ fn an_order_not_in_the_store_is_fetched_when_the_api_is_configured() {
             .output()
             .unwrap()
     };
+    // known only from a note: enough to go on without the API, and fetched with it
+    assert!(run(&db, &["note", B, "merchant: no type 5 push"]).status.success());
+    let o = run(&db, &["timeline", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("No order/get response is stored for this order"), "{}", stdout(&o));
     let o = with_api(&["timeline", B]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(

@@ -207,8 +207,11 @@ fn coverage_kind(s: &Side) -> &'static str {
 /// The facts that differ, each saying whether it bears on a type 5 push.
 pub fn differences(a: &Side, b: &Side, lang: Lang) -> Vec<Difference> {
     let mut out = Vec::new();
+    // Without a version on one side, the order's fields cannot be compared.
+    let fields = !a.versions.is_empty() && !b.versions.is_empty();
     let mut add = |field: &'static str, va: Value, vb: Value, bears: bool, why: (&str, &str)| {
-        if va != vb {
+        let from_fields = !matches!(field, "type5_pushes_stored" | "versions_stored" | "reported_notes");
+        if va != vb && (fields || !from_fields) {
             out.push(Difference { field, a: va, b: vb, bears_on_type5: bears, why: tr(lang, why.0, why.1) });
         }
     };
@@ -322,6 +325,13 @@ fn label(lang: Lang, s: &Side, which: &str) -> String {
 fn number_clause(lang: Lang, s: &Side) -> String {
     let last = s.versions.last().map(|v| when(v.fetched_at)).unwrap_or_default();
     let n = s.versions.len();
+    if s.versions.is_empty() {
+        return tr(
+            lang,
+            "没有存储 order/get 结果，无法判断其号码",
+            "no order/get response is stored, so its number cannot be judged",
+        );
+    }
     match (&s.virtual_number, s.clock_start, s.clock_start_before_shipment) {
         (None, _, _) => {
             let shipped_read = match (s.shipped_at, s.versions.last()) {
@@ -398,6 +408,7 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
     let sides = [(&la, a), (&lb, b)];
     let numbers: Vec<String> = sides.iter().map(|(l, s)| format!("{l}: {}", number_clause(lang, s))).collect();
     let ab_number = (a.virtual_number.is_some(), b.virtual_number.is_some());
+    let both_read = !a.versions.is_empty() && !b.versions.is_empty();
     let mut text = format!("{}{}", numbers.join(lang.text("；", "; ")), lang.text("。", "."));
     let bearing = match (ab_number, lang) {
         ((true, false), Lang::Zh) => " A 在这些读取中有号码而 B 没有：type 5 是“虚拟号码信息更新”，B 没有可更新的号码。".to_string(),
@@ -410,7 +421,9 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
         },
         _ => String::new(),
     };
-    text.push_str(&bearing);
+    if both_read {
+        text.push_str(&bearing);
+    }
     let short = match ab_number {
         (true, false) => tr(lang, "A 有号码，B 没有", "A had a number, B had none"),
         (false, true) => tr(lang, "B 有号码，A 没有", "B had a number, A had none"),
@@ -744,6 +757,33 @@ mod tests {
         }
         assert_eq!(json["b"]["source"], "demo");
         assert_eq!(json["a"]["notes"][0]["type"], 5);
+    }
+
+    #[test]
+    fn a_side_without_any_version_is_not_judged() {
+        let mut b = evidence(vec![], vec![], vec![], vec![]);
+        b.order_id = "2".into();
+        b.notes = vec![Note {
+            id: 1,
+            order_id: "2".into(),
+            at: None,
+            event: None,
+            kind: None,
+            text: "no push here".into(),
+            recorded_at: 5,
+        }];
+        let c = compare(&seed(vec![], vec![]), &b, Lang::En);
+        assert_eq!(c.b.source, Source::Observed, "a note is not demo data");
+        let fields: Vec<&str> = c.differences.iter().map(|d| d.field).collect();
+        assert_eq!(fields, ["versions_stored", "reported_notes"], "no field-by-field guesses against nothing");
+        let n = find(&c, Rule::ComparedNumbers);
+        assert!(
+            n.statement.contains("B 2: no order/get response is stored, so its number cannot be judged"),
+            "{}",
+            n.statement
+        );
+        assert!(!n.statement.contains("had no number info"), "{}", n.statement);
+        assert!(find(&c, Rule::CannotDecide).statement.contains("B 2 has no stored order/get response"));
     }
 
     #[test]

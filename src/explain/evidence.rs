@@ -80,7 +80,8 @@ impl Evidence {
 
     /// Every version and push the demo made up, and nothing real.
     pub fn is_demo(&self) -> bool {
-        !self.is_empty() && self.versions.iter().all(|v| v.is_demo()) && self.pushes.iter().all(|p| p.is_demo())
+        let made_up = !(self.versions.is_empty() && self.pushes.is_empty());
+        made_up && self.versions.iter().all(|v| v.is_demo()) && self.pushes.iter().all(|p| p.is_demo())
     }
 }
 

@@ -726,23 +726,30 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
                 .filter(|p| n.at.map(|t| (p.received_at - t).abs() <= NEAR).unwrap_or(true))
                 .collect();
             evidence.extend(matching.iter().map(|p| push_ev(lang, p)));
-            let at = n.at.map(when).unwrap_or_else(|| tr(lang, "（时间未报告）", "(time not reported)"));
+            let at = match (n.at, lang) {
+                (Some(t), Lang::Zh) => format!("在 {}", when(t)),
+                (Some(t), Lang::En) => format!(" at {}", when(t)),
+                (None, Lang::Zh) => "（时间未报告）".to_string(),
+                (None, Lang::En) => " (time not reported)".to_string(),
+            };
             if matching.is_empty() {
-                let gap = match n.at {
-                    Some(t) => coverage_words(lang, f.coverage(t - NEAR, t + NEAR), &what),
+                // Without a time, the whole span that bears on a type 5 push is checked.
+                let span = n.at.map(|t| (t - NEAR, t + NEAR)).or_else(|| relevant_span(f));
+                let gap = match span {
+                    Some((lo, hi)) => coverage_words(lang, f.coverage(lo, hi), &what),
                     None => tr(
                         lang,
-                        "报告没有时间，无法核对接收记录",
-                        "the report gives no time, so the record cannot be checked against it",
+                        "报告没有时间，也没有订单版本，无法核对接收记录",
+                        "the report gives no time and no version is stored, so the record cannot be checked against it",
                     ),
                 };
                 (
                     match lang {
-                        Lang::Zh => format!(
-                            "据报告，订单在 {at} 收到了 {what} 推送（报告，未经观测）；存储中没有这条推送：{gap}。"
-                        ),
+                        Lang::Zh => {
+                            format!("据报告，订单{at}收到了 {what} 推送（报告，未经观测）；存储中没有这条推送：{gap}。")
+                        }
                         Lang::En => format!(
-                            "A {what} push at {at} is reported (a report, not an observation); none is stored: {gap}."
+                            "A {what} push{at} is reported (a report, not an observation); none is stored: {gap}."
                         ),
                     },
                     match lang {
@@ -753,9 +760,9 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
             } else {
                 (
                     match lang {
-                        Lang::Zh => format!("据报告，订单在 {at} 收到了 {what} 推送；存储的推送与之相符。"),
+                        Lang::Zh => format!("据报告，订单{at}收到了 {what} 推送；存储的推送与之相符。"),
                         Lang::En => {
-                            format!("A {what} push at {at} is reported; the stored push(es) agree with the report.")
+                            format!("A {what} push{at} is reported; the stored push(es) agree with the report.")
                         }
                     },
                     match lang {
@@ -892,6 +899,16 @@ mod tests {
         assert!(s.statement.contains("is reported (a report, not an observation); none is stored"), "{}", s.statement);
         assert!(s.statement.contains("no push is stored for this span"), "{}", s.statement);
         assert!(s.evidence[0].starts_with("report #7"), "{:?}", s.evidence);
+        // without a time, the order's whole span is checked
+        ev.notes = vec![note(None)];
+        let s = &reported(&Facts::of(&ev), Lang::En)[0];
+        assert!(
+            s.statement.starts_with("A ext_info_update type 5 push (time not reported) is reported"),
+            "{}",
+            s.statement
+        );
+        assert!(s.statement.contains("none is stored: no push is stored for this span"), "{}", s.statement);
+        ev.notes = vec![note(Some(SHIP + 2))];
         // a stored push near the reported time agrees with it
         ev.pushes = vec![push(3, SHIP + 2, Some(5), "serve")];
         let s = &reported(&Facts::of(&ev), Lang::En)[0];
