@@ -358,7 +358,7 @@ fn a_note_is_stored_as_reported_and_weighed_as_a_report() {
     assert_eq!(note["ref"], serde_json::json!({"type": "note", "id": 1}));
     let reported = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "reported").expect("weighed");
     let st = reported["statement"].as_str().unwrap();
-    assert!(st.contains("ext_info_update type 5 push at 2025-12-02 14:21:28 +08:00 is reported (a report, not an observation); none is stored"), "{st}");
+    assert!(st.contains("The push ext_info_update type 5 at 2025-12-02 14:21:28 +08:00 is reported (a report, not an observation); none is stored"), "{st}");
     let text = stdout(&run(&db, &["timeline", SEED]));
     assert!(
         text.contains("2025-12-02 14:21:28  reported  reported: merchant: a type 5 push arrived after shipping"),

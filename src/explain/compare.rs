@@ -635,7 +635,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                         Coverage::Partly { .. } => lang.text("部分", "partly"),
                         Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
                     };
-                    format!("{kind}: {} – {}", timefmt::short(c.from), timefmt::short(c.to))
+                    format!("{kind}: {} – {}", timefmt::full(c.from), timefmt::full(c.to))
                 }
             }),
         ),

@@ -107,7 +107,7 @@ pub(crate) fn coverage_words(lang: Lang, c: Coverage, what: &str) -> String {
             format!("这段时间没有存储任何推送（接收器未运行 / 未导入推送日志），无法判断是否发送过 {what}")
         }
         (Coverage::None, Lang::En) => format!(
-            "no push is stored for this span (the receiver was not running / no push log was imported), so whether a {what} was sent cannot be told"
+            "no push is stored for this span (the receiver was not running / no push log was imported), so whether any {what} was sent cannot be told"
         ),
     }
 }

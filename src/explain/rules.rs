@@ -736,7 +736,9 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
                 // Without a time, the whole span that bears on a type 5 push is checked.
                 let span = n.at.map(|t| (t - NEAR, t + NEAR)).or_else(|| relevant_span(f));
                 let gap = match span {
-                    Some((lo, hi)) => coverage_words(lang, f.coverage(lo, hi), &what),
+                    Some((lo, hi)) => {
+                        coverage_words(lang, f.coverage(lo, hi), &format!("{what} {}", lang.text("推送", "push")))
+                    }
                     None => tr(
                         lang,
                         "报告没有时间，也没有订单版本，无法核对接收记录",
@@ -749,7 +751,7 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
                             format!("据报告，订单{at}收到了 {what} 推送（报告，未经观测）；存储中没有这条推送：{gap}。")
                         }
                         Lang::En => format!(
-                            "A {what} push{at} is reported (a report, not an observation); none is stored: {gap}."
+                            "The push {what}{at} is reported (a report, not an observation); none is stored: {gap}."
                         ),
                     },
                     match lang {
@@ -762,7 +764,7 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
                     match lang {
                         Lang::Zh => format!("据报告，订单{at}收到了 {what} 推送；存储的推送与之相符。"),
                         Lang::En => {
-                            format!("A {what} push{at} is reported; the stored push(es) agree with the report.")
+                            format!("The push {what}{at} is reported; the stored push(es) agree with the report.")
                         }
                     },
                     match lang {
@@ -903,7 +905,7 @@ mod tests {
         ev.notes = vec![note(None)];
         let s = &reported(&Facts::of(&ev), Lang::En)[0];
         assert!(
-            s.statement.starts_with("A ext_info_update type 5 push (time not reported) is reported"),
+            s.statement.starts_with("The push ext_info_update type 5 (time not reported) is reported"),
             "{}",
             s.statement
         );
