@@ -330,7 +330,8 @@ pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
 fn describe(v: &Option<Version>) -> Value {
     match v {
         Some(v) => {
-            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()})
+            let source = if v.is_demo() { "demo" } else { "observed" };
+            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped(), "source": source})
         }
         None => Value::Null,
     }

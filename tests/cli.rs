@@ -115,6 +115,7 @@ fn diff_json_has_pointers_and_both_snapshots() {
     let d = json(&run(&db, &["diff", SEED, "--json"]));
     assert_eq!(d["before"]["status"], 20);
     assert_eq!(d["after"]["status"], 30);
+    assert_eq!(d["after"]["source"], "observed");
     let changes = d["changes"].as_array().unwrap();
     let find = |p: &str| changes.iter().find(|c| c["path"] == p).unwrap_or_else(|| panic!("{p}: {changes:?}"));
     assert_eq!(find("/status")["op"], "replace");

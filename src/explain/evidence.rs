@@ -109,7 +109,12 @@ impl Coverage {
 /// How the stored pushes cover `[lo, hi]`: receiver periods first (a
 /// running receiver stores every push), else pushes of this order stored on
 /// both sides of the span (a push log that reaches across it).
-pub fn coverage(lo: i64, hi: i64, periods: &[Period], pushes: &[PushRecord]) -> Coverage {
+pub fn coverage<'a>(
+    lo: i64,
+    hi: i64,
+    periods: &[Period],
+    pushes: impl IntoIterator<Item = &'a PushRecord>,
+) -> Coverage {
     let last = periods.len().checked_sub(1);
     let end_of = |i: usize, p: &Period| if Some(i) == last && !p.stopped { i64::MAX } else { p.end };
     if periods.iter().enumerate().any(|(i, p)| p.start <= lo && hi <= end_of(i, p)) {
@@ -123,7 +128,7 @@ pub fn coverage(lo: i64, hi: i64, periods: &[Period], pushes: &[PushRecord]) -> 
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
     // Only an imported log speaks for a span on its own; the receiver's (and
     // the demo's simulated receiver's) pushes speak through its periods.
-    let logged: Vec<i64> = pushes.iter().filter(|p| p.source == "import").map(|p| p.received_at).collect();
+    let logged: Vec<i64> = pushes.into_iter().filter(|p| p.source == "import").map(|p| p.received_at).collect();
     let (first, last) = (logged.iter().min().copied(), logged.iter().max().copied());
     if let (Some(first), Some(last)) = (first, last)
         && first <= lo

@@ -139,8 +139,7 @@ impl<'a> Facts<'a> {
     }
 
     fn coverage(&self, lo: i64, hi: i64) -> Coverage {
-        let owned: Vec<PushRecord> = self.pushes.iter().map(|p| (*p).clone()).collect();
-        coverage(lo, hi, self.periods, &owned)
+        coverage(lo, hi, self.periods, self.pushes.iter().copied())
     }
 }
 
