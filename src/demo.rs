@@ -70,7 +70,7 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
     let mut report = Report::default();
     for (text, fetched_at) in [SEED_BEFORE, SEED_AFTER].into_iter().zip(SEED_FETCHED_AT) {
         let item = crate::model::Order::parse_text(text)
-            .map(|order| Item::Snapshot { order, fetched_at })
+            .map(|order| Item::Snapshot { order, fetched_at, demo: false })
             .map_err(|e| e.to_string());
         // The two real reads from the forum thread: observed, not demo.
         report.merge(import::import_documents(store, "seed", "seed", vec![(0, item)])?);

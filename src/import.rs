@@ -64,17 +64,40 @@ impl Report {
 /// One recognised document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Snapshot { order: Order, fetched_at: i64 },
-    Message { plaintext: String, received_at: i64 },
-    ReceiverPeriod { started_at: i64, last_seen: i64, stopped_at: Option<i64> },
+    /// `demo`: the document says `"demo": true` (made-up data, such as the
+    /// demo's illustrative seed pushes), stored as demo whoever imports it.
+    Snapshot {
+        order: Order,
+        fetched_at: i64,
+        demo: bool,
+    },
+    Message {
+        plaintext: String,
+        received_at: i64,
+        demo: bool,
+    },
+    ReceiverPeriod {
+        started_at: i64,
+        last_seen: i64,
+        stopped_at: Option<i64>,
+    },
 }
 
 /// Recognises one document. `now` is used only when a push has no time.
 pub fn classify(v: Value, now: i64) -> Result<Item, String> {
+    let made_up = v.get("demo") == Some(&Value::Bool(true));
+    let mut item = classify_shape(v, now)?;
+    if let Item::Snapshot { demo, .. } | Item::Message { demo, .. } = &mut item {
+        *demo = made_up;
+    }
+    Ok(item)
+}
+
+fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     if let Some(resp) = v.get("response") {
         let order = Order::from_response(resp).map_err(|e| e.to_string())?;
         let fetched_at = v.get("fetched_at").and_then(as_i64).ok_or("\"fetched_at\" is not a number")?;
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
     }
     if let Some(msg) = v.get("message") {
         let received_at = v.get("received_at").and_then(as_i64).ok_or("\"received_at\" is not a number")?;
@@ -83,12 +106,12 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
             other => other.to_string(),
         };
         Push::parse(&plaintext).map_err(|e| format!("message: {e}"))?;
-        return Ok(Item::Message { plaintext, received_at });
+        return Ok(Item::Message { plaintext, received_at, demo: false });
     }
     if v.get("order").is_some() || v.get("errcode").is_some() || v.get("order_id").is_some() {
         let order = Order::from_response(&v).map_err(|e| e.to_string())?;
         let fetched_at = order.update_time().unwrap_or(now);
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
     }
     if let Some(started_at) = v.get("started_at") {
         let started_at = as_i64(started_at).ok_or("\"started_at\" is not a number")?;
@@ -102,7 +125,7 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
     if v.get("Event").is_some() || v.get("MsgType").is_some() {
         let push = Push::from_value(v.clone()).map_err(|e| e.to_string())?;
         let received_at = push.create_time.unwrap_or(now);
-        return Ok(Item::Message { plaintext: v.to_string(), received_at });
+        return Ok(Item::Message { plaintext: v.to_string(), received_at, demo: false });
     }
     Err("neither an order/get response nor a push message".into())
 }
@@ -140,7 +163,7 @@ pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
 
 fn xml_item(text: &str, now: i64) -> Result<Item, String> {
     let push = Push::parse(text).map_err(|e| e.to_string())?;
-    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now) })
+    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now), demo: false })
 }
 
 /// Imports recognised documents; bad ones are reported and skipped.
@@ -158,20 +181,21 @@ pub fn import_documents(
             let mut part = Report::default();
             for (line, item) in chunk {
                 match item {
-                    Ok(Item::Snapshot { order, fetched_at }) => {
-                        if store::write::add_snapshot(c, order, *fetched_at, source_tag)? {
+                    Ok(Item::Snapshot { order, fetched_at, demo }) => {
+                        let tag = if *demo { "demo" } else { source_tag };
+                        if store::write::add_snapshot(c, order, *fetched_at, tag)? {
                             part.snapshots_new += 1;
                         } else {
                             part.snapshots_known += 1;
                         }
                     }
-                    Ok(Item::Message { plaintext, received_at }) => {
+                    Ok(Item::Message { plaintext, received_at, demo }) => {
                         match store::write::add_message(
                             c,
                             *received_at,
                             None,
                             plaintext,
-                            source_tag,
+                            if *demo { "demo" } else { source_tag },
                             Redelivery::Ignore,
                         )? {
                             store::MessageInsert::New(_) => part.messages_new += 1,
@@ -221,6 +245,8 @@ mod tests {
         let wrapped = serde_json::json!({"received_at":4,"message":{"Event":"x"}});
         assert!(matches!(classify(wrapped, now), Ok(Item::Message { received_at: 4, .. })));
         assert!(classify(serde_json::json!({"what":1}), now).is_err());
+        let made_up = serde_json::json!({"received_at":4,"message":{"Event":"x"},"demo":true});
+        assert!(matches!(classify(made_up, now), Ok(Item::Message { demo: true, .. })));
         let period = serde_json::json!({"started_at":1,"last_seen":9,"stopped_at":null});
         assert_eq!(classify(period, now), Ok(Item::ReceiverPeriod { started_at: 1, last_seen: 9, stopped_at: None }));
         assert!(classify(serde_json::json!({"started_at":9,"last_seen":1}), now).is_err());
