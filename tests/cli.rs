@@ -560,3 +560,40 @@ fn push_fields_are_named() {
     let msgs = json(&run(&db, &["messages", "--json"]));
     assert_eq!(msgs[0]["details"][0], "finish_delivery 1 all items shipped");
 }
+
+#[test]
+fn demo_shop_serves_order_b_to_the_command_line() {
+    use std::io::BufRead;
+    /// Stops the demo shop however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut shop = Stop(
+        bin()
+            .args(["demo", "--shop"])
+            .env_remove("ORDERSCOPE_STORE")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(shop.0.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    for line in lines.by_ref().take(5) {
+        let line = line.unwrap();
+        if let Some((k, v)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    assert_eq!(env.len(), 3, "{env:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let o = bin().arg("--store").arg(&db).args(["timeline", B, "--json"]).envs(env).output().unwrap();
+    drop(shop);
+    let t = json(&o);
+    assert!(t["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "snapshot" && e["source"] == "demo"), "{t}");
+    assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "no_number"), "{t}");
+}
