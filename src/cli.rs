@@ -8,11 +8,11 @@ use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::compare::{Version, pick_pair};
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::settings::{Flags, Settings};
 use crate::store::{OpenMode, Store};
+use crate::version_pair::{Version, pick_pair};
 use crate::{import, text, timefmt};
 
 const ABOUT_LONG: &str = "Inspect WeChat Channels shop (微信小店) orders, their pushes and virtual numbers.
@@ -26,6 +26,7 @@ const AFTER_MAIN: &str = "Examples:
   orderscope config init                write ~/.config/orderscope/config.toml (mode 600)
   orderscope doctor                     check the setup end to end
   orderscope timeline 3732676853715311104
+  orderscope compare 3732676853715311104 3732679488426088960
 
 Environment:
   ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG, ORDERSCOPE_APPID,
@@ -108,10 +109,17 @@ pub enum Command {
     #[command(after_help = env_help!("orderscope --store /var/lib/orderscope/orderscope.db", api))]
     Tui,
     /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
-    #[command(
-        after_help = "Example:\n  orderscope demo --lang en\n\nEnvironment:\n  ORDERSCOPE_LANG     zh or en (like --lang)"
-    )]
-    Demo,
+    #[command(after_help = concat!(
+        "Example:\n  orderscope demo --lang en\n",
+        "  orderscope demo --shop        then, in another shell, the three export lines it prints and:\n",
+        "  orderscope --store /tmp/try.db compare 3732676853715311104 3732679488426088960\n\n",
+        "Environment:\n  ORDERSCOPE_LANG     zh or en (like --lang)"
+    ))]
+    Demo {
+        /// Serve only the demo shop's API on loopback (to try show, timeline, report and compare on it)
+        #[arg(long)]
+        shop: bool,
+    },
     /// The push receiver: verifies, decrypts and stores every push before answering
     #[command(after_help = concat!(
         "Listens on loopback by default: put an HTTPS reverse proxy in front (see the README).\n\n",
@@ -173,7 +181,7 @@ pub enum Command {
         yes: bool,
     },
     /// The pre-shipment and post-shipment versions of an order, and what changed
-    #[command(after_help = env_help!("orderscope diff 3732676853715311104 --json"))]
+    #[command(after_help = env_help!("orderscope diff 3732676853715311104 --json", api))]
     Diff {
         #[arg(help = ORDER_ID_HELP)]
         order_id: String,
@@ -182,7 +190,7 @@ pub enum Command {
         json: bool,
     },
     /// Versions, pushes and inferred events in time order, with the explanation
-    #[command(after_help = env_help!("orderscope timeline 3732676853715311104 --lang en"))]
+    #[command(after_help = env_help!("orderscope timeline 3732676853715311104 --lang en", api))]
     Timeline {
         #[arg(help = ORDER_ID_HELP)]
         order_id: String,
@@ -191,10 +199,16 @@ pub enum Command {
         json: bool,
     },
     /// Markdown evidence for a support ticket or forum post
-    #[command(after_help = env_help!("orderscope report 3732676853715311104 > ticket.md"))]
+    #[command(after_help = env_help!(
+        "orderscope report 3732676853715311104 > ticket.md\n  orderscope report 3732676853715311104 --compare 3732679488426088960 > ticket.md",
+        api
+    ))]
     Report {
         #[arg(help = ORDER_ID_HELP)]
         order_id: String,
+        /// Add a comparison with this second order (as `compare` shows it)
+        #[arg(long, value_name = "ORDER_ID")]
+        compare: Option<String>,
     },
     /// Received pushes, oldest first
     #[command(after_help = concat!(
@@ -212,6 +226,36 @@ pub enum Command {
         /// Retry the quarantined pushes (after fixing the EncodingAESKey or appid)
         #[arg(long, conflicts_with = "order_id")]
         reprocess: bool,
+    },
+    /// Record a fact someone reported about an order (provenance: reported)
+    #[command(after_help = env_help!(
+        "orderscope note 3732676853715311104 \"merchant: a type 5 push arrived after shipping\" \\\n      --at \"2025-12-02 14:21:28\" --event ext_info_update --type 5"
+    ))]
+    Note {
+        #[arg(help = ORDER_ID_HELP)]
+        order_id: String,
+        /// What was reported, in the reporter's words
+        text: String,
+        /// When the reported fact happened: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<i64>,
+        /// The push the report is about, e.g. channels_ec_order_ext_info_update (or ext_info_update)
+        #[arg(long, value_name = "NAME")]
+        event: Option<String>,
+        /// The push's type (for channels_ec_order_ext_info_update)
+        #[arg(long = "type", value_name = "N", requires = "event")]
+        kind: Option<i64>,
+    },
+    /// Two orders' stories side by side, what differs that bears on a type 5 push, and what the data cannot decide
+    #[command(after_help = env_help!("orderscope compare 3732676853715311104 3732679488426088960 --lang en", api))]
+    Compare {
+        /// The first order's id (order_id in the shop API, like 3732676853715311104)
+        order_a: String,
+        /// The second order's id, compared with the first
+        order_b: String,
+        /// Print one JSON document (order ids as strings)
+        #[arg(long)]
+        json: bool,
     },
     /// Import raw order/get responses and push logs
     #[command(after_help = env_help!("orderscope import dumps/order-*.json pushes.jsonl"))]
@@ -268,6 +312,10 @@ fn parse_duration(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_duration(text)
 }
 
+fn parse_time(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_time(text)
+}
+
 impl From<LangArg> for Lang {
     fn from(l: LangArg) -> Lang {
         match l {
@@ -318,12 +366,14 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
     let store = open_store(s, OpenMode::Existing)?;
     let rows = store.orders()?;
     let now = timefmt::now();
+    let demo = store.demo_orders()?;
     if json_out {
         let list: Vec<Value> = rows
             .iter()
             .map(|r| {
                 json!({
                     "order_id": r.order_id,
+                    "source": if demo.contains(&r.order_id) { "demo" } else { "observed" },
                     "status": r.status,
                     "status_name": r.status.and_then(names::status).map(|n| json!({"zh": n.zh, "en": n.en})),
                     "update_time": r.update_time,
@@ -351,7 +401,11 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
             text::pad(vnum_state_name(r, now, lang), 10),
             r.messages,
             if r.type5 { " ⚑5" } else { "" },
-            format_args!("{} snapshots", r.snapshots),
+            format_args!(
+                "{} snapshots{}",
+                r.snapshots,
+                if demo.contains(&r.order_id) { lang.text("  [演示]", "  [demo]") } else { "" }
+            ),
         );
         text::write_line(&mut out, &line)?;
     }
@@ -360,18 +414,18 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
 
 pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<()> {
     if live {
-        let client = s.require_api()?.client();
+        let api = s.require_api()?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let order = runtime.block_on(client.order_get(order_id))?;
+        let order = runtime.block_on(api.client().order_get(order_id))?;
         let mut store = open_store(s, OpenMode::Create)?;
-        let new = store.add_snapshot(&order, timefmt::now(), "live")?;
+        let new = store.add_snapshot(&order, timefmt::now(), fetched_source(&api))?;
         if !json_out {
             eprintln!("{}", if new { "fetched: a new version, stored" } else { "fetched: same as the stored version" });
         }
     }
-    let store = open_store(s, OpenMode::Existing)?;
+    let store = ensure_order(s, order_id, !json_out)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     };
     if json_out {
         let mut out = std::io::stdout().lock();
@@ -389,6 +443,9 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
         ),
         format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
     ];
+    if snap.source == "demo" {
+        lines.insert(0, "[demo] made up by the bundled demo: not evidence".into());
+    }
     let time =
         |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
     lines.push(time("created   ", order.create_time()));
@@ -405,6 +462,12 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
         state.label(lang),
         v.expire_time.map(timefmt::full_tz).unwrap_or_else(|| "-".into())
     ));
+    // An unmasked tel_number is the buyer's real number (an approved real-number request).
+    if let Some(tel) = order.tel_number() {
+        let kind =
+            if tel.contains('*') { "masked by the platform" } else { "real number: real-number request approved" };
+        lines.push(format!("contact    {} ({kind}; masked here)", text::mask_phone(&text::visible(tel))));
+    }
     let mut out = std::io::stdout().lock();
     for l in lines {
         text::write_line(&mut out, &l)?;
@@ -425,17 +488,18 @@ pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
 fn describe(v: &Option<Version>) -> Value {
     match v {
         Some(v) => {
-            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()})
+            let source = if v.is_demo() { "demo" } else { "observed" };
+            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped(), "source": source})
         }
         None => Value::Null,
     }
 }
 
 pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
-    let store = open_store(s, OpenMode::Existing)?;
+    let store = ensure_order(s, order_id, !json_out)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     }
     let pair = pick_pair(&versions);
     if json_out {
@@ -447,22 +511,71 @@ pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
         }));
     }
     let mut out = std::io::stdout().lock();
+    text::write_text(&mut out, &diff_text(&pair))?;
+    Ok(())
+}
+
+/// A value as the diff shows it: times also as dates in +08:00, beside the
+/// raw value, so nobody has to convert epoch seconds by hand.
+fn diff_value(path: &str, v: &Value) -> String {
+    let key = path.rsplit('/').next().unwrap_or("");
+    let raw = text::visible(&crate::json::short(v));
+    match crate::json::as_i64(v) {
+        Some(t) if t > 0 && (key.ends_with("_time") || key == "delivery_deadline") => {
+            format!("{raw} ({})", timefmt::full_tz(t))
+        }
+        _ => raw,
+    }
+}
+
+/// The diff as text: replaced values side by side; an added or removed
+/// object or array field by field, with its values.
+pub fn diff_text(pair: &crate::version_pair::Pair) -> String {
     let head = |v: &Option<Version>| match v {
-        Some(v) => format!("snapshot {} fetched {}", v.snapshot_id, timefmt::full_tz(v.fetched_at)),
+        Some(v) => {
+            let demo = if v.is_demo() { " [demo: made up by the bundled demo]" } else { "" };
+            format!("snapshot {} fetched {} ({}){demo}", v.snapshot_id, timefmt::full_tz(v.fetched_at), v.source)
+        }
         None => "none".into(),
     };
-    text::write_line(&mut out, &format!("before: {}", head(&pair.before)))?;
-    text::write_line(&mut out, &format!("after:  {}", head(&pair.after)))?;
+    let mut out = format!("before: {}\nafter:  {}\n", head(&pair.before), head(&pair.after));
     for c in &pair.changes {
-        let show = |v: &Option<Value>| v.as_ref().map(|v| text::visible(&crate::json::short(v))).unwrap_or_default();
-        text::write_line(&mut out, &format!("{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after)))?;
+        let value = if c.op == crate::diff::Op::Remove { &c.before } else { &c.after };
+        let nested = matches!(value, Some(Value::Object(m)) if !m.is_empty())
+            || matches!(value, Some(Value::Array(a)) if !a.is_empty());
+        match (c.op, nested, value) {
+            (crate::diff::Op::Replace, _, _) => {
+                let show = |v: &Option<Value>| v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {} → {}\n", c.op.mark(), c.path, show(&c.before), show(&c.after)));
+            }
+            (_, true, Some(v)) => {
+                out.push_str(&format!("{} {}\n", c.op.mark(), c.path));
+                let leaves = crate::diff::leaves(v);
+                let wide = leaves.iter().map(|(p, _)| text::width(p)).max().unwrap_or(0);
+                for (rel, leaf) in leaves {
+                    let full = format!("{}{rel}", c.path);
+                    out.push_str(&format!("    {}  {}\n", text::pad(&rel, wide), diff_value(&full, &leaf)));
+                }
+            }
+            (_, _, v) => {
+                let shown = v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {shown}\n", c.op.mark(), c.path));
+            }
+        }
     }
-    Ok(())
+    out
 }
 
 pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<()> {
     let store = open_store(s, OpenMode::Existing)?;
     let rows = store.messages(order_id)?;
+    if rows.is_empty() {
+        let whose = order_id.map(|id| format!(" for order {id}")).unwrap_or_default();
+        let says = format!(
+            "no push is stored{whose} (the receiver was not running / no push log was imported: orderscope import PUSHES.jsonl)"
+        );
+        text::write_line(&mut std::io::stderr().lock(), &says)?;
+    }
     if json_out {
         let list: Vec<Value> = rows
             .iter()
@@ -476,6 +589,9 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
                     "create_time": m.create_time,
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
+                    "source": if m.source == "demo" { "demo" } else { "observed" },
+                    "stored_by": m.source,
+                    "details": names::push_details(&m.payload(), Lang::En),
                     "payload": m.payload(),
                 })
             })
@@ -486,13 +602,16 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
     let mut out = std::io::stdout().lock();
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
+        let details = names::push_details(&m.payload(), lang);
         let line = format!(
-            "{}  {}  {}  {}{}",
+            "{}  {}  {}  {}{}{}{}",
             timefmt::full(m.received_at),
             m.order_id.as_deref().unwrap_or("-"),
             names::event_short(event),
             names::push_meaning(event, m.kind, lang),
-            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default()
+            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default(),
+            if details.is_empty() { String::new() } else { format!(" · {}", details.join("; ")) },
+            if m.source == "demo" { lang.text("  [演示]", "  [demo]") } else { "" },
         );
         text::write_line(&mut out, &line)?;
     }
@@ -518,33 +637,213 @@ pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
     Ok(total.bad == 0)
 }
 
-fn require_known(store: &Store, order_id: &str) -> Result<()> {
-    if store.order(order_id)?.is_none() {
-        bail!("order {order_id} is not in the store");
+/// `orderscope compare A B`: both orders' facts side by side, the
+/// differences, and the comparative explanation.
+pub fn compare(s: &Settings, a: &str, b: &str, json_out: bool) -> Result<()> {
+    if a == b {
+        bail!("compare needs two different orders ({a} given twice)");
     }
+    ensure_order(s, a, !json_out)?;
+    let store = ensure_order(s, b, !json_out)?;
+    let lang = json_lang(s, json_out);
+    let cmp = crate::explain::compare::compare(&store.evidence(a)?, &store.evidence(b)?, lang);
+    if json_out {
+        return print_json(&serde_json::to_value(&cmp)?);
+    }
+    let mut out = std::io::stdout().lock();
+    text::write_text(&mut out, &compare_text(&cmp, lang))?;
     Ok(())
 }
 
+/// JSON output speaks English unless a language was chosen; text follows the settings.
+fn json_lang(s: &Settings, json_out: bool) -> Lang {
+    if json_out && !s.lang_chosen { Lang::En } else { s.lang }
+}
+
+/// The comparison as text: a two-column table, the pushes, the differences,
+/// the explanation. Made-up data carries a demo mark wherever it shows.
+pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
+    use crate::explain::Source;
+    const COL: usize = 50;
+    let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
+    let mut out = String::new();
+    for row in crate::explain::compare::fact_rows(c, lang) {
+        let (a, b) = (text::visible(&row.a), text::visible(&row.b));
+        let mark = if row.differs { "≠" } else { " " };
+        let line = format!(
+            "{mark} {}  {}  {}",
+            text::pad(&row.label, 24),
+            text::pad(&text::truncate(&a, COL), COL),
+            text::truncate(&b, COL + 30)
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!("\n{}\n", lang.text("推送", "Pushes")));
+    for (which, side) in [("A", &c.a), ("B", &c.b)] {
+        if side.pushes.is_empty() {
+            out.push_str(&format!("  {which}  {}\n", lang.text("（没有存储）", "(none stored)")));
+        }
+        for p in &side.pushes {
+            let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
+            out.push_str(&format!(
+                "  {which}  {}  {}{kind} {}{}\n",
+                timefmt::full(p.received_at),
+                names::event_short(&p.event),
+                p.meaning,
+                demo(p.source)
+            ));
+        }
+        for note in &side.notes {
+            let at = note.at.map(timefmt::full).unwrap_or_else(|| lang.text("时间未报告", "time not reported").into());
+            out.push_str(&format!(
+                "  {which}  {at}  {}: {}\n",
+                lang.text("报告", "reported"),
+                text::visible(&note.text)
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        lang.text("差异（* 与 type 5 推送有关）", "Differences (* bears on a type 5 push)")
+    ));
+    for d in &c.differences {
+        out.push_str(&format!(
+            "  {} {}: A {} · B {} — {}\n",
+            if d.bears_on_type5 { "*" } else { " " },
+            d.field,
+            d.a,
+            d.b,
+            d.why
+        ));
+    }
+    out.push_str(&format!("\n{}\n", lang.text("解释", "Explanation")));
+    for s in &c.explanation {
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        out.push_str(&format!("- {mark}{}\n", text::visible(&s.statement)));
+        for e in &s.evidence {
+            out.push_str(&format!("    · {}\n", text::visible(e)));
+        }
+    }
+    out
+}
+
+/// `orderscope note`: one reported fact, stored apart from observations.
+pub fn note(
+    s: &Settings,
+    order_id: &str,
+    text: &str,
+    at: Option<i64>,
+    event: Option<&str>,
+    kind: Option<i64>,
+) -> Result<()> {
+    let order_id = order_id.trim();
+    if order_id.is_empty() || !order_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("order id {order_id:?} is not a number");
+    }
+    if text.trim().is_empty() {
+        bail!("the note is empty: say what was reported");
+    }
+    // Accept the short event names the tool prints (ext_info_update, deliver).
+    let event = event.map(|e| {
+        let long = format!("channels_ec_order_{e}");
+        if names::event(e).is_none() && names::event(&long).is_some() { long } else { e.to_string() }
+    });
+    let mut store = open_store(s, OpenMode::Create)?;
+    let note = crate::explain::Note {
+        id: 0,
+        order_id: order_id.to_string(),
+        at,
+        event,
+        kind,
+        text: text.trim().to_string(),
+        recorded_at: timefmt::now(),
+    };
+    let id = store.write(|c| crate::store::write::add_note(c, &note))?;
+    let done = format!("note #{id} recorded for order {order_id} (reported, not observed)");
+    text::write_line(&mut std::io::stdout().lock(), &done)?;
+    Ok(())
+}
+
+/// What to collect about an order the store knows nothing (or too little)
+/// about, and the commands that bring it in.
+pub fn what_to_collect(order_id: &str, why: &str) -> String {
+    format!(
+        "order {order_id}: {why}. To answer about it, collect:\n  \
+         - its order/get responses from before and after shipping (or one current read: the expiry still dates the clock start): orderscope import RESPONSE.json...\n  \
+         - the push log for it, with receive times: orderscope import PUSHES.jsonl\n  \
+         - when the push receiver was running (orderscope serve records it; a log of up periods, one {{\"started_at\",\"last_seen\",\"stopped_at\"}} per line: orderscope import PERIODS.jsonl)\n  \
+         - or configure the shop API (ORDERSCOPE_APPID and ORDERSCOPE_APPSECRET, or appid/appsecret in the config file) and rerun: it fetches the order itself"
+    )
+}
+
+/// The store, holding at least one version of `order_id`: fetched from the
+/// shop API (and stored) when the store has none and credentials are
+/// configured; otherwise an error naming what to collect. An order the store
+/// knows only from pushes or notes is returned as it is.
+pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
+    // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
+    let mut known_without_version = false;
+    if s.store.exists() {
+        let store = open_store(s, OpenMode::Existing)?;
+        if store.latest_snapshot(order_id)?.is_some() {
+            return Ok(store);
+        }
+        known_without_version = store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty();
+    }
+    let Some(api) = s.api()? else {
+        if known_without_version {
+            return open_store(s, OpenMode::Existing);
+        }
+        if !s.store.exists() {
+            // Same wording as every other read of a missing store.
+            open_store(s, OpenMode::Existing)?;
+        }
+        bail!(
+            "{}",
+            what_to_collect(order_id, "not in the store, and no shop API credentials are configured to fetch it")
+        );
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let order = runtime.block_on(api.client().order_get(order_id)).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            what_to_collect(order_id, &format!("not in the store, and the shop API could not fetch it ({e})"))
+        )
+    })?;
+    let mut store = open_store(s, OpenMode::Create)?;
+    store.add_snapshot(&order, timefmt::now(), fetched_source(&api))?;
+    if say {
+        let done =
+            format!("order {order_id} was not in the store: fetched it from the shop API and stored this version");
+        text::write_line(&mut std::io::stderr().lock(), &done)?;
+    }
+    Ok(store)
+}
+
+/// The source a fetched version is stored under: what the demo shop serves is
+/// made up, so it is stored as demo, never as observed.
+fn fetched_source(api: &crate::settings::ApiSettings) -> &'static str {
+    if api.credentials.appid == crate::demo::DEMO_APPID { "demo" } else { "live" }
+}
+
 pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
-    let store = open_store(s, OpenMode::Existing)?;
-    require_known(&store, order_id)?;
-    let lang = if json_out && !s.lang_chosen { Lang::En } else { s.lang };
+    let store = ensure_order(s, order_id, !json_out)?;
+    let lang = json_lang(s, json_out);
     let story = store.story(order_id, lang)?;
     if json_out {
         return print_json(&serde_json::to_value(&story)?);
     }
     let mut out = std::io::stdout().lock();
     for e in &story.entries {
-        let source = match e.source {
-            crate::story::Source::Observed => "observed",
-            crate::story::Source::Inferred => "inferred",
-        };
+        let source = e.source.name();
         let rule = e.rule.as_ref().map(|r| format!("  [{r}]")).unwrap_or_default();
         text::write_line(&mut out, &format!("{}  {source:<8}  {}{rule}", timefmt::full(e.at), e.summary))?;
     }
     text::write_line(&mut out, "")?;
     for s in &story.explanation {
-        text::write_line(&mut out, &format!("- {}", s.statement))?;
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        text::write_line(&mut out, &format!("- {mark}{}", s.statement))?;
         for e in &s.evidence {
             text::write_line(&mut out, &format!("    · {e}"))?;
         }
@@ -552,14 +851,23 @@ pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn report(s: &Settings, order_id: &str) -> Result<()> {
-    let store = open_store(s, OpenMode::Existing)?;
-    require_known(&store, order_id)?;
+pub fn report(s: &Settings, order_id: &str, other: Option<&str>) -> Result<()> {
+    if other == Some(order_id) {
+        bail!("--compare needs a different order ({order_id} given twice)");
+    }
+    if let Some(b) = other {
+        ensure_order(s, b, true)?;
+    }
+    let store = ensure_order(s, order_id, true)?;
     let lang = s.lang;
     let versions = versions(&store, order_id)?;
     let messages = store.messages(Some(order_id))?;
     let story = store.story(order_id, lang)?;
-    let markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    let mut markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    if let Some(b) = other {
+        let cmp = crate::explain::compare::compare(&store.evidence(order_id)?, &store.evidence(b)?, lang);
+        markdown.push_str(&crate::report::comparison_markdown(&cmp, lang));
+    }
     let mut out = std::io::stdout().lock();
     text::write_text(&mut out, &markdown)?;
     Ok(())

@@ -8,7 +8,10 @@
 //! - `{"fetched_at":N,"response":{…}}`: the same with its fetch time;
 //! - a decrypted push (`{"Event":…}` or `<xml>…</xml>`), received at its
 //!   `CreateTime`;
-//! - `{"received_at":N,"message":{…}}`: the same with its receive time.
+//! - `{"received_at":N,"message":{…}}`: the same with its receive time;
+//! - `{"started_at":N,"last_seen":N,"stopped_at":N|null}`: a period when a
+//!   push receiver was running (from a receiver that kept another store), so
+//!   the explanation knows which spans the pushes cover.
 //!
 //! Importing the same file twice adds nothing: snapshots are deduplicated by
 //! content and messages by their duplicate key.
@@ -27,6 +30,7 @@ pub struct Report {
     pub snapshots_known: usize,
     pub messages_new: usize,
     pub messages_known: usize,
+    pub periods_new: usize,
     /// `(source, line, problem)`; line 0 means the whole file. At most
     /// `MAX_PROBLEMS` are kept.
     pub problems: Vec<(String, usize, String)>,
@@ -40,6 +44,7 @@ impl Report {
         self.snapshots_known += other.snapshots_known;
         self.messages_new += other.messages_new;
         self.messages_known += other.messages_known;
+        self.periods_new += other.periods_new;
         let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         self.bad += other.bad;
@@ -53,8 +58,12 @@ impl Report {
     }
 
     pub fn summary(&self) -> String {
+        let periods = match self.periods_new {
+            0 => String::new(),
+            n => format!(", {n} new receiver periods"),
+        };
         format!(
-            "{} new snapshots ({} already stored), {} new messages ({} already stored), {} bad lines",
+            "{} new snapshots ({} already stored), {} new messages ({} already stored){periods}, {} bad lines",
             self.snapshots_new, self.snapshots_known, self.messages_new, self.messages_known, self.bad
         )
     }
@@ -63,16 +72,40 @@ impl Report {
 /// One recognised document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Snapshot { order: Order, fetched_at: i64 },
-    Message { plaintext: String, received_at: i64 },
+    /// `demo`: the document says `"demo": true` (made-up data, such as the
+    /// demo's illustrative seed pushes), stored as demo whoever imports it.
+    Snapshot {
+        order: Order,
+        fetched_at: i64,
+        demo: bool,
+    },
+    Message {
+        plaintext: String,
+        received_at: i64,
+        demo: bool,
+    },
+    ReceiverPeriod {
+        started_at: i64,
+        last_seen: i64,
+        stopped_at: Option<i64>,
+    },
 }
 
 /// Recognises one document. `now` is used only when a push has no time.
 pub fn classify(v: Value, now: i64) -> Result<Item, String> {
+    let made_up = v.get("demo") == Some(&Value::Bool(true));
+    let mut item = classify_shape(v, now)?;
+    if let Item::Snapshot { demo, .. } | Item::Message { demo, .. } = &mut item {
+        *demo = made_up;
+    }
+    Ok(item)
+}
+
+fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     if let Some(resp) = v.get("response") {
         let order = Order::from_response(resp).map_err(|e| e.to_string())?;
         let fetched_at = v.get("fetched_at").and_then(as_i64).ok_or("\"fetched_at\" is not a number")?;
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
     }
     if let Some(msg) = v.get("message") {
         let received_at = v.get("received_at").and_then(as_i64).ok_or("\"received_at\" is not a number")?;
@@ -81,17 +114,26 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
             other => other.to_string(),
         };
         Push::parse(&plaintext).map_err(|e| format!("message: {e}"))?;
-        return Ok(Item::Message { plaintext, received_at });
+        return Ok(Item::Message { plaintext, received_at, demo: false });
     }
     if v.get("order").is_some() || v.get("errcode").is_some() || v.get("order_id").is_some() {
         let order = Order::from_response(&v).map_err(|e| e.to_string())?;
         let fetched_at = order.update_time().unwrap_or(now);
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
+    }
+    if let Some(started_at) = v.get("started_at") {
+        let started_at = as_i64(started_at).ok_or("\"started_at\" is not a number")?;
+        let stopped_at = v.get("stopped_at").and_then(as_i64);
+        let last_seen = v.get("last_seen").and_then(as_i64).or(stopped_at).ok_or("\"last_seen\" is not a number")?;
+        if last_seen < started_at {
+            return Err("\"last_seen\" is before \"started_at\"".into());
+        }
+        return Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at });
     }
     if v.get("Event").is_some() || v.get("MsgType").is_some() {
         let push = Push::from_value(v.clone()).map_err(|e| e.to_string())?;
         let received_at = push.create_time.unwrap_or(now);
-        return Ok(Item::Message { plaintext: v.to_string(), received_at });
+        return Ok(Item::Message { plaintext: v.to_string(), received_at, demo: false });
     }
     Err("neither an order/get response nor a push message".into())
 }
@@ -210,7 +252,7 @@ impl<R: std::io::BufRead> Iterator for Lines<R> {
 
 fn xml_item(text: &str, now: i64) -> Result<Item, String> {
     let push = Push::parse(text).map_err(|e| e.to_string())?;
-    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now) })
+    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now), demo: false })
 }
 
 /// Imports recognised documents; bad ones are reported and skipped.
@@ -228,24 +270,30 @@ pub fn import_documents(
             let mut part = Report::default();
             for (line, item) in chunk {
                 match item {
-                    Ok(Item::Snapshot { order, fetched_at }) => {
-                        if store::write::add_snapshot(c, order, *fetched_at, source_tag)? {
+                    Ok(Item::Snapshot { order, fetched_at, demo }) => {
+                        let tag = if *demo { "demo" } else { source_tag };
+                        if store::write::add_snapshot(c, order, *fetched_at, tag)? {
                             part.snapshots_new += 1;
                         } else {
                             part.snapshots_known += 1;
                         }
                     }
-                    Ok(Item::Message { plaintext, received_at }) => {
+                    Ok(Item::Message { plaintext, received_at, demo }) => {
                         match store::write::add_message(
                             c,
                             *received_at,
                             None,
                             plaintext,
-                            source_tag,
+                            if *demo { "demo" } else { source_tag },
                             Redelivery::Ignore,
                         )? {
                             store::MessageInsert::New(_) => part.messages_new += 1,
                             store::MessageInsert::Duplicate(_) => part.messages_known += 1,
+                        }
+                    }
+                    Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
+                        if store::write::add_receiver_period_once(c, *started_at, *last_seen, *stopped_at)? {
+                            part.periods_new += 1;
                         }
                     }
                     Err(problem) => part.problem(source_name, *line, problem),
@@ -335,6 +383,11 @@ mod tests {
         let wrapped = serde_json::json!({"received_at":4,"message":{"Event":"x"}});
         assert!(matches!(classify(wrapped, now), Ok(Item::Message { received_at: 4, .. })));
         assert!(classify(serde_json::json!({"what":1}), now).is_err());
+        let made_up = serde_json::json!({"received_at":4,"message":{"Event":"x"},"demo":true});
+        assert!(matches!(classify(made_up, now), Ok(Item::Message { demo: true, .. })));
+        let period = serde_json::json!({"started_at":1,"last_seen":9,"stopped_at":null});
+        assert_eq!(classify(period, now), Ok(Item::ReceiverPeriod { started_at: 1, last_seen: 9, stopped_at: None }));
+        assert!(classify(serde_json::json!({"started_at":9,"last_seen":1}), now).is_err());
     }
 
     #[test]
@@ -382,5 +435,23 @@ mod tests {
         let report = import_lines(&mut store, "log", lines, 0).unwrap();
         assert_eq!((report.messages_new, report.bad, report.problems.len()), (2500, MAX_PROBLEMS + 5, MAX_PROBLEMS));
         assert_eq!(report.problems[0].1, 2501);
+    }
+
+    #[test]
+    fn receiver_periods_in_a_streamed_log_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), crate::store::OpenMode::Create).unwrap();
+        let text = concat!(
+            "{\"started_at\":100,\"last_seen\":200,\"stopped_at\":200}\n",
+            "{\"Event\":\"channels_ec_order_new\",\"CreateTime\":150,\"order_info\":{\"order_id\":1}}\n",
+            "{\"started_at\":300,\"last_seen\":250}\n",
+            "{\"started_at\":400,\"last_seen\":500,\"stopped_at\":null}\n",
+        );
+        let report = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        assert_eq!((report.periods_new, report.messages_new, report.bad), (2, 1, 1));
+        assert_eq!(report.problems[0].1, 3);
+        assert!(report.summary().contains("2 new receiver periods"), "{}", report.summary());
+        let again = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        assert_eq!((again.periods_new, again.messages_known), (0, 1));
     }
 }

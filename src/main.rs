@@ -17,7 +17,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<bool> {
-    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo) | Some(Command::Serve { .. })) {
+    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo { .. }) | Some(Command::Serve { .. })) {
         // Output commands behave like other Unix tools when piped into
         // `head`: end quietly on a closed pipe instead of reporting EPIPE.
         // SAFETY: setting a signal disposition to its default has no preconditions.
@@ -31,12 +31,13 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Man { dir }) => return cli::man(dir.as_deref()).map(|_| true),
         Some(Command::Config(ConfigCommand::Init { force })) => return cli::config_init(cli, *force).map(|_| true),
         Some(Command::Doctor { url }) => return orderscope::doctor::run(&cli.flags(), url.as_deref()),
+        Some(Command::Demo { shop: true }) => return orderscope::demo::serve_shop().map(|_| true),
         _ => {}
     }
     let s = cli.settings()?;
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
-        Some(Command::Demo) => orderscope::tui::run_demo(&s).map(|_| true),
+        Some(Command::Demo { shop: false }) => orderscope::tui::run_demo(&s).map(|_| true),
         Some(Command::Orders { json }) => cli::orders(&s, *json).map(|_| true),
         Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),
         Some(Command::Sync { since, follow, interval, yes }) => {
@@ -44,13 +45,21 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         }
         Some(Command::Diff { order_id, json }) => cli::diff(&s, order_id, *json).map(|_| true),
         Some(Command::Timeline { order_id, json }) => cli::timeline(&s, order_id, *json).map(|_| true),
-        Some(Command::Report { order_id }) => cli::report(&s, order_id).map(|_| true),
+        Some(Command::Report { order_id, compare }) => cli::report(&s, order_id, compare.as_deref()).map(|_| true),
         Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(&s),
         Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
         Some(Command::Serve { log, .. }) => orderscope::receiver::serve::run(&s, log.as_deref()).map(|_| true),
         Some(Command::Import { paths }) => cli::import(&s, paths),
-        Some(Command::Completions { .. } | Command::Man { .. } | Command::Config(_) | Command::Doctor { .. }) => {
-            unreachable!("handled above")
+        Some(Command::Compare { order_a, order_b, json }) => cli::compare(&s, order_a, order_b, *json).map(|_| true),
+        Some(Command::Note { order_id, text, at, event, kind }) => {
+            cli::note(&s, order_id, text, *at, event.as_deref(), *kind).map(|_| true)
         }
+        Some(
+            Command::Completions { .. }
+            | Command::Man { .. }
+            | Command::Config(_)
+            | Command::Doctor { .. }
+            | Command::Demo { shop: true },
+        ) => unreachable!("handled above"),
     }
 }

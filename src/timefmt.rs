@@ -88,6 +88,29 @@ pub fn rfc3339_millis(ts: Timestamp) -> String {
     ts.to_zoned_datetime(china()).strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
 }
 
+/// Parses a moment written as unix seconds, `2025-12-02 14:21:28` or
+/// `2025-12-02T14:21:28` (China time, +08:00, as support staff read times),
+/// or with an explicit offset (`2025-12-02T06:21:28Z`, `…+08:00`).
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().map_err(|_| format!("bad time {text:?}: too large"));
+    }
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    let local = t.replacen(' ', "T", 1);
+    let with_seconds = if local.len() == 16 { format!("{local}:00") } else { local };
+    with_seconds
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| china().to_timestamp(dt).ok())
+        .map(|ts| ts.as_second())
+        .ok_or_else(|| {
+            format!("bad time {text:?}: write unix seconds, 2025-12-02 14:21:28 (+08:00) or 2025-12-02T06:21:28Z")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +121,18 @@ mod tests {
         assert_eq!(full_tz(1767241651), "2026-01-01 12:27:31 +08:00");
         assert_eq!(short(1764642404), "12-02 10:26:44");
         assert_eq!(clock(1764656486), "14:21:26");
+    }
+
+    #[test]
+    fn times_are_read_as_china_time_unless_they_say_otherwise() {
+        assert_eq!(parse_time("1764656488"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02 14:21:28"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02T14:21:28"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02 14:21"), Ok(1764656460));
+        assert_eq!(parse_time("2025-12-02T06:21:28Z"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02T14:21:28+08:00"), Ok(1764656488));
+        assert!(parse_time("yesterday").unwrap_err().contains("bad time"));
+        assert!(parse_time("").is_err());
     }
 
     #[test]

@@ -177,7 +177,7 @@ fn the_number_panel_carries_the_one_line_explanation() {
     let mut app = demo_app(&store, Lang::En);
     app.select_order("3741203385562701568", &store);
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("» never had a virtual number, so no number push"), "{screen}");
+    assert!(screen.contains("» no number in any stored version"), "{screen}");
 }
 
 #[test]

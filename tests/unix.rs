@@ -88,6 +88,8 @@ fn every_command_has_an_example_and_its_environment_in_help() {
         "diff",
         "timeline",
         "report",
+        "compare",
+        "note",
         "messages",
         "import",
         "doctor",
@@ -101,11 +103,20 @@ fn every_command_has_an_example_and_its_environment_in_help() {
             assert!(help.contains("Environment:"), "{c} --help names no environment:\n{help}");
         }
     }
-    for c in ["show", "diff", "timeline", "report"] {
+    for c in ["show", "diff", "timeline", "report", "note"] {
         let help = stdout(&out(&[c, "--help"]));
         assert!(help.contains("<ORDER_ID>  The order's id"), "{c}: {help}");
     }
-    assert!(stdout(&out(&["sync", "--help"])).contains("ORDERSCOPE_APPSECRET"));
+    // These fetch an order the store lacks, so they name the shop API's variables.
+    for c in ["sync", "show", "diff", "timeline", "report", "compare"] {
+        let help = stdout(&out(&[c, "--help"]));
+        assert!(help.contains("ORDERSCOPE_APPSECRET"), "{c}: {help}");
+    }
+    let report = stdout(&out(&["report", "--help"]));
+    assert!(report.contains("--compare <ORDER_ID>") && report.contains("report 3732676853715311104 --compare"));
+    let note = stdout(&out(&["note", "--help"]));
+    assert!(note.contains("--at <TIME>") && note.contains("--type 5"), "{note}");
+    assert!(stdout(&out(&["demo", "--help"])).contains("orderscope demo --shop"));
     assert!(stdout(&out(&["serve", "--help"])).contains("ORDERSCOPE_PUSH_AES_KEY"));
     assert!(stdout(&out(&["config", "init", "--help"])).contains("Example:"));
 }
@@ -321,6 +332,24 @@ fn terminal_control_in_data_is_printed_escaped() {
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: {text:?}");
     }
     assert!(stdout(&run(&db, &["show", "9\u{1b}[2J"])).contains("cup␛]0;pwned␇"));
+    // What someone reported, and the commands that weigh it: the note's words
+    // and both orders side by side come out escaped too.
+    let o = run(&db, &["note", "9", "said \u{1b}]0;pwned\u{7} at once"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        &["compare", "9\u{1b}[2J", "37\u{1b}[2J"][..],
+        &["compare", "9", "9\u{1b}[2J"][..],
+        &["report", "9\u{1b}[2J", "--compare", "37\u{1b}[2J"][..],
+        &["timeline", "9"][..],
+        &["messages", "9\u{1b}[2J"][..],
+    ] {
+        let o = run(&db, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o) + &stderr(&o);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: {text:?}");
+    }
+    assert!(stdout(&run(&db, &["compare", "9", "9\u{1b}[2J"])).contains("said ␛]0;pwned␇ at once"));
+    assert!(stderr(&run(&db, &["messages", "9\u{1b}[2J"])).contains("no push is stored for order 9␛[2J"));
     // An id given on the command line comes back escaped in the error.
     let o = run(&db, &["show", "1\u{1b}]0;x\u{7}"]);
     assert_eq!(o.status.code(), Some(1));

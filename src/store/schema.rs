@@ -58,6 +58,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
     // 4: where `sync --follow` stopped, so a restart resumes there.
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 5: facts people reported about an order (`orderscope note`), kept
+    // apart from what was observed.
+    "CREATE TABLE IF NOT EXISTS notes (
+        id INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        at INTEGER,
+        event TEXT,
+        type INTEGER,
+        text TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS notes_by_order ON notes(order_id, at);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

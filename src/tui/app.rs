@@ -7,15 +7,15 @@ use serde_json::Value;
 use tui_textarea::TextArea;
 
 use super::keys::{Action, Context, action_for};
-use crate::compare::{Pair, Version, pick_pair};
 use crate::diff::{Op, leaves};
+use crate::explain::{Ref, Story};
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::model::{Order, Vnum, VnumState};
 use crate::store::{MessageRow, OrderRow, Store};
-use crate::story::{Ref, Story};
 use crate::text::visible;
+use crate::version_pair::{Pair, Version, pick_pair};
 
 /// Everything the screen shows about the selected order.
 #[derive(Debug, Clone, Default)]
@@ -63,9 +63,9 @@ impl Source for Store {
         let mut detail = Detail { order_id: order_id.to_string(), ..Detail::default() };
         (detail.versions, detail.problems) = self.versions(order_id).map_err(|e| e.to_string())?;
         detail.messages = self.messages(Some(order_id)).map_err(|e| e.to_string())?;
-        let pushes: Vec<crate::story::PushRecord> = detail.messages.iter().map(Into::into).collect();
+        let pushes: Vec<crate::explain::PushRecord> = detail.messages.iter().map(Into::into).collect();
         let periods = self.receiver_periods().map_err(|e| e.to_string())?;
-        detail.story = Some(crate::story::build(order_id, &detail.versions, &pushes, &periods, lang));
+        detail.story = Some(crate::explain::build(order_id, &detail.versions, &pushes, &periods, lang));
         detail.pair = pick_pair(&detail.versions);
         detail.latest = detail.pair.after.as_ref().or(detail.pair.before.as_ref()).map(|v| v.order.clone());
         detail.vnum = detail.latest.as_ref().map(Vnum::of).unwrap_or_default();
@@ -640,7 +640,7 @@ impl App {
                     self.open_raw_at(Pane::Messages, None);
                 }
             }
-            None => {
+            Some(Ref::Note(_)) | None => {
                 self.notice = Some(self.say("推断条目没有原始 JSON", "inferred entries have no raw JSON").into());
             }
         }

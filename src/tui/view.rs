@@ -8,13 +8,13 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, CompareRow, Detail, Overlay, Pane, RawView, Side};
 use super::keys::{BINDINGS, Context, describe, footer};
-use crate::compare::Version;
 use crate::diff::Op;
+use crate::explain::{Source, Story};
 use crate::model::names::{self, Lang};
 use crate::model::{Order, VnumState};
-use crate::story::{Source, Story};
 use crate::text::{pad, truncate, visible, width};
 use crate::timefmt;
+use crate::version_pair::Version;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -565,7 +565,7 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &App, d: &Detail, theme: Theme) {
             }
         }
     }
-    if let Some(h) = d.story.as_ref().and_then(crate::story::headline) {
+    if let Some(h) = d.story.as_ref().and_then(crate::explain::headline) {
         let mut text = format!("» {}", visible(&h.short));
         let more = t(app.lang, "（t 查看时间线与解释）", " (t: timeline and explanation)");
         if width(&text) + width(more) + 2 <= area.width as usize {
@@ -726,6 +726,8 @@ fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, selected: usize, lang
             let (mark, style) = match e.source {
                 Source::Observed => (t(lang, "观测", "seen "), Style::default()),
                 Source::Inferred => (t(lang, "推断", "infer"), theme.fg(Color::Magenta).add_modifier(Modifier::ITALIC)),
+                Source::Reported => (t(lang, "报告", "reprt"), theme.fg(Color::Cyan)),
+                Source::Demo => (t(lang, "演示", "demo "), theme.fg(Color::Yellow)),
             };
             let mut text = format!("{} {mark} {}", timefmt::full(e.at), visible(&e.summary));
             if let Some(rule) = &e.rule {
