@@ -127,7 +127,15 @@ fn sync_10k() {
         },
         Duration::from_secs(10),
     );
-    let summary = rt.block_on(orderscope::sync::pass(&client, &mut store, now - 2 * 86_400, now + 1, false)).unwrap();
+    let summary = rt
+        .block_on(orderscope::sync::pass(
+            &client,
+            &mut store,
+            now - 2 * 86_400,
+            now + 1,
+            orderscope::sync::Progress::Quiet,
+        ))
+        .unwrap();
     let requests = shop.requests().len();
     println!(
         "sync of 10,000 orders (5 ms per API answer, 8 in flight): {}; {} requests = {:.0} requests/s; store {:.1}% of the time",

@@ -22,6 +22,18 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// The one way text commands print a line: control characters from data
+/// (an order id, a push's event, a file name) are shown, never obeyed.
+pub fn write_line(out: &mut impl std::io::Write, line: &str) -> std::io::Result<()> {
+    out.write_all(visible(line).as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// `write_line` for each line of a text that spans lines (a report).
+pub fn write_text(out: &mut impl std::io::Write, text: &str) -> std::io::Result<()> {
+    text.lines().try_for_each(|l| write_line(out, l))
+}
+
 fn is_control(c: char) -> bool {
     matches!(c as u32, 0x00..=0x1f | 0x7f..=0x9f)
 }
@@ -32,7 +44,16 @@ pub fn width(s: &str) -> usize {
 }
 
 /// Cuts `s` to at most `max` columns, ending with `…` when it was cut.
+/// Control characters are made visible first: they would otherwise count
+/// as no columns and reach the terminal.
 pub fn truncate(s: &str, max: usize) -> String {
+    let escaped;
+    let s = if s.chars().any(is_control) {
+        escaped = visible(s);
+        escaped.as_str()
+    } else {
+        s
+    };
     if width(s) <= max {
         return s.to_string();
     }

@@ -168,7 +168,7 @@ fn the_number_panel_carries_the_one_line_explanation() {
     let mut app = demo_app(&mut store, Lang::En);
     select(&mut app, &mut store, "3741203385562701568");
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("» never had a virtual number, so no number push"), "{screen}");
+    assert!(screen.contains("» no number in any stored version"), "{screen}");
 }
 
 #[test]

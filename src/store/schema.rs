@@ -58,6 +58,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
     // 4: where `sync --follow` stopped, so a restart resumes there.
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 5: facts people reported about an order (`orderscope note`), kept
+    // apart from what was observed.
+    "CREATE TABLE IF NOT EXISTS notes (
+        id INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        at INTEGER,
+        event TEXT,
+        type INTEGER,
+        text TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS notes_by_order ON notes(order_id, at);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -90,7 +102,7 @@ impl Store {
         }
     }
 
-    fn header(&self) -> Result<(i32, i64)> {
+    pub(super) fn header(&self) -> Result<(i32, i64)> {
         let read = || -> rusqlite::Result<(i32, i64)> {
             let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
             let ver: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -99,7 +111,7 @@ impl Store {
         read().map_err(|e| classify(&self.path, e))
     }
 
-    fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
+    pub(super) fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(StoreError::NotAStore(
                 self.path.clone(),

@@ -186,3 +186,31 @@ pub fn set_sync_value(c: &Connection, key: &str, value: i64) -> Result<()> {
     .execute(params![key, value])?;
     Ok(())
 }
+
+/// Records a fact someone reported about an order.
+pub fn add_note(c: &Connection, note: &crate::explain::Note) -> Result<i64> {
+    c.execute(
+        "INSERT INTO notes (order_id, at, event, type, text, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![note.order_id, note.at, note.event, note.kind, note.text, note.recorded_at],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Adds a receiver period unless the same one is stored (importing a log twice).
+pub fn add_receiver_period_once(
+    c: &Connection,
+    started_at: i64,
+    last_seen: i64,
+    stopped_at: Option<i64>,
+) -> Result<bool> {
+    let known: i64 = c.query_row(
+        "SELECT count(*) FROM receiver_periods WHERE started_at = ?1 AND last_seen = ?2 AND stopped_at IS ?3",
+        params![started_at, last_seen, stopped_at],
+        |r| r.get(0),
+    )?;
+    if known > 0 {
+        return Ok(false);
+    }
+    add_receiver_period(c, started_at, last_seen, stopped_at)?;
+    Ok(true)
+}

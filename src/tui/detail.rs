@@ -4,14 +4,14 @@
 
 use serde_json::Value;
 
-use crate::compare::{Pair, Version, pick_pair};
 use crate::diff::{Op, leaves};
+use crate::explain::{Evidence, Note, Period, Story};
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, Vnum};
 use crate::store::{MessageRow, Store};
-use crate::story::{Period, PushRecord, Story};
 use crate::text::visible;
+use crate::version_pair::{Pair, Version, pick_pair};
 
 /// Everything the screen shows about the selected order.
 #[derive(Debug, Clone, Default)]
@@ -38,19 +38,28 @@ pub struct CompareRow {
 }
 
 impl Detail {
-    /// The detail of one order from its stored versions, pushes and the
-    /// receiver's periods.
+    /// The detail of one order from its stored versions, pushes, the
+    /// receiver's periods and the notes people recorded.
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         order_id: &str,
         versions: Vec<Version>,
         problems: Vec<String>,
         messages: Vec<MessageRow>,
-        periods: &[Period],
+        periods: Vec<Period>,
+        notes: Vec<Note>,
         now_year: Option<i16>,
         lang: Lang,
     ) -> Detail {
-        let pushes: Vec<PushRecord> = messages.iter().map(Into::into).collect();
-        let story = crate::story::build(order_id, &versions, &pushes, periods, lang);
+        let evidence = Evidence {
+            order_id: order_id.to_string(),
+            versions,
+            pushes: messages.iter().map(Into::into).collect(),
+            periods,
+            notes,
+        };
+        let story = crate::explain::story(&evidence, lang);
+        let versions = evidence.versions;
         let pair = pick_pair(&versions);
         let latest = pair.after.as_ref().or(pair.before.as_ref()).map(|v| v.order.clone());
         let vnum = latest.as_ref().map(Vnum::of).unwrap_or_default();
@@ -74,7 +83,8 @@ pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> Result<Detai
     let (versions, problems) = store.versions(order_id).map_err(|e| e.to_string())?;
     let messages = store.messages(Some(order_id)).map_err(|e| e.to_string())?;
     let periods = store.receiver_periods().map_err(|e| e.to_string())?;
-    Ok(Detail::build(order_id, versions, problems, messages, &periods, crate::timefmt::year_of(now), lang))
+    let notes = store.notes(order_id).map_err(|e| e.to_string())?;
+    Ok(Detail::build(order_id, versions, problems, messages, periods, notes, crate::timefmt::year_of(now), lang))
 }
 
 /// The value as shown in a pane, with status codes named and times as dates

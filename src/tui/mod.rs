@@ -21,8 +21,8 @@ pub mod view;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::Cli;
 use crate::model::Lang;
+use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
 use crate::timefmt;
 pub use runner::LiveClient;
@@ -30,19 +30,18 @@ pub use state::State;
 use view::Theme;
 
 /// The inspector on the configured store.
-pub fn run_on_store(cli: &Cli) -> Result<()> {
-    let path = cli.store_path()?;
-    let store = Store::open(&path, OpenMode::Create)?;
-    let config = cli.load_config()?;
-    let live = crate::cli::api_client(cli, &config)?.map(|client| LiveClient {
-        client: std::sync::Arc::new(client),
-        recent_days: crate::cli::recent_days(&config),
-    });
-    let lang = cli.lang();
+pub fn run_on_store(settings: &Settings) -> Result<()> {
+    let path = settings.store.clone();
+    // Never create a store here: a mistyped path would show an empty shop.
+    let store = Store::open(&path, OpenMode::Existing)?;
+    let live = settings
+        .api()?
+        .map(|api| LiveClient { client: std::sync::Arc::new(api.client()), recent_days: settings.recent_days });
+    let lang = settings.lang;
     let shop = format!(
         "{} {}",
         lang.text("店铺", "shop"),
-        config.get("ORDERSCOPE_APPID", "appid").map(|id| mask_appid(&id)).unwrap_or_else(|| "?".into())
+        settings.appid.as_deref().map(mask_appid).unwrap_or_else(|| "?".into())
     );
     let mode = if live.is_some() { lang.text("实时", "live") } else { lang.text("仅存储", "store only") };
     let title = format!(
@@ -56,7 +55,7 @@ pub fn run_on_store(cli: &Cli) -> Result<()> {
 }
 
 /// The inspector on the bundled demo shop, in a temporary store removed on exit.
-pub fn run_demo(cli: &Cli) -> Result<()> {
+pub fn run_demo(settings: &Settings) -> Result<()> {
     let now = timefmt::now();
     let demo = crate::demo::DemoStore::create(now).context("cannot build the demo shop")?;
     let store = Store::open(demo.path(), OpenMode::Existing)?;
@@ -64,7 +63,7 @@ pub fn run_demo(cli: &Cli) -> Result<()> {
     // client and live path as a real shop.
     let shop = crate::demo::start_fake_shop(&store, now).context("cannot start the demo shop API")?;
     let client = crate::demo::client_for(&shop);
-    let lang = cli.lang();
+    let lang = settings.lang;
     let title = match lang {
         Lang::Zh => format!("演示店铺 · 实时（模拟 API {}）· 主机 {} · 存储（临时）", shop.addr, hostname()),
         Lang::En => format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname()),

@@ -15,10 +15,10 @@ use super::raw::RawView;
 use super::state::{
     DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Side, State, TimelineFocus, TimelineView, new_filter,
 };
+use crate::explain::Ref;
 use crate::model::Order;
 use crate::model::names::Lang;
 use crate::store::OrderRow;
-use crate::story::Ref;
 
 /// How long the selection must rest before its live fetch starts: holding a
 /// key down sends no requests for the orders passed over.
@@ -846,6 +846,13 @@ fn open_reference(state: &mut State, reference: Option<Ref>) {
                 state.message_selected = i;
                 open_raw_at(state, Pane::Messages, None);
             }
+        }
+        Some(Ref::Note(_)) => {
+            state.notice = Some(
+                state
+                    .say("报告条目是人记录的（orderscope note），没有原始 JSON", "a reported note has no raw JSON")
+                    .into(),
+            );
         }
         None => {
             state.notice = Some(state.say("推断条目没有原始 JSON", "inferred entries have no raw JSON").into());

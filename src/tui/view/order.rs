@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{SIDE_BY_SIDE_WIDTH, Theme, block, t};
-use crate::compare::Version;
 use crate::diff::Op;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, VnumState};
@@ -16,6 +15,7 @@ use crate::text::{pad, truncate, visible, width};
 use crate::timefmt;
 use crate::tui::detail::{CompareRow, Detail};
 use crate::tui::state::{Pane, Side, State};
+use crate::version_pair::Version;
 
 pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
     let Some(d) = app.shown_detail() else {
@@ -371,7 +371,7 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
             }
         }
     }
-    if let Some(h) = d.story.as_ref().and_then(crate::story::headline) {
+    if let Some(h) = d.story.as_ref().and_then(crate::explain::headline) {
         let mut text = format!("» {}", visible(&h.short));
         let more = t(app.lang, "（t 查看时间线与解释）", " (t: timeline and explanation)");
         if width(&text) + width(more) + 2 <= area.width as usize {

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, block, t};
+use crate::explain::{Source, Story};
 use crate::model::names::Lang;
-use crate::story::{Source, Story};
 use crate::text::{pad, truncate, visible, wrap};
 use crate::timefmt;
 use crate::tui::keys::{BINDINGS, Context, describe};
@@ -113,10 +113,12 @@ pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &Tim
     let fit = inner.height.max(1) as usize;
     let offset = if selected < fit { 0 } else { selected + 1 - fit };
     let w = inner.width as usize;
-    let line_of = |e: &crate::story::Entry| {
+    let line_of = |e: &crate::explain::Entry| {
         let mark = match e.source {
             Source::Observed => t(lang, "观测", "seen "),
             Source::Inferred => t(lang, "推断", "infer"),
+            Source::Reported => t(lang, "报告", "said "),
+            Source::Demo => t(lang, "演示", "demo "),
         };
         let mut text = format!("{} {mark} {}", timefmt::full(e.at), visible(&e.summary));
         if let Some(rule) = &e.rule {
@@ -134,6 +136,8 @@ pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &Tim
             let style = match e.source {
                 Source::Observed => Style::default(),
                 Source::Inferred => theme.fg(Color::Magenta).add_modifier(Modifier::ITALIC),
+                Source::Reported => theme.fg(Color::Cyan),
+                Source::Demo => theme.fg(Color::Yellow),
             };
             let style = if i == selected { style.add_modifier(Modifier::REVERSED) } else { style };
             Line::from(Span::styled(pad(&line_of(e), w), style))
