@@ -255,7 +255,7 @@ fn floors(dir: &Path) {
     let _ = std::fs::remove_file(&path);
 
     // The store alone (the receiver's own writes, synchronous=FULL), no HTTP.
-    use orderscope::store::{self, Durability, OpenMode, Redelivery, Store};
+    use orderscope::store::{Durability, OpenMode, Redelivery, Store};
     let db = dir.join("floor.db");
     let mut st = Store::open_with(&db, OpenMode::Create, Durability::Full).unwrap();
     let envelope = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{}"}}"#, "A".repeat(400));
@@ -263,7 +263,7 @@ fn floors(dir: &Path) {
     let add = |st: &mut Store, batch: &[String]| {
         st.write(|c| {
             for text in batch {
-                store::write::add_message(c, 1_760_000_000, Some(&envelope), text, "serve", Redelivery::Count)?;
+                c.add_message(1_760_000_000, Some(&envelope), text, "serve", Redelivery::Count)?;
             }
             Ok(())
         })

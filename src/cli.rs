@@ -347,8 +347,14 @@ impl Cli {
     }
 }
 
-fn open_store(s: &Settings, mode: OpenMode) -> Result<Store> {
-    Ok(Store::open(&s.store, mode)?)
+pub fn open_store(s: &Settings, mode: OpenMode) -> Result<Store> {
+    Ok(Store::open_at(&s.store_location(), mode, crate::store::Durability::Normal)?)
+}
+
+/// Whether the configured store exists already (a file on disk; a
+/// PostgreSQL database is asked when it is opened).
+fn store_exists(s: &Settings) -> bool {
+    s.store_location().sqlite_path().is_none_or(|p| p.exists())
 }
 
 fn print_json(v: &Value) -> Result<()> {
@@ -759,7 +765,7 @@ pub fn note(
         text: text.trim().to_string(),
         recorded_at: timefmt::now(),
     };
-    let id = store.write(|c| crate::store::write::add_note(c, &note))?;
+    let id = store.write(|c| c.add_note(&note))?;
     let done = format!("note #{id} recorded for order {order_id} (reported, not observed)");
     text::write_line(&mut std::io::stdout().lock(), &done)?;
     Ok(())
@@ -784,7 +790,7 @@ pub fn what_to_collect(order_id: &str, why: &str) -> String {
 pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
     // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
     let mut known_without_version = false;
-    if s.store.exists() {
+    if store_exists(s) {
         let store = open_store(s, OpenMode::Existing)?;
         if store.latest_snapshot(order_id)?.is_some() {
             return Ok(store);
@@ -795,7 +801,7 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
         if known_without_version {
             return open_store(s, OpenMode::Existing);
         }
-        if !s.store.exists() {
+        if !store_exists(s) {
             // Same wording as every other read of a missing store.
             open_store(s, OpenMode::Existing)?;
         }
@@ -902,7 +908,7 @@ pub fn reprocess(s: &Settings) -> Result<bool> {
             still.push((id, format!("cannot parse the decrypted message: {e}")));
             continue;
         }
-        store.write(|c| crate::store::write::release_quarantined(c, id, &text))?;
+        store.write(|c| c.release_quarantined(id, &text))?;
         released += 1;
     }
     for (id, why) in &still {

@@ -85,7 +85,7 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
             shift_times(&mut v, now);
             let at = |k: &str| v.get(k).and_then(Value::as_i64);
             let (Some(start), Some(seen)) = (at("started_at"), at("last_seen")) else { continue };
-            store::write::add_receiver_period(c, start, seen, at("stopped_at"))?;
+            c.add_receiver_period(start, seen, at("stopped_at"), None)?;
         }
         Ok(())
     })?;

@@ -83,18 +83,10 @@ fn config_outcome(file: Option<&ConfigFile>) -> Outcome {
 }
 
 fn check_store(s: &Settings) -> Outcome {
-    match Store::open(&s.store, OpenMode::Existing) {
+    match Store::open_at(&s.store_location(), OpenMode::Existing, crate::store::Durability::Normal) {
         Ok(store) => {
-            let count = |table: &str| -> i64 {
-                store.conn().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap_or(-1)
-            };
-            Outcome::Ok(format!(
-                "{} ({} orders, {} pushes; from {})",
-                s.store.display(),
-                count("orders"),
-                count("messages"),
-                s.store_origin
-            ))
+            let (orders, _, pushes) = store.counts().unwrap_or((-1, -1, -1));
+            Outcome::Ok(format!("{} ({orders} orders, {pushes} pushes; from {})", store.location(), s.store_origin))
         }
         Err(crate::store::StoreError::Missing(p)) => Outcome::Failed(
             format!("no store at {} (from {})", p.display(), s.store_origin),

@@ -272,15 +272,14 @@ pub fn import_documents(
                 match item {
                     Ok(Item::Snapshot { order, fetched_at, demo }) => {
                         let tag = if *demo { "demo" } else { source_tag };
-                        if store::write::add_snapshot(c, order, *fetched_at, tag)? {
+                        if c.add_snapshot(order, *fetched_at, tag)? {
                             part.snapshots_new += 1;
                         } else {
                             part.snapshots_known += 1;
                         }
                     }
                     Ok(Item::Message { plaintext, received_at, demo }) => {
-                        match store::write::add_message(
-                            c,
+                        match c.add_message(
                             *received_at,
                             None,
                             plaintext,
@@ -292,7 +291,13 @@ pub fn import_documents(
                         }
                     }
                     Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
-                        if store::write::add_receiver_period_once(c, *started_at, *last_seen, *stopped_at)? {
+                        let period = store::PeriodRow {
+                            started_at: *started_at,
+                            last_seen: *last_seen,
+                            stopped_at: *stopped_at,
+                            host: None,
+                        };
+                        if c.add_receiver_period_once(&period)? {
                             part.periods_new += 1;
                         }
                     }

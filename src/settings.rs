@@ -111,6 +111,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The store `store` names: a PostgreSQL URL or a SQLite file.
+    pub fn store_location(&self) -> crate::store::Location {
+        crate::store::Location::from_path(&self.store)
+    }
+
     /// Reads the config file (`--config`, `ORDERSCOPE_CONFIG`, or the default
     /// path if it exists) and resolves every setting against the process's
     /// environment.

@@ -70,7 +70,7 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
             let mut new = 0;
             for result in &chunk {
                 if let Ok(order) = result
-                    && crate::store::write::add_snapshot(c, order, now, "sync")?
+                    && c.add_snapshot(order, now, "sync")?
                 {
                     new += 1;
                 }
@@ -158,7 +158,7 @@ impl Progress {
 pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bool) -> Result<bool> {
     check_span(since, timefmt::now(), yes)?;
     let client = settings.require_api()?.client();
-    let mut store = Store::open(&settings.store, OpenMode::Create)?;
+    let mut store = Store::open_at(&settings.store_location(), OpenMode::Create, crate::store::Durability::Normal)?;
     let progress = if std::io::stderr().is_terminal() { Progress::Terminal } else { Progress::Lines };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -186,7 +186,7 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bo
                 println!("{}", summary.line());
             }
             ok &= summary.failed == 0;
-            store.write(|c| crate::store::write::set_sync_value(c, CURSOR, end))?;
+            store.write(|c| c.set_sync_value(CURSOR, end))?;
             if !follow {
                 break;
             }

@@ -79,7 +79,7 @@ async fn a_key_delivered_while_idle_is_drawn_before_any_timer_fires() {
     let first = state.selected_id().unwrap().to_string();
     let (msg_tx, msgs) = tokio::sync::mpsc::unbounded_channel();
     let (input_tx, input) = tokio::sync::mpsc::unbounded_channel();
-    let reader = Store::open(store.path(), OpenMode::Existing).unwrap();
+    let reader = Store::open_at(store.location(), OpenMode::Existing, orderscope::store::Durability::Normal).unwrap();
     let mut runner = Runner::start(reader, Lang::En, None, msg_tx, Box::new(|_| {})).unwrap();
     let frames = Rc::new(RefCell::new(Vec::new()));
     let backend = Recorder { inner: TestBackend::new(120, 40), frames: frames.clone() };
@@ -116,7 +116,7 @@ async fn a_push_stored_by_another_process_appears_without_a_key() {
     let seed_pushes = state.shown_detail().unwrap().messages.len();
     let (msg_tx, msgs) = tokio::sync::mpsc::unbounded_channel();
     let (input_tx, input) = tokio::sync::mpsc::unbounded_channel();
-    let reader = Store::open(store.path(), OpenMode::Existing).unwrap();
+    let reader = Store::open_at(store.location(), OpenMode::Existing, orderscope::store::Durability::Normal).unwrap();
     let mut runner = Runner::start(reader, Lang::En, None, msg_tx, Box::new(|_| {})).unwrap();
     runner.perform(orderscope::tui::update::Effect::LoadList);
     let frames = Rc::new(RefCell::new(Vec::new()));

@@ -175,9 +175,7 @@ fn the_number_panel_carries_the_one_line_explanation() {
 fn quarantined_pushes_raise_a_warning_banner() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = demo_store(dir.path());
-    store
-        .write(|c| orderscope::store::write::add_quarantined(c, NOW, "{\"Encrypt\":\"x\"}", "bad padding").map(|_| ()))
-        .unwrap();
+    store.write(|c| c.add_quarantined(NOW, "{\"Encrypt\":\"x\"}", "bad padding").map(|_| ())).unwrap();
     let mut app = demo_app(&mut store, Lang::En);
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("⚠ 1 pushes quarantined: unreadable (orderscope messages --reprocess)"), "{screen}");

@@ -62,10 +62,12 @@ pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {
     let stop = runtime.block_on(async { stop_signal() })?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;
-    let path = all.store.clone();
-    let mut store = Store::open_with(&path, OpenMode::Create, Durability::Full)?;
+    let location = all.store_location();
+    let mut store = Store::open_at(&location, OpenMode::Create, Durability::Full)?;
     let now = crate::timefmt::now();
-    let period = store.write(|c| crate::store::write::add_receiver_period(c, now, now, None))?;
+    // Several hosts may share one store: each period says whose it is.
+    let host = crate::tui::hostname();
+    let period = store.write(|c| c.add_receiver_period(now, now, None, Some(&host)))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
 
     runtime.block_on(async move {
@@ -85,8 +87,7 @@ pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {
             })
         };
         tracing::info!(
-            "listening on {addr}; store {}; appid {}{}",
-            path.display(),
+            "listening on {addr}; store {location}; appid {}{}",
             settings.appid,
             forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default()
         );

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{self, MessageInsert, Redelivery, Store};
+use crate::store::{MessageInsert, Redelivery, Store};
 
 /// At most this many jobs share one transaction.
 const MAX_GROUP: usize = 1024;
@@ -67,7 +67,7 @@ impl Writer {
                 }
                 tracing::info!("committed {jobs} jobs in {commits} transactions");
                 // Every sender is gone: the server has stopped. Close the period.
-                store.write(|c| store::write::stop_period(c, period, crate::timefmt::now())).map_err(|e| e.to_string())
+                store.write(|c| c.stop_period(period, crate::timefmt::now())).map_err(|e| e.to_string())
             })
             .expect("spawning the writer thread");
         Writer { tx, handle }
@@ -87,14 +87,14 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
         for job in group.iter() {
             let r = match job {
                 Job::Push { received_at, envelope, plaintext, .. } => {
-                    store::write::add_message(c, *received_at, Some(envelope), plaintext, "serve", Redelivery::Count)
+                    c.add_message(*received_at, Some(envelope), plaintext, "serve", Redelivery::Count)
                 }
                 Job::Quarantine { received_at, envelope, reason, .. } => {
-                    store::write::add_quarantined(c, *received_at, envelope, reason)
+                    c.add_quarantined(*received_at, envelope, reason)
                 }
-                Job::Heartbeat { now } => store::write::heartbeat(c, period, *now).map(|_| MessageInsert::New(0)),
+                Job::Heartbeat { now } => c.heartbeat(period, *now).map(|_| MessageInsert::New(0)),
                 Job::Snapshot { order, fetched_at } => {
-                    store::write::add_snapshot(c, order, *fetched_at, "push").map(|_| MessageInsert::New(0))
+                    c.add_snapshot(order, *fetched_at, "push").map(|_| MessageInsert::New(0))
                 }
             };
             // One bad push must not undo the others: record its error and go on.
@@ -102,6 +102,16 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
         }
         Ok(())
     });
+    if outcome.is_err() && group.len() > 1 {
+        // The whole group failed (PostgreSQL aborts a transaction at its
+        // first failed statement): each job again on its own, so one bad
+        // push cannot fail the others.
+        for job in group.drain(..) {
+            let mut one = vec![job];
+            commit_group(store, period, &mut one);
+        }
+        return;
+    }
     let failure = outcome.err().map(|e| e.to_string());
     for (job, result) in group.drain(..).zip(results.drain(..).chain(std::iter::repeat_with(|| Err(String::new())))) {
         let result = match &failure {

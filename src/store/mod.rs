@@ -1,13 +1,19 @@
-//! The SQLite store shared by the receiver, sync, the inspector and the CLI.
+//! The store shared by the receiver, sync, the inspector and the CLI: one
+//! interface ([`backend::Backend`]) over a SQLite file (the embedded
+//! default) or a PostgreSQL database shared by several hosts ([`pg`]).
 //!
-//! WAL mode lets one process write while others read. The schema carries an
+//! On SQLite, WAL mode lets one process write while others read. The schema carries an
 //! application id (so a foreign SQLite file is refused) and a version in
 //! `user_version`; older stores are migrated forward on open, newer ones are
 //! refused rather than misread.
 
+pub mod backend;
 pub mod feed;
+pub mod location;
+pub mod pg;
 mod read;
 mod schema;
+mod sqlite_backend;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +21,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use backend::{Backend, FullMessage, PeriodRow, Tx};
+pub use location::Location;
 pub use read::{MessageRow, OrderRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};
 
@@ -26,10 +34,18 @@ pub use schema::SCHEMA_VERSION;
 pub enum StoreError {
     Missing(PathBuf),
     NotAStore(PathBuf, String),
-    TooNew { path: PathBuf, found: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     Corrupt(PathBuf, String),
     Io(PathBuf, String),
     Sqlite(rusqlite::Error),
+    /// A PostgreSQL error, already worded (never with a password).
+    Postgres(String),
+    /// A PostgreSQL transaction lost a serialization or deadlock race: run it again.
+    Retry(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -37,9 +53,9 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Missing(p) => write!(f, "no store at {} (import, serve or sync create one)", p.display()),
             StoreError::NotAStore(p, why) => write!(f, "{} is not an orderscope store: {why}", p.display()),
-            StoreError::TooNew { path, found } => write!(
+            StoreError::TooNew { path, found, known } => write!(
                 f,
-                "store {} has schema version {found}, newer than this orderscope understands ({SCHEMA_VERSION}); use a newer orderscope",
+                "store {} has schema version {found}, newer than this orderscope understands ({known}); use a newer orderscope",
                 path.display()
             ),
             StoreError::Corrupt(p, why) => {
@@ -47,6 +63,7 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::Io(p, why) => write!(f, "cannot open store {}: {why}", p.display()),
             StoreError::Sqlite(e) => write!(f, "store error: {e}"),
+            StoreError::Postgres(e) | StoreError::Retry(e) => f.write_str(e),
         }
     }
 }
@@ -79,19 +96,145 @@ pub enum Durability {
     Full,
 }
 
-pub struct Store {
+/// A SQLite store: one file, one connection.
+pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
 }
 
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// The store, on whichever backend its location names.
+pub struct Store {
+    inner: Inner,
+    location: Location,
+}
+
+enum Inner {
+    Sqlite(Sqlite),
+    Postgres(Box<pg::Postgres>),
+}
+
+impl std::ops::Deref for Store {
+    type Target = dyn Backend;
+    fn deref(&self) -> &(dyn Backend + 'static) {
+        match &self.inner {
+            Inner::Sqlite(s) => s,
+            Inner::Postgres(p) => p.as_ref(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Store {
+    fn deref_mut(&mut self) -> &mut (dyn Backend + 'static) {
+        match &mut self.inner {
+            Inner::Sqlite(s) => s,
+            Inner::Postgres(p) => p.as_mut(),
+        }
+    }
+}
 
 impl Store {
+    /// A SQLite store at `path`.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
         Store::open_with(path, mode, Durability::Normal)
     }
 
     pub fn open_with(path: &Path, mode: OpenMode, durability: Durability) -> Result<Store> {
+        Store::open_at(&Location::Sqlite(path.to_path_buf()), mode, durability)
+    }
+
+    /// The store a `--store` value names: a file, or a PostgreSQL URL.
+    pub fn open_at(location: &Location, mode: OpenMode, durability: Durability) -> Result<Store> {
+        let inner = match location {
+            Location::Sqlite(path) => Inner::Sqlite(Sqlite::open_with(path, mode, durability)?),
+            Location::Postgres(url) => Inner::Postgres(Box::new(pg::Postgres::open(url, mode)?)),
+        };
+        Ok(Store { inner, location: location.clone() })
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The SQLite file, when the store is one.
+    pub fn sqlite(&self) -> Option<&Sqlite> {
+        match &self.inner {
+            Inner::Sqlite(s) => Some(s),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    /// Runs `f` in one transaction: all of it lands or none. `f` may run
+    /// again when PostgreSQL asks for a retry; only the committed run's
+    /// result is returned.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.write_dyn(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("a committed write ran its closure"))
+    }
+
+    /// Stores a version of an order unless the same content is stored
+    /// already. Returns whether it was new.
+    pub fn add_snapshot(&mut self, order: &crate::model::Order, fetched_at: i64, source: &str) -> Result<bool> {
+        self.write(|tx| tx.add_snapshot(order, fetched_at, source))
+    }
+
+    pub fn add_message(
+        &mut self,
+        received_at: i64,
+        envelope: Option<&str>,
+        plaintext: &str,
+        source: &str,
+        redelivery: Redelivery,
+    ) -> Result<MessageInsert> {
+        self.write(|tx| tx.add_message(received_at, envelope, plaintext, source, redelivery))
+    }
+
+    /// Every stored version as a comparable version, oldest fetch first, and
+    /// the stored versions that no longer parse (with why).
+    pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::version_pair::Version>, Vec<String>)> {
+        let mut versions = Vec::new();
+        let mut problems = Vec::new();
+        for s in self.snapshots(order_id)? {
+            match s.order() {
+                Ok(order) => versions.push(crate::version_pair::Version {
+                    snapshot_id: s.id,
+                    fetched_at: s.fetched_at,
+                    order,
+                    source: s.source.clone(),
+                }),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        Ok((versions, problems))
+    }
+
+    /// Everything stored about one order, for the explanation and the
+    /// two-order comparison: its versions that parse, its pushes, the
+    /// receivers' up periods and the notes reported about it.
+    pub fn evidence(&self, order_id: &str) -> Result<crate::explain::Evidence> {
+        let (versions, _) = self.versions(order_id)?;
+        Ok(crate::explain::Evidence {
+            order_id: order_id.to_string(),
+            versions,
+            pushes: self.messages(Some(order_id))?.iter().map(Into::into).collect(),
+            periods: self.receiver_periods()?,
+            notes: self.notes(order_id)?,
+        })
+    }
+
+    /// The order's timeline and explanation.
+    pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::explain::Story> {
+        Ok(crate::explain::story(&self.evidence(order_id)?, lang))
+    }
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+impl Sqlite {
+    pub fn open_with(path: &Path, mode: OpenMode, durability: Durability) -> Result<Sqlite> {
         let path = path.to_path_buf();
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => return Err(StoreError::NotAStore(path, "it is a directory".into())),
@@ -115,7 +258,7 @@ impl Store {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
-        let store = Store { conn, path };
+        let store = Sqlite { conn, path };
         store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| classify(&store.path, e))?;
         // Identity and schema are checked by reading only, before the WAL
         // switch or a migration writes anything: a foreign or newer file is
@@ -192,7 +335,7 @@ fn check_header(path: &Path) -> Result<()> {
             ));
         }
         if app_id == APPLICATION_ID && version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version });
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known: SCHEMA_VERSION });
         }
     }
     Ok(())

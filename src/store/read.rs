@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::Value;
 
-use super::{Result, Store};
+use super::{Result, Sqlite};
 use crate::model::Order;
 
 /// One line of the order list: everything it shows, without JSON.
@@ -132,7 +132,7 @@ fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
     })
 }
 
-impl Store {
+impl Sqlite {
     /// Every order, most recently active first.
     pub fn orders(&self) -> Result<Vec<OrderRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -163,44 +163,6 @@ impl Store {
         ))?;
         let rows = stmt.query_map([order_id], snapshot_row)?.collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
-    }
-
-    /// Every stored version as a comparable version, oldest fetch first, and
-    /// the stored versions that no longer parse (with why).
-    pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::version_pair::Version>, Vec<String>)> {
-        let mut versions = Vec::new();
-        let mut problems = Vec::new();
-        for s in self.snapshots(order_id)? {
-            match s.order() {
-                Ok(order) => versions.push(crate::version_pair::Version {
-                    snapshot_id: s.id,
-                    fetched_at: s.fetched_at,
-                    order,
-                    source: s.source.clone(),
-                }),
-                Err(problem) => problems.push(problem),
-            }
-        }
-        Ok((versions, problems))
-    }
-
-    /// Everything stored about one order, for the explanation and the
-    /// two-order comparison: its versions that parse, its pushes, the
-    /// receiver's up periods and the notes reported about it.
-    pub fn evidence(&self, order_id: &str) -> Result<crate::explain::Evidence> {
-        let (versions, _) = self.versions(order_id)?;
-        Ok(crate::explain::Evidence {
-            order_id: order_id.to_string(),
-            versions,
-            pushes: self.messages(Some(order_id))?.iter().map(Into::into).collect(),
-            periods: self.receiver_periods()?,
-            notes: self.notes(order_id)?,
-        })
-    }
-
-    /// The order's timeline and explanation.
-    pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::explain::Story> {
-        Ok(crate::explain::story(&self.evidence(order_id)?, lang))
     }
 
     /// Orders whose every stored version the bundled demo made up.

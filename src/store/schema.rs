@@ -1,7 +1,7 @@
 //! Schema versions. Each entry migrates from the version before it; a store
 //! is brought forward one step at a time inside one write transaction.
 
-use super::{APPLICATION_ID, Result, Store, StoreError, classify};
+use super::{APPLICATION_ID, Result, Sqlite, StoreError, classify};
 
 const MIGRATIONS: &[&str] = &[
     // 1: orders with their summary, snapshots, messages.
@@ -70,11 +70,14 @@ const MIGRATIONS: &[&str] = &[
         recorded_at INTEGER NOT NULL
     );
     CREATE INDEX IF NOT EXISTS notes_by_order ON notes(order_id, at);",
+    // 6: which host a receiver period ran on (several hosts may share one
+    // PostgreSQL store; a file copied over keeps the column's shape).
+    "ALTER TABLE receiver_periods ADD COLUMN host TEXT;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-impl Store {
+impl Sqlite {
     pub(super) fn migrate(&self) -> Result<()> {
         let (app_id, version) = self.header()?;
         if version == SCHEMA_VERSION && app_id == APPLICATION_ID {
@@ -131,7 +134,7 @@ impl Store {
             }
         }
         if version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { path: self.path.clone(), found: version });
+            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known: SCHEMA_VERSION });
         }
         Ok(())
     }

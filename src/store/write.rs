@@ -3,7 +3,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::{Result, Store};
+use super::Result;
+use super::backend::{FullMessage, PeriodRow};
 use crate::json::{canonical, sha1_hex};
 use crate::model::{Order, Push};
 
@@ -20,25 +21,6 @@ pub enum Redelivery {
 pub enum MessageInsert {
     New(i64),
     Duplicate(i64),
-}
-
-impl Store {
-    /// Stores a version of an order unless the same content is stored
-    /// already. Returns whether it was new.
-    pub fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
-        self.write(|c| add_snapshot(c, order, fetched_at, source))
-    }
-
-    pub fn add_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: &str,
-        redelivery: Redelivery,
-    ) -> Result<MessageInsert> {
-        self.write(|c| add_message(c, received_at, envelope, plaintext, source, redelivery))
-    }
 }
 
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
@@ -131,9 +113,15 @@ pub fn add_message(
 
 /// Records a receiver period: started, seen alive until `last_seen`, and
 /// stopped (or not yet). Returns its id for later heartbeats.
-pub fn add_receiver_period(c: &Connection, started_at: i64, last_seen: i64, stopped_at: Option<i64>) -> Result<i64> {
-    c.prepare_cached("INSERT INTO receiver_periods (started_at, last_seen, stopped_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![started_at, last_seen, stopped_at])?;
+pub fn add_receiver_period(
+    c: &Connection,
+    started_at: i64,
+    last_seen: i64,
+    stopped_at: Option<i64>,
+    host: Option<&str>,
+) -> Result<i64> {
+    c.prepare_cached("INSERT INTO receiver_periods (started_at, last_seen, stopped_at, host) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![started_at, last_seen, stopped_at, host])?;
     Ok(c.last_insert_rowid())
 }
 
@@ -197,20 +185,69 @@ pub fn add_note(c: &Connection, note: &crate::explain::Note) -> Result<i64> {
 }
 
 /// Adds a receiver period unless the same one is stored (importing a log twice).
-pub fn add_receiver_period_once(
-    c: &Connection,
-    started_at: i64,
-    last_seen: i64,
-    stopped_at: Option<i64>,
-) -> Result<bool> {
+pub fn add_receiver_period_once(c: &Connection, p: &PeriodRow) -> Result<bool> {
     let known: i64 = c.query_row(
-        "SELECT count(*) FROM receiver_periods WHERE started_at = ?1 AND last_seen = ?2 AND stopped_at IS ?3",
-        params![started_at, last_seen, stopped_at],
+        "SELECT count(*) FROM receiver_periods WHERE started_at = ?1 AND last_seen = ?2 AND stopped_at IS ?3
+             AND host IS ?4",
+        params![p.started_at, p.last_seen, p.stopped_at, p.host],
         |r| r.get(0),
     )?;
     if known > 0 {
         return Ok(false);
     }
-    add_receiver_period(c, started_at, last_seen, stopped_at)?;
+    add_receiver_period(c, p.started_at, p.last_seen, p.stopped_at, p.host.as_deref())?;
+    Ok(true)
+}
+
+/// Adds a note unless the same note (every field but its id) is stored.
+pub fn add_note_once(c: &Connection, note: &crate::explain::Note) -> Result<bool> {
+    let known: i64 = c.query_row(
+        "SELECT count(*) FROM notes WHERE order_id = ?1 AND at IS ?2 AND event IS ?3 AND type IS ?4 AND text = ?5
+             AND recorded_at = ?6",
+        params![note.order_id, note.at, note.event, note.kind, note.text, note.recorded_at],
+        |r| r.get(0),
+    )?;
+    if known > 0 {
+        return Ok(false);
+    }
+    add_note(c, note)?;
+    Ok(true)
+}
+
+/// Stores a message as another store holds it, unless its duplicate key is
+/// known here; a new one counts in its order's summary like any push.
+pub fn put_message(c: &Connection, m: &FullMessage) -> Result<bool> {
+    let inserted = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext,
+                 parse_error, dup_key, deliveries, source, quarantine)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            m.received_at,
+            m.event,
+            m.order_id,
+            m.kind,
+            m.create_time,
+            m.envelope,
+            m.plaintext,
+            m.parse_error,
+            m.dup_key,
+            m.deliveries,
+            m.source,
+            m.quarantine
+        ])?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    if let Some(order_id) = &m.order_id {
+        let type5 = crate::model::names::is_type5(m.event.as_deref().unwrap_or(""), m.kind);
+        c.prepare_cached(
+            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES (?1, 1, ?2, ?3)
+             ON CONFLICT(order_id) DO UPDATE SET messages = messages + 1, type5 = max(type5, excluded.type5),
+                 last_activity = max(last_activity, excluded.last_activity)",
+        )?
+        .execute(params![order_id, type5 as i64, m.received_at])?;
+    }
     Ok(true)
 }

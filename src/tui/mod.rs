@@ -31,9 +31,9 @@ use view::Theme;
 
 /// The inspector on the configured store.
 pub fn run_on_store(settings: &Settings) -> Result<()> {
-    let path = settings.store.clone();
+    let location = settings.store_location();
     // Never create a store here: a mistyped path would show an empty shop.
-    let store = Store::open(&path, OpenMode::Existing)?;
+    let store = Store::open_at(&location, OpenMode::Existing, crate::store::Durability::Normal)?;
     let live = settings
         .api()?
         .map(|api| LiveClient { client: std::sync::Arc::new(api.client()), recent_days: settings.recent_days });
@@ -49,7 +49,10 @@ pub fn run_on_store(settings: &Settings) -> Result<()> {
         lang.text("主机", "host"),
         hostname(),
         lang.text("存储", "store"),
-        home_relative(&path)
+        match &location {
+            crate::store::Location::Sqlite(path) => home_relative(path),
+            other => other.to_string(),
+        }
     );
     run(store, title, lang, None, live)
 }
@@ -91,7 +94,7 @@ fn home_relative(path: &std::path::Path) -> String {
     }
 }
 
-fn hostname() -> String {
+pub fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

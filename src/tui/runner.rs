@@ -136,7 +136,7 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
         if last_look.elapsed() >= FEED_INTERVAL {
             last_look = Instant::now();
             if let Some(f) = side.feed.as_mut() {
-                match f.poll(&store) {
+                match f.poll(&mut store) {
                     Ok(changes) => {
                         if failing {
                             failing = false;

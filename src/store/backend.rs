@@ -1,0 +1,145 @@
+//! The store's operations, one interface over two backends: SQLite (one
+//! file, the embedded default) and PostgreSQL (one database shared by
+//! several receiving hosts and any number of inspectors).
+//!
+//! Reads are methods of [`Backend`]; writes happen inside
+//! [`Backend::write_dyn`], which hands a [`Tx`] to the caller's closure and
+//! commits everything it did as one transaction (or nothing). A backend may
+//! run the closure more than once (PostgreSQL retries a transaction that
+//! lost a serialization or deadlock race), so closures must not keep
+//! results from an attempt that did not commit.
+
+use std::collections::HashSet;
+
+use super::{MessageInsert, MessageRow, OrderRow, Redelivery, Result, SnapshotRow};
+use crate::explain::{Note, Period};
+use crate::model::Order;
+
+/// The writes, inside one transaction.
+pub trait Tx {
+    /// Stores a version of an order unless the same content is stored
+    /// already (by content hash). Returns whether it was new.
+    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool>;
+    /// Stores one decrypted push; the same push again (same duplicate key)
+    /// is counted (`Redelivery::Count`) or left alone (`Ignore`).
+    fn add_message(
+        &mut self,
+        received_at: i64,
+        envelope: Option<&str>,
+        plaintext: &str,
+        source: &str,
+        redelivery: Redelivery,
+    ) -> Result<MessageInsert>;
+    /// Keeps a signed push that could not be decrypted, whole.
+    fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert>;
+    /// Replaces a quarantined message by its now-readable plaintext.
+    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert>;
+    /// A receiver period on `host`; returns its id for heartbeats.
+    fn add_receiver_period(
+        &mut self,
+        started_at: i64,
+        last_seen: i64,
+        stopped_at: Option<i64>,
+        host: Option<&str>,
+    ) -> Result<i64>;
+    /// Adds a period unless the same one is stored (an import or copy run twice).
+    fn add_receiver_period_once(&mut self, period: &PeriodRow) -> Result<bool>;
+    fn heartbeat(&mut self, period: i64, now: i64) -> Result<()>;
+    fn stop_period(&mut self, period: i64, now: i64) -> Result<()>;
+    fn set_sync_value(&mut self, key: &str, value: i64) -> Result<()>;
+    fn add_note(&mut self, note: &Note) -> Result<i64>;
+    /// Adds a note unless an identical one is stored (`store copy` run twice).
+    fn add_note_once(&mut self, note: &Note) -> Result<bool>;
+    /// Stores a message exactly as another store holds it (`store copy`),
+    /// unless its duplicate key is known; returns whether it was new.
+    fn put_message(&mut self, m: &FullMessage) -> Result<bool>;
+}
+
+/// A receiver period as stored, with the host it ran on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodRow {
+    pub started_at: i64,
+    pub last_seen: i64,
+    pub stopped_at: Option<i64>,
+    pub host: Option<String>,
+}
+
+/// Every column of a stored message, for `store copy`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FullMessage {
+    pub id: i64,
+    pub received_at: i64,
+    pub event: Option<String>,
+    pub order_id: Option<String>,
+    pub kind: Option<i64>,
+    pub create_time: Option<i64>,
+    pub envelope: Option<String>,
+    pub plaintext: String,
+    pub parse_error: Option<String>,
+    pub dup_key: String,
+    pub deliveries: i64,
+    pub source: String,
+    pub quarantine: Option<String>,
+}
+
+/// The closure `write_dyn` runs: the caller's writes.
+pub type Writes<'a> = dyn FnMut(&mut dyn Tx) -> Result<()> + 'a;
+
+/// One store, whichever backend holds it.
+pub trait Backend: Send {
+    /// The file's path or the database URL (password masked), for messages.
+    fn describe(&self) -> String;
+
+    /// Runs `f` in one transaction: all of it lands or none. A commit
+    /// returns only when it is durable as the store was opened for.
+    fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()>;
+
+    /// Every order, most recently active first.
+    fn orders(&self) -> Result<Vec<OrderRow>>;
+    /// The first `limit` orders of the list: what the screen shows first.
+    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>>;
+    fn order(&self, order_id: &str) -> Result<Option<OrderRow>>;
+    /// Every stored version of an order, oldest fetch first.
+    fn snapshots(&self, order_id: &str) -> Result<Vec<SnapshotRow>>;
+    /// Orders whose every stored version the bundled demo made up.
+    fn demo_orders(&self) -> Result<HashSet<String>>;
+    /// The notes reported about an order, oldest fact first.
+    fn notes(&self, order_id: &str) -> Result<Vec<Note>>;
+    /// The newest version by the order's own update time.
+    fn latest_snapshot(&self, order_id: &str) -> Result<Option<SnapshotRow>>;
+    /// Received pushes, oldest first; for one order or all.
+    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>>;
+    /// When a receiver was running (on any host).
+    fn receiver_periods(&self) -> Result<Vec<Period>>;
+    /// Messages kept whole because they could not be decrypted or parsed:
+    /// (id, envelope, plaintext, reason).
+    fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>>;
+    fn quarantined_count(&self) -> Result<i64>;
+    /// A value `sync` keeps between runs.
+    fn sync_value(&self, key: &str) -> Result<Option<i64>>;
+    /// (orders, snapshots, messages).
+    fn counts(&self) -> Result<(i64, i64, i64)>;
+
+    // The change feed.
+
+    /// Starts watching for other connections' commits (PostgreSQL: LISTEN).
+    fn watch(&mut self) -> Result<()>;
+    /// Whether anything may have been committed elsewhere since `mark` was
+    /// last updated: cheap when nothing was (one pragma, or a look at
+    /// notifications already received).
+    fn changed_since(&mut self, mark: &mut i64) -> Result<bool>;
+    /// The highest message and snapshot ids.
+    fn max_ids(&self) -> Result<(i64, i64)>;
+    /// (id, order id) of the messages after `after`, by id, at most `limit`.
+    fn message_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, Option<String>)>>;
+    /// (id, order id) of the snapshots after `after`, by id, at most `limit`.
+    fn snapshot_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>>;
+
+    // Everything, for `store copy`.
+
+    fn snapshots_after(&self, after: i64, limit: i64) -> Result<Vec<SnapshotRow>>;
+    fn full_messages_after(&self, after: i64, limit: i64) -> Result<Vec<FullMessage>>;
+    fn all_periods(&self) -> Result<Vec<PeriodRow>>;
+    fn all_notes(&self) -> Result<Vec<Note>>;
+    fn sync_values(&self) -> Result<Vec<(String, i64)>>;
+}

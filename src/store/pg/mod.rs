@@ -1,0 +1,260 @@
+//! The store on PostgreSQL: one database shared by several receiving hosts
+//! and any number of inspectors.
+//!
+//! - One connection per store (a receiver's writer thread, an inspector's
+//!   store thread, a CLI command), through the blocking `postgres` client,
+//!   which runs its own small runtime: call it only outside tokio tasks.
+//! - Every writing transaction first takes one advisory lock, so writers
+//!   on every host commit one after another: ids then follow commit order
+//!   (the change feed's cursors never skip a row committed late) and two
+//!   writers never deadlock. A serialization or deadlock error is retried
+//!   all the same.
+//! - `synchronous_commit` is on for the session: a commit returns only when
+//!   it is durable, and the receiver answers `success` only after it.
+//! - Every writing transaction sends `NOTIFY orderscope`; inspectors
+//!   `LISTEN` and look at the cursors when they hear it.
+//! - A lost connection is reconnected on the next use; the error in
+//!   between says the database cannot be reached, with the URL's password
+//!   masked.
+
+mod read;
+mod schema;
+mod tx;
+
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+use super::backend::Writes;
+use super::location::PgUrl;
+use super::{OpenMode, Result, StoreError};
+
+/// The channel every writing transaction notifies.
+pub const CHANNEL: &str = "orderscope";
+/// The advisory lock every writing transaction takes ("OSCP").
+const WRITE_LOCK: i64 = 0x4F53_4350;
+/// How often a listening connection is checked when nothing is heard.
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
+/// How many times a transaction that lost a serialization or deadlock race
+/// is run again before its error is returned.
+const RETRIES: u32 = 8;
+
+pub struct Postgres {
+    url: PgUrl,
+    config: postgres::Config,
+    conn: RefCell<Option<Conn>>,
+    /// LISTEN again after a reconnect.
+    watching: bool,
+    /// Set by a reconnect: commits may have been missed while away.
+    reconnected: std::cell::Cell<bool>,
+    last_health: std::cell::Cell<Instant>,
+}
+
+/// One connection and its prepared statements.
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    pub(super) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query(&s, params)
+    }
+}
+
+impl Postgres {
+    pub fn open(url: &PgUrl, mode: OpenMode) -> Result<Postgres> {
+        let mut config = postgres::Config::from_str(url.expose())
+            .map_err(|e| StoreError::Postgres(format!("{url} is not a usable PostgreSQL URL: {}", plain(&e))))?;
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(StoreError::Postgres(format!(
+                "{url}: sslmode=require needs TLS, which this orderscope does not include; use sslmode=prefer or \
+                 disable on a private network, or reach the server through a TLS tunnel"
+            )));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("orderscope");
+        }
+        // A server that vanished without closing the socket is noticed in a minute, not hours.
+        config.keepalives_idle(Duration::from_secs(30));
+        let store = Postgres {
+            url: url.clone(),
+            config,
+            conn: RefCell::new(None),
+            watching: false,
+            reconnected: std::cell::Cell::new(false),
+            last_health: std::cell::Cell::new(Instant::now()),
+        };
+        {
+            let mut conn = store.conn()?;
+            store.reconnected.set(false);
+            schema::prepare(&mut conn, &store.url, mode)?;
+        }
+        Ok(store)
+    }
+
+    /// The connection, made again if it was lost.
+    pub(super) fn conn(&self) -> Result<RefMut<'_, Conn>> {
+        let mut slot = self.conn.borrow_mut();
+        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
+            *slot = None;
+            let mut client = self.config.connect(NoTls).map_err(|e| self.unreachable(&e))?;
+            client.batch_execute("SET synchronous_commit = on").map_err(|e| self.error(&e))?;
+            if self.watching {
+                client.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| self.error(&e))?;
+            }
+            *slot = Some(Conn { client, statements: HashMap::new() });
+            self.reconnected.set(true);
+        }
+        Ok(RefMut::map(slot, |c| c.as_mut().expect("connected above")))
+    }
+
+    /// Runs a read on the connection.
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        let mut conn = self.conn()?;
+        f(&mut conn).map_err(|e| self.error(&e))
+    }
+
+    fn unreachable(&self, e: &postgres::Error) -> StoreError {
+        StoreError::Postgres(format!("cannot reach the PostgreSQL store {}: {}", self.url, plain(e)))
+    }
+
+    /// A driver error as the user should see it; lost races are marked for retry.
+    pub(super) fn error(&self, e: &postgres::Error) -> StoreError {
+        if e.is_closed() {
+            return StoreError::Postgres(format!("lost the connection to the PostgreSQL store {}", self.url));
+        }
+        let text = format!("PostgreSQL store {}: {}", self.url, plain(e));
+        match e.code() {
+            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
+                StoreError::Retry(text)
+            }
+            _ => StoreError::Postgres(text),
+        }
+    }
+
+    fn write_once(&mut self, f: &mut Writes<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let conn = &mut *conn;
+        // One round trip opens the transaction, waits for the writers'
+        // lock and queues the notification (sent only on commit).
+        conn.client
+            .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"))
+            .map_err(|e| self.error(&e))?;
+        let mut t = tx::PgTx { conn, failed: None };
+        let outcome = f(&mut t);
+        let failed = t.failed.take();
+        // Any failed statement aborts a PostgreSQL transaction (and COMMIT
+        // would quietly roll it back): the whole write fails, never half.
+        let outcome = match (outcome, failed) {
+            (Ok(()), None) => conn.client.batch_execute("COMMIT").map_err(|e| self.error(&e)),
+            (Ok(()), Some(e)) | (Err(_), Some(e)) => Err(e),
+            (Err(e), None) => Err(e),
+        };
+        if outcome.is_err() && !conn.client.is_closed() {
+            let _ = conn.client.batch_execute("ROLLBACK");
+        }
+        outcome
+    }
+
+    pub(super) fn describe(&self) -> String {
+        self.url.to_string()
+    }
+
+    pub(super) fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            match self.write_once(f) {
+                Err(StoreError::Retry(why)) if attempt < RETRIES => {
+                    attempt += 1;
+                    tracing::warn!("retrying a transaction ({attempt}): {why}");
+                    std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
+                }
+                Err(StoreError::Retry(why)) => return Err(StoreError::Postgres(why)),
+                other => return other,
+            }
+        }
+    }
+
+    pub(super) fn watch(&mut self) -> Result<()> {
+        self.watching = true;
+        let mut conn = self.conn()?;
+        conn.client.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| self.error(&e))
+    }
+
+    /// Whether a notification arrived (or the connection was made again, so
+    /// some may have been missed) since the last look.
+    pub(super) fn changed_since(&mut self) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let mut heard = false;
+        {
+            let mut notifications = conn.client.notifications();
+            let mut it = notifications.iter();
+            loop {
+                use postgres::fallible_iterator::FallibleIterator;
+                match it.next().transpose() {
+                    Some(Ok(_)) => heard = true,
+                    Some(Err(e)) => return Err(self.error(&e)),
+                    None => break,
+                }
+            }
+        }
+        if conn.client.is_closed() {
+            return Err(StoreError::Postgres(format!("lost the connection to the PostgreSQL store {}", self.url)));
+        }
+        // A quiet connection is asked now and then whether it is still there.
+        if !heard && self.last_health.get().elapsed() >= HEALTH_EVERY {
+            self.last_health.set(Instant::now());
+            conn.client.simple_query("").map_err(|e| self.error(&e))?;
+        }
+        Ok(heard || self.reconnected.replace(false))
+    }
+}
+
+/// The driver's message without its "db error: " wrapper.
+fn plain(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+/// PostgreSQL text cannot hold a NUL character; a push whose bytes carry one
+/// is stored with U+FFFD in its place rather than refused (its envelope, the
+/// evidence, is kept the same way).
+pub(super) fn no_nul(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') { std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}")) } else { std::borrow::Cow::Borrowed(s) }
+}

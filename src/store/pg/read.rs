@@ -1,0 +1,332 @@
+//! The reads on PostgreSQL, row for row what SQLite's give (text ordered
+//! byte-wise, as SQLite orders it, whatever the database's collation).
+
+use std::collections::HashSet;
+
+use postgres::Row;
+
+use super::super::backend::{Backend, FullMessage, PeriodRow, Writes};
+use super::super::{MessageRow, OrderRow, Result, SnapshotRow};
+use super::Postgres;
+use crate::explain::{Note, Period};
+
+fn order_row(r: &Row) -> OrderRow {
+    OrderRow {
+        order_id: r.get(0),
+        status: r.get(1),
+        update_time: r.get(2),
+        use_tel_number: r.get(3),
+        vnum: r.get(4),
+        vnum_expire: r.get(5),
+        snapshots: r.get(6),
+        messages: r.get(7),
+        type5: r.get::<_, i64>(8) != 0,
+        last_activity: r.get(9),
+    }
+}
+
+fn message_row(r: &Row) -> MessageRow {
+    MessageRow {
+        id: r.get(0),
+        received_at: r.get(1),
+        event: r.get(2),
+        order_id: r.get(3),
+        kind: r.get(4),
+        create_time: r.get(5),
+        plaintext: r.get(6),
+        parse_error: r.get(7),
+        deliveries: r.get(8),
+        source: r.get(9),
+    }
+}
+
+fn snapshot_row(r: &Row) -> SnapshotRow {
+    SnapshotRow {
+        id: r.get(0),
+        order_id: r.get(1),
+        fetched_at: r.get(2),
+        source: r.get(3),
+        content_hash: r.get(4),
+        body: r.get(5),
+    }
+}
+
+fn note_row(r: &Row) -> Note {
+    Note {
+        id: r.get(0),
+        order_id: r.get(1),
+        at: r.get(2),
+        event: r.get(3),
+        kind: r.get(4),
+        text: r.get(5),
+        recorded_at: r.get(6),
+    }
+}
+
+// `query` takes `&'static str` (its statements are cached by text), so the
+// column lists are written out in each statement.
+impl Backend for Postgres {
+    fn describe(&self) -> String {
+        Postgres::describe(self)
+    }
+
+    fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
+        Postgres::write_dyn(self, f)
+    }
+
+    fn orders(&self) -> Result<Vec<OrderRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
+                     last_activity
+                 FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC",
+                &[],
+            )?
+            .iter()
+            .map(order_row)
+            .collect())
+        })
+    }
+
+    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
+                     last_activity
+                 FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $1",
+                &[&limit],
+            )?
+            .iter()
+            .map(order_row)
+            .collect())
+        })
+    }
+
+    fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
+                     last_activity
+                 FROM orders WHERE order_id = $1",
+                &[&order_id],
+            )?
+            .first()
+            .map(order_row))
+        })
+    }
+
+    fn snapshots(&self, order_id: &str) -> Result<Vec<SnapshotRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, order_id, fetched_at, source, content_hash, body FROM snapshots WHERE order_id = $1
+                 ORDER BY fetched_at, id",
+                &[&order_id],
+            )?
+            .iter()
+            .map(snapshot_row)
+            .collect())
+        })
+    }
+
+    fn demo_orders(&self) -> Result<HashSet<String>> {
+        self.with(|c| {
+            Ok(c.query("SELECT order_id FROM snapshots GROUP BY order_id HAVING bool_and(source = 'demo')", &[])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn notes(&self, order_id: &str) -> Result<Vec<Note>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, order_id, at, event, type, text, recorded_at FROM notes WHERE order_id = $1
+                 ORDER BY coalesce(at, recorded_at), id",
+                &[&order_id],
+            )?
+            .iter()
+            .map(note_row)
+            .collect())
+        })
+    }
+
+    fn latest_snapshot(&self, order_id: &str) -> Result<Option<SnapshotRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, order_id, fetched_at, source, content_hash, body FROM snapshots WHERE order_id = $1
+                 ORDER BY update_time DESC NULLS LAST, fetched_at DESC, id DESC LIMIT 1",
+                &[&order_id],
+            )?
+            .first()
+            .map(snapshot_row))
+        })
+    }
+
+    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
+        self.with(|c| {
+            let rows = match order_id {
+                Some(id) => c.query(
+                    "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries,
+                         source
+                     FROM messages WHERE order_id = $1 ORDER BY received_at, id",
+                    &[&id],
+                )?,
+                None => c.query(
+                    "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries,
+                         source
+                     FROM messages ORDER BY received_at, id",
+                    &[],
+                )?,
+            };
+            Ok(rows.iter().map(message_row).collect())
+        })
+    }
+
+    fn receiver_periods(&self) -> Result<Vec<Period>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT started_at, coalesce(stopped_at, last_seen), stopped_at IS NOT NULL FROM receiver_periods
+                 ORDER BY started_at",
+                &[],
+            )?
+            .iter()
+            .map(|r| Period { start: r.get(0), end: r.get(1), stopped: r.get(2) })
+            .collect())
+        })
+    }
+
+    fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, coalesce(envelope, ''), plaintext, quarantine FROM messages WHERE quarantine IS NOT NULL
+                 ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+        })
+    }
+
+    fn quarantined_count(&self) -> Result<i64> {
+        self.with(|c| Ok(c.query("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", &[])?[0].get(0)))
+    }
+
+    fn sync_value(&self, key: &str) -> Result<Option<i64>> {
+        self.with(|c| Ok(c.query("SELECT value FROM sync_state WHERE key = $1", &[&key])?.first().map(|r| r.get(0))))
+    }
+
+    fn counts(&self) -> Result<(i64, i64, i64)> {
+        self.with(|c| {
+            let r = c.query(
+                "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM snapshots), (SELECT count(*) FROM messages)",
+                &[],
+            )?;
+            Ok((r[0].get(0), r[0].get(1), r[0].get(2)))
+        })
+    }
+
+    fn watch(&mut self) -> Result<()> {
+        Postgres::watch(self)
+    }
+
+    fn changed_since(&mut self, _mark: &mut i64) -> Result<bool> {
+        Postgres::changed_since(self)
+    }
+
+    fn max_ids(&self) -> Result<(i64, i64)> {
+        self.with(|c| {
+            let r = c.query(
+                "SELECT (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM snapshots)",
+                &[],
+            )?;
+            Ok((r[0].get(0), r[0].get(1)))
+        })
+    }
+
+    fn message_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, Option<String>)>> {
+        self.with(|c| {
+            Ok(c.query("SELECT id, order_id FROM messages WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &limit])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+
+    fn snapshot_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        self.with(|c| {
+            Ok(c.query("SELECT id, order_id FROM snapshots WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &limit])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+
+    fn snapshots_after(&self, after: i64, limit: i64) -> Result<Vec<SnapshotRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, order_id, fetched_at, source, content_hash, body FROM snapshots WHERE id > $1
+                 ORDER BY id LIMIT $2",
+                &[&after, &limit],
+            )?
+            .iter()
+            .map(snapshot_row)
+            .collect())
+        })
+    }
+
+    fn full_messages_after(&self, after: i64, limit: i64) -> Result<Vec<FullMessage>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key,
+                     deliveries, source, quarantine
+                 FROM messages WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &limit],
+            )?
+            .iter()
+            .map(|r| FullMessage {
+                id: r.get(0),
+                received_at: r.get(1),
+                event: r.get(2),
+                order_id: r.get(3),
+                kind: r.get(4),
+                create_time: r.get(5),
+                envelope: r.get(6),
+                plaintext: r.get(7),
+                parse_error: r.get(8),
+                dup_key: r.get(9),
+                deliveries: r.get(10),
+                source: r.get(11),
+                quarantine: r.get(12),
+            })
+            .collect())
+        })
+    }
+
+    fn all_periods(&self) -> Result<Vec<PeriodRow>> {
+        self.with(|c| {
+            Ok(c.query("SELECT started_at, last_seen, stopped_at, host FROM receiver_periods ORDER BY id", &[])?
+                .iter()
+                .map(|r| PeriodRow { started_at: r.get(0), last_seen: r.get(1), stopped_at: r.get(2), host: r.get(3) })
+                .collect())
+        })
+    }
+
+    fn all_notes(&self) -> Result<Vec<Note>> {
+        self.with(|c| {
+            Ok(c.query("SELECT id, order_id, at, event, type, text, recorded_at FROM notes ORDER BY id", &[])?
+                .iter()
+                .map(note_row)
+                .collect())
+        })
+    }
+
+    fn sync_values(&self) -> Result<Vec<(String, i64)>> {
+        self.with(|c| {
+            Ok(c.query("SELECT key, value FROM sync_state ORDER BY key", &[])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+}

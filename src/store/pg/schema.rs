@@ -1,0 +1,140 @@
+//! The PostgreSQL schema: created on first use and migrated forward, its
+//! version recorded in `orderscope_meta`. A database that holds other
+//! tables but not ours is refused untouched, and so is a newer schema.
+
+use postgres::Transaction;
+
+use super::super::{OpenMode, Result, StoreError};
+use super::{Conn, PgUrl, plain};
+
+/// Each entry migrates from the version before it. Version 1 is the whole
+/// SQLite schema of its day (orders, snapshots, messages, receiver periods
+/// with their host, sync state, notes).
+const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY,
+        status BIGINT,
+        update_time BIGINT,
+        use_tel_number BIGINT,
+        vnum TEXT,
+        vnum_expire BIGINT,
+        snapshots BIGINT NOT NULL DEFAULT 0,
+        messages BIGINT NOT NULL DEFAULT 0,
+        type5 BIGINT NOT NULL DEFAULT 0,
+        last_activity BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX orders_by_activity ON orders(last_activity DESC, order_id DESC);
+    CREATE TABLE snapshots (
+        id BIGSERIAL PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        fetched_at BIGINT NOT NULL,
+        source TEXT NOT NULL,
+        status BIGINT,
+        update_time BIGINT,
+        body TEXT NOT NULL,
+        UNIQUE (order_id, content_hash)
+    );
+    CREATE INDEX snapshots_by_order ON snapshots(order_id, fetched_at);
+    CREATE TABLE messages (
+        id BIGSERIAL PRIMARY KEY,
+        received_at BIGINT NOT NULL,
+        event TEXT,
+        order_id TEXT,
+        type BIGINT,
+        create_time BIGINT,
+        envelope TEXT,
+        plaintext TEXT NOT NULL,
+        parse_error TEXT,
+        dup_key TEXT NOT NULL UNIQUE,
+        deliveries BIGINT NOT NULL DEFAULT 1,
+        source TEXT NOT NULL,
+        quarantine TEXT
+    );
+    CREATE INDEX messages_by_order ON messages(order_id, received_at);
+    CREATE INDEX messages_by_time ON messages(received_at);
+    CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;
+    CREATE TABLE receiver_periods (
+        id BIGSERIAL PRIMARY KEY,
+        started_at BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        stopped_at BIGINT,
+        host TEXT
+    );
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+    CREATE TABLE notes (
+        id BIGSERIAL PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        at BIGINT,
+        event TEXT,
+        type BIGINT,
+        text TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL
+    );
+    CREATE INDEX notes_by_order ON notes(order_id, at);"];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Serialises migrations between hosts starting at once ("OSCM").
+const MIGRATE_LOCK: i64 = 0x4F53_434D;
+
+/// What the database holds: our schema's version, if any, and how many
+/// tables its current schema has.
+fn identity(t: &mut Transaction) -> std::result::Result<(Option<i64>, i64), postgres::Error> {
+    let ours: bool = t.query_one("SELECT to_regclass('orderscope_meta') IS NOT NULL", &[])?.get(0);
+    let version = if ours {
+        t.query_opt("SELECT value FROM orderscope_meta WHERE key = 'schema_version'", &[])?.map(|r| r.get(0))
+    } else {
+        None
+    };
+    let tables: i64 = t
+        .query_one("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()", &[])?
+        .get(0);
+    Ok((version, tables))
+}
+
+fn check(url: &PgUrl, version: Option<i64>, tables: i64, mode: OpenMode) -> Result<()> {
+    let place = std::path::PathBuf::from(url.to_string());
+    match version {
+        Some(v) if v > SCHEMA_VERSION => Err(StoreError::TooNew { path: place, found: v, known: SCHEMA_VERSION }),
+        Some(_) => Ok(()),
+        None if tables > 0 => Err(StoreError::NotAStore(
+            place,
+            format!("the database holds {tables} other table(s) and no orderscope schema; use an empty database"),
+        )),
+        None if mode == OpenMode::Existing => Err(StoreError::Missing(place)),
+        None => Ok(()),
+    }
+}
+
+/// Checks what the database holds and brings our schema up to date.
+pub(super) fn prepare(conn: &mut Conn, url: &PgUrl, mode: OpenMode) -> Result<()> {
+    let err = |e: postgres::Error| StoreError::Postgres(format!("PostgreSQL store {url}: {}", plain(&e)));
+    // Read first, without writing: a foreign or newer database is refused as found.
+    {
+        let mut t = conn.client.transaction().map_err(err)?;
+        let (version, tables) = identity(&mut t).map_err(err)?;
+        check(url, version, tables, mode)?;
+        if version == Some(SCHEMA_VERSION) {
+            return Ok(());
+        }
+    }
+    let mut t = conn.client.transaction().map_err(err)?;
+    t.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).map_err(err)?;
+    // Again under the lock: another host may have created or migrated it.
+    let (version, tables) = identity(&mut t).map_err(err)?;
+    check(url, version, tables, mode)?;
+    let from = version.unwrap_or(0);
+    if from == 0 {
+        t.batch_execute("CREATE TABLE orderscope_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)").map_err(err)?;
+    }
+    for sql in MIGRATIONS.iter().skip(from as usize) {
+        t.batch_execute(sql).map_err(err)?;
+    }
+    t.execute(
+        "INSERT INTO orderscope_meta (key, value) VALUES ('schema_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&SCHEMA_VERSION],
+    )
+    .map_err(err)?;
+    t.commit().map_err(err)
+}

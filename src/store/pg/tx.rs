@@ -1,0 +1,288 @@
+//! The writes on PostgreSQL, with the same meaning as SQLite's: a
+//! redelivered push (same duplicate key) is stored once and counted through
+//! the unique key (`ON CONFLICT`), versions are deduplicated by content
+//! hash, and each write keeps its order's summary row in step.
+
+use postgres::Row;
+use postgres::types::ToSql;
+
+use super::super::backend::{FullMessage, PeriodRow, Tx};
+use super::super::{MessageInsert, Redelivery, Result, StoreError};
+use super::{Conn, no_nul, plain};
+use crate::explain::Note;
+use crate::json::{canonical, sha1_hex};
+use crate::model::{Order, Push};
+
+/// An open transaction. The first failed statement is kept: PostgreSQL
+/// aborts the transaction there, so the whole write must fail.
+pub(super) struct PgTx<'a> {
+    pub(super) conn: &'a mut Conn,
+    pub(super) failed: Option<StoreError>,
+}
+
+impl PgTx<'_> {
+    fn q(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        if let Some(e) = &self.failed {
+            return Err(StoreError::Postgres(e.to_string()));
+        }
+        self.conn.query(sql, params).map_err(|e| {
+            let err = match e.code() {
+                Some(c)
+                    if *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                        || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED =>
+                {
+                    StoreError::Retry(plain(&e))
+                }
+                _ if e.is_closed() => StoreError::Postgres("lost the connection to the PostgreSQL store".into()),
+                _ => StoreError::Postgres(format!("PostgreSQL store: {}", plain(&e))),
+            };
+            self.failed = Some(match &err {
+                StoreError::Retry(m) => StoreError::Retry(m.clone()),
+                other => StoreError::Postgres(other.to_string()),
+            });
+            err
+        })
+    }
+
+    fn order_summary_after_message(&mut self, order_id: &str, type5: bool, received_at: i64) -> Result<()> {
+        self.q(
+            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES ($1, 1, $2, $3)
+             ON CONFLICT (order_id) DO UPDATE SET messages = orders.messages + 1,
+                 type5 = GREATEST(orders.type5, excluded.type5),
+                 last_activity = GREATEST(orders.last_activity, excluded.last_activity)",
+            &[&order_id, &(type5 as i64), &received_at],
+        )?;
+        Ok(())
+    }
+
+    fn count_redelivery(&mut self, key: &str) -> Result<MessageInsert> {
+        let rows =
+            self.q("UPDATE messages SET deliveries = deliveries + 1 WHERE dup_key = $1 RETURNING id", &[&key])?;
+        Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
+        let hash = sha1_hex(canonical(&order.raw).as_bytes());
+        let body = serde_json::to_string(&order.raw).expect("a JSON value always serialises");
+        let body = no_nul(&body);
+        let inserted = self.q(
+            "INSERT INTO snapshots (order_id, content_hash, fetched_at, source, status, update_time, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, content_hash) DO NOTHING RETURNING id",
+            &[&order.order_id, &hash, &fetched_at, &source, &order.status(), &order.update_time(), &body.as_ref()],
+        )?;
+        if inserted.is_empty() {
+            return Ok(false);
+        }
+        self.q("INSERT INTO orders (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING", &[&order.order_id])?;
+        // The summary follows the newest version by the order's own clock.
+        let latest = self.q(
+            "SELECT body FROM snapshots WHERE order_id = $1
+             ORDER BY update_time DESC NULLS LAST, fetched_at DESC, id DESC LIMIT 1",
+            &[&order.order_id],
+        )?;
+        let latest = latest
+            .first()
+            .and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok())
+            .and_then(|v| Order::from_order(v).ok())
+            .unwrap_or_else(|| order.clone());
+        let ext = latest.tel_ext().unwrap_or_default();
+        let activity = latest.update_time().unwrap_or(fetched_at);
+        self.q(
+            "UPDATE orders SET status = $2, update_time = $3, use_tel_number = $4, vnum = $5, vnum_expire = $6,
+                 snapshots = snapshots + 1, last_activity = GREATEST(last_activity, $7)
+             WHERE order_id = $1",
+            &[
+                &order.order_id,
+                &latest.status(),
+                &latest.update_time(),
+                &latest.use_tel_number(),
+                &ext.virtual_tel_number,
+                &ext.expire_time,
+                &activity,
+            ],
+        )?;
+        Ok(true)
+    }
+
+    fn add_message(
+        &mut self,
+        received_at: i64,
+        envelope: Option<&str>,
+        plaintext: &str,
+        source: &str,
+        redelivery: Redelivery,
+    ) -> Result<MessageInsert> {
+        let parsed = Push::parse(plaintext);
+        let (event, order_id, kind, create_time, error, key) = match &parsed {
+            Ok(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
+            Err(e) => {
+                (None, None, None, None, Some(e.to_string()), format!("unparsed|{}", sha1_hex(plaintext.as_bytes())))
+            }
+        };
+        let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
+        let envelope = envelope.map(no_nul);
+        let text = no_nul(plaintext);
+        let inserted = self.q(
+            "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
+                 dup_key, source, quarantine)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+            &[
+                &received_at,
+                &event,
+                &order_id,
+                &kind,
+                &create_time,
+                &envelope.as_deref(),
+                &text.as_ref(),
+                &error,
+                &key,
+                &source,
+                &quarantine,
+            ],
+        )?;
+        let Some(row) = inserted.first() else {
+            return match redelivery {
+                Redelivery::Count => self.count_redelivery(&key),
+                Redelivery::Ignore => {
+                    let rows = self.q("SELECT id FROM messages WHERE dup_key = $1", &[&key])?;
+                    Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
+                }
+            };
+        };
+        let id: i64 = row.get(0);
+        if let Some(order_id) = order_id {
+            let type5 = parsed.as_ref().map(Push::is_type5).unwrap_or(false);
+            self.order_summary_after_message(order_id, type5, received_at)?;
+        }
+        Ok(MessageInsert::New(id))
+    }
+
+    fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
+        let key = format!("quarantine|{}", sha1_hex(envelope.as_bytes()));
+        let envelope = no_nul(envelope);
+        let inserted = self.q(
+            "INSERT INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)
+             VALUES ($1, $2, '', $3, $4, 'serve', $3) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+            &[&received_at, &envelope.as_ref(), &reason, &key],
+        )?;
+        match inserted.first() {
+            Some(r) => Ok(MessageInsert::New(r.get(0))),
+            None => self.count_redelivery(&key),
+        }
+    }
+
+    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert> {
+        let rows = self.q("DELETE FROM messages WHERE id = $1 RETURNING received_at, envelope, deliveries", &[&id])?;
+        let Some(row) = rows.first() else {
+            return Err(StoreError::Postgres(format!("message {id} is no longer stored")));
+        };
+        let (received_at, envelope, deliveries): (i64, Option<String>, i64) = (row.get(0), row.get(1), row.get(2));
+        let out = self.add_message(received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count)?;
+        if let MessageInsert::New(new_id) = out {
+            self.q("UPDATE messages SET deliveries = $2 WHERE id = $1", &[&new_id, &deliveries])?;
+        }
+        Ok(out)
+    }
+
+    fn add_receiver_period(
+        &mut self,
+        started_at: i64,
+        last_seen: i64,
+        stopped_at: Option<i64>,
+        host: Option<&str>,
+    ) -> Result<i64> {
+        let rows = self.q(
+            "INSERT INTO receiver_periods (started_at, last_seen, stopped_at, host) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&started_at, &last_seen, &stopped_at, &host],
+        )?;
+        Ok(rows[0].get(0))
+    }
+
+    fn add_receiver_period_once(&mut self, p: &PeriodRow) -> Result<bool> {
+        let known = self.q(
+            "SELECT 1 FROM receiver_periods WHERE started_at = $1 AND last_seen = $2
+                 AND stopped_at IS NOT DISTINCT FROM $3 AND host IS NOT DISTINCT FROM $4",
+            &[&p.started_at, &p.last_seen, &p.stopped_at, &p.host],
+        )?;
+        if !known.is_empty() {
+            return Ok(false);
+        }
+        self.add_receiver_period(p.started_at, p.last_seen, p.stopped_at, p.host.as_deref())?;
+        Ok(true)
+    }
+
+    fn heartbeat(&mut self, period: i64, now: i64) -> Result<()> {
+        self.q("UPDATE receiver_periods SET last_seen = GREATEST(last_seen, $2) WHERE id = $1", &[&period, &now])?;
+        Ok(())
+    }
+
+    fn stop_period(&mut self, period: i64, now: i64) -> Result<()> {
+        self.q("UPDATE receiver_periods SET last_seen = $2, stopped_at = $2 WHERE id = $1", &[&period, &now])?;
+        Ok(())
+    }
+
+    fn set_sync_value(&mut self, key: &str, value: i64) -> Result<()> {
+        self.q(
+            "INSERT INTO sync_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn add_note(&mut self, note: &Note) -> Result<i64> {
+        let text = no_nul(&note.text);
+        let rows = self.q(
+            "INSERT INTO notes (order_id, at, event, type, text, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[&note.order_id, &note.at, &note.event, &note.kind, &text.as_ref(), &note.recorded_at],
+        )?;
+        Ok(rows[0].get(0))
+    }
+
+    fn add_note_once(&mut self, note: &Note) -> Result<bool> {
+        let text = no_nul(&note.text);
+        let known = self.q(
+            "SELECT 1 FROM notes WHERE order_id = $1 AND at IS NOT DISTINCT FROM $2 AND event IS NOT DISTINCT FROM $3
+                 AND type IS NOT DISTINCT FROM $4 AND text = $5 AND recorded_at = $6",
+            &[&note.order_id, &note.at, &note.event, &note.kind, &text.as_ref(), &note.recorded_at],
+        )?;
+        if !known.is_empty() {
+            return Ok(false);
+        }
+        self.add_note(note)?;
+        Ok(true)
+    }
+
+    fn put_message(&mut self, m: &FullMessage) -> Result<bool> {
+        let envelope = m.envelope.as_deref().map(no_nul);
+        let text = no_nul(&m.plaintext);
+        let inserted = self.q(
+            "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
+                 dup_key, deliveries, source, quarantine)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+            &[
+                &m.received_at,
+                &m.event,
+                &m.order_id,
+                &m.kind,
+                &m.create_time,
+                &envelope.as_deref(),
+                &text.as_ref(),
+                &m.parse_error,
+                &m.dup_key,
+                &m.deliveries,
+                &m.source,
+                &m.quarantine,
+            ],
+        )?;
+        if inserted.is_empty() {
+            return Ok(false);
+        }
+        if let Some(order_id) = &m.order_id {
+            let type5 = crate::model::names::is_type5(m.event.as_deref().unwrap_or(""), m.kind);
+            self.order_summary_after_message(order_id, type5, m.received_at)?;
+        }
+        Ok(true)
+    }
+}
