@@ -279,6 +279,9 @@ pub enum Command {
     /// The config file: `config init` writes a commented example (mode 600)
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The store itself: `store copy` moves everything between SQLite and PostgreSQL
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Shell completions for bash, zsh or fish, on stdout
     #[command(
         after_help = "Example:\n  orderscope completions bash > /etc/bash_completion.d/orderscope\n  orderscope completions zsh > \"${fpath[1]}/_orderscope\"\n  orderscope completions fish > ~/.config/fish/completions/orderscope.fish"
@@ -293,6 +296,44 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy everything (versions, pushes, receiver periods, notes) from one store into another; running it twice adds nothing
+    #[command(
+        after_help = "Example:\n  orderscope store copy --from ~/.local/share/orderscope/store.db --to postgres://orderscope:PASSWORD@db.internal/orderscope\n  orderscope store copy --from postgres://orderscope@db.internal/orderscope --to /srv/backup/store.db\n\nA store is a SQLite file's path or a postgres:// (postgresql://) URL."
+    )]
+    Copy {
+        /// The store to read: a SQLite file or a postgres:// URL (it must exist)
+        #[arg(long, value_name = "PATH_OR_URL")]
+        from: String,
+        /// The store to add to: created when missing
+        #[arg(long, value_name = "PATH_OR_URL")]
+        to: String,
+    },
+}
+
+/// `store copy`: progress on stderr, the summary on stdout.
+pub fn store_copy(from: &str, to: &str) -> Result<()> {
+    use crate::store::{Durability, Location};
+    let (from, to) = (Location::parse(from), Location::parse(to));
+    if from == to {
+        bail!("--from and --to are the same store ({from})");
+    }
+    let source = Store::open_at(&from, OpenMode::Existing, Durability::Normal)?;
+    let mut target = Store::open_at(&to, OpenMode::Create, Durability::Normal)?;
+    let mut say = |line: &str| {
+        let _ =
+            text::write_line(&mut std::io::stderr().lock(), &format!("{} {line}", timefmt::full_tz(timefmt::now())));
+    };
+    say(&format!("copying {from} into {to}"));
+    let copied = crate::store::copy::copy(&source, &mut target, &mut say)?;
+    for id in &copied.unreadable {
+        say(&format!("version {id} is not a readable order: not copied"));
+    }
+    text::write_line(&mut std::io::stdout().lock(), &copied.line())?;
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

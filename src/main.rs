@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use orderscope::cli::{self, Cli, Command, ConfigCommand};
+use orderscope::cli::{self, Cli, Command, ConfigCommand, StoreCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,6 +30,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Completions { shell }) => return cli::completions(*shell).map(|_| true),
         Some(Command::Man { dir }) => return cli::man(dir.as_deref()).map(|_| true),
         Some(Command::Config(ConfigCommand::Init { force })) => return cli::config_init(cli, *force).map(|_| true),
+        Some(Command::Store(StoreCommand::Copy { from, to })) => return cli::store_copy(from, to).map(|_| true),
         Some(Command::Doctor { url }) => return orderscope::doctor::run(&cli.flags(), url.as_deref()),
         Some(Command::Demo { shop: true }) => return orderscope::demo::serve_shop().map(|_| true),
         _ => {}
@@ -58,6 +59,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             Command::Completions { .. }
             | Command::Man { .. }
             | Command::Config(_)
+            | Command::Store(_)
             | Command::Doctor { .. }
             | Command::Demo { shop: true },
         ) => unreachable!("handled above"),

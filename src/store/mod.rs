@@ -8,6 +8,7 @@
 //! refused rather than misread.
 
 pub mod backend;
+pub mod copy;
 pub mod feed;
 pub mod location;
 pub mod pg;

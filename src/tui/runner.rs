@@ -47,6 +47,9 @@ pub enum StoreJob {
 #[derive(Default)]
 pub struct StoreSide {
     feed: Option<Feed>,
+    /// The list was asked for: a feed that could not start (the database
+    /// was down) is started again, with the list, once it is back.
+    list_asked: bool,
     list: Option<Arc<Vec<crate::store::OrderRow>>>,
 }
 
@@ -65,6 +68,9 @@ impl StoreSide {
 /// Carries out one store job, sending its answers to `out`. Shared by the
 /// store thread and by `run_inline` (tests and benchmarks).
 pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: Lang, out: &mut dyn FnMut(Msg)) {
+    if matches!(job, StoreJob::LoadList) {
+        side.list_asked = true;
+    }
     let feed = &mut side.feed;
     match job {
         StoreJob::LoadList => {
@@ -135,6 +141,20 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
         }
         if last_look.elapsed() >= FEED_INTERVAL {
             last_look = Instant::now();
+            if side.feed.is_none() && side.list_asked {
+                // The store could not be read when the list was loaded: try
+                // again; the problem stays on screen until it works.
+                let mut ok = true;
+                carry_out(&mut store, &mut side, StoreJob::LoadList, lang, &mut |m| {
+                    ok &= !matches!(m, Msg::StoreProblem(Some(_)));
+                    send(m)
+                });
+                if ok && side.feed.is_some() {
+                    failing = false;
+                    send(Msg::StoreProblem(None));
+                }
+                continue;
+            }
             if let Some(f) = side.feed.as_mut() {
                 match f.poll(&mut store) {
                     Ok(changes) => {

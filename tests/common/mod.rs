@@ -2,6 +2,8 @@
 //! directories, the real binary, and rendering the real screen to text.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -43,6 +43,8 @@ const HEALTH_EVERY: Duration = Duration::from_secs(5);
 /// How many times a transaction that lost a serialization or deadlock race
 /// is run again before its error is returned.
 const RETRIES: u32 = 8;
+/// How long a look at the notifications waits for one to arrive.
+const NOTIFY_WAIT: Duration = Duration::from_millis(5);
 
 pub struct Postgres {
     url: PgUrl,
@@ -211,7 +213,9 @@ impl Postgres {
         let mut heard = false;
         {
             let mut notifications = conn.client.notifications();
-            let mut it = notifications.iter();
+            // A short wait lets the driver's runtime read the socket; a
+            // plain non-blocking look may not see what already arrived.
+            let mut it = notifications.timeout_iter(NOTIFY_WAIT);
             loop {
                 use postgres::fallible_iterator::FallibleIterator;
                 match it.next().transpose() {

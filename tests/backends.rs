@@ -1,0 +1,257 @@
+//! The store's behaviour, one set of tests run on every backend: a SQLite
+//! file always, and a real PostgreSQL server when `ORDERSCOPE_TEST_PG`
+//! names one (`.ci/run` starts a private cluster; without it the PostgreSQL
+//! half is skipped and says so, except under `CI=true`, where it fails).
+
+mod common;
+
+use common::pg::{Backend, backends};
+use common::*;
+use orderscope::model::Order;
+use orderscope::store::feed::Feed;
+use orderscope::store::{Durability, Location, MessageInsert, OpenMode, Redelivery, Store, StoreError};
+
+fn open(b: &Backend, mode: OpenMode) -> Result<Store, StoreError> {
+    Store::open_at(&b.location, mode, Durability::Normal)
+}
+
+fn type5_push(order: &str, at: i64) -> String {
+    format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{at},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{order},"type":5}}}}"#
+    )
+}
+
+#[test]
+fn a_new_store_is_created_only_when_asked_and_opened_again_unchanged() {
+    for b in backends("a_new_store_is_created_only_when_asked_and_opened_again_unchanged") {
+        assert!(matches!(open(&b, OpenMode::Existing), Err(StoreError::Missing(_))), "{}", b.name);
+        let store = open(&b, OpenMode::Create).unwrap();
+        assert_eq!(store.counts().unwrap(), (0, 0, 0), "{}", b.name);
+        drop(store);
+        let store = open(&b, OpenMode::Existing).unwrap();
+        assert_eq!(store.counts().unwrap(), (0, 0, 0), "{}", b.name);
+    }
+}
+
+#[test]
+fn versions_are_deduplicated_by_content_and_the_summary_follows_the_newest() {
+    for b in backends("versions_are_deduplicated_by_content_and_the_summary_follows_the_newest") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        let pretty = std::fs::read_to_string(seed_file("before")).unwrap();
+        let order = Order::parse_text(&pretty).unwrap();
+        let compact: serde_json::Value = serde_json::from_str(&pretty).unwrap();
+        let same = Order::parse_text(&compact.to_string()).unwrap();
+        assert!(store.add_snapshot(&order, 100, "test").unwrap());
+        assert!(!store.add_snapshot(&same, 200, "test").unwrap(), "{}", b.name);
+        let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
+        assert!(store.add_snapshot(&after, 300, "test").unwrap());
+        assert_eq!(store.snapshots(SEED).unwrap().len(), 2, "{}", b.name);
+        let row = store.order(SEED).unwrap().unwrap();
+        assert_eq!((row.status, row.snapshots), (Some(30), 2), "{}", b.name);
+        assert_eq!(row.vnum.as_deref(), Some("18400984191-0775"));
+        let mut older = order.clone();
+        older.raw["update_time"] = serde_json::json!(1);
+        assert!(store.add_snapshot(&older, 400, "test").unwrap());
+        assert_eq!(store.order(SEED).unwrap().unwrap().status, Some(30), "{}", b.name);
+        assert_eq!(store.latest_snapshot(SEED).unwrap().unwrap().fetched_at, 300, "{}", b.name);
+    }
+}
+
+#[test]
+fn a_redelivery_is_stored_once_and_counted_and_unparsed_pushes_are_kept() {
+    for b in backends("a_redelivery_is_stored_once_and_counted_and_unparsed_pushes_are_kept") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        let push = type5_push("9", 1);
+        let MessageInsert::New(id) =
+            store.add_message(10, Some("{envelope}"), &push, "serve", Redelivery::Count).unwrap()
+        else {
+            panic!("{}", b.name)
+        };
+        assert_eq!(
+            store.add_message(20, None, &push, "serve", Redelivery::Count).unwrap(),
+            MessageInsert::Duplicate(id)
+        );
+        assert_eq!(
+            store.add_message(30, None, &push, "import", Redelivery::Ignore).unwrap(),
+            MessageInsert::Duplicate(id)
+        );
+        let msgs = store.messages(Some("9")).unwrap();
+        assert_eq!((msgs.len(), msgs[0].deliveries, msgs[0].received_at), (1, 2, 10), "{}", b.name);
+        let row = store.order("9").unwrap().unwrap();
+        assert_eq!((row.messages, row.type5), (1, true), "{}", b.name);
+        store.add_message(40, None, "{truncated", "serve", Redelivery::Count).unwrap();
+        assert_eq!(store.quarantined_count().unwrap(), 1, "{}", b.name);
+        store.write(|tx| tx.add_quarantined(50, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
+        store.write(|tx| tx.add_quarantined(60, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
+        let q = store.quarantined().unwrap();
+        assert_eq!(q.len(), 2, "{}", b.name);
+        assert_eq!(store.messages(None).unwrap().iter().map(|m| m.deliveries).max(), Some(2));
+    }
+}
+
+/// Two connections (two hosts) deliver the same pushes at once: each is
+/// stored once and every delivery counted.
+#[test]
+fn concurrent_redeliveries_from_two_connections_are_stored_once_and_all_counted() {
+    for b in backends("concurrent_redeliveries_from_two_connections_are_stored_once_and_all_counted") {
+        drop(open(&b, OpenMode::Create).unwrap());
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let location = b.location.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::open_at(&location, OpenMode::Existing, Durability::Full).unwrap();
+                    for i in 0..100 {
+                        // Groups of five in one transaction, as the receiver commits them.
+                        store
+                            .write(|tx| {
+                                for k in 0..5 {
+                                    let push = type5_push(&format!("{}", 1000 + (i * 5 + k) % 40), i * 5 + k);
+                                    tx.add_message(i * 5 + k, None, &push, "serve", Redelivery::Count)?;
+                                }
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let store = open(&b, OpenMode::Existing).unwrap();
+        let msgs = store.messages(None).unwrap();
+        assert_eq!(msgs.len(), 500, "{}", b.name);
+        assert!(msgs.iter().all(|m| m.deliveries == 2), "{}", b.name);
+        let orders = store.orders().unwrap();
+        assert_eq!(orders.len(), 40, "{}", b.name);
+        assert_eq!(orders.iter().map(|o| o.messages).sum::<i64>(), 500, "{}", b.name);
+    }
+}
+
+#[test]
+fn the_change_feed_sees_another_connection_s_push_once_and_reports_nothing_when_idle() {
+    for b in backends("the_change_feed_sees_another_connection_s_push_once_and_reports_nothing_when_idle") {
+        let mut writer = open(&b, OpenMode::Create).unwrap();
+        orderscope::demo::populate(&mut writer, NOW).unwrap();
+        let mut reader = open(&b, OpenMode::Existing).unwrap();
+        let mut feed = Feed::start(&mut reader).unwrap();
+        assert_eq!(feed.poll(&mut reader).unwrap(), None, "{}", b.name);
+        writer.add_message(NOW + 100, None, &type5_push(SEED, NOW + 100), "test", Redelivery::Count).unwrap();
+        // A notification may take a moment to cross the socket.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let changes = loop {
+            if let Some(c) = feed.poll(&mut reader).unwrap() {
+                break c;
+            }
+            assert!(std::time::Instant::now() < deadline, "{}: no change within 1 s", b.name);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(changes.pushes.len(), 1, "{}", b.name);
+        assert_eq!(changes.rows.len(), 1, "{}", b.name);
+        assert_eq!(changes.rows[0].order_id, SEED);
+        assert_eq!(feed.poll(&mut reader).unwrap(), None, "{}", b.name);
+    }
+}
+
+#[test]
+fn receiver_periods_record_their_host() {
+    for b in backends("receiver_periods_record_their_host") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        let one = store.write(|tx| tx.add_receiver_period(100, 100, None, Some("host-1"))).unwrap();
+        store.write(|tx| tx.add_receiver_period(110, 110, None, Some("host-2"))).unwrap();
+        store.write(|tx| tx.heartbeat(one, 160)).unwrap();
+        store.write(|tx| tx.stop_period(one, 170)).unwrap();
+        let all = store.all_periods().unwrap();
+        let hosts: Vec<_> = all.iter().map(|p| (p.host.as_deref(), p.stopped_at)).collect();
+        assert_eq!(hosts, vec![(Some("host-1"), Some(170)), (Some("host-2"), None)], "{}", b.name);
+        let periods = store.receiver_periods().unwrap();
+        assert_eq!((periods[0].end, periods[0].stopped), (170, true), "{}", b.name);
+    }
+}
+
+/// Everything goes over and back, and a second run adds nothing.
+#[test]
+fn store_copy_moves_everything_and_adds_nothing_the_second_time() {
+    for b in backends("store_copy_moves_everything_and_adds_nothing_the_second_time") {
+        let dir = tempfile::tempdir().unwrap();
+        let mut source = demo_store(dir.path());
+        let note = orderscope::explain::Note {
+            id: 0,
+            order_id: SEED.into(),
+            at: Some(NOW),
+            event: None,
+            kind: None,
+            text: "buyer called".into(),
+            recorded_at: NOW,
+        };
+        source.write(|tx| tx.add_note(&note)).unwrap();
+        source.write(|tx| tx.add_receiver_period(NOW, NOW + 60, None, Some("h1"))).unwrap();
+        source.add_message(NOW, None, &type5_push(SEED, NOW), "serve", Redelivery::Count).unwrap();
+        source.add_message(NOW + 1, None, &type5_push(SEED, NOW), "serve", Redelivery::Count).unwrap();
+        let mut target = open(&b, OpenMode::Create).unwrap();
+        let first = orderscope::store::copy::copy(&source, &mut target, &mut |_| {}).unwrap();
+        assert!(first.versions.0 > 0 && first.pushes.0 > 0 && first.notes.0 == 1, "{}: {first:?}", b.name);
+        let again = orderscope::store::copy::copy(&source, &mut target, &mut |_| {}).unwrap();
+        assert_eq!((again.versions.0, again.pushes.0, again.periods.0, again.notes.0), (0, 0, 0, 0), "{}", b.name);
+        assert_eq!(target.counts().unwrap(), source.counts().unwrap(), "{}", b.name);
+        assert_eq!(target.orders().unwrap(), source.orders().unwrap(), "{}", b.name);
+        let strip = |m: Vec<orderscope::store::MessageRow>| -> Vec<_> {
+            m.into_iter().map(|m| (m.received_at, m.plaintext, m.deliveries, m.source)).collect()
+        };
+        assert_eq!(strip(target.messages(None).unwrap()), strip(source.messages(None).unwrap()), "{}", b.name);
+        assert_eq!(target.all_periods().unwrap(), source.all_periods().unwrap(), "{}", b.name);
+        assert_eq!(target.notes(SEED).unwrap().len(), 1);
+        let ta = target.story(SEED, orderscope::model::Lang::En).unwrap();
+        let sa = source.story(SEED, orderscope::model::Lang::En).unwrap();
+        assert_eq!(format!("{ta:?}"), format!("{sa:?}"), "{}", b.name);
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused_in_one_line() {
+    for b in backends("a_newer_schema_is_refused_in_one_line") {
+        drop(open(&b, OpenMode::Create).unwrap());
+        match (&b.location, &b.db) {
+            (Location::Sqlite(path), _) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.pragma_update(None, "user_version", 999).unwrap();
+            }
+            (_, Some(db)) => {
+                db.client()
+                    .batch_execute("UPDATE orderscope_meta SET value = 999 WHERE key = 'schema_version'")
+                    .unwrap();
+            }
+            _ => unreachable!(),
+        }
+        let e = open(&b, OpenMode::Create).err().expect("refused").to_string();
+        assert!(e.contains("schema version 999") && !e.contains('\n'), "{}: {e}", b.name);
+    }
+}
+
+#[test]
+fn a_database_of_another_program_is_refused_and_left_alone() {
+    for b in backends("a_database_of_another_program_is_refused_and_left_alone") {
+        match (&b.location, &b.db) {
+            (Location::Sqlite(path), _) => {
+                rusqlite::Connection::open(path).unwrap().execute_batch("CREATE TABLE invoices (id INTEGER)").unwrap();
+            }
+            (_, Some(db)) => db.client().batch_execute("CREATE TABLE invoices (id BIGINT)").unwrap(),
+            _ => unreachable!(),
+        }
+        let e = open(&b, OpenMode::Create).err().expect("refused").to_string();
+        assert!(e.contains("other table"), "{}: {e}", b.name);
+        let tables = match (&b.location, &b.db) {
+            (Location::Sqlite(path), _) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
+            (_, Some(db)) => db
+                .client()
+                .query_one("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", &[])
+                .unwrap()
+                .get(0),
+            _ => unreachable!(),
+        };
+        assert_eq!(tables, 1, "{}: the database was altered", b.name);
+    }
+}
