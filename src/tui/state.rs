@@ -42,11 +42,30 @@ pub struct TimelineView {
     pub explanation_scroll: usize,
 }
 
+/// Two orders side by side: the marked one (a) and the selected one (b).
+#[derive(Debug)]
+pub struct CompareView {
+    pub a: String,
+    pub b: String,
+    /// The comparison, once the runner has built it.
+    pub result: Option<Result<Box<Comparison>, String>>,
+    pub scroll: usize,
+}
+
+/// A comparison as the screen shows it: the side-by-side rows and the
+/// comparative explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub rows: Vec<crate::explain::compare::FactRow>,
+    pub explanation: Vec<crate::explain::Statement>,
+}
+
 #[derive(Debug)]
 pub enum Overlay {
     Help,
     Raw(Box<RawView>),
     Timeline(TimelineView),
+    Compare(CompareView),
 }
 
 /// The live connection to the shop API, as far as the screen cares.
@@ -126,6 +145,10 @@ pub struct State {
     /// Quarantined pushes in the store: a warning in the header.
     pub quarantined: i64,
     pub live: Live,
+    /// The order marked with `m`, to compare with the selected one.
+    pub marked: Option<String>,
+    /// Orders whose every stored record is made-up demo data.
+    pub demo_orders: std::collections::HashSet<String>,
     /// An order to select once the list holds it (the demo's seed order).
     pub pending_select: Option<String>,
     /// Pushes stored since the inspector started (any order).
@@ -167,6 +190,8 @@ impl State {
             page: 10,
             quarantined: 0,
             live: Live::default(),
+            marked: None,
+            demo_orders: Default::default(),
             pending_select: None,
             pushes_since_start: 0,
             fresh: HashMap::new(),

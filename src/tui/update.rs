@@ -13,7 +13,8 @@ use super::detail::Detail;
 use super::keys::{Action, Context, action_for};
 use super::raw::RawView;
 use super::state::{
-    DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Side, State, TimelineFocus, TimelineView, new_filter,
+    CompareView, Comparison, DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Side, State, TimelineFocus,
+    TimelineView, new_filter,
 };
 use crate::explain::Ref;
 use crate::model::Order;
@@ -63,6 +64,13 @@ pub enum Msg {
         complete: bool,
         quarantined: i64,
     },
+    /// Orders whose stored records are all made-up demo data.
+    DemoOrders(std::collections::HashSet<String>),
+    ComparisonLoaded {
+        a: String,
+        b: String,
+        result: Result<Box<Comparison>, String>,
+    },
     DetailLoaded {
         order_id: String,
         detail: Result<Box<Detail>, String>,
@@ -110,6 +118,11 @@ pub enum Effect {
     LoadList,
     LoadDetail {
         order_id: String,
+    },
+    /// Build the comparison of two orders from the store.
+    LoadComparison {
+        a: String,
+        b: String,
     },
     StoreVersion {
         order: Box<Order>,
@@ -204,6 +217,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.dirty = true;
             settle(state)
+        }
+        Msg::DemoOrders(ids) => {
+            state.demo_orders = ids;
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::ComparisonLoaded { a, b, result } => {
+            if let Some(Overlay::Compare(view)) = &mut state.overlay
+                && view.a == a
+                && view.b == b
+            {
+                view.result = Some(result);
+                state.dirty = true;
+            }
+            Vec::new()
         }
         Msg::DetailLoaded { order_id, detail } => {
             if state.loading.as_deref() == Some(order_id.as_str()) {
@@ -559,6 +587,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Some(Overlay::Raw(_)) => raw_key(state, key),
             Some(Overlay::Timeline(_)) => timeline_key(state, key),
+            Some(Overlay::Compare(_)) => compare_key(state, key),
             None => match action_for(Context::Main, key) {
                 Some(action) => main_action(state, action),
                 None => Vec::new(),
@@ -661,6 +690,40 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
             state.overlay = Some(Overlay::Timeline(TimelineView::default()));
+        }
+        (Action::Mark, _) => {
+            let Some(id) = state.selected_id().map(str::to_string) else { return Vec::new() };
+            if state.marked.as_deref() == Some(id.as_str()) {
+                state.marked = None;
+                state.notice = Some(state.say("已取消标记", "mark cleared").into());
+            } else {
+                state.notice = Some(format!(
+                    "{} {id}{}",
+                    state.say("已标记", "marked"),
+                    state.say("；选择另一个订单后按 c 对比", "; select another order and press c to compare")
+                ));
+                state.marked = Some(id);
+            }
+            state.dirty = true;
+        }
+        (Action::Compare, _) => {
+            let selected = state.selected_id().map(str::to_string);
+            match (state.marked.clone(), selected) {
+                (Some(a), Some(b)) if a != b => {
+                    state.overlay =
+                        Some(Overlay::Compare(CompareView { a: a.clone(), b: b.clone(), result: None, scroll: 0 }));
+                    state.dirty = true;
+                    return vec![Effect::LoadComparison { a, b }];
+                }
+                (Some(_), _) => {
+                    state.notice = Some(
+                        state
+                            .say("请选择另一个订单再按 c", "select another order than the marked one, then press c")
+                            .into(),
+                    )
+                }
+                (None, _) => state.notice = Some(state.say("先用 m 标记一个订单", "mark an order with m first").into()),
+            }
         }
         (Action::Filter, _) => {
             state.filtering = true;
@@ -829,6 +892,24 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         _ => None,
     };
     state.dirty |= after != Some(before);
+    Vec::new()
+}
+
+fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let page = state.page.max(1);
+    state.dirty = true;
+    let Some(Overlay::Compare(view)) = &mut state.overlay else { return Vec::new() };
+    match action_for(Context::Comparison, key) {
+        Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
+        // The view clamps the scroll to what it wrapped.
+        Some(Action::Down) => view.scroll = (view.scroll + 1).min(10_000),
+        Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
+        Some(Action::PageDown) => view.scroll = (view.scroll + page).min(10_000),
+        Some(Action::Help) => state.overlay = Some(Overlay::Help),
+        Some(Action::Back) => state.overlay = None,
+        Some(Action::Quit) => state.quit = true,
+        _ => state.dirty = false,
+    }
     Vec::new()
 }
 
