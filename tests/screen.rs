@@ -250,3 +250,18 @@ fn two_orders_compared_side_by_side_at_80x24_and_160x48() {
     assert!(app.overlay.is_none());
     assert!(render(&mut app, 160, 48).contains("◆A"));
 }
+
+#[test]
+fn the_filter_matches_product_buyer_and_waybill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    for term in ["xbox", "SF3262259346637", "杨**"] {
+        key(&mut app, &mut store, KeyCode::Char('/'));
+        type_text(&mut app, &mut store, term);
+        let ids: Vec<&str> = app.visible.iter().map(|&i| app.orders[i].order_id.as_str()).collect();
+        assert!(ids.contains(&SEED), "{term}: {ids:?}");
+        assert!(ids.len() < app.orders.len(), "{term} narrows the list: {ids:?}");
+        key(&mut app, &mut store, KeyCode::Esc);
+    }
+}

@@ -237,6 +237,7 @@ impl State {
         let status_names = row.status.and_then(names::status);
         terms.iter().all(|t| {
             row.order_id.contains(t.as_str())
+                || row.search.contains(t.as_str())
                 || row.status.map(|s| s.to_string() == *t).unwrap_or(false)
                 || status_names.map(|n| n.zh.contains(t.as_str()) || n.en.contains(t.as_str())).unwrap_or(false)
                 || state.names().iter().any(|n| n.contains(t.as_str()))
@@ -343,8 +344,8 @@ impl State {
 pub fn new_filter(lang: Lang) -> TextArea<'static> {
     let mut filter = TextArea::default();
     filter.set_placeholder_text(match lang {
-        Lang::Zh => "订单号 / 状态 / 虚拟号状态",
-        Lang::En => "order id / status / number state",
+        Lang::Zh => "订单号 / 状态 / 虚拟号状态 / 商品 / 买家 / 运单号",
+        Lang::En => "order id / status / number state / product / buyer / waybill",
     });
     filter
 }

@@ -1069,6 +1069,7 @@ mod tests {
             messages: 0,
             type5: false,
             last_activity: activity,
+            search: String::new(),
         }
     }
 
