@@ -166,11 +166,9 @@ pub fn markdown(
         (Some(b), Some(a)) => {
             let _ = writeln!(
                 md,
-                "{} #{} ({}) → #{} ({})\n",
-                t(lang, "订单版本", "Versions"),
-                b.snapshot_id,
+                "{} {} → {}\n",
+                t(lang, "订单版本（按获取时间）", "Versions (by fetch time)"),
                 timefmt::full_tz(b.fetched_at),
-                a.snapshot_id,
                 timefmt::full_tz(a.fetched_at)
             );
             let _ = writeln!(

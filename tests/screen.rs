@@ -168,7 +168,7 @@ fn the_number_panel_carries_the_one_line_explanation() {
     let mut app = demo_app(&mut store, Lang::En);
     select(&mut app, &mut store, "3741203385562701568");
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("» no number in any stored version"), "{screen}");
+    assert!(screen.contains("» [demo data] no number in any stored version"), "{screen}");
 }
 
 #[test]
@@ -213,4 +213,53 @@ fn at_120_columns_values_win_over_field_names() {
     assert!(screen.contains("18400984191-0775"), "{screen}");
     assert!(screen.contains("2025-12-02 14:21:27"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn two_orders_compared_side_by_side_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    // Mark the order that never had a number, then compare it with the seed order.
+    select(&mut app, &mut store, "3741203385562701568");
+    key(&mut app, &mut store, KeyCode::Char('m'));
+    assert_eq!(app.marked.as_deref(), Some("3741203385562701568"));
+    select(&mut app, &mut store, SEED);
+    let left = key(&mut app, &mut store, KeyCode::Char('c'));
+    assert!(left.is_empty(), "the store built the comparison: {left:?}");
+    match &app.overlay {
+        Some(Overlay::Compare(view)) => assert!(matches!(view.result, Some(Ok(_))), "{:?}", view.result),
+        other => panic!("{other:?}"),
+    }
+    let small = render(&mut app, 80, 24);
+    assert!(small.contains("两单对比 · A 3741203385562701568 · B 3732676853715311104"), "{small}");
+    assert!(small.contains('≠'), "differing rows are marked:\n{small}");
+    insta::assert_snapshot!("compare_80x24", small);
+    let mut app = demo_app(&mut store, Lang::En);
+    select(&mut app, &mut store, "3741203385562701568");
+    key(&mut app, &mut store, KeyCode::Char('m'));
+    select(&mut app, &mut store, SEED);
+    key(&mut app, &mut store, KeyCode::Char('c'));
+    let wide = render(&mut app, 160, 48);
+    assert!(wide.contains("Explanation"), "{wide}");
+    insta::assert_snapshot!("compare_160x48", wide);
+    // Esc closes it; the mark stays for the next comparison.
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(render(&mut app, 160, 48).contains("◆A"));
+}
+
+#[test]
+fn the_filter_matches_product_buyer_and_waybill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    for term in ["xbox", "SF3262259346637", "杨**"] {
+        key(&mut app, &mut store, KeyCode::Char('/'));
+        type_text(&mut app, &mut store, term);
+        let ids: Vec<&str> = app.visible.iter().map(|&i| app.orders[i].order_id.as_str()).collect();
+        assert!(ids.contains(&SEED), "{term}: {ids:?}");
+        assert!(ids.len() < app.orders.len(), "{term} narrows the list: {ids:?}");
+        key(&mut app, &mut store, KeyCode::Esc);
+    }
 }

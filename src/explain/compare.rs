@@ -66,7 +66,7 @@ pub struct Side {
     pub deliver_method: Option<i64>,
     pub shipped_at: Option<i64>,
     pub parcels: Vec<Parcel>,
-    /// Versions that carry an `ewaybill_order_code`.
+    /// When the versions that carry an `ewaybill_order_code` were fetched.
     pub ewaybill_in: Vec<i64>,
     pub use_tel_number: Option<i64>,
     pub virtual_number: Option<String>,
@@ -155,7 +155,7 @@ pub fn side(ev: &Evidence, lang: Lang) -> Side {
             .versions
             .iter()
             .filter(|v| v.order.ewaybill_order_code().is_some())
-            .map(|v| v.snapshot_id)
+            .map(|v| v.fetched_at)
             .collect(),
         use_tel_number: vn.use_tel_number,
         virtual_number: shown.number.clone(),
@@ -465,7 +465,7 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
                     let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
                     let demo =
                         if p.source == Source::Demo { lang.text("（演示数据）", " (demo data)") } else { "" };
-                    format!("{l}: push #{} {}{kind} {}{demo}", p.id, names::event_short(&p.event), when(p.received_at))
+                    format!("{l}: push {}{kind} {}{demo}", names::event_short(&p.event), when(p.received_at))
                 })
             })
             .collect(),
@@ -597,8 +597,8 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                 if s.ewaybill_in.is_empty() {
                     lang.text("无", "none").to_string()
                 } else {
-                    let ids: Vec<String> = s.ewaybill_in.iter().map(|i| format!("#{i}")).collect();
-                    format!("{} {}", lang.text("见于", "in"), ids.join(", "))
+                    let at: Vec<String> = s.ewaybill_in.iter().map(|t| crate::timefmt::full(*t)).collect();
+                    format!("{} {}", lang.text("见于获取于此时的版本", "in the version fetched"), at.join(", "))
                 }
             }),
         ),

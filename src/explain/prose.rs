@@ -42,8 +42,10 @@ fn demo_mark(lang: Lang, demo: bool) -> &'static str {
 pub(crate) fn snap_ev(lang: Lang, v: &Version) -> String {
     let mark = demo_mark(lang, v.is_demo());
     match lang {
-        Lang::Zh => format!("订单版本 #{} 获取于 {}{mark}", v.snapshot_id, when(v.fetched_at)),
-        Lang::En => format!("snapshot #{} fetched {}{mark}", v.snapshot_id, when(v.fetched_at)),
+        // Versions are named by when they were fetched: the store's row ids
+        // follow import order, not time, and mean nothing to a merchant.
+        Lang::Zh => format!("获取于 {} 的订单版本{mark}", when(v.fetched_at)),
+        Lang::En => format!("the version fetched {}{mark}", when(v.fetched_at)),
     }
 }
 
@@ -52,8 +54,8 @@ pub(crate) fn push_ev(lang: Lang, p: &PushRecord) -> String {
     let mark = demo_mark(lang, p.is_demo());
     let event = names::event_short(&p.event);
     match lang {
-        Lang::Zh => format!("推送 #{} {event}{kind} 收到于 {}{mark}", p.id, when(p.received_at)),
-        Lang::En => format!("push #{} {event}{kind} received {}{mark}", p.id, when(p.received_at)),
+        Lang::Zh => format!("推送 {event}{kind} 收到于 {}{mark}", when(p.received_at)),
+        Lang::En => format!("push {event}{kind} received {}{mark}", when(p.received_at)),
     }
 }
 

@@ -266,7 +266,7 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
         },
     ));
     let waybill: Vec<i64> =
-        f.versions.iter().filter(|v| v.order.ewaybill_order_code().is_some()).map(|v| v.snapshot_id).collect();
+        f.versions.iter().filter(|v| v.order.ewaybill_order_code().is_some()).map(|v| v.fetched_at).collect();
     causes.push(cause(
         lang,
         ("商家一侧从未查看或解密联系方式", "the contact never viewed or decoded by the shop side"),
@@ -278,10 +278,10 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
                 "the order does not record views or decodes; no version has an ewaybill_order_code",
             )
         } else {
-            let ids: Vec<String> = waybill.iter().map(|i| format!("#{i}")).collect();
+            let ids: Vec<String> = waybill.iter().map(|at| crate::timefmt::full(*at)).collect();
             match lang {
-                Lang::Zh => format!("订单不记录查看或解密；版本 {} 有 ewaybill_order_code（已建电子面单；打印面单会解密联系方式，但该字段不说明是否已打印）", ids.join(", ")),
-                Lang::En => format!("the order does not record views or decodes; version {} has an ewaybill_order_code (an e-waybill order exists; printing it decodes the contact, but the field does not say it was printed)", ids.join(", ")),
+                Lang::Zh => format!("订单不记录查看或解密；获取于 {} 的版本有 ewaybill_order_code（已建电子面单；打印面单会解密联系方式，但该字段不说明是否已打印）", ids.join(", ")),
+                Lang::En => format!("the order does not record views or decodes; the version fetched {} has an ewaybill_order_code (an e-waybill order exists; printing it decodes the contact, but the field does not say it was printed)", ids.join(", ")),
             }
         },
     ));
@@ -374,16 +374,16 @@ pub fn clock_start(f: &Facts, lang: Lang) -> Vec<Statement> {
             .versions
             .iter()
             .filter(|v| v.order.ewaybill_order_code().is_some())
-            .map(|v| format!("#{}", v.snapshot_id))
+            .map(|v| crate::timefmt::full(v.fetched_at))
             .collect();
         if !waybill.is_empty() {
             evidence.push(match lang {
                 Lang::Zh => format!(
-                    "ewaybill_order_code 见于版本 {}（存在电子面单；打印面单会解密联系方式）",
+                    "ewaybill_order_code 见于获取于 {} 的版本（存在电子面单；打印面单会解密联系方式）",
                     waybill.join(", ")
                 ),
                 Lang::En => format!(
-                    "ewaybill_order_code in version {} (an e-waybill order exists; printing it decodes the contact)",
+                    "ewaybill_order_code in the version fetched {} (an e-waybill order exists; printing it decodes the contact)",
                     waybill.join(", ")
                 ),
             });

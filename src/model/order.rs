@@ -189,6 +189,17 @@ impl Order {
         self.delivery().and_then(|d| get_str(d, &["address_info", "user_name"])).filter(|s| !s.is_empty())
     }
 
+    /// What the inspector's filter matches in an order besides its id and
+    /// states: product titles, the buyer's name (masked by the platform) and
+    /// waybill ids, lowercased and joined by spaces.
+    pub fn search_text(&self) -> String {
+        let mut parts: Vec<String> = self.products().into_iter().map(|p| p.title).collect();
+        parts.extend(self.user_name().map(str::to_string));
+        parts.extend(self.packages().into_iter().filter_map(|p| p.waybill_id));
+        parts.retain(|p| !p.is_empty());
+        parts.join(" ").to_lowercase()
+    }
+
     pub fn packages(&self) -> Vec<Package> {
         let Some(Value::Array(items)) = self.delivery().and_then(|d| d.get("delivery_product_info")) else {
             return Vec::new();

@@ -19,6 +19,8 @@ pub struct OrderRow {
     pub messages: i64,
     pub type5: bool,
     pub last_activity: i64,
+    /// Product titles, buyer name and waybill ids, lowercased, for the filter.
+    pub search: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +85,7 @@ impl MessageRow {
     }
 }
 
-const ORDER_COLUMNS: &str =
-    "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity";
+const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
@@ -98,6 +99,7 @@ fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
         messages: r.get(7)?,
         type5: r.get::<_, i64>(8)? != 0,
         last_activity: r.get(9)?,
+        search: r.get(10)?,
     })
 }
 

@@ -47,7 +47,7 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
     let activity = latest.update_time().unwrap_or(fetched_at);
     c.prepare_cached(
         "UPDATE orders SET status = ?2, update_time = ?3, use_tel_number = ?4, vnum = ?5, vnum_expire = ?6,
-             snapshots = snapshots + 1, last_activity = max(last_activity, ?7)
+             snapshots = snapshots + 1, last_activity = max(last_activity, ?7), search = ?8
          WHERE order_id = ?1",
     )?
     .execute(params![
@@ -57,7 +57,8 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
         latest.use_tel_number(),
         ext.virtual_tel_number,
         ext.expire_time,
-        activity
+        activity,
+        latest.search_text()
     ])?;
     Ok(true)
 }

@@ -39,6 +39,7 @@ pub struct LiveClient {
 pub enum StoreJob {
     LoadList,
     LoadDetail { order_id: String },
+    LoadComparison { a: String, b: String },
     StoreVersion { order: Box<Order>, source: &'static str, purpose: Option<Purpose> },
 }
 
@@ -50,7 +51,7 @@ pub struct StoreSide {
     /// The list was asked for: a feed that could not start (the database
     /// was down) is started again, with the list, once it is back.
     list_asked: bool,
-    list: Option<Arc<Vec<crate::store::OrderRow>>>,
+    list: Option<super::state::Rows>,
 }
 
 impl StoreSide {
@@ -83,10 +84,14 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 }
             }
             let quarantined = store.quarantined_count().unwrap_or(0);
+            let demo = store.demo_orders().unwrap_or_default();
             match store.orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
-                    side.list = Some(Arc::new(rows.clone()));
+                    side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    if !demo.is_empty() {
+                        out(Msg::DemoOrders(demo));
+                    }
                     return;
                 }
                 Ok(rows) => out(Msg::ListLoaded { rows, complete: false, quarantined }),
@@ -97,11 +102,24 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             }
             match store.orders() {
                 Ok(rows) => {
-                    side.list = Some(Arc::new(rows.clone()));
-                    out(Msg::ListLoaded { rows, complete: true, quarantined })
+                    side.list = Some(super::state::rows(rows.clone()));
+                    out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    if !demo.is_empty() {
+                        out(Msg::DemoOrders(demo));
+                    }
                 }
                 Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
             }
+        }
+        StoreJob::LoadComparison { a, b } => {
+            let result = (|| -> Result<Box<super::state::Comparison>, String> {
+                let ea = store.evidence(&a).map_err(|e| e.to_string())?;
+                let eb = store.evidence(&b).map_err(|e| e.to_string())?;
+                let c = crate::explain::compare::compare(&ea, &eb, lang);
+                let rows = crate::explain::compare::fact_rows(&c, lang);
+                Ok(Box::new(super::state::Comparison { rows, explanation: c.explanation }))
+            })();
+            out(Msg::ComparisonLoaded { a, b, result });
         }
         StoreJob::LoadDetail { order_id } => {
             let detail = detail::load(store, &order_id, timefmt::now(), lang).map(Box::new);
@@ -188,6 +206,7 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
         let job = match effect {
             Effect::LoadList => StoreJob::LoadList,
             Effect::LoadDetail { order_id } => StoreJob::LoadDetail { order_id },
+            Effect::LoadComparison { a, b } => StoreJob::LoadComparison { a, b },
             Effect::StoreVersion { order, source, purpose } => {
                 StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
             }
@@ -237,6 +256,7 @@ impl Runner {
         match effect {
             Effect::LoadList => self.job(StoreJob::LoadList),
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
+            Effect::LoadComparison { a, b } => self.job(StoreJob::LoadComparison { a, b }),
             Effect::StoreVersion { order, source, purpose } => {
                 self.job(StoreJob::StoreVersion { order, source, purpose: Some(purpose) })
             }

@@ -42,11 +42,30 @@ pub struct TimelineView {
     pub explanation_scroll: usize,
 }
 
+/// Two orders side by side: the marked one (a) and the selected one (b).
+#[derive(Debug)]
+pub struct CompareView {
+    pub a: String,
+    pub b: String,
+    /// The comparison, once the runner has built it.
+    pub result: Option<Result<Box<Comparison>, String>>,
+    pub scroll: usize,
+}
+
+/// A comparison as the screen shows it: the side-by-side rows and the
+/// comparative explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub rows: Vec<crate::explain::compare::FactRow>,
+    pub explanation: Vec<crate::explain::Statement>,
+}
+
 #[derive(Debug)]
 pub enum Overlay {
     Help,
     Raw(Box<RawView>),
     Timeline(TimelineView),
+    Compare(CompareView),
 }
 
 /// The live connection to the shop API, as far as the screen cares.
@@ -87,7 +106,7 @@ pub struct State {
     pub title: String,
     /// The order list, shared with the runner, which merges changes into
     /// a new list off the drawing task.
-    pub orders: Arc<Vec<OrderRow>>,
+    pub orders: Rows,
     /// Whether the store's list has been read at all yet.
     pub list_loaded: bool,
     /// Whether `orders` holds the whole list or only its first rows.
@@ -126,6 +145,10 @@ pub struct State {
     /// Quarantined pushes in the store: a warning in the header.
     pub quarantined: i64,
     pub live: Live,
+    /// The order marked with `m`, to compare with the selected one.
+    pub marked: Option<String>,
+    /// Orders whose every stored record is made-up demo data.
+    pub demo_orders: std::collections::HashSet<String>,
     /// An order to select once the list holds it (the demo's seed order).
     pub pending_select: Option<String>,
     /// Pushes stored since the inspector started (any order).
@@ -167,6 +190,8 @@ impl State {
             page: 10,
             quarantined: 0,
             live: Live::default(),
+            marked: None,
+            demo_orders: Default::default(),
             pending_select: None,
             pushes_since_start: 0,
             fresh: HashMap::new(),
@@ -181,7 +206,7 @@ impl State {
     }
 
     pub fn selected_row(&self) -> Option<&OrderRow> {
-        self.visible.get(self.selected).map(|&i| &self.orders[i])
+        self.visible.get(self.selected).map(|&i| &*self.orders[i])
     }
 
     pub fn selected_id(&self) -> Option<&str> {
@@ -212,6 +237,7 @@ impl State {
         let status_names = row.status.and_then(names::status);
         terms.iter().all(|t| {
             row.order_id.contains(t.as_str())
+                || row.search.contains(t.as_str())
                 || row.status.map(|s| s.to_string() == *t).unwrap_or(false)
                 || status_names.map(|n| n.zh.contains(t.as_str()) || n.en.contains(t.as_str())).unwrap_or(false)
                 || state.names().iter().any(|n| n.contains(t.as_str()))
@@ -228,7 +254,7 @@ impl State {
 
     /// Replaces the order list (a fresh read or a merge), keeping `keep`
     /// selected and on the same screen row.
-    pub fn replace_orders(&mut self, rows: Arc<Vec<OrderRow>>, keep: Option<String>) {
+    pub fn replace_orders(&mut self, rows: Rows, keep: Option<String>) {
         self.orders = rows;
         self.refilter(keep);
     }
@@ -315,11 +341,20 @@ impl State {
     }
 }
 
+/// The order list: shared between the runner and the state, each row shared
+/// too, so merging a change into a long list copies pointers, not rows.
+pub type Rows = Arc<Vec<Arc<OrderRow>>>;
+
+/// Turns rows read from the store into a list.
+pub fn rows(list: Vec<OrderRow>) -> Rows {
+    Arc::new(list.into_iter().map(Arc::new).collect())
+}
+
 pub fn new_filter(lang: Lang) -> TextArea<'static> {
     let mut filter = TextArea::default();
     filter.set_placeholder_text(match lang {
-        Lang::Zh => "订单号 / 状态 / 虚拟号状态",
-        Lang::En => "order id / status / number state",
+        Lang::Zh => "订单号 / 状态 / 虚拟号状态 / 商品 / 买家 / 运单号",
+        Lang::En => "order id / status / number state / product / buyer / waybill",
     });
     filter
 }

@@ -13,7 +13,8 @@ use super::detail::Detail;
 use super::keys::{Action, Context, action_for};
 use super::raw::RawView;
 use super::state::{
-    DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Side, State, TimelineFocus, TimelineView, new_filter,
+    CompareView, Comparison, DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Rows, Side, State, TimelineFocus,
+    TimelineView, new_filter,
 };
 use crate::explain::Ref;
 use crate::model::Order;
@@ -63,6 +64,13 @@ pub enum Msg {
         complete: bool,
         quarantined: i64,
     },
+    /// Orders whose stored records are all made-up demo data.
+    DemoOrders(std::collections::HashSet<String>),
+    ComparisonLoaded {
+        a: String,
+        b: String,
+        result: Result<Box<Comparison>, String>,
+    },
     DetailLoaded {
         order_id: String,
         detail: Result<Box<Detail>, String>,
@@ -72,7 +80,7 @@ pub enum Msg {
     /// or `None` when the runner has no whole list to merge into.
     StoreChanged {
         changes: Changes,
-        list: Option<Arc<Vec<OrderRow>>>,
+        list: Option<Rows>,
     },
     /// The store cannot be read (connection lost), or can again (`None`).
     StoreProblem(Option<String>),
@@ -110,6 +118,11 @@ pub enum Effect {
     LoadList,
     LoadDetail {
         order_id: String,
+    },
+    /// Build the comparison of two orders from the store.
+    LoadComparison {
+        a: String,
+        b: String,
     },
     StoreVersion {
         order: Box<Order>,
@@ -196,7 +209,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.list_loaded = true;
             state.list_complete = complete;
             state.quarantined = quarantined;
-            state.replace_orders(Arc::new(rows), keep);
+            state.replace_orders(super::state::rows(rows), keep);
             if let Some(id) = state.pending_select.clone()
                 && (state.selected_id() == Some(id.as_str()) || complete)
             {
@@ -204,6 +217,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.dirty = true;
             settle(state)
+        }
+        Msg::DemoOrders(ids) => {
+            state.demo_orders = ids;
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::ComparisonLoaded { a, b, result } => {
+            if let Some(Overlay::Compare(view)) = &mut state.overlay
+                && view.a == a
+                && view.b == b
+            {
+                view.result = Some(result);
+                state.dirty = true;
+            }
+            Vec::new()
         }
         Msg::DetailLoaded { order_id, detail } => {
             if state.loading.as_deref() == Some(order_id.as_str()) {
@@ -373,7 +401,7 @@ fn clamp_scrolls(state: &mut State) {
 /// Merges what other processes stored into the list, keeping the selected
 /// order selected and on the same screen row, and re-reads the selected
 /// order when it is among the changed ones.
-fn on_store_changed(state: &mut State, changes: Changes, list: Option<Arc<Vec<OrderRow>>>) -> Vec<Effect> {
+fn on_store_changed(state: &mut State, changes: Changes, list: Option<Rows>) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.quarantined != changes.quarantined {
         state.quarantined = changes.quarantined;
@@ -419,10 +447,10 @@ fn on_store_changed(state: &mut State, changes: Changes, list: Option<Arc<Vec<Or
 /// in list order. Both are in list order (newest activity first), so this
 /// is one pass, not a sort of the whole list. Pure; the runner calls it on
 /// its own thread so a burst of changes never holds up a key.
-pub fn merge_rows(old: &[OrderRow], changed: &[OrderRow]) -> Vec<OrderRow> {
+pub fn merge_rows(old: &[Arc<OrderRow>], changed: &[OrderRow]) -> Vec<Arc<OrderRow>> {
     let ids: std::collections::HashSet<&str> = changed.iter().map(|r| r.order_id.as_str()).collect();
-    let mut incoming = changed.to_vec();
-    incoming.sort_by(list_order);
+    let mut incoming: Vec<Arc<OrderRow>> = changed.iter().cloned().map(Arc::new).collect();
+    incoming.sort_by(|a, b| list_order(a, b));
     let mut merged = Vec::with_capacity(old.len() + incoming.len());
     let mut rest = old.iter().filter(|r| !ids.contains(r.order_id.as_str())).peekable();
     for row in incoming {
@@ -559,6 +587,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Some(Overlay::Raw(_)) => raw_key(state, key),
             Some(Overlay::Timeline(_)) => timeline_key(state, key),
+            Some(Overlay::Compare(_)) => compare_key(state, key),
             None => match action_for(Context::Main, key) {
                 Some(action) => main_action(state, action),
                 None => Vec::new(),
@@ -661,6 +690,40 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
             state.overlay = Some(Overlay::Timeline(TimelineView::default()));
+        }
+        (Action::Mark, _) => {
+            let Some(id) = state.selected_id().map(str::to_string) else { return Vec::new() };
+            if state.marked.as_deref() == Some(id.as_str()) {
+                state.marked = None;
+                state.notice = Some(state.say("已取消标记", "mark cleared").into());
+            } else {
+                state.notice = Some(format!(
+                    "{} {id}{}",
+                    state.say("已标记", "marked"),
+                    state.say("；选择另一个订单后按 c 对比", "; select another order and press c to compare")
+                ));
+                state.marked = Some(id);
+            }
+            state.dirty = true;
+        }
+        (Action::Compare, _) => {
+            let selected = state.selected_id().map(str::to_string);
+            match (state.marked.clone(), selected) {
+                (Some(a), Some(b)) if a != b => {
+                    state.overlay =
+                        Some(Overlay::Compare(CompareView { a: a.clone(), b: b.clone(), result: None, scroll: 0 }));
+                    state.dirty = true;
+                    return vec![Effect::LoadComparison { a, b }];
+                }
+                (Some(_), _) => {
+                    state.notice = Some(
+                        state
+                            .say("请选择另一个订单再按 c", "select another order than the marked one, then press c")
+                            .into(),
+                    )
+                }
+                (None, _) => state.notice = Some(state.say("先用 m 标记一个订单", "mark an order with m first").into()),
+            }
         }
         (Action::Filter, _) => {
             state.filtering = true;
@@ -832,6 +895,24 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let page = state.page.max(1);
+    state.dirty = true;
+    let Some(Overlay::Compare(view)) = &mut state.overlay else { return Vec::new() };
+    match action_for(Context::Comparison, key) {
+        Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
+        // The view clamps the scroll to what it wrapped.
+        Some(Action::Down) => view.scroll = (view.scroll + 1).min(10_000),
+        Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
+        Some(Action::PageDown) => view.scroll = (view.scroll + page).min(10_000),
+        Some(Action::Help) => state.overlay = Some(Overlay::Help),
+        Some(Action::Back) => state.overlay = None,
+        Some(Action::Quit) => state.quit = true,
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
 /// Opens the raw JSON of a timeline entry's snapshot or push.
 fn open_reference(state: &mut State, reference: Option<Ref>) {
     let Some(d) = state.shown_detail() else { return };
@@ -988,6 +1069,7 @@ mod tests {
             messages: 0,
             type5: false,
             last_activity: activity,
+            search: String::new(),
         }
     }
 

@@ -22,6 +22,7 @@ fn order_row(r: &Row) -> OrderRow {
         messages: r.get(7),
         type5: r.get::<_, i64>(8) != 0,
         last_activity: r.get(9),
+        search: r.get(10),
     }
 }
 
@@ -78,7 +79,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity
+                     last_activity, search
                  FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC",
                 &[],
             )?
@@ -92,7 +93,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity
+                     last_activity, search
                  FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $1",
                 &[&limit],
             )?
@@ -106,7 +107,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity
+                     last_activity, search
                  FROM orders WHERE order_id = $1",
                 &[&order_id],
             )?

@@ -20,7 +20,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
         snapshots BIGINT NOT NULL DEFAULT 0,
         messages BIGINT NOT NULL DEFAULT 0,
         type5 BIGINT NOT NULL DEFAULT 0,
-        last_activity BIGINT NOT NULL DEFAULT 0
+        last_activity BIGINT NOT NULL DEFAULT 0,
+        -- Product titles, the buyer's masked name and waybill ids, lowercased: the filter's text.
+        search TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX orders_by_activity ON orders(last_activity DESC, order_id DESC);
     CREATE TABLE snapshots (

@@ -91,7 +91,7 @@ impl Tx for PgTx<'_> {
         let activity = latest.update_time().unwrap_or(fetched_at);
         self.q(
             "UPDATE orders SET status = $2, update_time = $3, use_tel_number = $4, vnum = $5, vnum_expire = $6,
-                 snapshots = snapshots + 1, last_activity = GREATEST(last_activity, $7)
+                 snapshots = snapshots + 1, last_activity = GREATEST(last_activity, $7), search = $8
              WHERE order_id = $1",
             &[
                 &order.order_id,
@@ -101,6 +101,7 @@ impl Tx for PgTx<'_> {
                 &ext.virtual_tel_number,
                 &ext.expire_time,
                 &activity,
+                &no_nul(&latest.search_text()).as_ref(),
             ],
         )?;
         Ok(true)

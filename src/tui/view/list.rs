@@ -75,6 +75,12 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         if row.type5 {
             second.push(Span::styled(" ⚑5", theme.fg(Color::Yellow)));
         }
+        if app.marked.as_deref() == Some(row.order_id.as_str()) {
+            second.push(Span::styled(t(app.lang, " ◆对比", " ◆A"), theme.accent()));
+        }
+        if app.demo_orders.contains(&row.order_id) {
+            second.push(Span::styled(t(app.lang, " 演示", " demo"), theme.dim()));
+        }
         lines.push(Line::from(second));
     }
     f.render_widget(Paragraph::new(lines), rows_area);

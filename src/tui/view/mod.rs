@@ -91,6 +91,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
     match &app.overlay {
         Some(Overlay::Help) => overlay::draw_help(f, body, app.lang, theme),
         Some(Overlay::Raw(view)) => overlay::draw_raw(f, body, view, app.lang, theme),
+        Some(Overlay::Compare(view)) => overlay::draw_compare(f, body, view, app.lang, theme),
         Some(Overlay::Timeline(view)) => {
             if let Some(story) = app.shown_detail().and_then(|d| d.story.as_ref()) {
                 overlay::draw_timeline(f, body, story, view, app.lang, theme);
@@ -167,6 +168,8 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
             t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
             theme.dim(),
         )
+    } else if let Some(Overlay::Compare(_)) = &app.overlay {
+        (footer(Context::Comparison, app.lang), theme.dim())
     } else if let Some(Overlay::Timeline(_)) = &app.overlay {
         (footer(Context::Timeline, app.lang), theme.dim())
     } else if let Some(Overlay::Raw(v)) = &app.overlay {

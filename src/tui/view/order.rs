@@ -372,7 +372,8 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
         }
     }
     if let Some(h) = d.story.as_ref().and_then(crate::explain::headline) {
-        let mut text = format!("» {}", visible(&h.short));
+        let demo = if h.demo { t(app.lang, "［演示数据］", "[demo data] ") } else { "" };
+        let mut text = format!("» {demo}{}", visible(&h.short));
         let more = t(app.lang, "（t 查看时间线与解释）", " (t: timeline and explanation)");
         if width(&text) + width(more) + 2 <= area.width as usize {
             text.push_str(more);
@@ -410,19 +411,27 @@ fn draw_messages(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Them
         if m.deliveries > 1 {
             text.push_str(&format!(" ×{}", m.deliveries));
         }
-        if let Some(e) = &m.parse_error {
-            text.push_str(&format!(" ⚠ {e}"));
-        }
         let mut style = if m.is_type5() { theme.fg(Color::Yellow) } else { Style::default() };
-        if focused && i == app.message_selected {
-            style = style.add_modifier(Modifier::REVERSED);
-        }
-        let mark = if m.is_type5() { "⚑" } else { " " };
         // A push that arrived while the inspector was open is marked for a while.
         if app.is_fresh(m.id) {
             text.push_str(t(app.lang, " ● 新", " ● new"));
             style = style.add_modifier(Modifier::BOLD);
         }
+        if m.source == "demo" {
+            text.push_str(t(app.lang, " ［演示］", " [demo]"));
+        }
+        // The fields a support person asks about, named (cancel_type, …).
+        for detail in names::push_details(&m.payload(), app.lang) {
+            text.push_str(" · ");
+            text.push_str(&detail);
+        }
+        if let Some(e) = &m.parse_error {
+            text.push_str(&format!(" ⚠ {e}"));
+        }
+        if focused && i == app.message_selected {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        let mark = if m.is_type5() { "⚑" } else { " " };
         lines.push(Line::from(Span::styled(pad(&visible(&format!("{mark}{text}")), w), style)));
     }
     f.render_widget(Paragraph::new(lines).block(b), area);

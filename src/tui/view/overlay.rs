@@ -13,7 +13,7 @@ use crate::text::{pad, truncate, visible, wrap};
 use crate::timefmt;
 use crate::tui::keys::{BINDINGS, Context, describe};
 use crate::tui::raw::RawView;
-use crate::tui::state::{TimelineFocus, TimelineView};
+use crate::tui::state::{CompareView, TimelineFocus, TimelineView};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -33,6 +33,8 @@ pub(super) fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
     let mut raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
     raw.push(Line::from(""));
     raw.extend(column(Context::Timeline, t(lang, "时间线", "Timeline")));
+    raw.push(Line::from(""));
+    raw.extend(column(Context::Comparison, t(lang, "两单对比", "Comparison")));
     let rows = main.len().max(raw.len()) as u16;
     let rect = centered(area, 78, rows + 3);
     f.render_widget(Clear, rect);
@@ -182,4 +184,51 @@ pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &Tim
         lines[last] = Line::from(Span::styled(truncate(&more, w), theme.dim()));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Two orders side by side (the marked one and the selected one), the rows
+/// that differ marked `≠`, then the comparative explanation; all of it
+/// scrolls as one.
+pub(super) fn draw_compare(f: &mut Frame, area: Rect, view: &CompareView, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let b = block(format!("{} · A {} · B {}", t(lang, "两单对比", "Comparison"), view.a, view.b), true, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    match &view.result {
+        None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Ok(c)) => {
+            let label_w = c.rows.iter().map(|r| crate::text::width(&r.label)).max().unwrap_or(10).clamp(10, 24);
+            let col = w.saturating_sub(label_w + 4) / 2;
+            for r in &c.rows {
+                let mark = if r.differs { "≠" } else { " " };
+                let text = format!(
+                    "{mark} {} {} {}",
+                    pad(&visible(&r.label), label_w),
+                    pad(&visible(&r.a), col),
+                    truncate(&visible(&r.b), col)
+                );
+                let style = if r.differs { theme.fg(Color::Yellow) } else { Style::default() };
+                lines.push(Line::from(Span::styled(truncate(&text, w), style)));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                t(lang, "解释", "Explanation"),
+                theme.accent().add_modifier(Modifier::BOLD),
+            )));
+            for s in &c.explanation {
+                let demo = if s.demo { t(lang, "［演示数据］", "[demo data] ") } else { "" };
+                let text = format!("{demo}{}", visible(&s.statement));
+                for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
+                    let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
+                    lines.push(Line::from(vec![bullet, Span::raw(l)]));
+                }
+            }
+        }
+    }
+    let room = inner.height as usize;
+    let scroll = view.scroll.min(lines.len().saturating_sub(room));
+    f.render_widget(Paragraph::new(lines.into_iter().skip(scroll).take(room).collect::<Vec<_>>()), inner);
 }
