@@ -82,7 +82,16 @@ const MIGRATE_LOCK: i64 = 0x4F53_434D;
 /// What the database holds: our schema's version, if any, and how many
 /// tables its current schema has.
 fn identity(t: &mut Transaction) -> std::result::Result<(Option<i64>, i64), postgres::Error> {
-    let ours: bool = t.query_one("SELECT to_regclass('orderscope_meta') IS NOT NULL", &[])?.get(0);
+    // From the catalog as of this statement: a name lookup (to_regclass)
+    // may answer from a cache that has not yet seen another host's
+    // just-committed CREATE.
+    let ours: bool = t
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'orderscope_meta')",
+            &[],
+        )?
+        .get(0);
     let version = if ours {
         t.query_opt("SELECT value FROM orderscope_meta WHERE key = 'schema_version'", &[])?.map(|r| r.get(0))
     } else {
