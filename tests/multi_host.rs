@@ -249,3 +249,112 @@ fn a_host_killed_under_load_loses_no_acknowledged_push() {
     assert!(stored.values().all(|&(n, _)| n == 1), "a push stored twice");
     assert!(acknowledged.len() >= 400, "only {} of 600 acknowledged", acknowledged.len());
 }
+
+/// A TCP relay between the inspector and the server that can cut every
+/// connection (as a network failure or a server restart would) and let
+/// them through again.
+struct Relay {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn start(to: u16) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (up2, open2) = (up.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else { continue };
+                open2.lock().unwrap().extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (mut from, mut into) in
+                    [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut into);
+                        let _ = into.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Relay { port, up, open }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for s in self.open.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The inspector's store side loses its database: the status line says so,
+/// and once the database is back it reconnects by itself, clears the
+/// problem and shows what was stored meanwhile.
+#[test]
+fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
+    use orderscope::store::{Durability, OpenMode, Redelivery, Store};
+    use orderscope::tui::update::{Effect, Msg};
+    let Some(server) = server("an_inspector_shows_a_lost_database_and_reconnects_by_itself") else { return };
+    let db = Database::create(&server);
+    let mut writer = Store::open_at(&db.location(), OpenMode::Create, Durability::Full).unwrap();
+    orderscope::demo::populate(&mut writer, NOW).unwrap();
+    let server_port = url::Url::parse(&db.url).unwrap().port().unwrap();
+    let relay = Relay::start(server_port);
+    let mut via = url::Url::parse(&db.url).unwrap();
+    via.set_port(Some(relay.port)).unwrap();
+    // The server trusts loopback; the password is there to be kept off the screen.
+    via.set_password(Some("s3cret")).unwrap();
+    let reader =
+        Store::open_at(&orderscope::store::Location::parse(via.as_str()), OpenMode::Existing, Durability::Normal)
+            .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner =
+        orderscope::tui::runner::Runner::start(reader, orderscope::model::Lang::En, None, tx, Box::new(|_| {}))
+            .unwrap();
+    runner.perform(Effect::LoadList);
+    let wait_for = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>, what: &str, ok: &dyn Fn(&Msg) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match rx.try_recv() {
+                Ok(m) if ok(&m) => return m,
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+            assert!(Instant::now() < deadline, "no {what} within 15 s");
+        }
+    };
+    wait_for(&mut rx, "list", &|m| matches!(m, Msg::ListLoaded { complete: true, .. }));
+
+    relay.cut();
+    let Msg::StoreProblem(Some(problem)) =
+        wait_for(&mut rx, "store problem", &|m| matches!(m, Msg::StoreProblem(Some(_))))
+    else {
+        unreachable!()
+    };
+    assert!(problem.contains("PostgreSQL"), "{problem}");
+    assert!(!problem.contains("s3cret"), "{problem}");
+    // Stored by a receiver while this inspector is cut off.
+    let push = format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{NOW},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":4000000000000000001,"type":5}}}}"#
+    );
+    writer.add_message(NOW, None, &push, "serve", Redelivery::Count).unwrap();
+
+    relay.restore();
+    wait_for(&mut rx, "problem cleared", &|m| matches!(m, Msg::StoreProblem(None)));
+    wait_for(&mut rx, "the push stored meanwhile", &|m| match m {
+        Msg::StoreChanged { changes, .. } => changes.rows.iter().any(|r| r.order_id == "4000000000000000001"),
+        _ => false,
+    });
+}
