@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{MessageInsert, Redelivery, Store};
+use crate::store::{MessageInsert, NewPush, Redelivery, Store};
 
 /// At most this many jobs share one transaction.
 const MAX_GROUP: usize = 1024;
@@ -82,13 +82,23 @@ impl Writer {
 
 fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
     let mut results: Vec<Result<MessageInsert, String>> = Vec::with_capacity(group.len());
+    // The group's pushes go to the store together (PostgreSQL stores them
+    // in a few statements, whatever their number).
+    let pushes: Vec<NewPush> = group
+        .iter()
+        .filter_map(|job| match job {
+            Job::Push { received_at, envelope, plaintext, .. } => {
+                Some(NewPush { received_at: *received_at, envelope: Some(envelope), plaintext, source: "serve" })
+            }
+            _ => None,
+        })
+        .collect();
     let outcome = store.write(|c| {
         results.clear();
+        let mut stored = c.add_messages(&pushes, Redelivery::Count)?.into_iter();
         for job in group.iter() {
             let r = match job {
-                Job::Push { received_at, envelope, plaintext, .. } => {
-                    c.add_message(*received_at, Some(envelope), plaintext, "serve", Redelivery::Count)
-                }
+                Job::Push { .. } => stored.next().expect("one outcome per push"),
                 Job::Quarantine { received_at, envelope, reason, .. } => {
                     c.add_quarantined(*received_at, envelope, reason)
                 }
@@ -102,10 +112,12 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
         }
         Ok(())
     });
-    if outcome.is_err() && group.len() > 1 {
+    let unreachable = matches!(outcome, Err(crate::store::StoreError::Unreachable(_)));
+    if outcome.is_err() && group.len() > 1 && !unreachable {
         // The whole group failed (PostgreSQL aborts a transaction at its
         // first failed statement): each job again on its own, so one bad
-        // push cannot fail the others.
+        // push cannot fail the others. (Not when the database is out of
+        // reach: each job would only wait for the connection again.)
         for job in group.drain(..) {
             let mut one = vec![job];
             commit_group(store, period, &mut one);

@@ -30,6 +30,16 @@ pub trait Tx {
         source: &str,
         redelivery: Redelivery,
     ) -> Result<MessageInsert>;
+    /// Stores several pushes (the receiver's group), each as
+    /// [`Tx::add_message`] would, in order; one outcome per push. A backend
+    /// may store them with fewer round trips (PostgreSQL: three statements
+    /// for the whole group); the outcome is the same.
+    fn add_messages(&mut self, pushes: &[NewPush<'_>], redelivery: Redelivery) -> Result<Vec<Result<MessageInsert>>> {
+        Ok(pushes
+            .iter()
+            .map(|p| self.add_message(p.received_at, p.envelope, p.plaintext, p.source, redelivery))
+            .collect())
+    }
     /// Keeps a signed push that could not be decrypted, whole.
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert>;
     /// Replaces a quarantined message by its now-readable plaintext.
@@ -53,6 +63,15 @@ pub trait Tx {
     /// Stores a message exactly as another store holds it (`store copy`),
     /// unless its duplicate key is known; returns whether it was new.
     fn put_message(&mut self, m: &FullMessage) -> Result<bool>;
+}
+
+/// A push to store, as [`Tx::add_messages`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPush<'a> {
+    pub received_at: i64,
+    pub envelope: Option<&'a str>,
+    pub plaintext: &'a str,
+    pub source: &'a str,
 }
 
 /// A receiver period as stored, with the host it ran on.

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use backend::{Backend, FullMessage, PeriodRow, Tx};
+pub use backend::{Backend, FullMessage, NewPush, PeriodRow, Tx};
 pub use location::Location;
 pub use read::{MessageRow, OrderRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};
@@ -47,6 +47,8 @@ pub enum StoreError {
     Postgres(String),
     /// A PostgreSQL transaction lost a serialization or deadlock race: run it again.
     Retry(String),
+    /// The PostgreSQL server cannot be reached, or the connection was lost.
+    Unreachable(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -64,7 +66,7 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::Io(p, why) => write!(f, "cannot open store {}: {why}", p.display()),
             StoreError::Sqlite(e) => write!(f, "store error: {e}"),
-            StoreError::Postgres(e) | StoreError::Retry(e) => f.write_str(e),
+            StoreError::Postgres(e) | StoreError::Retry(e) | StoreError::Unreachable(e) => f.write_str(e),
         }
     }
 }

@@ -140,13 +140,13 @@ impl Postgres {
     }
 
     fn unreachable(&self, e: &postgres::Error) -> StoreError {
-        StoreError::Postgres(format!("cannot reach the PostgreSQL store {}: {}", self.url, plain(e)))
+        StoreError::Unreachable(format!("cannot reach the PostgreSQL store {}: {}", self.url, plain(e)))
     }
 
     /// A driver error as the user should see it; lost races are marked for retry.
     pub(super) fn error(&self, e: &postgres::Error) -> StoreError {
         if e.is_closed() {
-            return StoreError::Postgres(format!("lost the connection to the PostgreSQL store {}", self.url));
+            return StoreError::Unreachable(format!("lost the connection to the PostgreSQL store {}", self.url));
         }
         let text = format!("PostgreSQL store {}: {}", self.url, plain(e));
         match e.code() {
@@ -226,7 +226,7 @@ impl Postgres {
             }
         }
         if conn.client.is_closed() {
-            return Err(StoreError::Postgres(format!("lost the connection to the PostgreSQL store {}", self.url)));
+            return Err(StoreError::Unreachable(format!("lost the connection to the PostgreSQL store {}", self.url)));
         }
         // A quiet connection is asked now and then whether it is still there.
         if !heard && self.last_health.get().elapsed() >= HEALTH_EVERY {

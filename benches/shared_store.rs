@@ -1,0 +1,270 @@
+//! The receiver's durable pushes on each store backend, in one run: the
+//! release binary (`orderscope serve`) on a SQLite file (`synchronous=FULL`)
+//! and on a PostgreSQL database (`synchronous_commit` on), one receiver and
+//! two receivers sharing one PostgreSQL store, under
+//!
+//! 1. a closed loop of 16 keep-alive connections for 10 s (pushes/s, p50, p99);
+//! 2. an open loop at a steady 1,000 pushes/s for 10 s (p50, p99).
+//!
+//! With two receivers the connections and the rate are split evenly between
+//! them, as a load balancer would. After each run, every acknowledged push
+//! must be in the store. Each push is distinct, signed and encrypted.
+//!
+//! Run: `cargo build --release && ORDERSCOPE_BENCH_PG=postgres://USER@HOST:PORT/postgres cargo bench --bench shared_store`
+//! (`ORDERSCOPE_TEST_PG` is used when `ORDERSCOPE_BENCH_PG` is not set; the
+//! bench creates and drops its own database on that server).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use orderscope::crypto;
+use orderscope::store::{Durability, Location, OpenMode, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const TOKEN: &str = "benchtoken";
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const APPID: &str = "wxbench0000000001";
+const SECS: u64 = 10;
+const STEADY_PUSHES: usize = 1000 * SECS as usize;
+
+/// The request bytes of push `i`: an order event, orders cycling over 50,000.
+fn request(i: usize) -> Vec<u8> {
+    static DECODED: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(|| crypto::decode_key(KEY).unwrap());
+    let plaintext = format!(
+        r#"{{"ToUserName":"gh_bench","FromUserName":"o{i}","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":{}}}}}"#,
+        1_760_000_000 + i,
+        3_740_000_000_000_000_000u64 + (i % 50_000) as u64,
+        1 + i % 23
+    );
+    let mut random = [0u8; 16];
+    random[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    let encrypt = crypto::seal(&DECODED, &random, plaintext.as_bytes(), APPID);
+    let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
+    let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
+    let body = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#);
+    format!(
+        "POST /wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// One request on a keep-alive connection; true when answered `success`.
+async fn exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> bool {
+    if conn.write_all(req).await.is_err() {
+        return false;
+    }
+    buf.clear();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return head.starts_with("http/1.1 200") && &buf[end + 4..end + 4 + len] == b"success";
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+fn start(bin: &Path, store: &str) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(bin)
+        .args(["--store", store, "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env("ORDERSCOPE_LOG", "warn")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Server(child), port)
+}
+
+async fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    conn.set_nodelay(true).unwrap();
+    conn
+}
+
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    lat.sort();
+    lat
+}
+
+/// 16 connections spread over `ports`, each sending the next push as soon
+/// as the last is answered. Latencies of the acknowledged pushes.
+async fn closed_loop(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>, next: Arc<AtomicUsize>) -> Vec<Duration> {
+    let deadline = Instant::now() + Duration::from_secs(SECS);
+    let mut tasks = Vec::new();
+    for c in 0..16 {
+        let (reqs, next, port) = (reqs.clone(), next.clone(), ports[c % ports.len()]);
+        tasks.push(tokio::spawn(async move {
+            let mut conn = connect(port).await;
+            let (mut buf, mut lat) = (Vec::with_capacity(512), Vec::new());
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                // The last STEADY_PUSHES are the steady run's.
+                if i >= reqs.len() - STEADY_PUSHES {
+                    break;
+                }
+                let t = Instant::now();
+                if exchange(&mut conn, &reqs[i], &mut buf).await {
+                    lat.push(t.elapsed());
+                }
+            }
+            lat
+        }));
+    }
+    gather(tasks).await
+}
+
+/// A steady 1,000 pushes/s from 8 connections spread over `ports`.
+async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Vec<Duration> {
+    let (conns, rate) = (8u64, 1000u64);
+    let interval = Duration::from_nanos(1_000_000_000 * conns / rate);
+    let per_conn = (rate * SECS / conns) as usize;
+    let first = reqs.len() - STEADY_PUSHES;
+    let mut tasks = Vec::new();
+    for c in 0..conns as usize {
+        let (reqs, port) = (reqs.clone(), ports[c % ports.len()]);
+        tasks.push(tokio::spawn(async move {
+            let mut conn = connect(port).await;
+            let (mut buf, mut lat) = (Vec::with_capacity(512), Vec::new());
+            let start = tokio::time::Instant::now() + interval * c as u32 / conns as u32;
+            let mut tick = tokio::time::interval_at(start, interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for k in 0..per_conn {
+                tick.tick().await;
+                let t = Instant::now();
+                if exchange(&mut conn, &reqs[first + k * conns as usize + c], &mut buf).await {
+                    lat.push(t.elapsed());
+                }
+            }
+            lat
+        }));
+    }
+    gather(tasks).await
+}
+
+fn stored(store: &str) -> i64 {
+    let s = Store::open_at(&Location::parse(store), OpenMode::Existing, Durability::Normal).unwrap();
+    s.counts().unwrap().2
+}
+
+/// Runs both loads on `receivers` receivers sharing `store`; one line each.
+fn measure(
+    bin: &Path,
+    name: &str,
+    store: &str,
+    receivers: usize,
+    reqs: &Arc<Vec<Vec<u8>>>,
+    rt: &tokio::runtime::Runtime,
+) {
+    let servers: Vec<_> = (0..receivers).map(|_| start(bin, store)).collect();
+    let ports: Vec<u16> = servers.iter().map(|(_, p)| *p).collect();
+    let next = Arc::new(AtomicUsize::new(0));
+    let lat = rt.block_on(closed_loop(&ports, reqs.clone(), next.clone()));
+    println!(
+        "{name}: 16 connections, closed loop, {SECS} s: {:.0} pushes/s; p50 {} p99 {}",
+        lat.len() as f64 / SECS as f64,
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    let acknowledged = lat.len();
+    let lat = rt.block_on(steady(&ports, reqs.clone()));
+    println!(
+        "{name}: steady 1,000 pushes/s, {SECS} s: {} acknowledged; p50 {} p99 {} max {}",
+        lat.len(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().unwrap_or(&Duration::ZERO))
+    );
+    drop(servers);
+    let acknowledged = acknowledged + lat.len();
+    let count = stored(store);
+    assert!(count as usize >= acknowledged, "{name}: {acknowledged} acknowledged but {count} stored");
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/orderscope");
+    if !bin.exists() {
+        println!("build the release binary first: cargo build --release");
+        return;
+    }
+    let Some(server) = std::env::var("ORDERSCOPE_BENCH_PG").or_else(|_| std::env::var("ORDERSCOPE_TEST_PG")).ok()
+    else {
+        println!("set ORDERSCOPE_BENCH_PG to a PostgreSQL server's URL (the bench creates its own databases there)");
+        return;
+    };
+    let n = 600_000;
+    let t = Instant::now();
+    let reqs: Arc<Vec<Vec<u8>>> = Arc::new((0..n).map(request).collect());
+    println!("prepared {n} distinct signed pushes in {:.1} s", t.elapsed().as_secs_f64());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    let database = |name: &str, admin: &mut postgres::Client| {
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let mut url = url::Url::parse(&server).unwrap();
+        url.set_path(&format!("/{name}"));
+        url.to_string()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("receiver.db");
+    measure(&bin, "SQLite, 1 receiver", sqlite.to_str().unwrap(), 1, &reqs, &rt);
+    let one = database("orderscope_bench_one", &mut admin);
+    measure(&bin, "PostgreSQL, 1 receiver", &one, 1, &reqs, &rt);
+    let two = database("orderscope_bench_two", &mut admin);
+    measure(&bin, "PostgreSQL, 2 receivers", &two, 2, &reqs, &rt);
+    for name in ["orderscope_bench_one", "orderscope_bench_two"] {
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    }
+}
