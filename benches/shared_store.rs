@@ -107,7 +107,7 @@ fn start(bin: &Path, store: &str) -> (Server, u16) {
         .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
         .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
         .env("ORDERSCOPE_APPID", APPID)
-        .env("ORDERSCOPE_LOG", "warn")
+        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
         .env_remove("ORDERSCOPE_CONFIG")
         .stdin(Stdio::null())
         .spawn()

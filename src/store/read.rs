@@ -123,7 +123,20 @@ fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
 
 const SNAPSHOT_COLUMNS: &str = "id, order_id, fetched_at, source, content_hash, body";
 
-fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
+/// A note, from `id, order_id, at, event, type, text, recorded_at`.
+pub(super) fn note_row(r: &Row) -> rusqlite::Result<crate::explain::Note> {
+    Ok(crate::explain::Note {
+        id: r.get(0)?,
+        order_id: r.get(1)?,
+        at: r.get(2)?,
+        event: r.get(3)?,
+        kind: r.get(4)?,
+        text: r.get(5)?,
+        recorded_at: r.get(6)?,
+    })
+}
+
+pub(super) fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
     Ok(SnapshotRow {
         id: r.get(0)?,
         order_id: r.get(1)?,
@@ -182,19 +195,7 @@ impl Sqlite {
             "SELECT id, order_id, at, event, type, text, recorded_at FROM notes WHERE order_id = ?1
              ORDER BY coalesce(at, recorded_at), id",
         )?;
-        let rows = stmt
-            .query_map([order_id], |r| {
-                Ok(crate::explain::Note {
-                    id: r.get(0)?,
-                    order_id: r.get(1)?,
-                    at: r.get(2)?,
-                    event: r.get(3)?,
-                    kind: r.get(4)?,
-                    text: r.get(5)?,
-                    recorded_at: r.get(6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>();
+        let rows = stmt.query_map([order_id], note_row)?.collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
     }
 

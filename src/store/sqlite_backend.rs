@@ -176,16 +176,7 @@ impl Backend for Sqlite {
             "SELECT id, order_id, fetched_at, source, content_hash, body FROM snapshots WHERE id > ?1
              ORDER BY id LIMIT ?2",
         )?;
-        let rows = stmt.query_map([after, limit], |r| {
-            Ok(SnapshotRow {
-                id: r.get(0)?,
-                order_id: r.get(1)?,
-                fetched_at: r.get(2)?,
-                source: r.get(3)?,
-                content_hash: r.get(4)?,
-                body: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map([after, limit], super::read::snapshot_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -229,17 +220,7 @@ impl Backend for Sqlite {
         let mut stmt = self
             .conn()
             .prepare_cached("SELECT id, order_id, at, event, type, text, recorded_at FROM notes ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Note {
-                id: r.get(0)?,
-                order_id: r.get(1)?,
-                at: r.get(2)?,
-                event: r.get(3)?,
-                kind: r.get(4)?,
-                text: r.get(5)?,
-                recorded_at: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map([], super::read::note_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -76,17 +76,7 @@ impl Backend for Postgres {
     }
 
     fn orders(&self) -> Result<Vec<OrderRow>> {
-        self.with(|c| {
-            Ok(c.query(
-                "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity, search
-                 FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC",
-                &[],
-            )?
-            .iter()
-            .map(order_row)
-            .collect())
-        })
+        self.orders_first(i64::MAX)
     }
 
     fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {

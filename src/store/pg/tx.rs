@@ -258,14 +258,7 @@ impl Tx for PgTx<'_> {
         source: &str,
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
-        let parsed = Push::parse(plaintext);
-        let (event, order_id, kind, create_time, error, key) = match &parsed {
-            Ok(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
-            Err(e) => {
-                (None, None, None, None, Some(e.to_string()), format!("unparsed|{}", sha1_hex(plaintext.as_bytes())))
-            }
-        };
-        let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
+        let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
         let envelope = envelope.map(no_nul);
         let text = no_nul(plaintext);
         let inserted = self.q(
@@ -297,8 +290,7 @@ impl Tx for PgTx<'_> {
         };
         let id: i64 = row.get(0);
         if let Some(order_id) = order_id {
-            let type5 = parsed.as_ref().map(Push::is_type5).unwrap_or(false);
-            self.order_summary_after_message(order_id, type5, received_at)?;
+            self.order_summary_after_message(&order_id, type5, received_at)?;
         }
         Ok(MessageInsert::New(id))
     }
