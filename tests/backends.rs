@@ -261,11 +261,13 @@ fn a_database_of_another_program_is_refused_and_left_alone() {
 /// counted, unparsed pushes kept, each order's summary counted once per push.
 #[test]
 fn a_group_of_pushes_is_stored_as_one_at_a_time_would_be() {
-    for b in backends("a_group_of_pushes_is_stored_as_one_at_a_time_would_be") {
-        let dir = tempfile::tempdir().unwrap();
-        let mut reference = Store::open(&dir.path().join("one-by-one.db"), OpenMode::Create).unwrap();
-        let mut store = open(&b, OpenMode::Create).unwrap();
-        let texts: Vec<String> = vec![
+    // In a caller's transaction (`add_messages`), and as a transaction of its own (`store_pushes`).
+    for own_transaction in [false, true] {
+        for b in backends("a_group_of_pushes_is_stored_as_one_at_a_time_would_be") {
+            let dir = tempfile::tempdir().unwrap();
+            let mut reference = Store::open(&dir.path().join("one-by-one.db"), OpenMode::Create).unwrap();
+            let mut store = open(&b, OpenMode::Create).unwrap();
+            let texts: Vec<String> = vec![
             type5_push("1", 1),
             type5_push("2", 2),
             type5_push("1", 1),
@@ -273,46 +275,53 @@ fn a_group_of_pushes_is_stored_as_one_at_a_time_would_be() {
             type5_push("1", 3),
             "{broken".into(),
             type5_push("0", 0),
+            // Quotes and backslashes travel as they are.
+            r#"{"CreateTime":7,"Event":"channels_ec_order_ext_info_update","FromUserName":"o'); DROP TABLE orders; --\'","order_info":{"order_id":"3","type":5}}"#.into(),
+            "{broken 'quoted' \\ text".into(),
         ];
-        for s in [&mut reference, &mut store] {
-            s.add_message(5, None, &type5_push("0", 0), "serve", Redelivery::Count).unwrap();
-        }
-        let pushes: Vec<orderscope::store::NewPush> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| orderscope::store::NewPush {
-                received_at: 10 + i as i64,
-                envelope: Some("{}"),
-                plaintext: t,
-                source: "serve",
-            })
-            .collect();
-        let grouped: Vec<_> = store
-            .write(|tx| tx.add_messages(&pushes, Redelivery::Count))
-            .unwrap()
-            .into_iter()
-            .map(|r| matches!(r.unwrap(), MessageInsert::New(_)))
-            .collect();
-        let single: Vec<_> = pushes
-            .iter()
-            .map(|p| {
-                let r = reference.add_message(p.received_at, p.envelope, p.plaintext, p.source, Redelivery::Count);
-                matches!(r.unwrap(), MessageInsert::New(_))
-            })
-            .collect();
-        assert_eq!(grouped, single, "{}", b.name);
-        let view = |s: &Store| -> Vec<_> {
-            let mut m: Vec<_> = s
-                .messages(None)
-                .unwrap()
-                .into_iter()
-                .map(|m| (m.received_at, m.plaintext, m.deliveries, m.order_id, m.parse_error.is_some()))
+            for s in [&mut reference, &mut store] {
+                s.add_message(5, None, &type5_push("0", 0), "serve", Redelivery::Count).unwrap();
+            }
+            let pushes: Vec<orderscope::store::NewPush> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| orderscope::store::NewPush {
+                    received_at: 10 + i as i64,
+                    envelope: Some("{}"),
+                    plaintext: t,
+                    source: "serve",
+                })
                 .collect();
-            m.sort();
-            m
-        };
-        assert_eq!(view(&store), view(&reference), "{}", b.name);
-        assert_eq!(store.orders().unwrap(), reference.orders().unwrap(), "{}", b.name);
-        assert_eq!(store.quarantined_count().unwrap(), 1, "{}", b.name);
+            let outcome = if own_transaction {
+                store.store_pushes(&pushes)
+            } else {
+                store.write(|tx| tx.add_messages(&pushes, Redelivery::Count))
+            };
+            let grouped: Vec<_> =
+                outcome.unwrap().into_iter().map(|r| matches!(r.unwrap(), MessageInsert::New(_))).collect();
+            let single: Vec<_> = pushes
+                .iter()
+                .map(|p| {
+                    let r = reference.add_message(p.received_at, p.envelope, p.plaintext, p.source, Redelivery::Count);
+                    matches!(r.unwrap(), MessageInsert::New(_))
+                })
+                .collect();
+            assert_eq!(grouped, single, "{}", b.name);
+            let view = |s: &Store| -> Vec<_> {
+                let mut m: Vec<_> = s
+                    .messages(None)
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| (m.received_at, m.plaintext, m.deliveries, m.order_id, m.parse_error.is_some()))
+                    .collect();
+                m.sort();
+                m
+            };
+            assert_eq!(view(&store), view(&reference), "{}", b.name);
+            assert_eq!(store.orders().unwrap(), reference.orders().unwrap(), "{}", b.name);
+            assert_eq!(store.quarantined_count().unwrap(), reference.quarantined_count().unwrap(), "{}", b.name);
+        assert!(store.quarantined_count().unwrap() >= 2);
+        assert!(store.messages(None).unwrap().iter().any(|m| m.plaintext.contains("DROP TABLE orders; --\\'")));
+        }
     }
 }

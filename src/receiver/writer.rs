@@ -93,25 +93,33 @@ fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
             _ => None,
         })
         .collect();
-    let outcome = store.write(|c| {
-        results.clear();
-        let mut stored = c.add_messages(&pushes, Redelivery::Count)?.into_iter();
-        for job in group.iter() {
-            let r = match job {
-                Job::Push { .. } => stored.next().expect("one outcome per push"),
-                Job::Quarantine { received_at, envelope, reason, .. } => {
-                    c.add_quarantined(*received_at, envelope, reason)
-                }
-                Job::Heartbeat { now } => c.heartbeat(period, *now).map(|_| MessageInsert::New(0)),
-                Job::Snapshot { order, fetched_at } => {
-                    c.add_snapshot(order, *fetched_at, "push").map(|_| MessageInsert::New(0))
-                }
-            };
-            // One bad push must not undo the others: record its error and go on.
-            results.push(r.map_err(|e| e.to_string()));
-        }
-        Ok(())
-    });
+    let only_pushes = pushes.len() == group.len();
+    let outcome = if only_pushes {
+        // The usual group: pushes only, in a transaction of their own.
+        store.store_pushes(&pushes).map(|stored| {
+            results.extend(stored.into_iter().map(|r| r.map_err(|e| e.to_string())));
+        })
+    } else {
+        store.write(|c| {
+            results.clear();
+            let mut stored = c.add_messages(&pushes, Redelivery::Count)?.into_iter();
+            for job in group.iter() {
+                let r = match job {
+                    Job::Push { .. } => stored.next().expect("one outcome per push"),
+                    Job::Quarantine { received_at, envelope, reason, .. } => {
+                        c.add_quarantined(*received_at, envelope, reason)
+                    }
+                    Job::Heartbeat { now } => c.heartbeat(period, *now).map(|_| MessageInsert::New(0)),
+                    Job::Snapshot { order, fetched_at } => {
+                        c.add_snapshot(order, *fetched_at, "push").map(|_| MessageInsert::New(0))
+                    }
+                };
+                // One bad push must not undo the others: record its error and go on.
+                results.push(r.map_err(|e| e.to_string()));
+            }
+            Ok(())
+        })
+    };
     let unreachable = matches!(outcome, Err(crate::store::StoreError::Unreachable(_)));
     if outcome.is_err() && group.len() > 1 && !unreachable {
         // The whole group failed (PostgreSQL aborts a transaction at its

@@ -139,6 +139,18 @@ pub trait Backend: Send {
     /// (orders, snapshots, messages).
     fn counts(&self) -> Result<(i64, i64, i64)>;
 
+    /// The receiver's group of pushes in one transaction of its own (what
+    /// `write_dyn` with [`Tx::add_messages`] does; PostgreSQL sends the
+    /// whole transaction in one round trip).
+    fn store_pushes(&mut self, pushes: &[NewPush<'_>]) -> Result<Vec<Result<MessageInsert>>> {
+        let mut out = Vec::new();
+        self.write_dyn(&mut |tx| {
+            out = tx.add_messages(pushes, Redelivery::Count)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     // The change feed.
 
     /// Starts watching for other connections' commits (PostgreSQL: LISTEN).

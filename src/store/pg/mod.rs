@@ -17,6 +17,7 @@
 //!   between says the database cannot be reached, with the URL's password
 //!   masked.
 
+mod group;
 mod read;
 mod schema;
 mod tx;
@@ -37,7 +38,7 @@ use super::{OpenMode, Result, StoreError};
 /// The channel every writing transaction notifies.
 pub const CHANNEL: &str = "orderscope";
 /// The advisory lock every writing transaction takes ("OSCP").
-const WRITE_LOCK: i64 = 0x4F53_4350;
+pub(super) const WRITE_LOCK: i64 = 0x4F53_4350;
 /// How often a listening connection is checked when nothing is heard.
 const HEALTH_EVERY: Duration = Duration::from_secs(5);
 /// How many times a transaction that lost a serialization or deadlock race
@@ -123,7 +124,11 @@ impl Postgres {
         if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
             *slot = None;
             let mut client = self.config.connect(NoTls).map_err(|e| self.unreachable(&e))?;
-            client.batch_execute("SET synchronous_commit = on").map_err(|e| self.error(&e))?;
+            // Literals in the receiver's one-round-trip transaction rely on
+            // standard strings (a backslash is just a backslash).
+            client
+                .batch_execute("SET synchronous_commit = on; SET standard_conforming_strings = on")
+                .map_err(|e| self.error(&e))?;
             if self.watching {
                 client.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| self.error(&e))?;
             }

@@ -64,18 +64,18 @@ impl PgTx<'_> {
 }
 
 /// The fields of one push as the messages table keeps them.
-struct Parsed {
-    event: Option<String>,
-    order_id: Option<String>,
-    kind: Option<i64>,
-    create_time: Option<i64>,
-    error: Option<String>,
-    quarantine: Option<String>,
-    key: String,
-    type5: bool,
+pub(super) struct Parsed {
+    pub(super) event: Option<String>,
+    pub(super) order_id: Option<String>,
+    pub(super) kind: Option<i64>,
+    pub(super) create_time: Option<i64>,
+    pub(super) error: Option<String>,
+    pub(super) quarantine: Option<String>,
+    pub(super) key: String,
+    pub(super) type5: bool,
 }
 
-fn parse(plaintext: &str) -> Parsed {
+pub(super) fn parse(plaintext: &str) -> Parsed {
     match Push::parse(plaintext) {
         Ok(p) => Parsed {
             type5: p.is_type5(),
