@@ -37,8 +37,21 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
         Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(cli),
         Some(Command::Messages { order_id, json, .. }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
-        Some(Command::Serve { listen, forward, log }) => {
-            orderscope::receiver::serve::run(cli, listen, forward.as_deref(), log.as_deref()).map(|_| true)
+        Some(Command::Serve { listen, forward, log, header_timeout, body_timeout, idle_timeout, max_connections }) => {
+            let secs = |s: &i64| std::time::Duration::from_secs((*s).max(1) as u64);
+            let limits = orderscope::receiver::conn::Limits {
+                header_timeout: secs(header_timeout),
+                body_timeout: secs(body_timeout),
+                idle_timeout: secs(idle_timeout),
+                max_connections: *max_connections as usize,
+            };
+            let opts = orderscope::receiver::serve::Options {
+                listen,
+                forward: forward.as_deref(),
+                log: log.as_deref(),
+                limits,
+            };
+            orderscope::receiver::serve::run(cli, opts).map(|_| true)
         }
         Some(Command::Import { paths }) => cli::import(cli, paths),
     }

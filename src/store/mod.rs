@@ -5,6 +5,7 @@
 //! `user_version`; older stores are migrated forward on open, newer ones are
 //! refused rather than misread.
 
+pub mod inbox;
 mod read;
 mod schema;
 pub mod write;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use read::{MessageRow, OrderRow, SnapshotRow};
+pub use read::{MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};
 
 /// "OSCP" in the SQLite header's application id.
@@ -78,6 +79,15 @@ pub enum Durability {
     Full,
 }
 
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -117,17 +127,18 @@ impl Store {
         Ok(store)
     }
 
+    /// Changes how hard this connection's next commits go to disk.
+    pub fn set_durability(&self, durability: Durability) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", durability.pragma()).map_err(|e| classify(&self.path, e))
+    }
+
     fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String = self.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing_free_warn(&format!("journal mode is {mode}, not WAL"));
         }
-        let sync = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        self.conn.execute_batch(&format!("PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"))?;
+        self.conn.execute_batch(&format!("PRAGMA synchronous={}; PRAGMA foreign_keys=ON;", durability.pragma()))?;
         Ok(())
     }
 

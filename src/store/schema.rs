@@ -58,6 +58,22 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
     // 4: where `sync --follow` stopped, so a restart resumes there.
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 5: the receiver's inbox: each push exactly as it arrived, appended and
+    // committed before `success`; messages and order summaries are projected
+    // from it afterwards, up to the projector's cursor. No index but the
+    // rowid, so an append touches the fewest pages.
+    "CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        dup_key TEXT NOT NULL,
+        query TEXT NOT NULL,
+        content_type TEXT,
+        envelope BLOB NOT NULL,
+        plaintext BLOB,
+        problem TEXT
+    );
+    CREATE TABLE projector_cursor (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+    ALTER TABLE messages ADD COLUMN inbox_id INTEGER;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
