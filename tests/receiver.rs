@@ -550,3 +550,234 @@ fn an_order_push_fetches_a_snapshot_when_the_api_is_configured() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(child.wait().unwrap().success());
 }
+
+/// Reads until the server closes the connection; returns what it sent and when it closed.
+fn until_closed(s: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let t = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("still open after {:?}: {e}", t.elapsed()),
+        }
+    }
+    (String::from_utf8_lossy(&got).into_owned(), t.elapsed())
+}
+
+fn logged(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+#[test]
+fn idle_and_slow_header_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let r = Receiver::start(
+        &dir.path().join("s.db"),
+        &log,
+        APPID,
+        &["--idle-timeout", "1s", "--header-timeout", "2s", "--body-timeout", "30s"],
+    );
+    // Connected, never a byte: closed after the idle timeout.
+    let mut idle = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    // A request head trickled in and never finished: closed after the header timeout,
+    // however often a byte arrives.
+    let mut slow = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    slow.write_all(b"POST /wx?timestamp=1 HTTP/1.1\r\n").unwrap();
+    let trickle = {
+        let mut s = slow.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(100));
+                if s.write_all(b"X-Slow: 1\r\n").is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let (_, idle_after) = until_closed(&mut idle, Duration::from_secs(10));
+    assert!(idle_after >= Duration::from_millis(900) && idle_after < Duration::from_secs(3), "{idle_after:?}");
+    let (_, slow_after) = until_closed(&mut slow, Duration::from_secs(10));
+    assert!(slow_after < Duration::from_secs(3), "{slow_after:?}");
+    trickle.join().unwrap();
+    // A kept-alive connection is closed once idle after its answer.
+    let mut kept = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    kept.write_all(b"GET /?timestamp=1&nonce=2 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let (answer, after) = until_closed(&mut kept, Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(after >= Duration::from_millis(900), "{after:?}");
+    let text = logged(&log);
+    assert!(text.contains("closed a connection: idle keep-alive timeout"), "{text}");
+    assert!(text.contains("closed a connection: request head not received in time"), "{text}");
+}
+
+#[test]
+fn a_slow_body_is_answered_408_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &["--body-timeout", "1s"]);
+    let (target, body) = signed_push(&push_text(1), APPID, "1", "2");
+    let mut s = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    let head = format!("POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..10]).unwrap();
+    let (answer, after) = until_closed(&mut s, Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+    assert!(r.stop().success());
+    assert!(messages(&db).is_empty());
+    assert!(logged(&log).contains("refused (408): body not received in time"), "{}", logged(&log));
+}
+
+/// The case: with `ulimit -n 200` and 300 idle sockets open, pushes
+/// still get through (the cap fits the limit, and the idle are closed first).
+#[test]
+fn idle_sockets_beyond_the_open_file_limit_cannot_lock_pushes_out() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let port = free_port();
+    let mut cmd = bin();
+    cmd.arg("--store")
+        .arg(&db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", log.to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let rl = libc::rlimit { rlim_cur: 200, rlim_max: 200 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = Receiver { child, port };
+    let idle: Vec<TcpStream> = (0..300).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for i in 0..5u64 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), "3");
+        let t = Instant::now();
+        assert_eq!(http(port, "POST", &target, &body), (200, "success".into()));
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    }
+    drop(idle);
+    assert!(r.stop().success());
+    assert_eq!(messages(&db).len(), 5);
+    let text = logged(&log);
+    assert!(text.contains("--max-connections lowered from 256 to 136"), "{text}");
+    assert!(text.contains("closed the one waiting longest without a request"), "{text}");
+}
+
+#[test]
+fn oversized_and_garbage_requests_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let r = Receiver::start(&dir.path().join("s.db"), &log, APPID, &[]);
+    let exchange = |raw: &[u8]| {
+        let mut s = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+        let _ = s.write_all(raw);
+        until_closed(&mut s, Duration::from_secs(10)).0
+    };
+    let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    assert!(exchange(long_uri.as_bytes()).starts_with("HTTP/1.1 414"));
+    let big_head = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(500_000));
+    assert!(exchange(big_head.as_bytes()).starts_with("HTTP/1.1 431"));
+    assert!(exchange(b"\x16\x03\x01 hello there\r\n\r\n").starts_with("HTTP/1.1 400"));
+    assert!(r.stop().success());
+    let text = logged(&log);
+    assert!(text.contains("refused (414): request line too long peer=127.0.0.1:"), "{text}");
+    assert!(text.contains("refused (431): request head too large"), "{text}");
+    assert!(text.contains("refused (400): not an HTTP/1.1 request"), "{text}");
+}
+
+#[test]
+fn a_plaintext_mode_push_is_refused_with_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let sig = crypto::signature(TOKEN, "1714112445", "415670741");
+    let target = format!("/wx?signature={sig}&timestamp=1714112445&nonce=415670741&openid=o1");
+    assert_eq!(http(r.port, "POST", &target, push_text(1).as_bytes()).0, 400);
+    assert!(r.stop().success());
+    assert!(messages(&db).is_empty());
+    let text = logged(&log);
+    assert!(text.contains("refused (400): a plaintext push") && text.contains("安全模式"), "{text}");
+    assert!(!text.contains("3732676853715311105"), "{text}");
+}
+
+/// A signed push whose length field is too small: what follows the short
+/// message is decrypted order data, which must not reach the log or the
+/// quarantine reason dressed as an "appid".
+#[test]
+fn a_too_small_length_field_keeps_order_data_out_of_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let text = push_text(5);
+    let key = crypto::decode_key(KEY).unwrap();
+    // msg_len covers 10 bytes; the rest of the message lands where the appid goes.
+    let encrypt = crypto::seal(&key, &[7u8; 16], &text.as_bytes()[..10], &format!("{}{APPID}", &text[10..]));
+    let sig = crypto::msg_signature(TOKEN, "11", "22", &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    let target = format!("/wx?timestamp=11&nonce=22&encrypt_type=aes&msg_signature={sig}");
+    assert_eq!(http(r.port, "POST", &target, body.as_bytes()), (200, "success".into()));
+    assert!(r.stop().success());
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    let reason = m[0]["parse_error"].as_str().unwrap();
+    assert!(reason.contains("does not end with an appid"), "{reason}");
+    for leak in ["3732676853715311109", "channels_ec_order"] {
+        assert!(!reason.contains(leak), "{reason}");
+        assert!(!logged(&log).contains(leak), "{}", logged(&log));
+    }
+}
+
+#[test]
+fn logs_to_a_pipe_have_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = bin()
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(http(port, "PUT", "/", b"").0, 405);
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WARN refused (405)"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}

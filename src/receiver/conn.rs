@@ -98,15 +98,27 @@ pub const IDLE: &str = "idle keep-alive timeout";
 pub const HEADER: &str = "request head not received in time";
 pub const EVICTED: &str = "closed to make room under the connection cap";
 
+/// Told once why a connection was closed by a timeout.
+pub type OnTimeout = Box<dyn Fn(&'static str) + Send + Sync>;
+
 /// A socket that fails its reads once its client has taken too long.
 pub struct Guarded<T> {
     io: T,
     clock: Arc<Clock>,
     limits: Limits,
     sleep: Pin<Box<tokio::time::Sleep>>,
+    /// hyper closes an idle connection quietly, so the wrapper reports it.
+    on_timeout: Option<OnTimeout>,
 }
 
 impl<T> Guarded<T> {
+    fn timed_out(&mut self, why: &'static str) -> io::Error {
+        if let Some(report) = self.on_timeout.take() {
+            report(why);
+        }
+        closed(why)
+    }
+
     fn deadline(&self) -> Option<(Instant, &'static str)> {
         match self.clock.phase() {
             Phase::Idle(since) => Some((since + self.limits.idle_timeout, IDLE)),
@@ -131,7 +143,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
         if let Some((at, why)) = deadline
             && Instant::now() >= at
         {
-            return Poll::Ready(Err(closed(why)));
+            return Poll::Ready(Err(this.timed_out(why)));
         }
         let before = buf.filled().len();
         match Pin::new(&mut this.io).poll_read(cx, buf) {
@@ -145,7 +157,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
                 if let Some((at, why)) = deadline {
                     this.sleep.as_mut().reset(at.into());
                     if this.sleep.as_mut().poll(cx).is_ready() {
-                        return Poll::Ready(Err(closed(why)));
+                        return Poll::Ready(Err(this.timed_out(why)));
                     }
                 }
                 Poll::Pending
@@ -242,13 +254,15 @@ impl Registry {
         Some((Slot { registry: self.clone(), id, clock }, evicted))
     }
 
-    /// Wraps an accepted socket with its slot's clock.
-    pub fn guard<T>(&self, io: T, slot: &Slot) -> Guarded<T> {
+    /// Wraps an accepted socket with its slot's clock; `on_timeout` hears
+    /// why, if a timeout closes it.
+    pub fn guard<T>(&self, io: T, slot: &Slot, on_timeout: OnTimeout) -> Guarded<T> {
         Guarded {
             io,
             clock: slot.clock.clone(),
             limits: self.limits,
             sleep: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+            on_timeout: Some(on_timeout),
         }
     }
 }

@@ -209,7 +209,11 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
             });
         }
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(registry.guard(stream, &slot));
+        let log = shared.clone();
+        let on_timeout = Box::new(move |why: &'static str| {
+            log.log.warn(why, Some(peer), || format!("closed a connection: {why}"));
+        });
+        let io = TokioIo::new(registry.guard(stream, &slot, on_timeout));
         let (shared, mut stop_rx) = (shared.clone(), stop_rx.clone());
         let log = shared.clone();
         tasks.spawn(async move {
@@ -245,11 +249,9 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
 fn log_connection_error(log: &RateLimitedLog, peer: SocketAddr, e: &hyper::Error) {
     let limit = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<std::io::Error>())
-        .filter(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        .map(|io| io.to_string());
-    if let Some(why) = limit {
-        let kind = [conn::IDLE, conn::HEADER, conn::EVICTED].into_iter().find(|k| *k == why).unwrap_or(conn::HEADER);
-        log.warn(kind, Some(peer), || format!("closed a connection: {why}"));
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+    if limit {
+        // Already logged when the limit closed it.
     } else if e.is_parse_too_large() {
         let (code, what) = if e.to_string().contains("URI") {
             (414, "request line too long")
