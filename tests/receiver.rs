@@ -781,3 +781,98 @@ fn logs_to_a_pipe_have_no_colour() {
     assert!(err.contains("WARN refused (405)"), "{err}");
     assert!(!err.contains('\x1b'), "{err:?}");
 }
+
+/// Snapshot on push misses nothing: pushes that arrive while their order is
+/// being fetched schedule exactly one more fetch after it, so the version
+/// the later push announces is stored even though the first fetch was
+/// answered with the one before.
+#[test]
+fn pushes_during_a_fetch_schedule_one_more_fetch() {
+    let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "api-secret").unwrap();
+    let read = |which: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(seed_file(which)).unwrap()).unwrap()["order"]
+            .clone()
+    };
+    shop.add_version(0, read("before"));
+    shop.set_latency(Duration::from_millis(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let port = free_port();
+    let child = bin()
+        .arg("--store")
+        .arg(&db)
+        .arg("--api-base")
+        .arg(shop.base_url())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", dir.path().join("log").to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env("ORDERSCOPE_APPSECRET", "api-secret")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let r = Receiver { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let push = |create_time: u64, nonce: &str| {
+        let text = format!(
+            r#"{{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":{create_time},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{SEED},"type":5}}}}"#
+        );
+        let (target, body) = signed_push(&text, APPID, nonce, "42");
+        assert_eq!(http(port, "POST", &target, &body), (200, "success".into()));
+    };
+    let gets = || shop.requests().iter().filter(|(p, _)| p == "/channels/ec/order/get").count();
+    push(1_764_656_488, "a");
+    wait_for("the first fetch", || gets() == 1);
+    // The order ships while the first fetch is in flight; its pushes arrive.
+    shop.add_version(orderscope::timefmt::now() + 1, read("after"));
+    push(1_764_656_489, "b");
+    push(1_764_656_490, "c");
+    wait_for("both versions", || {
+        let o = run(&db, &["orders", "--json"]);
+        let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
+        list.get(0).is_some_and(|r| r["snapshots"] == 2 && r["status"] == 30)
+    });
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(gets(), 2, "the pushes during the fetch owe exactly one more");
+    assert!(r.stop().success());
+}
+
+/// A decrypted message that is not UTF-8 stays quarantined through
+/// `messages --reprocess`, its bytes kept as they came, never replaced.
+#[test]
+fn reprocess_keeps_bytes_it_cannot_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let r = Receiver::start(&db, &dir.path().join("log"), APPID, &[]);
+    let msg = b"{\"Event\":\"channels_ec_order_new\",\"note\":\"\xff\xfe\"}".to_vec();
+    let key = crypto::decode_key(KEY).unwrap();
+    let encrypt = crypto::seal(&key, &[1u8; 16], &msg, APPID);
+    let sig = crypto::msg_signature(TOKEN, "5", "6", &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    let target = format!("/wx?timestamp=5&nonce=6&encrypt_type=aes&msg_signature={sig}");
+    assert_eq!(http(r.port, "POST", &target, body.as_bytes()), (200, "success".into()));
+    assert!(r.stop().success());
+    let o = bin()
+        .arg("--store")
+        .arg(&db)
+        .args(["messages", "--reprocess"])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("still unreadable: the decrypted message is not UTF-8"), "{}", stderr(&o));
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert!(m[0]["parse_error"].as_str().unwrap().contains("not UTF-8"));
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let kept: Vec<u8> = c.query_row("SELECT plaintext FROM inbox", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, msg);
+}
