@@ -3,10 +3,11 @@
 //! Its first duty is the inbox. Pushes waiting for the disk are appended in
 //! one `synchronous=FULL` transaction (group commit: one fsync per group),
 //! and each request is answered as soon as its group is committed. Only when
-//! no push is waiting (or the backlog grows long) does it project: turn
-//! inbox rows into messages and order summaries in small transactions that
-//! also move the projector's cursor, so a restart resumes exactly where the
-//! last committed projection stopped. What follows a projection (forwarding,
+//! no push has arrived for a moment (or projection has waited 10 s under
+//! load that never pauses) does it project: turn inbox rows into messages
+//! and order summaries in small transactions that also move the projector's
+//! cursor, so a restart resumes exactly where the last committed projection
+//! stopped. WAL checkpoints run there too, never inside an inbox commit. What follows a projection (forwarding,
 //! snapshot fetches, the log line of a repeated push) is handed back to the
 //! async side.
 //!
@@ -15,23 +16,29 @@
 //! touched), and when even that cannot be written (a full disk) projection
 //! pauses with backoff while the inbox keeps taking pushes.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::inbox::{self, Arrival, InboxRow, Projected};
-use crate::store::{self, Durability, Store};
+use crate::store::{self, Store};
 
 /// At most this many pushes share one inbox transaction.
 const MAX_GROUP: usize = 1024;
 /// Rows projected per transaction: short enough that a push arriving during
 /// a projection waits little for its own commit.
 const PROJECT_CHUNK: usize = 64;
-/// A backlog this long is projected even while pushes keep arriving, so
-/// reads never fall far behind under sustained load.
-const MAX_LAG: i64 = 2048;
+/// Projection waits until no push has arrived for this long: while pushes
+/// keep coming, the disk and the lock are theirs.
+const QUIET: Duration = Duration::from_micros(200);
+/// Under load that never pauses, projection still runs (one chunk per inbox
+/// group) once its oldest row has waited this long.
+const MAX_LAG: Duration = Duration::from_secs(10);
+/// Rows projected between WAL checkpoints (which run only while projecting,
+/// never inside an inbox commit).
+const CHECKPOINT_EVERY: u64 = 2000;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 
@@ -121,12 +128,17 @@ struct Loop {
     /// While projection fails: when to try again, and the next pause.
     retry_at: Option<Instant>,
     pause: Duration,
+    /// When the oldest row not yet projected was appended (roughly).
+    behind_since: Option<Instant>,
+    since_checkpoint: u64,
     stats: (u64, u64),
 }
 
 impl Loop {
     fn new(store: Store, period: i64, after: Option<mpsc::Sender<AfterProjection>>) -> Result<Loop, String> {
         let err = |e: store::StoreError| e.to_string();
+        // Checkpoints are run by the projection step, off the inbox's commits.
+        store.conn().pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
         let cursor = inbox::cursor(store.conn(), inbox::MESSAGES).map_err(err)?;
         let appended: i64 = store
             .conn()
@@ -144,6 +156,8 @@ impl Loop {
             side: Vec::new(),
             retry_at: None,
             pause: FIRST_RETRY,
+            behind_since: (appended > cursor).then(Instant::now),
+            since_checkpoint: 0,
             stats: (0, 0),
         })
     }
@@ -154,10 +168,7 @@ impl Loop {
             let work = self.appended > self.cursor || !self.side.is_empty();
             let next = match (work, self.retry_at) {
                 (false, _) => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                (true, None) => rx.try_recv().map_err(|e| match e {
-                    TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                }),
+                (true, None) => rx.recv_timeout(QUIET),
                 (true, Some(at)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
             };
             match next {
@@ -170,7 +181,7 @@ impl Loop {
                         }
                     }
                     self.commit_inbox(&mut group);
-                    if self.appended - self.cursor >= MAX_LAG {
+                    if self.behind_since.is_some_and(|t| t.elapsed() >= MAX_LAG) {
                         self.project_due();
                     }
                 }
@@ -215,6 +226,7 @@ impl Loop {
                     };
                     if let Ok(id) = result {
                         self.appended = self.appended.max(id);
+                        self.behind_since.get_or_insert_with(Instant::now);
                         self.stats.0 += 1;
                     }
                     let _ = reply.send(result);
@@ -291,9 +303,8 @@ impl Loop {
     fn write_projection(&mut self, limit: usize, quarantine: Option<&str>, side: &[Job]) -> Result<(), String> {
         let period = self.period;
         let cursor = self.cursor;
-        // The inbox commit already made these rows durable; a projection lost
-        // in a crash is redone from the cursor, so it need not wait for fsync.
-        self.store.set_durability(Durability::Normal).map_err(|e| e.to_string())?;
+        // Committed with its own fsync, while no push is waiting: left to the
+        // next inbox commit, its pages would lengthen that push's fsync.
         let result = self.store.write(|c| {
             let rows: Vec<InboxRow> = inbox::after(c, cursor, limit)?;
             let projected = inbox::project_batch(c, &rows, quarantine)?;
@@ -302,12 +313,19 @@ impl Loop {
             }
             Ok((rows, projected))
         });
-        let restore = self.store.set_durability(Durability::Full);
         let (rows, projected) = result.map_err(|e| self.store.explain(e).to_string())?;
-        restore.map_err(|e| e.to_string())?;
         if let Some(last) = rows.last() {
             self.cursor = last.id;
             self.appended = self.appended.max(last.id);
+        }
+        self.behind_since = if self.appended > self.cursor { Some(Instant::now()) } else { None };
+        self.since_checkpoint += rows.len() as u64;
+        if self.since_checkpoint >= CHECKPOINT_EVERY {
+            self.since_checkpoint = 0;
+            // PASSIVE: copies what no reader still needs, never waits for them.
+            if let Err(e) = self.store.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!("checkpoint failed: {e}");
+            }
         }
         for (row, p) in rows.into_iter().zip(projected) {
             if let store::MessageInsert::Duplicate(id) = p.outcome {

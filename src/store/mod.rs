@@ -127,11 +127,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Changes how hard this connection's next commits go to disk.
-    pub fn set_durability(&self, durability: Durability) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", durability.pragma()).map_err(|e| classify(&self.path, e))
-    }
-
     fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String = self.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
