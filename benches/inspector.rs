@@ -12,77 +12,23 @@
 //!
 //! And, with the real binary in tmux, the CPU it uses while idle.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use orderscope::model::{Lang, Order};
-use orderscope::store::{OpenMode, Redelivery, Store, write};
-use orderscope::tui::app::App;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{MESSAGES_PER_ORDER, ORDERS, ensure_store, store_path};
+use orderscope::model::Lang;
+use orderscope::store::{OpenMode, Store};
+use orderscope::tui::State;
+use orderscope::tui::runner::run_inline;
+use orderscope::tui::update::{Effect, Msg, update};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-
-const ORDERS: u64 = 100_000;
-const MESSAGES_PER_ORDER: u64 = 10;
-const BASE_ID: u64 = 3_740_000_000_000_000_000;
-
-fn store_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/large.db")
-}
-
-/// Builds the large store once and keeps it under target/ for later runs.
-fn ensure_store(path: &Path) {
-    if let Ok(store) = Store::open(path, OpenMode::Existing)
-        && store
-            .counts()
-            .map(|(o, _, m)| o as u64 == ORDERS && m as u64 == ORDERS * MESSAGES_PER_ORDER)
-            .unwrap_or(false)
-    {
-        return;
-    }
-    let _ = std::fs::remove_file(path);
-    let _ = std::fs::remove_file(path.with_extension("db-wal"));
-    let _ = std::fs::remove_file(path.with_extension("db-shm"));
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let started = Instant::now();
-    let template: serde_json::Value =
-        serde_json::from_str(include_str!("../assets/demo/seed/order-3732676853715311104-after-shipping.json"))
-            .unwrap();
-    let mut store = Store::open(path, OpenMode::Create).unwrap();
-    let now = orderscope::timefmt::now();
-    for chunk in 0..(ORDERS / 10_000) {
-        store
-            .write(|c| {
-                for i in chunk * 10_000..(chunk + 1) * 10_000 {
-                    let id = (BASE_ID + i).to_string();
-                    let mut raw = template["order"].clone();
-                    raw["order_id"] = id.clone().into();
-                    let t = now - (i as i64) * 60;
-                    raw["update_time"] = t.into();
-                    raw["order_detail"]["delivery_info"]["address_info"]["tel_number_ext_info"]["virtual_tel_expire_time"] =
-                        (t + 20 * 86_400).into();
-                    write::add_snapshot(c, &Order::from_order(raw).unwrap(), t, "bench")?;
-                    for k in 0..MESSAGES_PER_ORDER {
-                        let push = format!(
-                            "{{\"CreateTime\":{},\"MsgType\":\"event\",\"Event\":\"channels_ec_order_ext_info_update\",\"order_info\":{{\"order_id\":{id},\"type\":{}}}}}",
-                            t + k as i64,
-                            1 + k
-                        );
-                        write::add_message(c, t + k as i64, None, &push, "bench", Redelivery::Ignore)?;
-                    }
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
-    println!(
-        "built the store in {:.1} s ({} MB)",
-        started.elapsed().as_secs_f64(),
-        std::fs::metadata(path).unwrap().len() >> 20
-    );
-}
 
 fn rss_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -113,9 +59,9 @@ fn main() {
 
     // First frame: everything between start and the first picture.
     let started = Instant::now();
-    let store = Store::open(&path, OpenMode::Existing).unwrap();
-    let mut app = App::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
-    app.reload(&store);
+    let mut store = Store::open(&path, OpenMode::Existing).unwrap();
+    let mut app = State::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
+    run_inline(&mut app, &mut store, vec![Effect::LoadList]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     app.page = view::list_page(60);
     let theme = Theme { color: true };
@@ -137,11 +83,14 @@ fn main() {
     let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
     for _ in 0..1000 {
         let t = Instant::now();
-        app.handle_key(down, &store);
+        let effects = update(&mut app, Msg::Key(down));
+        run_inline(&mut app, &mut store, effects);
+        let effects = update(&mut app, Msg::InputDrained);
+        run_inline(&mut app, &mut store, effects);
         terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
         moves.push(t.elapsed());
     }
-    assert_eq!(app.detail.as_ref().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
+    assert_eq!(app.shown_detail().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
 
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
     println!("first frame (open + list + selected order + draw): {}", ms(first_frame));

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use orderscope::api::fake::FakeShop;
 use orderscope::model::{Lang, Order};
 use orderscope::store::{OpenMode, Store};
-use orderscope::tui::app::App;
+use orderscope::tui::State;
+use orderscope::tui::runner::run_inline;
+use orderscope::tui::update::{Effect, Purpose};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -81,18 +83,20 @@ fn answer_to_frame() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("s.db"), OpenMode::Create).unwrap();
     orderscope::demo::populate(&mut store, orderscope::timefmt::now()).unwrap();
-    let mut app = App::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
+    let mut app = State::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
     app.live.enabled = true;
-    app.reload(&store);
+    run_inline(&mut app, &mut store, vec![Effect::LoadList]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let mut times = Vec::new();
     for k in 0..200 {
         let id = app.selected_id().unwrap().to_string();
         let mut o = store.latest_snapshot(&id).unwrap().unwrap().order().unwrap();
         o.raw["order_detail"]["ext_info"]["merchant_notes"] = format!("v{k}").into();
+        let generation = app.live.generation;
+        app.live.in_flight = Some((generation, id.clone()));
         let t = Instant::now();
-        let changed = store.add_snapshot(&o, orderscope::timefmt::now(), "live").unwrap();
-        app.fetched(&id, changed, orderscope::timefmt::now(), &store);
+        let store_it = Effect::StoreVersion { order: Box::new(o), source: "live", purpose: Purpose::Fetch(generation) };
+        run_inline(&mut app, &mut store, vec![store_it]);
         terminal.draw(|f| view::draw(f, &app, Theme { color: true })).unwrap();
         times.push(t.elapsed());
     }
@@ -123,7 +127,15 @@ fn sync_10k() {
         },
         Duration::from_secs(10),
     );
-    let summary = rt.block_on(orderscope::sync::pass(&client, &mut store, now - 2 * 86_400, now + 1, false)).unwrap();
+    let summary = rt
+        .block_on(orderscope::sync::pass(
+            &client,
+            &mut store,
+            now - 2 * 86_400,
+            now + 1,
+            orderscope::sync::Progress::Quiet,
+        ))
+        .unwrap();
     let requests = shop.requests().len();
     println!(
         "sync of 10,000 orders (5 ms per API answer, 8 in flight): {}; {} requests = {:.0} requests/s; store {:.1}% of the time",

@@ -4,34 +4,58 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::compare::{Version, pick_pair};
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
+use crate::settings::{Flags, Settings};
 use crate::store::{OpenMode, Store};
+use crate::version_pair::{Version, pick_pair};
 use crate::{import, text, timefmt};
+
+const ABOUT_LONG: &str = "Inspect WeChat Channels shop (微信小店) orders, their pushes and virtual numbers.
+
+Settings come from flags, then environment variables, then the config file
+(TOML; `orderscope config init` writes a commented one), then defaults.
+Secrets come only from the environment or the config file.";
+
+const AFTER_MAIN: &str = "Examples:
+  orderscope demo                       the inspector on a built-in demo shop
+  orderscope config init                write ~/.config/orderscope/config.toml (mode 600)
+  orderscope doctor                     check the setup end to end
+  orderscope timeline 3732676853715311104
+  orderscope compare 3732676853715311104 3732679488426088960
+
+Environment:
+  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG, ORDERSCOPE_APPID,
+  ORDERSCOPE_APPSECRET, ORDERSCOPE_API_BASE, ORDERSCOPE_TOKEN_API,
+  ORDERSCOPE_RECENT_DAYS, ORDERSCOPE_PUSH_TOKEN, ORDERSCOPE_PUSH_AES_KEY,
+  ORDERSCOPE_LISTEN, ORDERSCOPE_FORWARD, ORDERSCOPE_LOG (see each command's --help)
+
+Exit status: 0 success, 1 failure (one line on stderr), 2 bad usage.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "orderscope",
     version,
-    about = "Inspect WeChat Channels shop orders, their pushes and virtual numbers"
+    about = "Inspect WeChat Channels shop (微信小店) orders, their pushes and virtual numbers",
+    long_about = ABOUT_LONG,
+    after_help = AFTER_MAIN
 )]
 pub struct Cli {
-    /// The store file [default: ~/.local/share/orderscope/orderscope.db]
-    #[arg(long, global = true, env = "ORDERSCOPE_STORE", value_name = "PATH")]
+    /// The store file (env ORDERSCOPE_STORE) [default: ~/.local/share/orderscope/orderscope.db]
+    #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
-    /// Language for names on screen and in text output [default: from LANG]
+    /// Language for names on screen and in text output (env ORDERSCOPE_LANG) [default: from LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
-    /// Config file (key = "value" lines) [default: ~/.config/orderscope/config.toml if present]
-    #[arg(long, global = true, env = "ORDERSCOPE_CONFIG", value_name = "PATH")]
+    /// Config file, TOML (env ORDERSCOPE_CONFIG) [default: ~/.config/orderscope/config.toml if present]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Base URL of the shop API [default: https://api.weixin.qq.com]
-    #[arg(long, global = true, env = "ORDERSCOPE_API_BASE", value_name = "URL")]
+    /// Base URL of the shop API (env ORDERSCOPE_API_BASE) [default: https://api.weixin.qq.com]
+    #[arg(long, global = true, value_name = "URL")]
     pub api_base: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -43,21 +67,81 @@ pub enum LangArg {
     En,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+const ORDER_ID_HELP: &str = "The order's id (order_id in the shop API, like 3732676853715311104)";
+
+macro_rules! env_help {
+    ($example:literal) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nEnvironment:\n",
+            "  ORDERSCOPE_STORE    the store file (like --store)
+  ORDERSCOPE_CONFIG   the config file (like --config)
+  ORDERSCOPE_LANG     zh or en (like --lang)"
+        )
+    };
+    ($example:literal, api) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nEnvironment:\n",
+            "  ORDERSCOPE_STORE    the store file (like --store)
+  ORDERSCOPE_CONFIG   the config file (like --config)
+  ORDERSCOPE_LANG     zh or en (like --lang)
+  ORDERSCOPE_APPID        the shop's AppID
+  ORDERSCOPE_APPSECRET    the shop's AppSecret (secret: environment or config file only)
+  ORDERSCOPE_API_BASE     the API's base URL (like --api-base) [default: https://api.weixin.qq.com]
+  ORDERSCOPE_TOKEN_API    stable_token (default) or token"
+        )
+    };
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The inspector on the configured store (the default)
+    #[command(after_help = env_help!("orderscope --store /var/lib/orderscope/orderscope.db", api))]
     Tui,
     /// The inspector on the bundled demo shop: no credentials, nothing leaves the machine
-    Demo,
+    #[command(after_help = concat!(
+        "Example:\n  orderscope demo --lang en\n",
+        "  orderscope demo --shop        then, in another shell, the three export lines it prints and:\n",
+        "  orderscope --store /tmp/try.db compare 3732676853715311104 3732679488426088960\n\n",
+        "Environment:\n  ORDERSCOPE_LANG     zh or en (like --lang)"
+    ))]
+    Demo {
+        /// Serve only the demo shop's API on loopback (to try show, timeline, report and compare on it)
+        #[arg(long)]
+        shop: bool,
+    },
     /// The push receiver: verifies, decrypts and stores every push before answering
+    #[command(after_help = concat!(
+        "Listens on loopback by default: put an HTTPS reverse proxy in front (see the README).\n\n",
+        "Example:\n  orderscope serve --listen 127.0.0.1:8090 --log /var/log/orderscope/serve.log\n\n",
+        "Environment:\n",
+        "  ORDERSCOPE_PUSH_TOKEN     the console's Token (secret)\n",
+        "  ORDERSCOPE_PUSH_AES_KEY   the console's EncodingAESKey, 43 characters (secret)\n",
+        "  ORDERSCOPE_APPID          the shop's AppID (checked in every push)\n",
+        "  ORDERSCOPE_LISTEN         like --listen\n",
+        "  ORDERSCOPE_FORWARD        like --forward\n",
+        "  ORDERSCOPE_LOG            log filter, like info or debug [default: info]\n",
+        "  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG\n",
+        "  ORDERSCOPE_APPSECRET, ORDERSCOPE_API_BASE, ORDERSCOPE_TOKEN_API: when set, each push's order is fetched and stored"
+    ))]
     Serve {
-        /// Address to listen on
-        #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
-        listen: String,
+        /// Address to listen on [default: 127.0.0.1:8090]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
         /// Relay each stored push unchanged to the shop's existing handler
         #[arg(long, value_name = "URL")]
         forward: Option<String>,
-        /// Append logs to this file instead of stderr
+        /// Append logs to this file instead of stderr (times are RFC 3339 in China time, +08:00)
         #[arg(long, value_name = "PATH")]
         log: Option<PathBuf>,
         /// Close a connection whose request head takes longer than this from its first byte
@@ -74,13 +158,16 @@ pub enum Command {
         max_connections: u32,
     },
     /// The stored orders, newest activity first
+    #[command(after_help = env_help!("orderscope orders --json | jq -r '.[].order_id'"))]
     Orders {
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// The latest stored version of an order
+    #[command(after_help = env_help!("orderscope show 3732676853715311104 --live", api))]
     Show {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Fetch the live order first (and store it as a new version if it changed)
         #[arg(long)]
@@ -90,6 +177,7 @@ pub enum Command {
         json: bool,
     },
     /// Store a version of every order updated recently (for shops without push, or to fill gaps)
+    #[command(after_help = env_help!("orderscope sync --since 2d --follow --interval 5m", api))]
     Sync {
         /// How far back to list updated orders, like 90s, 30m, 2h, 10d
         #[arg(long, default_value = "1d", value_parser = parse_duration)]
@@ -100,25 +188,49 @@ pub enum Command {
         /// Pause between polls with --follow
         #[arg(long, default_value = "5m", value_parser = parse_duration)]
         interval: i64,
+        /// Go ahead with a --since longer than the platform keeps orders
+        #[arg(long)]
+        yes: bool,
     },
     /// The pre-shipment and post-shipment versions of an order, and what changed
+    #[command(after_help = env_help!("orderscope diff 3732676853715311104 --json", api))]
     Diff {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// Versions, pushes and inferred events in time order, with the explanation
+    #[command(after_help = env_help!("orderscope timeline 3732676853715311104 --lang en", api))]
     Timeline {
+        #[arg(help = ORDER_ID_HELP)]
         order_id: String,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
         json: bool,
     },
     /// Markdown evidence for a support ticket or forum post
-    Report { order_id: String },
+    #[command(after_help = env_help!(
+        "orderscope report 3732676853715311104 > ticket.md\n  orderscope report 3732676853715311104 --compare 3732679488426088960 > ticket.md",
+        api
+    ))]
+    Report {
+        #[arg(help = ORDER_ID_HELP)]
+        order_id: String,
+        /// Add a comparison with this second order (as `compare` shows it)
+        #[arg(long, value_name = "ORDER_ID")]
+        compare: Option<String>,
+    },
     /// Received pushes, oldest first
+    #[command(after_help = concat!(
+        "Example:\n  orderscope messages 3732676853715311104\n  orderscope messages --reprocess\n\n",
+        "Environment:\n",
+        "  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG\n",
+        "  ORDERSCOPE_PUSH_TOKEN, ORDERSCOPE_PUSH_AES_KEY, ORDERSCOPE_APPID: with --reprocess"
+    ))]
     Messages {
+        /// Only the pushes about this order (order_id in the shop API)
         order_id: Option<String>,
         /// Print one JSON document (order ids as strings)
         #[arg(long)]
@@ -127,10 +239,84 @@ pub enum Command {
         #[arg(long, conflicts_with = "order_id")]
         reprocess: bool,
     },
+    /// Record a fact someone reported about an order (provenance: reported)
+    #[command(after_help = env_help!(
+        "orderscope note 3732676853715311104 \"merchant: a type 5 push arrived after shipping\" \\\n      --at \"2025-12-02 14:21:28\" --event ext_info_update --type 5"
+    ))]
+    Note {
+        #[arg(help = ORDER_ID_HELP)]
+        order_id: String,
+        /// What was reported, in the reporter's words
+        text: String,
+        /// When the reported fact happened: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<i64>,
+        /// The push the report is about, e.g. channels_ec_order_ext_info_update (or ext_info_update)
+        #[arg(long, value_name = "NAME")]
+        event: Option<String>,
+        /// The push's type (for channels_ec_order_ext_info_update)
+        #[arg(long = "type", value_name = "N", requires = "event")]
+        kind: Option<i64>,
+    },
+    /// Two orders' stories side by side, what differs that bears on a type 5 push, and what the data cannot decide
+    #[command(after_help = env_help!("orderscope compare 3732676853715311104 3732679488426088960 --lang en", api))]
+    Compare {
+        /// The first order's id (order_id in the shop API, like 3732676853715311104)
+        order_a: String,
+        /// The second order's id, compared with the first
+        order_b: String,
+        /// Print one JSON document (order ids as strings)
+        #[arg(long)]
+        json: bool,
+    },
     /// Import raw order/get responses and push logs
+    #[command(after_help = env_help!("orderscope import dumps/order-*.json pushes.jsonl"))]
     Import {
-        #[arg(required = true)]
+        /// Files of order/get answers (JSON, one per file or one per line) or push logs (JSON lines)
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Check the setup end to end: config, credentials, store, receiver
+    #[command(after_help = concat!(
+        "Each check prints ok or what failed and how to fix it; the exit status is 1 if any failed.\n\n",
+        "Example:\n  orderscope doctor --url https://shop.example.com/wechat/push\n\n",
+        "Environment: every variable of `serve` and `sync` (see their --help)."
+    ))]
+    Doctor {
+        /// Also send a signed verification to the receiver at this URL (the console's URL,
+        /// or http://127.0.0.1:8090/ for the local one) [default: the local listen address, if it answers]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+    /// The config file: `config init` writes a commented example (mode 600)
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Shell completions for bash, zsh or fish, on stdout
+    #[command(
+        after_help = "Example:\n  orderscope completions bash > /etc/bash_completion.d/orderscope\n  orderscope completions zsh > \"${fpath[1]}/_orderscope\"\n  orderscope completions fish > ~/.config/fish/completions/orderscope.fish"
+    )]
+    Completions { shell: Shell },
+    /// The man page (roff), on stdout; with --dir, a page for each command in DIR
+    #[command(
+        after_help = "Example:\n  orderscope man > /usr/local/share/man/man1/orderscope.1\n  orderscope man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write orderscope.1 and one orderscope-COMMAND.1 per command into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented example config with mode 600 (never over an existing file without --force)
+    #[command(
+        after_help = "Example:\n  orderscope config init\n  orderscope config init --config /etc/orderscope/config.toml\n\nEnvironment:\n  ORDERSCOPE_CONFIG   where to write (like --config)"
+    )]
+    Init {
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -138,34 +324,43 @@ fn parse_duration(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_duration(text)
 }
 
+fn parse_time(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_time(text)
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
 impl Cli {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => Lang::from_env(),
+    /// What the flags say, for `Settings` to combine with the environment and the file.
+    pub fn flags(&self) -> Flags {
+        let (listen, forward) = match &self.command {
+            Some(Command::Serve { listen, forward, .. }) => (listen.clone(), forward.clone()),
+            _ => (None, None),
+        };
+        Flags {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            api_base: self.api_base.clone(),
+            lang: self.lang.map(Lang::from),
+            listen,
+            forward,
         }
     }
 
-    pub fn store_path(&self) -> Result<PathBuf> {
-        if let Some(p) = &self.store {
-            return Ok(p.clone());
-        }
-        if let Some(p) = crate::config::Config::load(self.config.as_deref())?.get("ORDERSCOPE_STORE", "store") {
-            return Ok(PathBuf::from(p));
-        }
-        let dirs = directories::ProjectDirs::from("", "", "orderscope")
-            .context("cannot find a home directory for the default store; pass --store PATH")?;
-        Ok(dirs.data_dir().join("orderscope.db"))
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.flags())
     }
+}
 
-    pub fn load_config(&self) -> Result<crate::config::Config> {
-        Ok(crate::config::Config::load(self.config.as_deref())?)
-    }
-
-    pub fn open_store(&self, mode: OpenMode) -> Result<Store> {
-        Ok(Store::open(&self.store_path()?, mode)?)
-    }
+fn open_store(s: &Settings, mode: OpenMode) -> Result<Store> {
+    Ok(Store::open(&s.store, mode)?)
 }
 
 fn print_json(v: &Value) -> Result<()> {
@@ -179,16 +374,18 @@ fn vnum_state_name(row: &crate::store::OrderRow, now: i64, lang: Lang) -> &'stat
     state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, now).label(lang)
 }
 
-pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     let rows = store.orders()?;
     let now = timefmt::now();
+    let demo = store.demo_orders()?;
     if json_out {
         let list: Vec<Value> = rows
             .iter()
             .map(|r| {
                 json!({
                     "order_id": r.order_id,
+                    "source": if demo.contains(&r.order_id) { "demo" } else { "observed" },
                     "status": r.status,
                     "status_name": r.status.and_then(names::status).map(|n| json!({"zh": n.zh, "en": n.en})),
                     "update_time": r.update_time,
@@ -205,11 +402,10 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
             .collect();
         return print_json(&Value::Array(list));
     }
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut out = std::io::stdout().lock();
     for r in &rows {
-        writeln!(
-            out,
+        let line = format!(
             "{}  {}  {}  ☎ {}  ✉ {}{}  {}",
             r.order_id,
             text::pad(&names::status_label(r.status, lang), 10),
@@ -217,27 +413,31 @@ pub fn orders(cli: &Cli, json_out: bool) -> Result<()> {
             text::pad(vnum_state_name(r, now, lang), 10),
             r.messages,
             if r.type5 { " ⚑5" } else { "" },
-            format_args!("{} snapshots", r.snapshots),
-        )?;
+            format_args!(
+                "{} snapshots{}",
+                r.snapshots,
+                if demo.contains(&r.order_id) { lang.text("  [演示]", "  [demo]") } else { "" }
+            ),
+        );
+        text::write_line(&mut out, &line)?;
     }
     Ok(())
 }
 
-pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()> {
+pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<()> {
     if live {
-        let config = cli.load_config()?;
-        let client = require_api_client(cli, &config)?;
+        let api = s.require_api()?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let order = runtime.block_on(client.order_get(order_id))?;
-        let mut store = cli.open_store(OpenMode::Create)?;
-        let new = store.add_snapshot(&order, timefmt::now(), "live")?;
+        let order = runtime.block_on(api.client().order_get(order_id))?;
+        let mut store = open_store(s, OpenMode::Create)?;
+        let new = store.add_snapshot(&order, timefmt::now(), fetched_source(&api))?;
         if !json_out {
             eprintln!("{}", if new { "fetched: a new version, stored" } else { "fetched: same as the stored version" });
         }
     }
-    let store = cli.open_store(OpenMode::Existing)?;
+    let store = ensure_order(s, order_id, !json_out)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     };
     if json_out {
         let mut out = std::io::stdout().lock();
@@ -245,7 +445,7 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         return Ok(());
     }
     let order = snap.order().map_err(anyhow::Error::msg)?;
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut lines = vec![
         format!("order      {}", order.order_id),
         format!(
@@ -255,6 +455,9 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         ),
         format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
     ];
+    if snap.source == "demo" {
+        lines.insert(0, "[demo] made up by the bundled demo: not evidence".into());
+    }
     let time =
         |label: &str, t: Option<i64>| format!("{label} {}", t.map(timefmt::full_tz).unwrap_or_else(|| "-".into()));
     lines.push(time("created   ", order.create_time()));
@@ -271,9 +474,15 @@ pub fn show(cli: &Cli, order_id: &str, live: bool, json_out: bool) -> Result<()>
         state.label(lang),
         v.expire_time.map(timefmt::full_tz).unwrap_or_else(|| "-".into())
     ));
+    // An unmasked tel_number is the buyer's real number (an approved real-number request).
+    if let Some(tel) = order.tel_number() {
+        let kind =
+            if tel.contains('*') { "masked by the platform" } else { "real number: real-number request approved" };
+        lines.push(format!("contact    {} ({kind}; masked here)", text::mask_phone(&text::visible(tel))));
+    }
     let mut out = std::io::stdout().lock();
     for l in lines {
-        writeln!(out, "{l}")?;
+        text::write_line(&mut out, &l)?;
     }
     Ok(())
 }
@@ -291,17 +500,18 @@ pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
 fn describe(v: &Option<Version>) -> Value {
     match v {
         Some(v) => {
-            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped()})
+            let source = if v.is_demo() { "demo" } else { "observed" };
+            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped(), "source": source})
         }
         None => Value::Null,
     }
 }
 
-pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
+    let store = ensure_order(s, order_id, !json_out)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
-        bail!("no stored version of order {order_id}");
+        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
     }
     let pair = pick_pair(&versions);
     if json_out {
@@ -313,21 +523,71 @@ pub fn diff(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
         }));
     }
     let mut out = std::io::stdout().lock();
-    let head = |v: &Option<Version>| match v {
-        Some(v) => format!("snapshot {} fetched {}", v.snapshot_id, timefmt::full_tz(v.fetched_at)),
-        None => "none".into(),
-    };
-    writeln!(out, "before: {}\nafter:  {}", head(&pair.before), head(&pair.after))?;
-    for c in &pair.changes {
-        let show = |v: &Option<Value>| v.as_ref().map(|v| text::visible(&crate::json::short(v))).unwrap_or_default();
-        writeln!(out, "{} {}  {} → {}", c.op.mark(), c.path, show(&c.before), show(&c.after))?;
-    }
+    text::write_text(&mut out, &diff_text(&pair))?;
     Ok(())
 }
 
-pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
+/// A value as the diff shows it: times also as dates in +08:00, beside the
+/// raw value, so nobody has to convert epoch seconds by hand.
+fn diff_value(path: &str, v: &Value) -> String {
+    let key = path.rsplit('/').next().unwrap_or("");
+    let raw = text::visible(&crate::json::short(v));
+    match crate::json::as_i64(v) {
+        Some(t) if t > 0 && (key.ends_with("_time") || key == "delivery_deadline") => {
+            format!("{raw} ({})", timefmt::full_tz(t))
+        }
+        _ => raw,
+    }
+}
+
+/// The diff as text: replaced values side by side; an added or removed
+/// object or array field by field, with its values.
+pub fn diff_text(pair: &crate::version_pair::Pair) -> String {
+    let head = |v: &Option<Version>| match v {
+        Some(v) => {
+            let demo = if v.is_demo() { " [demo: made up by the bundled demo]" } else { "" };
+            format!("snapshot {} fetched {} ({}){demo}", v.snapshot_id, timefmt::full_tz(v.fetched_at), v.source)
+        }
+        None => "none".into(),
+    };
+    let mut out = format!("before: {}\nafter:  {}\n", head(&pair.before), head(&pair.after));
+    for c in &pair.changes {
+        let value = if c.op == crate::diff::Op::Remove { &c.before } else { &c.after };
+        let nested = matches!(value, Some(Value::Object(m)) if !m.is_empty())
+            || matches!(value, Some(Value::Array(a)) if !a.is_empty());
+        match (c.op, nested, value) {
+            (crate::diff::Op::Replace, _, _) => {
+                let show = |v: &Option<Value>| v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {} → {}\n", c.op.mark(), c.path, show(&c.before), show(&c.after)));
+            }
+            (_, true, Some(v)) => {
+                out.push_str(&format!("{} {}\n", c.op.mark(), c.path));
+                let leaves = crate::diff::leaves(v);
+                let wide = leaves.iter().map(|(p, _)| text::width(p)).max().unwrap_or(0);
+                for (rel, leaf) in leaves {
+                    let full = format!("{}{rel}", c.path);
+                    out.push_str(&format!("    {}  {}\n", text::pad(&rel, wide), diff_value(&full, &leaf)));
+                }
+            }
+            (_, _, v) => {
+                let shown = v.as_ref().map(|v| diff_value(&c.path, v)).unwrap_or_default();
+                out.push_str(&format!("{} {}  {shown}\n", c.op.mark(), c.path));
+            }
+        }
+    }
+    out
+}
+
+pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<()> {
+    let store = open_store(s, OpenMode::Existing)?;
     let rows = store.messages(order_id)?;
+    if rows.is_empty() {
+        let whose = order_id.map(|id| format!(" for order {id}")).unwrap_or_default();
+        let says = format!(
+            "no push is stored{whose} (the receiver was not running / no push log was imported: orderscope import PUSHES.jsonl)"
+        );
+        text::write_line(&mut std::io::stderr().lock(), &says)?;
+    }
     if json_out {
         let list: Vec<Value> = rows
             .iter()
@@ -341,155 +601,339 @@ pub fn messages(cli: &Cli, order_id: Option<&str>, json_out: bool) -> Result<()>
                     "create_time": m.create_time,
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
+                    "source": if m.source == "demo" { "demo" } else { "observed" },
+                    "stored_by": m.source,
+                    "details": names::push_details(&m.payload(), Lang::En),
                     "payload": m.payload(),
                 })
             })
             .collect();
         return print_json(&Value::Array(list));
     }
-    let lang = cli.lang();
+    let lang = s.lang;
     let mut out = std::io::stdout().lock();
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
-        writeln!(
-            out,
-            "{}  {}  {}  {}{}",
+        let details = names::push_details(&m.payload(), lang);
+        let line = format!(
+            "{}  {}  {}  {}{}{}{}",
             timefmt::full(m.received_at),
             m.order_id.as_deref().unwrap_or("-"),
             names::event_short(event),
             names::push_meaning(event, m.kind, lang),
-            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default()
-        )?;
+            m.kind.map(|k| format!(" (type {k})")).unwrap_or_default(),
+            if details.is_empty() { String::new() } else { format!(" · {}", details.join("; ")) },
+            if m.source == "demo" { lang.text("  [演示]", "  [demo]") } else { "" },
+        );
+        text::write_line(&mut out, &line)?;
     }
     Ok(())
 }
 
-pub fn import(cli: &Cli, paths: &[PathBuf]) -> Result<bool> {
-    let mut store = cli.open_store(OpenMode::Create)?;
+pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
+    let mut store = open_store(s, OpenMode::Create)?;
     let mut total = import::Report::default();
     let now = timefmt::now();
     for p in paths {
         total.merge(import::import_file(&mut store, p, now)?);
     }
+    let mut err = std::io::stderr().lock();
     for (src, line, problem) in &total.problems {
-        if *line == 0 {
-            eprintln!("{src}: {problem}");
-        } else {
-            eprintln!("{src}:{line}: {problem}");
-        }
+        let text = if *line == 0 { format!("{src}: {problem}") } else { format!("{src}:{line}: {problem}") };
+        text::write_line(&mut err, &text)?;
     }
-    println!("{}", total.summary());
-    Ok(total.problems.is_empty())
+    if total.bad > total.problems.len() {
+        text::write_line(&mut err, &format!("… and {} more bad lines", total.bad - total.problems.len()))?;
+    }
+    text::write_line(&mut std::io::stdout().lock(), &total.summary())?;
+    Ok(total.bad == 0)
 }
 
-fn require_known(store: &Store, order_id: &str) -> Result<()> {
-    if store.order(order_id)?.is_none() {
-        bail!("order {order_id} is not in the store");
+/// `orderscope compare A B`: both orders' facts side by side, the
+/// differences, and the comparative explanation.
+pub fn compare(s: &Settings, a: &str, b: &str, json_out: bool) -> Result<()> {
+    if a == b {
+        bail!("compare needs two different orders ({a} given twice)");
     }
+    ensure_order(s, a, !json_out)?;
+    let store = ensure_order(s, b, !json_out)?;
+    let lang = json_lang(s, json_out);
+    let cmp = crate::explain::compare::compare(&store.evidence(a)?, &store.evidence(b)?, lang);
+    if json_out {
+        return print_json(&serde_json::to_value(&cmp)?);
+    }
+    let mut out = std::io::stdout().lock();
+    text::write_text(&mut out, &compare_text(&cmp, lang))?;
     Ok(())
 }
 
-pub fn timeline(cli: &Cli, order_id: &str, json_out: bool) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
-    require_known(&store, order_id)?;
-    let lang = if json_out { cli.lang.map(|_| cli.lang()).unwrap_or(Lang::En) } else { cli.lang() };
+/// JSON output speaks English unless a language was chosen; text follows the settings.
+fn json_lang(s: &Settings, json_out: bool) -> Lang {
+    if json_out && !s.lang_chosen { Lang::En } else { s.lang }
+}
+
+/// The comparison as text: a two-column table, the pushes, the differences,
+/// the explanation. Made-up data carries a demo mark wherever it shows.
+pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
+    use crate::explain::Source;
+    const COL: usize = 50;
+    let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
+    let mut out = String::new();
+    for row in crate::explain::compare::fact_rows(c, lang) {
+        let (a, b) = (text::visible(&row.a), text::visible(&row.b));
+        let mark = if row.differs { "≠" } else { " " };
+        let line = format!(
+            "{mark} {}  {}  {}",
+            text::pad(&row.label, 24),
+            text::pad(&text::truncate(&a, COL), COL),
+            text::truncate(&b, COL + 30)
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!("\n{}\n", lang.text("推送", "Pushes")));
+    for (which, side) in [("A", &c.a), ("B", &c.b)] {
+        if side.pushes.is_empty() {
+            out.push_str(&format!("  {which}  {}\n", lang.text("（没有存储）", "(none stored)")));
+        }
+        for p in &side.pushes {
+            let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
+            out.push_str(&format!(
+                "  {which}  {}  {}{kind} {}{}\n",
+                timefmt::full(p.received_at),
+                names::event_short(&p.event),
+                p.meaning,
+                demo(p.source)
+            ));
+        }
+        for note in &side.notes {
+            let at = note.at.map(timefmt::full).unwrap_or_else(|| lang.text("时间未报告", "time not reported").into());
+            out.push_str(&format!(
+                "  {which}  {at}  {}: {}\n",
+                lang.text("报告", "reported"),
+                text::visible(&note.text)
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        lang.text("差异（* 与 type 5 推送有关）", "Differences (* bears on a type 5 push)")
+    ));
+    for d in &c.differences {
+        out.push_str(&format!(
+            "  {} {}: A {} · B {} — {}\n",
+            if d.bears_on_type5 { "*" } else { " " },
+            d.field,
+            d.a,
+            d.b,
+            d.why
+        ));
+    }
+    out.push_str(&format!("\n{}\n", lang.text("解释", "Explanation")));
+    for s in &c.explanation {
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        out.push_str(&format!("- {mark}{}\n", text::visible(&s.statement)));
+        for e in &s.evidence {
+            out.push_str(&format!("    · {}\n", text::visible(e)));
+        }
+    }
+    out
+}
+
+/// `orderscope note`: one reported fact, stored apart from observations.
+pub fn note(
+    s: &Settings,
+    order_id: &str,
+    text: &str,
+    at: Option<i64>,
+    event: Option<&str>,
+    kind: Option<i64>,
+) -> Result<()> {
+    let order_id = order_id.trim();
+    if order_id.is_empty() || !order_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("order id {order_id:?} is not a number");
+    }
+    if text.trim().is_empty() {
+        bail!("the note is empty: say what was reported");
+    }
+    // Accept the short event names the tool prints (ext_info_update, deliver).
+    let event = event.map(|e| {
+        let long = format!("channels_ec_order_{e}");
+        if names::event(e).is_none() && names::event(&long).is_some() { long } else { e.to_string() }
+    });
+    let mut store = open_store(s, OpenMode::Create)?;
+    let note = crate::explain::Note {
+        id: 0,
+        order_id: order_id.to_string(),
+        at,
+        event,
+        kind,
+        text: text.trim().to_string(),
+        recorded_at: timefmt::now(),
+    };
+    let id = store.write(|c| crate::store::write::add_note(c, &note))?;
+    let done = format!("note #{id} recorded for order {order_id} (reported, not observed)");
+    text::write_line(&mut std::io::stdout().lock(), &done)?;
+    Ok(())
+}
+
+/// What to collect about an order the store knows nothing (or too little)
+/// about, and the commands that bring it in.
+pub fn what_to_collect(order_id: &str, why: &str) -> String {
+    format!(
+        "order {order_id}: {why}. To answer about it, collect:\n  \
+         - its order/get responses from before and after shipping (or one current read: the expiry still dates the clock start): orderscope import RESPONSE.json...\n  \
+         - the push log for it, with receive times: orderscope import PUSHES.jsonl\n  \
+         - when the push receiver was running (orderscope serve records it; a log of up periods, one {{\"started_at\",\"last_seen\",\"stopped_at\"}} per line: orderscope import PERIODS.jsonl)\n  \
+         - or configure the shop API (ORDERSCOPE_APPID and ORDERSCOPE_APPSECRET, or appid/appsecret in the config file) and rerun: it fetches the order itself"
+    )
+}
+
+/// The store, holding at least one version of `order_id`: fetched from the
+/// shop API (and stored) when the store has none and credentials are
+/// configured; otherwise an error naming what to collect. An order the store
+/// knows only from pushes or notes is returned as it is.
+pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
+    // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
+    let mut known_without_version = false;
+    if s.store.exists() {
+        let store = open_store(s, OpenMode::Existing)?;
+        if store.latest_snapshot(order_id)?.is_some() {
+            return Ok(store);
+        }
+        known_without_version = store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty();
+    }
+    let Some(api) = s.api()? else {
+        if known_without_version {
+            return open_store(s, OpenMode::Existing);
+        }
+        if !s.store.exists() {
+            // Same wording as every other read of a missing store.
+            open_store(s, OpenMode::Existing)?;
+        }
+        bail!(
+            "{}",
+            what_to_collect(order_id, "not in the store, and no shop API credentials are configured to fetch it")
+        );
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let order = runtime.block_on(api.client().order_get(order_id)).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            what_to_collect(order_id, &format!("not in the store, and the shop API could not fetch it ({e})"))
+        )
+    })?;
+    let mut store = open_store(s, OpenMode::Create)?;
+    store.add_snapshot(&order, timefmt::now(), fetched_source(&api))?;
+    if say {
+        let done =
+            format!("order {order_id} was not in the store: fetched it from the shop API and stored this version");
+        text::write_line(&mut std::io::stderr().lock(), &done)?;
+    }
+    Ok(store)
+}
+
+/// The source a fetched version is stored under: what the demo shop serves is
+/// made up, so it is stored as demo, never as observed.
+fn fetched_source(api: &crate::settings::ApiSettings) -> &'static str {
+    if api.credentials.appid == crate::demo::DEMO_APPID { "demo" } else { "live" }
+}
+
+pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
+    let store = ensure_order(s, order_id, !json_out)?;
+    let lang = json_lang(s, json_out);
     let story = store.story(order_id, lang)?;
     if json_out {
         return print_json(&serde_json::to_value(&story)?);
     }
     let mut out = std::io::stdout().lock();
     for e in &story.entries {
-        let source = match e.source {
-            crate::story::Source::Observed => "observed",
-            crate::story::Source::Inferred => "inferred",
-        };
-        write!(out, "{}  {source:<8}  {}", timefmt::full(e.at), text::visible(&e.summary))?;
-        if let Some(rule) = &e.rule {
-            write!(out, "  [{rule}]")?;
-        }
-        writeln!(out)?;
+        let source = e.source.name();
+        let rule = e.rule.as_ref().map(|r| format!("  [{r}]")).unwrap_or_default();
+        text::write_line(&mut out, &format!("{}  {source:<8}  {}{rule}", timefmt::full(e.at), e.summary))?;
     }
-    writeln!(out)?;
+    text::write_line(&mut out, "")?;
     for s in &story.explanation {
-        writeln!(out, "- {}", text::visible(&s.statement))?;
+        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
+        text::write_line(&mut out, &format!("- {mark}{}", s.statement))?;
         for e in &s.evidence {
-            writeln!(out, "    · {}", text::visible(e))?;
+            text::write_line(&mut out, &format!("    · {e}"))?;
         }
     }
     Ok(())
 }
 
-pub fn report(cli: &Cli, order_id: &str) -> Result<()> {
-    let store = cli.open_store(OpenMode::Existing)?;
-    require_known(&store, order_id)?;
-    let lang = cli.lang();
+pub fn report(s: &Settings, order_id: &str, other: Option<&str>) -> Result<()> {
+    if other == Some(order_id) {
+        bail!("--compare needs a different order ({order_id} given twice)");
+    }
+    if let Some(b) = other {
+        ensure_order(s, b, true)?;
+    }
+    let store = ensure_order(s, order_id, true)?;
+    let lang = s.lang;
     let versions = versions(&store, order_id)?;
     let messages = store.messages(Some(order_id))?;
     let story = store.story(order_id, lang)?;
-    let markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    let mut markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
+    if let Some(b) = other {
+        let cmp = crate::explain::compare::compare(&store.evidence(order_id)?, &store.evidence(b)?, lang);
+        markdown.push_str(&crate::report::comparison_markdown(&cmp, lang));
+    }
     let mut out = std::io::stdout().lock();
-    out.write_all(markdown.as_bytes())?;
+    text::write_text(&mut out, &markdown)?;
     Ok(())
 }
 
-/// The push receiver's credentials, with errors that name the setting.
-pub fn receiver_settings(config: &crate::config::Config) -> Result<crate::receiver::Settings> {
-    let token = config.require_secret("ORDERSCOPE_PUSH_TOKEN", "push_token")?;
-    let key = config.require_secret("ORDERSCOPE_PUSH_AES_KEY", "push_aes_key")?;
-    let key = crate::crypto::decode_key(key.expose()).map_err(|e| anyhow::anyhow!("ORDERSCOPE_PUSH_AES_KEY: {e}"))?;
-    let appid = config.require("ORDERSCOPE_APPID", "appid")?;
-    Ok(crate::receiver::Settings { token, key, appid })
-}
-
-pub fn reprocess(cli: &Cli) -> Result<bool> {
-    let config = cli.load_config()?;
-    let settings = receiver_settings(&config)?;
-    let mut store = cli.open_store(OpenMode::Existing)?;
+pub fn reprocess(s: &Settings) -> Result<bool> {
+    let settings = s.receiver()?;
+    let mut store = open_store(s, OpenMode::Existing)?;
     let outcome = crate::receiver::reprocess::run(&mut store, &settings)?;
     for (id, why) in &outcome.still {
-        eprintln!("message {id}: still unreadable: {why}");
+        text::write_line(&mut std::io::stderr().lock(), &format!("message {id}: still unreadable: {why}"))?;
     }
     println!("{} quarantined pushes recovered, {} still quarantined", outcome.released, outcome.still.len());
     Ok(outcome.still.is_empty())
 }
 
-/// The shop API client, when credentials are configured (AppID and AppSecret).
-pub fn api_client(cli: &Cli, config: &crate::config::Config) -> Result<Option<crate::api::Client>> {
-    let (Some(appid), Some(secret)) =
-        (config.get("ORDERSCOPE_APPID", "appid"), config.secret("ORDERSCOPE_APPSECRET", "appsecret"))
-    else {
-        return Ok(None);
+/// `completions SHELL`: the script on stdout.
+pub fn completions(shell: Shell) -> Result<()> {
+    use clap::CommandFactory;
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
     };
-    let base = cli
-        .api_base
-        .clone()
-        .or_else(|| config.get("ORDERSCOPE_API_BASE", "api_base"))
-        .unwrap_or_else(|| crate::api::DEFAULT_BASE.to_string());
-    let token_api = match config.get("ORDERSCOPE_TOKEN_API", "token_api").as_deref() {
-        None | Some("stable_token") => crate::api::TokenApi::Stable,
-        Some("token") => crate::api::TokenApi::Classic,
-        Some(other) => bail!("token_api must be \"stable_token\" or \"token\", not {other:?}"),
-    };
-    Ok(Some(crate::api::Client::new(
-        &base,
-        crate::api::Credentials { appid, secret, token_api },
-        std::time::Duration::from_secs(15),
-    )))
+    clap_complete::generate(shell, &mut Cli::command(), "orderscope", &mut std::io::stdout().lock());
+    Ok(())
 }
 
-/// The client, or an error saying which credentials are missing.
-pub fn require_api_client(cli: &Cli, config: &crate::config::Config) -> Result<crate::api::Client> {
-    match api_client(cli, config)? {
-        Some(c) => Ok(c),
-        None => {
-            config.require("ORDERSCOPE_APPID", "appid")?;
-            config.require_secret("ORDERSCOPE_APPSECRET", "appsecret")?;
-            bail!("no shop API credentials")
+/// `man`: the man page (roff) on stdout, or every command's page in `dir`.
+pub fn man(dir: Option<&std::path::Path>) -> Result<()> {
+    use clap::CommandFactory;
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), dir)
+                .map_err(|e| anyhow::anyhow!("cannot write man pages to {}: {e}", dir.display()))?;
+            text::write_line(&mut std::io::stdout().lock(), &format!("wrote the man pages to {}", dir.display()))?;
         }
+        None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?,
     }
+    Ok(())
 }
 
-/// How many days back the inspector lists recent orders (3 by default).
-pub fn recent_days(config: &crate::config::Config) -> i64 {
-    config.get("ORDERSCOPE_RECENT_DAYS", "recent_days").and_then(|d| d.parse().ok()).filter(|d| *d > 0).unwrap_or(3)
+/// `config init`: the commented example, mode 600, at --config,
+/// `ORDERSCOPE_CONFIG` or the default path.
+pub fn config_init(cli: &Cli, force: bool) -> Result<()> {
+    let path = cli
+        .flags()
+        .config_path()
+        .or_else(crate::config::default_path)
+        .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the config file; pass --config PATH"))?;
+    crate::config::write_example(&path, force)?;
+    let done = format!("wrote {} (mode 600); fill it in, then run: orderscope doctor", path.display());
+    text::write_line(&mut std::io::stdout().lock(), &done)?;
+    Ok(())
 }

@@ -1,11 +1,13 @@
-//! Settings from the environment and an optional config file. Flags beat
-//! the environment, which beats the file. Secrets (AppSecret, push Token,
-//! EncodingAESKey) come only from the environment or a file readable by its
-//! owner alone, never from flags (they would show in `ps`), and are never
-//! printed: `Secret`'s Debug and Display say `***`.
+//! The config file: TOML, parsed by the `toml` crate into known keys only
+//! (an unknown key is refused, so a typo never silently does nothing), with
+//! the file's line named in every error. A file that holds secrets must be
+//! readable by its owner alone. What the values mean, and how they combine
+//! with flags and the environment, is `settings`' job.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
 
 /// A value that must never reach a log, a screen or an error message.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,24 +35,40 @@ impl std::fmt::Display for Secret {
     }
 }
 
-/// Keys the config file may hold, and whether each is a secret.
-const KEYS: &[(&str, bool)] = &[
-    ("store", false),
-    ("appid", false),
-    ("appsecret", true),
-    ("push_token", true),
-    ("push_aes_key", true),
-    ("api_base", false),
-    ("token_api", false),
-    ("listen", false),
-    ("forward", false),
-    ("recent_days", false),
-];
+/// The commented example `config init` writes.
+pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
 
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    pub path: Option<PathBuf>,
-    values: BTreeMap<String, String>,
+/// The keys a config file may hold. Every value is optional here; which
+/// ones a command needs is decided when it asks for them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    pub store: Option<Spanned<String>>,
+    pub lang: Option<Spanned<String>>,
+    pub appid: Option<Spanned<String>>,
+    pub appsecret: Option<Spanned<String>>,
+    pub api_base: Option<Spanned<String>>,
+    pub token_api: Option<Spanned<String>>,
+    pub recent_days: Option<Spanned<i64>>,
+    pub push_token: Option<Spanned<String>>,
+    pub push_aes_key: Option<Spanned<String>>,
+    pub listen: Option<Spanned<String>>,
+    pub forward: Option<Spanned<String>>,
+}
+
+impl Values {
+    fn has_secret(&self) -> bool {
+        self.appsecret.is_some() || self.push_token.is_some() || self.push_aes_key.is_some()
+    }
+}
+
+/// A parsed config file and where it came from.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub values: Values,
+    /// Byte offsets where each line starts, to turn spans into line numbers.
+    line_starts: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,112 +82,143 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Parses the file's text: `key = "value"` or `key = 123` lines, `#` comments.
-pub fn parse(text: &str, path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let mut out = BTreeMap::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let where_ = format!("{}:{}", path.display(), i + 1);
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(ConfigError(format!("{where_}: expected key = \"value\"")));
-        };
-        let key = key.trim();
-        if !KEYS.iter().any(|(k, _)| *k == key) {
-            let known: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(ConfigError(format!("{where_}: unknown key {key:?} (known: {})", known.join(", "))));
-        }
-        let value = value.trim();
-        let value = if let Some(inner) = value.strip_prefix('"') {
-            inner
-                .strip_suffix('"')
-                .ok_or_else(|| ConfigError(format!("{where_}: the value of {key} has no closing quote")))?
-                .to_string()
-        } else if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) {
-            value.to_string()
-        } else {
-            return Err(ConfigError(format!("{where_}: the value of {key} must be a \"quoted string\" or a number")));
-        };
-        out.insert(key.to_string(), value);
-    }
-    Ok(out)
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
-impl Config {
+/// 1-based line of a byte offset.
+fn line_at(starts: &[usize], offset: usize) -> usize {
+    starts.partition_point(|&s| s <= offset).max(1)
+}
+
+/// Parses the file's text; errors read `PATH:LINE: what is wrong`.
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let starts = line_starts(text);
+    let values: Values = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_at(&starts, s.start)).unwrap_or(1);
+        // The crate's message may span lines (it quotes the source); the
+        // first line is the one that says what is wrong.
+        let message = e.message().lines().next().unwrap_or("").trim_end_matches('.');
+        let message = message.replace('`', "").replace("expected i64", "expected a whole number");
+        ConfigError(format!("{}:{line}: {message}", path.display()))
+    })?;
+    Ok(ConfigFile { path: path.to_path_buf(), values, line_starts: starts })
+}
+
+/// `~/.config/orderscope/config.toml` (or under `$XDG_CONFIG_HOME`).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "orderscope").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl ConfigFile {
     /// Loads the file at `explicit` (which must exist), else the default
-    /// `~/.config/orderscope/config.toml` if there is one.
-    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    /// file if there is one, else nothing.
+    pub fn load(explicit: Option<&Path>) -> Result<Option<ConfigFile>, ConfigError> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
-            None => match directories::ProjectDirs::from("", "", "orderscope") {
-                Some(d) if d.config_dir().join("config.toml").exists() => d.config_dir().join("config.toml"),
-                _ => return Ok(Config::default()),
+            None => match default_path() {
+                Some(p) if p.exists() => p,
+                _ => return Ok(None),
             },
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
-        let values = parse(&text, &path)?;
-        let has_secret = values.keys().any(|k| KEYS.iter().any(|(name, secret)| name == k && *secret));
-        if has_secret {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode()).unwrap_or(0);
-            if mode & 0o077 != 0 {
-                return Err(ConfigError(format!(
-                    "config {} holds secrets but others can read it (mode {:o}); run: chmod 600 {}",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                )));
-            }
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let fix = if e.kind() == std::io::ErrorKind::NotFound {
+                "; create one with `orderscope config init`"
+            } else {
+                ""
+            };
+            ConfigError(format!("cannot read config {}: {e}{fix}", path.display()))
+        })?;
+        let file = parse(&text, &path)?;
+        if file.values.has_secret() {
+            check_private(&path)?;
         }
-        Ok(Config { path: Some(path), values })
+        Ok(Some(file))
     }
 
-    /// The environment variable, else the file's key.
-    pub fn get(&self, env: &str, key: &str) -> Option<String> {
-        std::env::var(env).ok().filter(|v| !v.is_empty()).or_else(|| self.values.get(key).cloned())
+    /// `PATH:LINE` of a value, for messages about it.
+    pub fn place<T>(&self, value: &Spanned<T>) -> String {
+        format!("{}:{}", self.path.display(), line_at(&self.line_starts, value.span().start))
     }
+}
 
-    pub fn secret(&self, env: &str, key: &str) -> Option<Secret> {
-        self.get(env, key).map(Secret)
+/// Refuses a file that others can read: it holds secrets.
+pub fn check_private(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
+    if mode & 0o077 != 0 {
+        return Err(ConfigError(format!(
+            "config {} holds secrets but others can read it (mode {:o}); run: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
     }
+    Ok(())
+}
 
-    /// A required setting, with an error naming both places it can come from.
-    pub fn require(&self, env: &str, key: &str) -> Result<String, ConfigError> {
-        self.get(env, key).ok_or_else(|| ConfigError(self.missing(env, key)))
+/// Writes the commented example to `path` with mode 600, creating its
+/// directory; refuses to overwrite an existing file unless `force`.
+pub fn write_example(path: &Path, force: bool) -> Result<(), ConfigError> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ConfigError(format!("cannot create the directory {}: {e}", dir.display())))?;
     }
-
-    pub fn require_secret(&self, env: &str, key: &str) -> Result<Secret, ConfigError> {
-        self.secret(env, key).ok_or_else(|| ConfigError(self.missing(env, key)))
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).mode(0o600);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
     }
-
-    fn missing(&self, env: &str, key: &str) -> String {
-        match &self.path {
-            Some(p) => format!("{env} is not set and {} has no {key}", p.display()),
-            None => format!("{env} is not set (or put {key} in a config file, see --config)"),
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ConfigError(format!("{} already exists; edit it, or pass --force to replace it", path.display()))
+        } else {
+            ConfigError(format!("cannot write {}: {e}", path.display()))
         }
-    }
+    })?;
+    // `mode` applies only to a new file; an overwritten one is made private too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|_| file.write_all(EXAMPLE.as_bytes()))
+        .and_then(|_| file.sync_all())
+        .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_strings_numbers_and_comments() {
-        let v = parse("# shop\nappid = \"wx1\"\n\nrecent_days = 3\n", Path::new("c")).unwrap();
-        assert_eq!(v["appid"], "wx1");
-        assert_eq!(v["recent_days"], "3");
+    fn err(text: &str) -> String {
+        parse(text, Path::new("c.toml")).unwrap_err().0
     }
 
     #[test]
-    fn bad_lines_name_the_line_and_key() {
-        assert_eq!(parse("appid wx1", Path::new("c")).unwrap_err().0, "c:1: expected key = \"value\"");
-        assert!(parse("\napp_id = \"x\"", Path::new("c")).unwrap_err().0.starts_with("c:2: unknown key \"app_id\""));
-        assert!(parse("appid = wx1", Path::new("c")).unwrap_err().0.contains("must be a \"quoted string\""));
-        assert!(parse("appid = \"wx1", Path::new("c")).unwrap_err().0.contains("no closing quote"));
+    fn parses_toml_with_trailing_comments_and_numbers() {
+        let f = parse("# shop\nappid = \"wx1\"  # the shop\n\nrecent_days = 3\n", Path::new("c.toml")).unwrap();
+        assert_eq!(f.values.appid.as_ref().unwrap().get_ref(), "wx1");
+        assert_eq!(*f.values.recent_days.as_ref().unwrap().get_ref(), 3);
+        assert_eq!(f.place(f.values.recent_days.as_ref().unwrap()), "c.toml:4");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = err("appid = \"wx1\"\n\napp_id = \"x\"\n");
+        assert!(e.starts_with("c.toml:3: unknown field app_id"), "{e}");
+        assert!(e.contains("appid"), "{e}");
+        assert!(err("appid = wx1").starts_with("c.toml:1: "), "{}", err("appid = wx1"));
+        let e = err("store = \"/x\"\nrecent_days = \"3\"\n");
+        assert_eq!(e, "c.toml:2: invalid type: string \"3\", expected a whole number");
+        assert!(err("appid = \"wx1").starts_with("c.toml:1: "));
+        assert!(!err("appid = 1\n").contains('\n'));
+    }
+
+    #[test]
+    fn the_example_parses_and_sets_nothing() {
+        let f = parse(EXAMPLE, Path::new("example")).unwrap();
+        assert!(f.values.appid.is_none() && !f.values.has_secret(), "the example must hold no live values");
     }
 
     #[test]
@@ -182,16 +231,31 @@ mod tests {
     #[test]
     fn a_world_readable_file_with_secrets_is_refused() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("orderscope-config-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("config.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
         std::fs::write(&p, "push_token = \"t\"\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = Config::load(Some(&p)).unwrap_err().0;
+        let e = ConfigFile::load(Some(&p)).unwrap_err().0;
         assert!(e.contains("chmod 600"), "{e}");
         assert!(!e.contains("\"t\""));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(Config::load(Some(&p)).is_ok());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(ConfigFile::load(Some(&p)).unwrap().is_some());
+    }
+
+    #[test]
+    fn the_example_is_written_private_and_never_over_a_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/config.toml");
+        write_example(&p, false).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), EXAMPLE);
+        std::fs::write(&p, "appid = \"mine\"\n").unwrap();
+        let e = write_example(&p, false).unwrap_err().0;
+        assert!(e.contains("already exists") && e.contains("--force"), "{e}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "appid = \"mine\"\n");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_example(&p, true).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

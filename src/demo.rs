@@ -15,6 +15,10 @@ const SEED_PUSHES: &str = include_str!("../assets/demo/seed/pushes.jsonl");
 const SNAPSHOTS: &str = include_str!("../assets/demo/snapshots.jsonl");
 const PUSHES: &str = include_str!("../assets/demo/pushes.jsonl");
 const RECEIVER: &str = include_str!("../assets/demo/receiver.jsonl");
+/// Order B of the seed question, made up: served by the demo shop's API but
+/// not in the demo store, so looking it up shows the fetch of an unknown order.
+const LOOKUP_ONLY: &str = include_str!("../assets/demo/lookup/order-3732679488426088960.json");
+pub const LOOKUP_ONLY_ID: &str = "3732679488426088960";
 
 /// The seed order's two reads, as the forum thread states them:
 /// 2025-12-02 10:26:44.901 and 14:21:27.454 (+08:00).
@@ -66,9 +70,10 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
     let mut report = Report::default();
     for (text, fetched_at) in [SEED_BEFORE, SEED_AFTER].into_iter().zip(SEED_FETCHED_AT) {
         let item = crate::model::Order::parse_text(text)
-            .map(|order| Item::Snapshot { order, fetched_at })
+            .map(|order| Item::Snapshot { order, fetched_at, demo: false })
             .map_err(|e| e.to_string());
-        report.merge(import::import_documents(store, "seed", "demo", vec![(0, item)])?);
+        // The two real reads from the forum thread: observed, not demo.
+        report.merge(import::import_documents(store, "seed", "seed", vec![(0, item)])?);
     }
     report.merge(import::import_documents(store, "seed pushes", "demo", import::documents(SEED_PUSHES, now))?);
     report.merge(import::import_documents(store, "demo snapshots", "demo", relative_docs(SNAPSHOTS, now))?);
@@ -173,9 +178,37 @@ pub fn start_fake_shop(store: &Store, now: i64) -> anyhow::Result<crate::api::fa
             shop.add_version(0, order);
         }
     }
+    let lookup: Value = serde_json::from_str(LOOKUP_ONLY)?;
+    shop.add_version(0, lookup["order"].clone());
     // A little latency, like a real API.
     shop.set_latency(std::time::Duration::from_millis(40));
     Ok(shop)
+}
+
+/// `orderscope demo --shop`: only the demo shop's API on loopback, for
+/// trying the commands that fetch (show, timeline, report, compare). Runs
+/// until interrupted; nothing is written anywhere.
+pub fn serve_shop() -> anyhow::Result<()> {
+    let now = crate::timefmt::now();
+    let shop = {
+        let demo = DemoStore::create(now)?;
+        let store = Store::open(demo.path(), OpenMode::Existing)?;
+        start_fake_shop(&store, now)?
+        // the temporary store is removed here; the shop keeps its orders in memory
+    };
+    let said = format!(
+        "demo shop API on {base} (made-up data; versions fetched from it are stored as demo)\n  \
+         export ORDERSCOPE_API_BASE={base}\n  export ORDERSCOPE_APPID={DEMO_APPID}\n  \
+         export ORDERSCOPE_APPSECRET={DEMO_SECRET}\nCtrl-C to stop.",
+        base = shop.base_url()
+    );
+    let mut out = std::io::stdout().lock();
+    crate::text::write_text(&mut out, &said)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    loop {
+        std::thread::park();
+    }
 }
 
 pub fn client_for(shop: &crate::api::fake::FakeShop) -> crate::api::Client {

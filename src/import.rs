@@ -8,7 +8,10 @@
 //! - `{"fetched_at":N,"response":{…}}`: the same with its fetch time;
 //! - a decrypted push (`{"Event":…}` or `<xml>…</xml>`), received at its
 //!   `CreateTime`;
-//! - `{"received_at":N,"message":{…}}`: the same with its receive time.
+//! - `{"received_at":N,"message":{…}}`: the same with its receive time;
+//! - `{"started_at":N,"last_seen":N,"stopped_at":N|null}`: a period when a
+//!   push receiver was running (from a receiver that kept another store), so
+//!   the explanation knows which spans the pushes cover.
 //!
 //! Importing the same file twice adds nothing: snapshots are deduplicated by
 //! content and messages by their duplicate key.
@@ -27,8 +30,12 @@ pub struct Report {
     pub snapshots_known: usize,
     pub messages_new: usize,
     pub messages_known: usize,
-    /// `(source, line, problem)`; line 0 means the whole file.
+    pub periods_new: usize,
+    /// `(source, line, problem)`; line 0 means the whole file. At most
+    /// `MAX_PROBLEMS` are kept.
     pub problems: Vec<(String, usize, String)>,
+    /// Every bad line or file, kept or not.
+    pub bad: usize,
 }
 
 impl Report {
@@ -37,17 +44,27 @@ impl Report {
         self.snapshots_known += other.snapshots_known;
         self.messages_new += other.messages_new;
         self.messages_known += other.messages_known;
-        self.problems.extend(other.problems);
+        self.periods_new += other.periods_new;
+        let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+        self.bad += other.bad;
+    }
+
+    fn problem(&mut self, source: &str, line: usize, what: &str) {
+        self.bad += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push((source.to_string(), line, what.to_string()));
+        }
     }
 
     pub fn summary(&self) -> String {
+        let periods = match self.periods_new {
+            0 => String::new(),
+            n => format!(", {n} new receiver periods"),
+        };
         format!(
-            "{} new snapshots ({} already stored), {} new messages ({} already stored), {} bad lines",
-            self.snapshots_new,
-            self.snapshots_known,
-            self.messages_new,
-            self.messages_known,
-            self.problems.len()
+            "{} new snapshots ({} already stored), {} new messages ({} already stored){periods}, {} bad lines",
+            self.snapshots_new, self.snapshots_known, self.messages_new, self.messages_known, self.bad
         )
     }
 }
@@ -55,16 +72,40 @@ impl Report {
 /// One recognised document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Snapshot { order: Order, fetched_at: i64 },
-    Message { plaintext: String, received_at: i64 },
+    /// `demo`: the document says `"demo": true` (made-up data, such as the
+    /// demo's illustrative seed pushes), stored as demo whoever imports it.
+    Snapshot {
+        order: Order,
+        fetched_at: i64,
+        demo: bool,
+    },
+    Message {
+        plaintext: String,
+        received_at: i64,
+        demo: bool,
+    },
+    ReceiverPeriod {
+        started_at: i64,
+        last_seen: i64,
+        stopped_at: Option<i64>,
+    },
 }
 
 /// Recognises one document. `now` is used only when a push has no time.
 pub fn classify(v: Value, now: i64) -> Result<Item, String> {
+    let made_up = v.get("demo") == Some(&Value::Bool(true));
+    let mut item = classify_shape(v, now)?;
+    if let Item::Snapshot { demo, .. } | Item::Message { demo, .. } = &mut item {
+        *demo = made_up;
+    }
+    Ok(item)
+}
+
+fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     if let Some(resp) = v.get("response") {
         let order = Order::from_response(resp).map_err(|e| e.to_string())?;
         let fetched_at = v.get("fetched_at").and_then(as_i64).ok_or("\"fetched_at\" is not a number")?;
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
     }
     if let Some(msg) = v.get("message") {
         let received_at = v.get("received_at").and_then(as_i64).ok_or("\"received_at\" is not a number")?;
@@ -73,55 +114,145 @@ pub fn classify(v: Value, now: i64) -> Result<Item, String> {
             other => other.to_string(),
         };
         Push::parse(&plaintext).map_err(|e| format!("message: {e}"))?;
-        return Ok(Item::Message { plaintext, received_at });
+        return Ok(Item::Message { plaintext, received_at, demo: false });
     }
     if v.get("order").is_some() || v.get("errcode").is_some() || v.get("order_id").is_some() {
         let order = Order::from_response(&v).map_err(|e| e.to_string())?;
         let fetched_at = order.update_time().unwrap_or(now);
-        return Ok(Item::Snapshot { order, fetched_at });
+        return Ok(Item::Snapshot { order, fetched_at, demo: false });
+    }
+    if let Some(started_at) = v.get("started_at") {
+        let started_at = as_i64(started_at).ok_or("\"started_at\" is not a number")?;
+        let stopped_at = v.get("stopped_at").and_then(as_i64);
+        let last_seen = v.get("last_seen").and_then(as_i64).or(stopped_at).ok_or("\"last_seen\" is not a number")?;
+        if last_seen < started_at {
+            return Err("\"last_seen\" is before \"started_at\"".into());
+        }
+        return Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at });
     }
     if v.get("Event").is_some() || v.get("MsgType").is_some() {
         let push = Push::from_value(v.clone()).map_err(|e| e.to_string())?;
         let received_at = push.create_time.unwrap_or(now);
-        return Ok(Item::Message { plaintext: v.to_string(), received_at });
+        return Ok(Item::Message { plaintext: v.to_string(), received_at, demo: false });
     }
     Err("neither an order/get response nor a push message".into())
 }
 
+/// A file up to this size may be one (pretty-printed) JSON document and is
+/// read whole; a larger one is read line by line, in bounded memory.
+pub const MAX_DOCUMENT: u64 = 64 << 20;
+/// The longest line kept; a longer one is reported and skipped without
+/// being held in memory.
+pub const MAX_LINE: usize = 16 << 20;
+/// Problems kept for the report; beyond these only the count grows.
+pub const MAX_PROBLEMS: usize = 1000;
+/// Documents stored per transaction (and held in memory at once).
+const BATCH: usize = 1000;
+
 /// Splits a file's text into numbered documents: the whole text when it is
 /// one JSON value (pretty-printed files), else one per non-empty line.
 pub fn documents(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.is_empty() {
-        return Vec::new();
+    if let Some(docs) = whole_document(text, now) {
+        return docs;
     }
-    if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
-        return match v {
-            Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i + 1, classify(v, now))).collect(),
-            v => vec![(0, classify(v, now))],
-        };
-    }
-    if trimmed.starts_with("<xml") && !trimmed.contains('\n') {
-        return vec![(1, xml_item(trimmed, now))];
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, line)| {
-            let line = line.trim();
-            let item = if line.starts_with('<') {
-                xml_item(line, now)
-            } else {
-                serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|v| classify(v, now))
-            };
-            (i + 1, item)
+    Lines::new(text.as_bytes(), MAX_LINE)
+        .map(|r| match r {
+            Ok((n, line)) => (n, line.and_then(|l| line_item(&l, now))),
+            Err(e) => (0, Err(format!("cannot read: {e}"))),
         })
         .collect()
 }
 
+/// The documents of a text that is one JSON value (an array counts each
+/// element), or `None` when it is not.
+fn whole_document(text: &str, now: i64) -> Option<Vec<(usize, Result<Item, String>)>> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Some(Vec::new());
+    }
+    let v = serde_json::from_str::<Value>(trimmed).ok()?;
+    Some(match v {
+        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i + 1, classify(v, now))).collect(),
+        v => vec![(0, classify(v, now))],
+    })
+}
+
+/// One line of a JSON-lines or XML-lines log.
+pub fn line_item(line: &str, now: i64) -> Result<Item, String> {
+    if line.starts_with('<') {
+        xml_item(line, now)
+    } else {
+        serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|v| classify(v, now))
+    }
+}
+
+/// The non-empty lines of a reader, numbered from 1, trimmed, decoded as
+/// UTF-8 (undecodable bytes replaced). A line longer than `max` bytes is
+/// an `Err` problem for its line and is never held whole.
+pub struct Lines<R> {
+    reader: R,
+    number: usize,
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl<R: std::io::BufRead> Lines<R> {
+    pub fn new(reader: R, max: usize) -> Lines<R> {
+        Lines { reader, number: 0, buf: Vec::new(), max }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Lines<R> {
+    type Item = std::io::Result<(usize, Result<String, String>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            let (mut any, mut too_long) = (false, false);
+            loop {
+                let available = match self.reader.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Some(Err(e)),
+                };
+                if available.is_empty() {
+                    break;
+                }
+                any = true;
+                let newline = available.iter().position(|&b| b == b'\n');
+                let part = &available[..newline.unwrap_or(available.len())];
+                if !too_long && self.buf.len() + part.len() > self.max {
+                    too_long = true;
+                    self.buf = Vec::new();
+                }
+                if !too_long {
+                    self.buf.extend_from_slice(part);
+                }
+                let used = newline.map(|i| i + 1).unwrap_or(available.len());
+                self.reader.consume(used);
+                if newline.is_some() {
+                    break;
+                }
+            }
+            if !any {
+                return None;
+            }
+            self.number += 1;
+            if too_long {
+                return Some(Ok((self.number, Err(format!("line longer than {} MiB; skipped", self.max >> 20)))));
+            }
+            let text = String::from_utf8_lossy(&self.buf);
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if !text.is_empty() {
+                return Some(Ok((self.number, Ok(text.to_string()))));
+            }
+        }
+    }
+}
+
 fn xml_item(text: &str, now: i64) -> Result<Item, String> {
     let push = Push::parse(text).map_err(|e| e.to_string())?;
-    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now) })
+    Ok(Item::Message { plaintext: text.to_string(), received_at: push.create_time.unwrap_or(now), demo: false })
 }
 
 /// Imports recognised documents; bad ones are reported and skipped.
@@ -139,27 +270,33 @@ pub fn import_documents(
             let mut part = Report::default();
             for (line, item) in chunk {
                 match item {
-                    Ok(Item::Snapshot { order, fetched_at }) => {
-                        if store::write::add_snapshot(c, order, *fetched_at, source_tag)? {
+                    Ok(Item::Snapshot { order, fetched_at, demo }) => {
+                        let tag = if *demo { "demo" } else { source_tag };
+                        if store::write::add_snapshot(c, order, *fetched_at, tag)? {
                             part.snapshots_new += 1;
                         } else {
                             part.snapshots_known += 1;
                         }
                     }
-                    Ok(Item::Message { plaintext, received_at }) => {
+                    Ok(Item::Message { plaintext, received_at, demo }) => {
                         match store::write::add_message(
                             c,
                             *received_at,
                             None,
                             plaintext,
-                            source_tag,
+                            if *demo { "demo" } else { source_tag },
                             Redelivery::Ignore,
                         )? {
                             store::MessageInsert::New(_) => part.messages_new += 1,
                             store::MessageInsert::Duplicate(_) => part.messages_known += 1,
                         }
                     }
-                    Err(problem) => part.problems.push((source_name.to_string(), *line, problem.clone())),
+                    Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
+                        if store::write::add_receiver_period_once(c, *started_at, *last_seen, *stopped_at)? {
+                            part.periods_new += 1;
+                        }
+                    }
+                    Err(problem) => part.problem(source_name, *line, problem),
                 }
             }
             Ok(part)
@@ -169,16 +306,65 @@ pub fn import_documents(
     Ok(report)
 }
 
-/// Imports one file from disk.
+/// Imports one file from disk. A file small enough to be one JSON document
+/// is read whole; anything else is streamed a line at a time, so memory
+/// stays bounded whatever the file's size.
 pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Report> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            return Ok(Report { problems: vec![(name, 0, format!("cannot read: {e}"))], ..Report::default() });
-        }
+    let problem = |what: String| Ok(Report { problems: vec![(name.clone(), 0, what)], bad: 1, ..Report::default() });
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return problem(format!("cannot read: {e}")),
     };
-    import_documents(store, &name, "import", documents(&text, now))
+    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    if size <= MAX_DOCUMENT {
+        let mut bytes = Vec::with_capacity(size as usize);
+        if let Err(e) = file.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes) {
+            return problem(format!("cannot read: {e}"));
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        return match whole_document(&text, now) {
+            Some(docs) => import_documents(store, &name, "import", docs),
+            // A log of lines: stored in batches, not all parsed first.
+            None => import_lines(store, &name, Lines::new(text.as_bytes(), MAX_LINE), now),
+        };
+    }
+    let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, file), MAX_LINE).peekable();
+    if let Some(Ok((_, Ok(first)))) = lines.peek()
+        && (first == "[" || first == "{")
+    {
+        return problem(format!(
+            "one JSON document over {} MiB; write it as JSON lines (one document per line), e.g. jq -c '.[]'",
+            MAX_DOCUMENT >> 20
+        ));
+    }
+    import_lines(store, &name, lines, now)
+}
+
+/// Imports numbered lines in batches of `BATCH` documents.
+pub fn import_lines(
+    store: &mut Store,
+    name: &str,
+    lines: impl Iterator<Item = std::io::Result<(usize, Result<String, String>)>>,
+    now: i64,
+) -> store::Result<Report> {
+    let mut report = Report::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    for line in lines {
+        match line {
+            Ok((n, text)) => batch.push((n, text.and_then(|t| line_item(&t, now)))),
+            Err(e) => {
+                batch.push((0, Err(format!("cannot read: {e}"))));
+                break;
+            }
+        }
+        if batch.len() == BATCH {
+            report.merge(import_documents(store, name, "import", std::mem::take(&mut batch))?);
+        }
+    }
+    report.merge(import_documents(store, name, "import", batch)?);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -197,6 +383,11 @@ mod tests {
         let wrapped = serde_json::json!({"received_at":4,"message":{"Event":"x"}});
         assert!(matches!(classify(wrapped, now), Ok(Item::Message { received_at: 4, .. })));
         assert!(classify(serde_json::json!({"what":1}), now).is_err());
+        let made_up = serde_json::json!({"received_at":4,"message":{"Event":"x"},"demo":true});
+        assert!(matches!(classify(made_up, now), Ok(Item::Message { demo: true, .. })));
+        let period = serde_json::json!({"started_at":1,"last_seen":9,"stopped_at":null});
+        assert_eq!(classify(period, now), Ok(Item::ReceiverPeriod { started_at: 1, last_seen: 9, stopped_at: None }));
+        assert!(classify(serde_json::json!({"started_at":9,"last_seen":1}), now).is_err());
     }
 
     #[test]
@@ -210,5 +401,57 @@ mod tests {
         assert!(docs[1].1.as_ref().unwrap_err().starts_with("not JSON"));
         assert_eq!(docs[2].0, 4);
         assert_eq!(docs[2].1.as_ref().unwrap_err(), "the API answered errcode 100002: order not found");
+    }
+
+    #[test]
+    fn lines_are_read_in_bounded_memory() {
+        let mut text = b"\xef\xbb\xbf{\"a\":1}\r\n\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 5000));
+        text.extend(b"\nlast \xff");
+        let mut lines = Lines::new(std::io::BufReader::with_capacity(64, &text[..]), 1000);
+        assert_eq!(lines.next().unwrap().unwrap(), (1, Ok("{\"a\":1}".to_string())));
+        let (n, long) = lines.next().unwrap().unwrap();
+        assert_eq!(n, 3);
+        assert!(long.unwrap_err().starts_with("line longer than"));
+        assert!(lines.buf.capacity() <= 1000 + 64, "held {} bytes", lines.buf.capacity());
+        assert_eq!(lines.next().unwrap().unwrap(), (4, Ok("last \u{fffd}".to_string())));
+        assert!(lines.next().is_none());
+    }
+
+    #[test]
+    fn a_streamed_log_is_imported_in_batches_with_bad_lines_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), crate::store::OpenMode::Create).unwrap();
+        let mut text = String::new();
+        for i in 0..2500 {
+            text.push_str(&format!(
+                "{{\"Event\":\"channels_ec_order_new\",\"CreateTime\":{i},\"order_info\":{{\"order_id\":{i}}}}}\n"
+            ));
+        }
+        for _ in 0..(MAX_PROBLEMS + 5) {
+            text.push_str("not json\n");
+        }
+        let lines = Lines::new(text.as_bytes(), MAX_LINE);
+        let report = import_lines(&mut store, "log", lines, 0).unwrap();
+        assert_eq!((report.messages_new, report.bad, report.problems.len()), (2500, MAX_PROBLEMS + 5, MAX_PROBLEMS));
+        assert_eq!(report.problems[0].1, 2501);
+    }
+
+    #[test]
+    fn receiver_periods_in_a_streamed_log_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), crate::store::OpenMode::Create).unwrap();
+        let text = concat!(
+            "{\"started_at\":100,\"last_seen\":200,\"stopped_at\":200}\n",
+            "{\"Event\":\"channels_ec_order_new\",\"CreateTime\":150,\"order_info\":{\"order_id\":1}}\n",
+            "{\"started_at\":300,\"last_seen\":250}\n",
+            "{\"started_at\":400,\"last_seen\":500,\"stopped_at\":null}\n",
+        );
+        let report = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        assert_eq!((report.periods_new, report.messages_new, report.bad), (2, 1, 1));
+        assert_eq!(report.problems[0].1, 3);
+        assert!(report.summary().contains("2 new receiver periods"), "{}", report.summary());
+        let again = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        assert_eq!((again.periods_new, again.messages_known), (0, 1));
     }
 }

@@ -1,24 +1,26 @@
 //! orderscope: a terminal inspector for WeChat Channels shop orders.
 //!
-//! The domain core (`model`, `diff`, `story`) does no I/O; the store, the
+//! The domain core (`model`, `diff`, `explain`) does no I/O; the store, the
 //! importer, the CLI and the TUI sit around it.
 
 pub mod api;
 pub mod cli;
-pub mod compare;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod diff;
+pub mod doctor;
+pub mod explain;
 pub mod http;
 pub mod import;
 pub mod json;
 pub mod model;
 pub mod receiver;
 pub mod report;
+pub mod settings;
 pub mod store;
-pub mod story;
 pub mod sync;
 pub mod text;
 pub mod timefmt;
 pub mod tui;
+pub mod version_pair;

@@ -1,8 +1,7 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use orderscope::cli::{self, Cli, Command};
+use orderscope::cli::{self, Cli, Command, ConfigCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,14 +10,14 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             // stderr may be gone (a closed SSH session); never panic over it.
-            let _ = writeln!(std::io::stderr(), "orderscope: {e:#}");
+            let _ = orderscope::text::write_line(&mut std::io::stderr(), &format!("orderscope: {e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
 fn run(cli: &Cli) -> anyhow::Result<bool> {
-    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo) | Some(Command::Serve { .. })) {
+    if !matches!(cli.command, None | Some(Command::Tui) | Some(Command::Demo { .. }) | Some(Command::Serve { .. })) {
         // Output commands behave like other Unix tools when piped into
         // `head`: end quietly on a closed pipe instead of reporting EPIPE.
         // SAFETY: setting a signal disposition to its default has no preconditions.
@@ -26,18 +25,30 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    // Commands that must work whatever the settings say (even a broken config file).
     match &cli.command {
-        None | Some(Command::Tui) => orderscope::tui::run_on_store(cli).map(|_| true),
-        Some(Command::Demo) => orderscope::tui::run_demo(cli).map(|_| true),
-        Some(Command::Orders { json }) => cli::orders(cli, *json).map(|_| true),
-        Some(Command::Show { order_id, live, json }) => cli::show(cli, order_id, *live, *json).map(|_| true),
-        Some(Command::Sync { since, follow, interval }) => orderscope::sync::run(cli, *since, *follow, *interval),
-        Some(Command::Diff { order_id, json }) => cli::diff(cli, order_id, *json).map(|_| true),
-        Some(Command::Timeline { order_id, json }) => cli::timeline(cli, order_id, *json).map(|_| true),
-        Some(Command::Report { order_id }) => cli::report(cli, order_id).map(|_| true),
-        Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(cli),
-        Some(Command::Messages { order_id, json, .. }) => cli::messages(cli, order_id.as_deref(), *json).map(|_| true),
-        Some(Command::Serve { listen, forward, log, header_timeout, body_timeout, idle_timeout, max_connections }) => {
+        Some(Command::Completions { shell }) => return cli::completions(*shell).map(|_| true),
+        Some(Command::Man { dir }) => return cli::man(dir.as_deref()).map(|_| true),
+        Some(Command::Config(ConfigCommand::Init { force })) => return cli::config_init(cli, *force).map(|_| true),
+        Some(Command::Doctor { url }) => return orderscope::doctor::run(&cli.flags(), url.as_deref()),
+        Some(Command::Demo { shop: true }) => return orderscope::demo::serve_shop().map(|_| true),
+        _ => {}
+    }
+    let s = cli.settings()?;
+    match &cli.command {
+        None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
+        Some(Command::Demo { shop: false }) => orderscope::tui::run_demo(&s).map(|_| true),
+        Some(Command::Orders { json }) => cli::orders(&s, *json).map(|_| true),
+        Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),
+        Some(Command::Sync { since, follow, interval, yes }) => {
+            orderscope::sync::run(&s, *since, *follow, *interval, *yes)
+        }
+        Some(Command::Diff { order_id, json }) => cli::diff(&s, order_id, *json).map(|_| true),
+        Some(Command::Timeline { order_id, json }) => cli::timeline(&s, order_id, *json).map(|_| true),
+        Some(Command::Report { order_id, compare }) => cli::report(&s, order_id, compare.as_deref()).map(|_| true),
+        Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(&s),
+        Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Serve { log, header_timeout, body_timeout, idle_timeout, max_connections, .. }) => {
             let secs = |s: &i64| std::time::Duration::from_secs((*s).max(1) as u64);
             let limits = orderscope::receiver::conn::Limits {
                 header_timeout: secs(header_timeout),
@@ -45,14 +56,19 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
                 idle_timeout: secs(idle_timeout),
                 max_connections: *max_connections as usize,
             };
-            let opts = orderscope::receiver::serve::Options {
-                listen,
-                forward: forward.as_deref(),
-                log: log.as_deref(),
-                limits,
-            };
-            orderscope::receiver::serve::run(cli, opts).map(|_| true)
+            orderscope::receiver::serve::run(&s, log.as_deref(), limits).map(|_| true)
         }
-        Some(Command::Import { paths }) => cli::import(cli, paths),
+        Some(Command::Import { paths }) => cli::import(&s, paths),
+        Some(Command::Compare { order_a, order_b, json }) => cli::compare(&s, order_a, order_b, *json).map(|_| true),
+        Some(Command::Note { order_id, text, at, event, kind }) => {
+            cli::note(&s, order_id, text, *at, event.as_deref(), *kind).map(|_| true)
+        }
+        Some(
+            Command::Completions { .. }
+            | Command::Man { .. }
+            | Command::Config(_)
+            | Command::Doctor { .. }
+            | Command::Demo { shop: true },
+        ) => unreachable!("handled above"),
     }
 }

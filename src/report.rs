@@ -8,14 +8,14 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::compare::{Version, pick_pair};
+use crate::explain::{Source, Story};
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, Vnum};
 use crate::store::MessageRow;
-use crate::story::{Source, Story};
 use crate::text::{is_phone_field, mask_phone, visible};
 use crate::timefmt;
+use crate::version_pair::{Version, pick_pair};
 
 /// A value for a Markdown table cell: visible, one line, pipes escaped.
 fn cell(s: &str) -> String {
@@ -65,6 +65,22 @@ pub fn markdown(
     let latest: Option<&Order> = pair.after.as_ref().or(pair.before.as_ref()).map(|v| &v.order);
     let ts = |t: Option<i64>| t.map(timefmt::full_tz).unwrap_or_else(|| "-".into());
     let _ = writeln!(md, "# {} {order_id}\n", t(lang, "订单", "Order"));
+    let demo_versions = versions.iter().filter(|v| v.is_demo()).count();
+    let demo_pushes = messages.iter().filter(|m| m.source == "demo").count();
+    if demo_versions + demo_pushes > 0 {
+        let _ = writeln!(
+            md,
+            "> **{}**\n",
+            match lang {
+                Lang::Zh => format!(
+                    "含演示数据：{demo_versions} 个订单版本和 {demo_pushes} 条推送是 orderscope 演示编造的，不是证据；标记为“演示”的行不可作为依据。"
+                ),
+                Lang::En => format!(
+                    "Contains demo data: {demo_versions} versions and {demo_pushes} pushes were made up by the orderscope demo and are not evidence; rows marked demo prove nothing."
+                ),
+            }
+        );
+    }
     let _ = writeln!(md, "| | |\n|---|---|");
     if let Some(o) = latest {
         let status = o.status().map(|s| format!("{s} {}", names::status_label(Some(s), lang))).unwrap_or("-".into());
@@ -81,6 +97,20 @@ pub fn markdown(
             o.deliver_method().map(|m| m.to_string()).unwrap_or_else(|| "-".into())
         );
         let vn = Vnum::of(o);
+        // Once a real-number request is approved, tel_number carries the
+        // buyer's real number unmasked: say so, and still mask it here.
+        if let Some(tel) = o.tel_number().filter(|t| !t.contains('*')) {
+            let _ = writeln!(
+                md,
+                "| {} | `{}` |",
+                t(
+                    lang,
+                    "真实号码（tel_number，真实号申请已通过；此处脱敏）",
+                    "real number (tel_number, after an approved real-number request; masked here)"
+                ),
+                cell(&mask_phone(tel))
+            );
+        }
         if let Some(real) = &vn.real_tel_number {
             let _ =
                 writeln!(md, "| {} | `{}` |", t(lang, "联系电话（脱敏）", "contact (masked)"), cell(&mask_phone(real)));
@@ -136,11 +166,9 @@ pub fn markdown(
         (Some(b), Some(a)) => {
             let _ = writeln!(
                 md,
-                "{} #{} ({}) → #{} ({})\n",
-                t(lang, "订单版本", "Versions"),
-                b.snapshot_id,
+                "{} {} → {}\n",
+                t(lang, "订单版本（按获取时间）", "Versions (by fetch time)"),
                 timefmt::full_tz(b.fetched_at),
-                a.snapshot_id,
                 timefmt::full_tz(a.fetched_at)
             );
             let _ = writeln!(
@@ -177,27 +205,40 @@ pub fn markdown(
         }
     }
 
-    let _ = writeln!(md, "## {}\n", t(lang, "收到的推送", "Pushes received"));
+    let _ = writeln!(md, "## {}\n", t(lang, "存储的推送", "Pushes stored"));
     if messages.is_empty() {
-        let _ = writeln!(md, "{}\n", t(lang, "没有收到推送。", "None."));
+        let _ = writeln!(
+            md,
+            "{}\n",
+            t(
+                lang,
+                "没有存储该订单的推送（接收器未运行 / 未导入推送日志）：这不说明平台没有发送。",
+                "No push is stored for this order (the receiver was not running / no push log was imported): this does not say none was sent."
+            )
+        );
     } else {
         let _ = writeln!(
             md,
-            "| {} | event | type | {} | {} |\n|---|---|---|---|---|",
+            "| {} | event | type | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
             t(lang, "收到时间 (+08:00)", "received (+08:00)"),
             t(lang, "含义", "meaning"),
-            t(lang, "投递次数", "deliveries")
+            t(lang, "字段", "fields"),
+            t(lang, "投递次数", "deliveries"),
+            t(lang, "来源", "source")
         );
         for m in messages {
             let event = m.event.as_deref().unwrap_or("?");
+            let source = if m.source == "demo" { Source::Demo } else { Source::Observed };
             let _ = writeln!(
                 md,
-                "| {} | `{}` | {} | {} | {} |",
+                "| {} | `{}` | {} | {} | {} | {} | {} |",
                 timefmt::full(m.received_at),
                 cell(event),
                 m.kind.map(|k| k.to_string()).unwrap_or_default(),
                 cell(&names::push_meaning(event, m.kind, lang)),
-                m.deliveries
+                cell(&names::push_details(&m.payload(), lang).join("; ")),
+                m.deliveries,
+                source.label(lang)
             );
         }
         let _ = writeln!(md);
@@ -213,10 +254,7 @@ pub fn markdown(
         t(lang, "依据", "rule")
     );
     for e in &story.entries {
-        let source = match e.source {
-            Source::Observed => t(lang, "观测", "observed"),
-            Source::Inferred => t(lang, "推断", "inferred"),
-        };
+        let source = e.source.label(lang);
         let _ = writeln!(
             md,
             "| {} | {source} | {} | {} |",
@@ -227,7 +265,57 @@ pub fn markdown(
     }
     let _ = writeln!(md, "\n## {}\n", t(lang, "解释", "Explanation"));
     for s in &story.explanation {
-        let _ = writeln!(md, "- {}", cell(&s.statement));
+        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
+        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
+        for e in &s.evidence {
+            let _ = writeln!(md, "  - {}", cell(e));
+        }
+    }
+    md
+}
+
+/// A comparison with a second order, as a Markdown section to paste under
+/// the first order's report.
+pub fn comparison_markdown(c: &crate::explain::compare::Comparison, lang: Lang) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "\n## {} {}\n", t(lang, "对比订单", "Compared with order"), c.b.order_id);
+    let _ = writeln!(md, "| | A | B |\n|---|---|---|");
+    for row in crate::explain::compare::fact_rows(c, lang) {
+        let mark = if row.differs { " ≠" } else { "" };
+        let _ = writeln!(md, "| {}{mark} | {} | {} |", cell(&row.label), cell(&row.a), cell(&row.b));
+    }
+    for (which, side) in [("A", &c.a), ("B", &c.b)] {
+        for p in &side.pushes {
+            let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "\n{which}: {} `{}`{kind} {} ({})",
+                timefmt::full(p.received_at),
+                cell(&p.event),
+                cell(&p.meaning),
+                p.source.label(lang)
+            );
+        }
+    }
+    let _ = writeln!(md, "\n### {}\n", t(lang, "与 type 5 推送有关的差异", "Differences that bear on a type 5 push"));
+    let bearing: Vec<_> = c.differences.iter().filter(|d| d.bears_on_type5).collect();
+    if bearing.is_empty() {
+        let _ = writeln!(md, "{}", t(lang, "没有。", "None."));
+    }
+    for d in bearing {
+        let _ = writeln!(
+            md,
+            "- `{}`: A `{}` · B `{}` — {}",
+            d.field,
+            cell(&d.a.to_string()),
+            cell(&d.b.to_string()),
+            cell(&d.why)
+        );
+    }
+    let _ = writeln!(md, "\n### {}\n", t(lang, "对比解释", "Comparative explanation"));
+    for s in &c.explanation {
+        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
+        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
         for e in &s.evidence {
             let _ = writeln!(md, "  - {}", cell(e));
         }

@@ -22,6 +22,18 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// The one way text commands print a line: control characters from data
+/// (an order id, a push's event, a file name) are shown, never obeyed.
+pub fn write_line(out: &mut impl std::io::Write, line: &str) -> std::io::Result<()> {
+    out.write_all(visible(line).as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// `write_line` for each line of a text that spans lines (a report).
+pub fn write_text(out: &mut impl std::io::Write, text: &str) -> std::io::Result<()> {
+    text.lines().try_for_each(|l| write_line(out, l))
+}
+
 fn is_control(c: char) -> bool {
     matches!(c as u32, 0x00..=0x1f | 0x7f..=0x9f)
 }
@@ -32,7 +44,16 @@ pub fn width(s: &str) -> usize {
 }
 
 /// Cuts `s` to at most `max` columns, ending with `…` when it was cut.
+/// Control characters are made visible first: they would otherwise count
+/// as no columns and reach the terminal.
 pub fn truncate(s: &str, max: usize) -> String {
+    let escaped;
+    let s = if s.chars().any(is_control) {
+        escaped = visible(s);
+        escaped.as_str()
+    } else {
+        s
+    };
     if width(s) <= max {
         return s.to_string();
     }
@@ -58,6 +79,68 @@ pub fn pad(s: &str, cols: usize) -> String {
     let cut = truncate(s, cols);
     let w = width(&cut);
     format!("{cut}{}", " ".repeat(cols.saturating_sub(w)))
+}
+
+/// Breaks `s` into lines of at most `cols` columns: at spaces, and between
+/// CJK (double-width) characters, which need no space to break; a run with
+/// no break opportunity that is longer than a line is cut where it must be.
+pub fn wrap(s: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(1);
+    let mut lines = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for token in break_tokens(para) {
+            let w = width(token);
+            if used + w > cols && used > 0 {
+                lines.push(line.trim_end().to_string());
+                line.clear();
+                used = 0;
+                if token == " " {
+                    continue;
+                }
+            }
+            if w > cols {
+                // A run without break opportunities: cut it by columns.
+                for c in token.chars() {
+                    let cw = c.width().unwrap_or(0);
+                    if used + cw > cols {
+                        lines.push(std::mem::take(&mut line));
+                        used = 0;
+                    }
+                    line.push(c);
+                    used += cw;
+                }
+                continue;
+            }
+            line.push_str(token);
+            used += w;
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// Splits text into the pieces a line may break between: a single space,
+/// one double-width character, or a run of other characters.
+fn break_tokens(s: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        let alone = c == ' ' || c.width().unwrap_or(0) >= 2;
+        if alone {
+            if let Some(st) = start.take() {
+                tokens.push(&s[st..i]);
+            }
+            tokens.push(&s[i..i + c.len_utf8()]);
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        tokens.push(&s[st..]);
+    }
+    tokens
 }
 
 /// Masks the middle of every run of 11 or more digits: `13912340775` → `139****0775`.
@@ -112,6 +195,21 @@ mod tests {
         assert_eq!(width(&truncate("降噪蓝牙耳机", 7)), 7);
         assert_eq!(pad("待发货", 8), "待发货  ");
         assert_eq!(truncate("abc", 3), "abc");
+    }
+
+    #[test]
+    fn chinese_wraps_between_characters_and_english_at_spaces() {
+        let lines = wrap("订单 3732676853715311104 的虚拟号计时开始于发货前约两小时", 20);
+        assert_eq!(lines[0], "订单");
+        // Not a half-empty line: CJK text fills each line to the width.
+        for l in &lines[1..lines.len() - 1] {
+            assert!(width(l) >= 19, "{l:?} in {lines:?}");
+        }
+        assert!(lines.iter().all(|l| width(l) <= 20), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), "订单3732676853715311104的虚拟号计时开始于发货前约两小时");
+        assert_eq!(wrap("the clock started before shipping", 12), vec!["the clock", "started", "before", "shipping"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), vec![""]);
     }
 
     #[test]

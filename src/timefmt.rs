@@ -35,6 +35,22 @@ pub fn minute(t: i64) -> String {
     fmt(t, "%m-%d %H:%M")
 }
 
+/// The year of a moment in China time.
+pub fn year_of(t: i64) -> Option<i16> {
+    Timestamp::from_second(t).ok().map(|ts| ts.to_zoned_datetime(china()).year())
+}
+
+/// `12-02 10:26:44` in the current year (`now_year`), `2025-12-02 10:26:44`
+/// in another: a date without its year misleads once the year has turned.
+pub fn short_in(t: i64, now_year: Option<i16>) -> String {
+    if year_of(t) == now_year { short(t) } else { full(t) }
+}
+
+/// `12-02 10:26` in the current year, `2025-12-02 10:26` in another.
+pub fn minute_in(t: i64, now_year: Option<i16>) -> String {
+    if year_of(t) == now_year { minute(t) } else { fmt(t, "%Y-%m-%d %H:%M") }
+}
+
 /// `10:26:44`
 pub fn clock(t: i64) -> String {
     fmt(t, "%H:%M:%S")
@@ -47,14 +63,14 @@ pub fn now() -> i64 {
 
 /// A countdown with seconds, so it visibly ticks: `2d 03:04:05`, `03:04:05`.
 pub fn countdown(secs: i64) -> String {
-    let s = secs.abs();
+    let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
     if d > 0 { format!("{d}d {h:02}:{m:02}:{sec:02}") } else { format!("{h:02}:{m:02}:{sec:02}") }
 }
 
 /// A coarse age: `330 d`, `5 h`, `12 min`, `40 s`.
 pub fn coarse(secs: i64) -> String {
-    let s = secs.abs();
+    let s = secs.unsigned_abs();
     if s >= 86_400 {
         format!("{} d", s / 86_400)
     } else if s >= 3600 {
@@ -79,7 +95,36 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         "d" => 86_400,
         _ => return Err(format!("bad duration {text:?}: unit must be s, m, h or d")),
     };
-    Ok(n * mult)
+    n.checked_mul(mult).ok_or_else(|| format!("bad duration {text:?}: too long"))
+}
+
+/// RFC 3339 in China time with milliseconds, for log lines:
+/// `2026-01-01T12:27:31.250+08:00`.
+pub fn rfc3339_millis(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(china()).strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+}
+
+/// Parses a moment written as unix seconds, `2025-12-02 14:21:28` or
+/// `2025-12-02T14:21:28` (China time, +08:00, as support staff read times),
+/// or with an explicit offset (`2025-12-02T06:21:28Z`, `…+08:00`).
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().map_err(|_| format!("bad time {text:?}: too large"));
+    }
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    let local = t.replacen(' ', "T", 1);
+    let with_seconds = if local.len() == 16 { format!("{local}:00") } else { local };
+    with_seconds
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| china().to_timestamp(dt).ok())
+        .map(|ts| ts.as_second())
+        .ok_or_else(|| {
+            format!("bad time {text:?}: write unix seconds, 2025-12-02 14:21:28 (+08:00) or 2025-12-02T06:21:28Z")
+        })
 }
 
 #[cfg(test)]
@@ -95,6 +140,28 @@ mod tests {
     }
 
     #[test]
+    fn the_year_shows_only_when_it_is_not_the_current_one() {
+        let in_2026 = year_of(1_795_752_000);
+        assert_eq!(in_2026, Some(2026));
+        assert_eq!(short_in(1764642404, in_2026), "2025-12-02 10:26:44");
+        assert_eq!(short_in(1764642404, Some(2025)), "12-02 10:26:44");
+        assert_eq!(minute_in(1764642404, in_2026), "2025-12-02 10:26");
+        assert_eq!(minute_in(1764642404, Some(2025)), "12-02 10:26");
+    }
+
+    #[test]
+    fn times_are_read_as_china_time_unless_they_say_otherwise() {
+        assert_eq!(parse_time("1764656488"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02 14:21:28"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02T14:21:28"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02 14:21"), Ok(1764656460));
+        assert_eq!(parse_time("2025-12-02T06:21:28Z"), Ok(1764656488));
+        assert_eq!(parse_time("2025-12-02T14:21:28+08:00"), Ok(1764656488));
+        assert!(parse_time("yesterday").unwrap_err().contains("bad time"));
+        assert!(parse_time("").is_err());
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(countdown(2 * 86_400 + 3 * 3600 + 4 * 60 + 5), "2d 03:04:05");
         assert_eq!(countdown(-59), "00:00:59");
@@ -105,5 +172,8 @@ mod tests {
         assert_eq!(parse_duration("10d"), Ok(864_000));
         assert!(parse_duration("10w").is_err());
         assert!(parse_duration("d").is_err());
+        assert!(parse_duration("99999999999999999d").unwrap_err().contains("too long"));
+        let t = Timestamp::from_second(1767241651).unwrap() + jiff::SignedDuration::from_millis(250);
+        assert_eq!(rfc3339_millis(t), "2026-01-01T12:27:31.250+08:00");
     }
 }

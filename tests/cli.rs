@@ -115,6 +115,7 @@ fn diff_json_has_pointers_and_both_snapshots() {
     let d = json(&run(&db, &["diff", SEED, "--json"]));
     assert_eq!(d["before"]["status"], 20);
     assert_eq!(d["after"]["status"], 30);
+    assert_eq!(d["after"]["source"], "observed");
     let changes = d["changes"].as_array().unwrap();
     let find = |p: &str| changes.iter().find(|c| c["path"] == p).unwrap_or_else(|| panic!("{p}: {changes:?}"));
     assert_eq!(find("/status")["op"], "replace");
@@ -215,7 +216,7 @@ fn timeline_json_follows_the_contract() {
     assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "number_changed_between_snapshots"));
     let o = run(&db, &["timeline", "1", "--json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("order 1 is not in the store"));
+    assert!(stderr(&o).contains("order 1: not in the store"), "{}", stderr(&o));
 }
 
 #[test]
@@ -237,8 +238,379 @@ fn report_is_markdown_with_masked_numbers() {
     assert!(!md.contains("13912340775"), "{md}");
     assert!(md.contains("139****0775"));
     assert!(md.starts_with("# Order 3732676853715311104\n"));
-    for heading in ["## What changed", "## Pushes received", "## Timeline", "## Explanation"] {
+    for heading in ["## What changed", "## Pushes stored", "## Timeline", "## Explanation"] {
         assert!(md.contains(heading), "{heading} missing");
     }
     insta::assert_snapshot!(md.replace(&orderscope::timefmt::now().to_string(), "NOW"));
+}
+
+const B: &str = "3732679488426088960";
+
+fn import_seed(db: &std::path::Path) {
+    let (b, a) = (seed_file("before"), seed_file("after"));
+    let o = run(db, &["import", b.to_str().unwrap(), a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A store in a temporary directory holding the seed order's two reads.
+fn seeded() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    import_seed(&db);
+    (dir, db)
+}
+
+/// Runs the binary with the shop API configured (a fake shop on loopback).
+fn run_with_api(
+    db: &std::path::Path,
+    shop: &orderscope::api::fake::FakeShop,
+    appid: &str,
+    args: &[&str],
+) -> std::process::Output {
+    bin()
+        .arg("--store")
+        .arg(db)
+        .arg("--api-base")
+        .arg(shop.base_url())
+        .args(args)
+        .env_remove("ORDERSCOPE_STORE")
+        .env("ORDERSCOPE_APPID", appid)
+        .env("ORDERSCOPE_APPSECRET", "secret")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .unwrap()
+}
+
+/// A fake shop that knows order B as the demo shop has it.
+fn shop_with_b(appid: &str) -> orderscope::api::fake::FakeShop {
+    let shop = orderscope::api::fake::FakeShop::start_thread(appid, "secret").unwrap();
+    let b: Value = serde_json::from_str(include_str!("../assets/demo/lookup/order-3732679488426088960.json")).unwrap();
+    shop.add_version(0, b["order"].clone());
+    shop
+}
+
+#[test]
+fn an_order_not_in_the_store_names_what_to_collect() {
+    let (_dir, db) = seeded();
+    for cmd in ["show", "timeline", "report", "diff"] {
+        let o = run(&db, &[cmd, B]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("orderscope: order {B}: not in the store, and no shop API credentials")),
+            "{cmd}: {err}"
+        );
+        for needed in [
+            "before and after shipping",
+            "one current read",
+            "push log",
+            "receiver was running",
+            "orderscope import",
+            "ORDERSCOPE_APPSECRET",
+        ] {
+            assert!(err.contains(needed), "{cmd}: {needed} missing from {err}");
+        }
+        assert!(stdout(&o).is_empty());
+    }
+    // nothing was written for B
+    let orders = json(&run(&db, &["orders", "--json"]));
+    assert_eq!(orders.as_array().unwrap().len(), 1);
+    // messages with nothing stored: an empty answer, said out loud on stderr
+    let o = run(&db, &["messages", B, "--json"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "[]");
+    assert!(
+        stderr(&o).contains(&format!(
+            "no push is stored for order {B} (the receiver was not running / no push log was imported"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn without_a_push_log_the_timeline_does_not_say_no_push_was_received() {
+    let (_dir, db) = seeded();
+    let o = run(&db, &["timeline", SEED]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("no push is stored for this span (the receiver was not running / no push log was imported)"),
+        "{text}"
+    );
+    assert!(!text.contains("was received") && !text.contains("assigned"), "{text}");
+    let zh = stdout(&run(&db, &["--lang", "zh", "timeline", SEED]));
+    assert!(!zh.contains("没有收到 type 5"), "{zh}");
+    assert!(zh.contains("接收器未运行 / 未导入推送日志"), "{zh}");
+}
+
+#[test]
+fn an_imported_receiver_log_lets_absence_count() {
+    let (dir, db) = seeded();
+    let periods = write(
+        dir.path(),
+        "up.jsonl",
+        "{\"started_at\":1764600000,\"last_seen\":1764700000,\"stopped_at\":1764700000}\n",
+    );
+    let o = run(&db, &["import", periods.to_str().unwrap()]);
+    assert!(stdout(&o).contains("1 new receiver periods"), "{}", stdout(&o));
+    let again = stdout(&run(&db, &["import", periods.to_str().unwrap()]));
+    assert!(!again.contains("receiver periods"), "a second import adds nothing: {again}");
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(text.contains("the receiver was running throughout and received no type 5 push"), "{text}");
+}
+
+#[test]
+fn a_note_is_stored_as_reported_and_weighed_as_a_report() {
+    let (_dir, db) = seeded();
+    let o = run(
+        &db,
+        &[
+            "note",
+            SEED,
+            "merchant: a type 5 push arrived after shipping",
+            "--at",
+            "2025-12-02 14:21:28",
+            "--event",
+            "ext_info_update",
+            "--type",
+            "5",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("note #1 recorded for order 3732676853715311104 (reported"), "{}", stdout(&o));
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    let note = t["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "note").expect("a note entry");
+    assert_eq!(note["source"], "reported");
+    assert_eq!(note["at"], 1764656488);
+    assert_eq!(note["ref"], serde_json::json!({"type": "note", "id": 1}));
+    let reported = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "reported").expect("weighed");
+    let st = reported["statement"].as_str().unwrap();
+    assert!(st.contains("The push ext_info_update type 5 at 2025-12-02 14:21:28 +08:00 is reported (a report, not an observation); none is stored"), "{st}");
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(
+        text.contains("2025-12-02 14:21:28  reported  reported: merchant: a type 5 push arrived after shipping"),
+        "{text}"
+    );
+    let md = stdout(&run(&db, &["report", SEED]));
+    assert!(md.contains("| reported |"), "{md}");
+    // bad input: one clear line, nothing stored
+    let o = run(&db, &["note", SEED, "x", "--at", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&db, &["note", SEED, "  "]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the note is empty"), "{}", stderr(&o));
+    let o = run(&db, &["note", SEED, "x", "--type", "5"]);
+    assert_eq!(o.status.code(), Some(2), "--type needs --event");
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    assert_eq!(t["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "note").count(), 1);
+}
+
+#[test]
+fn an_order_not_in_the_store_is_fetched_when_the_api_is_configured() {
+    let (_dir, db) = seeded();
+    let shop = shop_with_b("wxapp");
+    let with_api = |args: &[&str]| run_with_api(&db, &shop, "wxapp", args);
+    // known only from a note: enough to go on without the API, and fetched with it
+    assert!(run(&db, &["note", B, "merchant: no type 5 push"]).status.success());
+    let o = run(&db, &["timeline", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("No order/get response is stored for this order"), "{}", stdout(&o));
+    let o = with_api(&["timeline", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was not in the store: fetched it from the shop API and stored this version"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("No stored version has a virtual number"), "{}", stdout(&o));
+    // stored: the next read needs no API
+    let orders = json(&run(&db, &["orders", "--json"]));
+    assert!(orders.as_array().unwrap().iter().any(|o| o["order_id"] == B && o["snapshots"] == 1));
+    // an order the shop does not know: the API's answer and what to collect
+    let o = with_api(&["show", "1234"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("order 1234: not in the store, and the shop API could not fetch it"), "{err}");
+    assert!(err.contains("orderscope import"), "{err}");
+}
+
+#[test]
+fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
+    let (_dir, db) = seeded();
+    // the demo shop's AppID: what it serves is stored as demo
+    let shop = shop_with_b(orderscope::demo::DEMO_APPID);
+    let o = run_with_api(&db, &shop, orderscope::demo::DEMO_APPID, &["compare", SEED, B, "--json"]);
+    let c = json(&o);
+    assert_eq!(c["a"]["order_id"], SEED);
+    assert_eq!(c["a"]["source"], "observed");
+    assert_eq!(c["b"]["order_id"], B);
+    assert_eq!(c["b"]["source"], "demo", "fetched from the demo shop: made up, marked so");
+    assert_eq!(c["a"]["clock_start"], 1764649651);
+    assert_eq!(c["a"]["clock_start_before_shipment"], 1764656486 - 1764649651);
+    assert_eq!(c["b"]["virtual_number"], Value::Null);
+    let fields: Vec<&str> = c["differences"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"virtual_number") && fields.contains(&"clock_start_vs_shipment"), "{fields:?}");
+    let rules: Vec<&str> = c["explanation"].as_array().unwrap().iter().map(|s| s["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["compared_numbers", "compared_pushes", "cannot_decide"]);
+    let open = c["explanation"][2]["statement"].as_str().unwrap();
+    assert!(open.contains(&format!("whether A {SEED} got a type 5 push: no push record covers its span")), "{open}");
+
+    // the same comparison as text, now from the store alone, with a report recorded
+    let o =
+        run(&db, &["note", SEED, "merchant: type 5 push after shipping", "--event", "ext_info_update", "--type", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&db, &["compare", SEED, B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains(&format!("{B} [demo]")), "{text}");
+    assert!(text.contains("≠ virtual number"), "{text}");
+    assert!(text.contains("- Reported, and weighed as reports, not observations: A"), "{text}");
+    assert!(text.contains("- The data cannot decide:"), "{text}");
+    // the same comparison under the report, in Markdown for the ticket
+    let o = run(&db, &["report", SEED, "--compare", B]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.starts_with(&format!("# Order {SEED}\n")), "{md}");
+    assert!(md.contains(&format!("\n## Compared with order {B}\n")), "{md}");
+    assert!(md.contains("| virtual number ≠ | 18400984191-0775 | - |"), "{md}");
+    assert!(md.contains("- `virtual_number`: A `true` · B `false`"), "{md}");
+    assert!(md.contains("  - B 3732679488426088960 (demo data): invalid buyer phone: the data cannot tell"), "{md}");
+    // bad usage
+    let o = run(&db, &["compare", SEED, SEED]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("two different orders"), "{}", stderr(&o));
+    let o = run(&db, &["compare", SEED, "42"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("order 42: not in the store"), "{}", stderr(&o));
+}
+
+#[test]
+fn show_live_from_the_demo_shop_stores_the_version_as_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let shop = shop_with_b(orderscope::demo::DEMO_APPID);
+    let o = run_with_api(&db, &shop, orderscope::demo::DEMO_APPID, &["show", B, "--live"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("[demo] made up by the bundled demo"), "{}", stdout(&o));
+    let d = json(&run(&db, &["diff", B, "--json"]));
+    assert_eq!(d["after"]["source"], "demo", "{d}");
+    // Any other shop's answer is an observation.
+    let db = dir.path().join("real.db");
+    let shop = shop_with_b("wxapp");
+    assert!(run_with_api(&db, &shop, "wxapp", &["show", B, "--live"]).status.success());
+    assert_eq!(json(&run(&db, &["diff", B, "--json"]))["after"]["source"], "observed");
+}
+
+#[test]
+fn diff_text_shows_added_fields_and_dates() {
+    let (_dir, db) = seeded();
+    let text = stdout(&run(&db, &["diff", SEED]));
+    assert!(!text.contains("fields}"), "{text}");
+    let line = |needle: &str| {
+        text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {text}")).to_string()
+    };
+    assert!(text.contains("+ /order_detail/delivery_info/address_info/tel_number_ext_info\n"), "{text}");
+    assert!(line("/virtual_tel_number ").ends_with("18400984191-0775"));
+    assert!(line("/virtual_tel_expire_time").ends_with("1767241651 (2026-01-01 12:27:31 +08:00)"));
+    assert!(line("/ship_done_time").ends_with("0 → 1764656486 (2025-12-02 14:21:26 +08:00)"));
+    assert!(line("/delivery_time").ends_with("1764656486 (2025-12-02 14:21:26 +08:00)"));
+}
+
+#[test]
+fn demo_data_is_marked_and_the_seed_reads_stay_observed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut store = orderscope::store::Store::open(&db, orderscope::store::OpenMode::Create).unwrap();
+    orderscope::demo::populate(&mut store, NOW).unwrap();
+    drop(store);
+    let orders = json(&run(&db, &["orders", "--json"]));
+    for o in orders.as_array().unwrap() {
+        let expected = if o["order_id"] == SEED { "observed" } else { "demo" };
+        assert_eq!(o["source"], expected, "{o}");
+    }
+    let msgs = json(&run(&db, &["messages", SEED, "--json"]));
+    assert!(!msgs.as_array().unwrap().is_empty());
+    assert!(msgs.as_array().unwrap().iter().all(|m| m["source"] == "demo"), "the seed pushes are made up");
+    let t = json(&run(&db, &["timeline", SEED, "--json"]));
+    for e in t["entries"].as_array().unwrap() {
+        match e["kind"].as_str().unwrap() {
+            "snapshot" => assert_eq!(e["source"], "observed", "{e}"),
+            "push" => assert_eq!(e["source"], "demo", "{e}"),
+            _ => {}
+        }
+    }
+    let t5 = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "type5_push").unwrap();
+    assert_eq!(t5["demo"], true);
+    let text = stdout(&run(&db, &["timeline", SEED]));
+    assert!(text.contains("- [demo data] A type 5 push"), "{text}");
+    assert!(stdout(&run(&db, &["messages", SEED])).lines().all(|l| l.ends_with("[demo]")));
+    let md = stdout(&run(&db, &["report", SEED]));
+    assert!(md.contains("> **Contains demo data: 0 versions and 4 pushes were made up"), "{md}");
+    assert!(md.contains("**[demo data]** A type 5 push"), "{md}");
+}
+
+#[test]
+fn push_fields_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = write(
+        dir.path(),
+        "pushes.jsonl",
+        concat!(
+            r#"{"CreateTime":1764656487,"MsgType":"event","Event":"channels_ec_order_deliver","order_info":{"order_id":"3732676853715311104","finish_delivery":1}}"#,
+            "\n",
+            r#"{"CreateTime":1764656600,"MsgType":"event","Event":"channels_ec_order_cancel","order_info":{"order_id":"3732676853715311104","cancel_type":2}}"#,
+            "\n",
+            r#"{"CreateTime":1764656700,"MsgType":"event","Event":"channels_ec_aftersale_update","finder_shop_aftersale_status_update":{"status":"MERCHANT_PROCESSING","after_sale_order_id":"9","order_id":"3732676853715311104"}}"#,
+            "\n"
+        ),
+    );
+    assert!(run(&db, &["import", log.to_str().unwrap()]).status.success());
+    let text = stdout(&run(&db, &["messages"]));
+    assert!(text.contains("finish_delivery 1 all items shipped"), "{text}");
+    assert!(text.contains("cancel_type 2 cancelled on timeout"), "{text}");
+    assert!(text.contains("status MERCHANT_PROCESSING merchant processing"), "{text}");
+    let zh = stdout(&run(&db, &["--lang", "zh", "messages"]));
+    assert!(zh.contains("cancel_type 2 超时取消"), "{zh}");
+    let msgs = json(&run(&db, &["messages", "--json"]));
+    assert_eq!(msgs[0]["details"][0], "finish_delivery 1 all items shipped");
+}
+
+#[test]
+fn demo_shop_serves_order_b_to_the_command_line() {
+    use std::io::BufRead;
+    /// Stops the demo shop however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut shop = Stop(
+        bin()
+            .args(["demo", "--shop"])
+            .env_remove("ORDERSCOPE_STORE")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(shop.0.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    for line in lines.by_ref().take(5) {
+        let line = line.unwrap();
+        if let Some((k, v)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    assert_eq!(env.len(), 3, "{env:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let o = bin().arg("--store").arg(&db).args(["timeline", B, "--json"]).envs(env).output().unwrap();
+    drop(shop);
+    let t = json(&o);
+    assert!(t["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "snapshot" && e["source"] == "demo"), "{t}");
+    assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "no_number"), "{t}");
 }

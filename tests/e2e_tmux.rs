@@ -179,3 +179,78 @@ fn live_demo_shows_an_order_shipping() {
     }
     t.keys(&["q"]);
 }
+
+/// The support person's case: the inspector is open on an order while the
+/// receiver, a separate process on the same store, takes a type 5 push for
+/// it. The push shows up on screen with no key pressed.
+#[test]
+fn a_push_sent_to_serve_appears_in_the_open_inspector() {
+    use std::io::{Read, Write};
+    const TOKEN: &str = "AAAAA";
+    const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const APPID: &str = "wxba5fad812f8e6fb9";
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let imported = common::run(&db, &["import", common::seed_file("before").to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", common::stderr(&imported));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut serve = common::bin()
+        .arg("--store")
+        .arg(&db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", dir.path().join("log").to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .env_remove("ORDERSCOPE_APPSECRET")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let t = Tmux::new("serve");
+    t.start(
+        120,
+        32,
+        &format!("env -u ORDERSCOPE_CONFIG -u ORDERSCOPE_APPSECRET LANG=en_US.UTF-8 HOME={home} {bin} --store {} tui; sleep 30", db.display(), home = dir.path().display()),
+    );
+    let before = t.wait_for("the order", |s| s.contains("▶3732676853715311104") && s.contains("Messages (0)"));
+    assert!(!before.contains("new pushes"), "{before}");
+
+    // A type 5 push for the order on screen, sealed and signed as the platform does.
+    let plaintext = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1764656488,"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{"order_id":3732676853715311104,"type":5}}"#;
+    let key = orderscope::crypto::decode_key(KEY).unwrap();
+    let encrypt = orderscope::crypto::seal(&key, &[7u8; 16], plaintext.as_bytes(), APPID);
+    let (timestamp, nonce) = ("1764656488", "n1");
+    let sig = orderscope::crypto::msg_signature(TOKEN, timestamp, nonce, &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST /?timestamp={timestamp}&nonce={nonce}&encrypt_type=aes&msg_signature={sig} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.ends_with("success"), "{answer}");
+    let acknowledged = Instant::now();
+
+    let after = t.wait_for("the push on screen", |s| s.contains("Messages (1)"));
+    let took = acknowledged.elapsed();
+    assert!(after.contains("ext_info_update 5"), "{after}");
+    assert!(after.contains("● new"), "{after}");
+    assert!(after.contains("new pushes +1"), "{after}");
+    assert!(after.contains("▶3732676853715311104"), "the selection stayed:\n{after}");
+    // wait_for polls every 100 ms; the feed looks four times a second.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    t.keys(&["q"]);
+    unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
+    let _ = serve.wait();
+}

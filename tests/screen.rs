@@ -4,25 +4,15 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use orderscope::model::Lang;
-use orderscope::tui::app::{Overlay, Pane};
-
-fn key(app: &mut orderscope::tui::app::App, store: &orderscope::store::Store, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE), store);
-}
-
-fn type_text(app: &mut orderscope::tui::app::App, store: &orderscope::store::Store, text: &str) {
-    for c in text.chars() {
-        key(app, store, KeyCode::Char(c));
-    }
-}
+use orderscope::tui::state::{Overlay, Pane};
 
 #[test]
 fn seed_order_at_80x24_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::Zh);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("18400984191 转 0775"), "{screen}");
     assert!(screen.contains("到期 2026-01-01 12:27:31 +08"), "{screen}");
@@ -34,21 +24,21 @@ fn seed_order_at_80x24_in_chinese() {
 #[test]
 fn seed_order_at_160x48_side_by_side_in_english() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::En);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("Before shipping · 12-02 10:26:44"), "{screen}");
-    assert!(screen.contains("After shipping · 12-02 14:21:27"), "{screen}");
-    assert!(screen.contains("clock started ≈ 12-02 12:27:31 (inferred"), "{screen}");
+    assert!(screen.contains("Before shipping · 2025-12-02 10:26:44"), "{screen}");
+    assert!(screen.contains("After shipping · 2025-12-02 14:21:27"), "{screen}");
+    assert!(screen.contains("clock started ≈ 2025-12-02 12:27:31 (inferred"), "{screen}");
     insta::assert_snapshot!(screen);
 }
 
 #[test]
 fn extendable_order_counts_down_at_160x48_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::Zh);
-    app.select_order("3741098712233558016", &store);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    select(&mut app, &mut store, "3741098712233558016");
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("可延期 · 剩余 3d 00:00:00"), "{screen}");
     insta::assert_snapshot!(screen);
@@ -60,14 +50,14 @@ fn extendable_order_counts_down_at_160x48_in_chinese() {
 #[test]
 fn long_emoji_title_and_control_characters_stay_in_their_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::Zh);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
     // The after-sale order's merchant note gained an ESC sequence between the
     // two versions: the comparison shows it as ␛, never sends it.
-    app.select_order("3740987712098549760", &store);
+    select(&mut app, &mut store, "3740987712098549760");
     let wide = render(&mut app, 160, 48);
     assert!(wide.contains("请尽快发货␛[31m（加急）"), "{wide}");
-    app.select_order("3740921843719274496", &store);
+    select(&mut app, &mut store, "3740921843719274496");
     let main = render(&mut app, 80, 24);
     assert!(main.contains("【官方旗舰店】🎧"), "{main}");
     for screen in [&main] {
@@ -77,13 +67,13 @@ fn long_emoji_title_and_control_characters_stay_in_their_columns() {
     }
     insta::assert_snapshot!("emoji_title_80x24", main);
     // In the raw view the same note keeps its JSON escape.
-    app.select_order("3740987712098549760", &store);
+    select(&mut app, &mut store, "3740987712098549760");
     app.focus = Pane::Compare;
-    key(&mut app, &store, KeyCode::Right);
-    key(&mut app, &store, KeyCode::Enter);
-    key(&mut app, &store, KeyCode::Char('/'));
-    type_text(&mut app, &store, "merchant_notes");
-    key(&mut app, &store, KeyCode::Enter);
+    key(&mut app, &mut store, KeyCode::Right);
+    key(&mut app, &mut store, KeyCode::Enter);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, "merchant_notes");
+    key(&mut app, &mut store, KeyCode::Enter);
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains(r#""merchant_notes": "请尽快发货\u001b[31m（加急）""#), "{screen}");
     assert!(!screen.contains('\u{1b}'));
@@ -96,24 +86,24 @@ fn long_emoji_title_and_control_characters_stay_in_their_columns() {
 #[test]
 fn filter_narrows_the_list() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::Zh);
-    key(&mut app, &store, KeyCode::Char('/'));
-    type_text(&mut app, &store, "已过期");
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, "已过期");
     let screen = render(&mut app, 80, 24);
     assert_eq!(app.visible.len(), 2, "{screen}");
     assert!(screen.contains("订单 2/13"), "{screen}");
     insta::assert_snapshot!(screen);
-    key(&mut app, &store, KeyCode::Esc);
+    key(&mut app, &mut store, KeyCode::Esc);
     assert_eq!(app.visible.len(), 13);
 }
 
 #[test]
 fn help_is_built_from_the_key_table() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::En);
-    key(&mut app, &store, KeyCode::Char('?'));
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    key(&mut app, &mut store, KeyCode::Char('?'));
     assert!(matches!(app.overlay, Some(Overlay::Help)));
     let screen = render(&mut app, 80, 24);
     for b in orderscope::tui::keys::BINDINGS.iter().filter(|b| b.help) {
@@ -125,8 +115,8 @@ fn help_is_built_from_the_key_table() {
 #[test]
 fn too_small_terminal_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::En);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
     let screen = render(&mut app, 60, 20);
     assert!(screen.contains("Terminal too small: 60x20"), "{screen}");
     assert!(screen.contains("at least 80x24"));
@@ -135,9 +125,10 @@ fn too_small_terminal_says_so() {
 #[test]
 fn empty_store_explains_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let store = orderscope::store::Store::open(&dir.path().join("e.db"), orderscope::store::OpenMode::Create).unwrap();
-    let mut app = orderscope::tui::app::App::new("t".into(), Lang::En, NOW);
-    app.reload(&store);
+    let mut store =
+        orderscope::store::Store::open(&dir.path().join("e.db"), orderscope::store::OpenMode::Create).unwrap();
+    let mut app = orderscope::tui::State::new("t".into(), Lang::En, NOW);
+    orderscope::tui::runner::run_inline(&mut app, &mut store, vec![orderscope::tui::update::Effect::LoadList]);
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("No orders stored yet"), "{screen}");
 }
@@ -145,25 +136,25 @@ fn empty_store_explains_what_to_do() {
 #[test]
 fn timeline_at_80x24_and_160x48() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::Zh);
-    key(&mut app, &store, KeyCode::Char('t'));
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('t'));
     assert!(matches!(app.overlay, Some(Overlay::Timeline(_))));
     let small = render(&mut app, 80, 24);
     assert!(small.contains("时间线 · 3732676853715311104"), "{small}");
     assert!(small.contains("推断"), "{small}");
     insta::assert_snapshot!("timeline_80x24", small);
-    let mut app = demo_app(&store, Lang::En);
-    key(&mut app, &store, KeyCode::Char('t'));
+    let mut app = demo_app(&mut store, Lang::En);
+    key(&mut app, &mut store, KeyCode::Char('t'));
     let wide = render(&mut app, 160, 48);
     assert!(wide.contains("2025-12-02 12:27:31 infer virtual number's 30-day clock started"), "{wide}");
     assert!(wide.contains("not at shipping"), "{wide}");
     insta::assert_snapshot!("timeline_160x48", wide);
     // Enter on an observed entry opens its raw JSON; the first entry is inferred.
-    key(&mut app, &store, KeyCode::Enter);
+    key(&mut app, &mut store, KeyCode::Enter);
     assert!(app.notice.as_deref().unwrap_or("").contains("no raw JSON"));
-    key(&mut app, &store, KeyCode::Down);
-    key(&mut app, &store, KeyCode::Enter);
+    key(&mut app, &mut store, KeyCode::Down);
+    key(&mut app, &mut store, KeyCode::Enter);
     match &app.overlay {
         Some(Overlay::Raw(view)) => assert!(view.raw().contains("channels_ec_order_new"), "{}", view.raw()),
         other => panic!("{other:?}"),
@@ -173,11 +164,11 @@ fn timeline_at_80x24_and_160x48() {
 #[test]
 fn the_number_panel_carries_the_one_line_explanation() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let mut app = demo_app(&store, Lang::En);
-    app.select_order("3741203385562701568", &store);
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    select(&mut app, &mut store, "3741203385562701568");
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("» never had a virtual number, so no number push"), "{screen}");
+    assert!(screen.contains("» [demo data] no number in any stored version"), "{screen}");
 }
 
 #[test]
@@ -187,7 +178,7 @@ fn quarantined_pushes_raise_a_warning_banner() {
     store
         .write(|c| orderscope::store::write::add_quarantined(c, NOW, "{\"Encrypt\":\"x\"}", "bad padding").map(|_| ()))
         .unwrap();
-    let mut app = demo_app(&store, Lang::En);
+    let mut app = demo_app(&mut store, Lang::En);
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("⚠ 1 pushes quarantined: unreadable (orderscope messages --reprocess)"), "{screen}");
 }
@@ -197,8 +188,8 @@ fn without_colour_nothing_is_coloured_and_marks_still_carry_meaning() {
     use orderscope::tui::view::{self, Theme};
     use ratatui::style::Color;
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let app = demo_app(&store, Lang::En);
+    let mut store = demo_store(dir.path());
+    let app = demo_app(&mut store, Lang::En);
     let paint = |color: bool| {
         let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
         terminal.draw(|f| view::draw(f, &app, Theme { color })).unwrap();
@@ -211,4 +202,66 @@ fn without_colour_nothing_is_coloured_and_marks_still_carry_meaning() {
     // The +/~ marks and the state words carry the meaning without colour.
     let text: String = plain.content().iter().map(|c| c.symbol()).collect();
     assert!(text.contains("+tel_number_ext_info") && text.contains("~status") && text.contains("expired"));
+}
+
+#[test]
+fn at_120_columns_values_win_over_field_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    let screen = render(&mut app, 120, 35);
+    // The side-by-side panes shorten the field-name column before they cut
+    // a number, a waybill or a time.
+    assert!(screen.contains("18400984191-0775"), "{screen}");
+    assert!(screen.contains("2025-12-02 14:21:27"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn two_orders_compared_side_by_side_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    // Mark the order that never had a number, then compare it with the seed order.
+    select(&mut app, &mut store, "3741203385562701568");
+    key(&mut app, &mut store, KeyCode::Char('m'));
+    assert_eq!(app.marked.as_deref(), Some("3741203385562701568"));
+    select(&mut app, &mut store, SEED);
+    let left = key(&mut app, &mut store, KeyCode::Char('c'));
+    assert!(left.is_empty(), "the store built the comparison: {left:?}");
+    match &app.overlay {
+        Some(Overlay::Compare(view)) => assert!(matches!(view.result, Some(Ok(_))), "{:?}", view.result),
+        other => panic!("{other:?}"),
+    }
+    let small = render(&mut app, 80, 24);
+    assert!(small.contains("两单对比 · A 3741203385562701568 · B 3732676853715311104"), "{small}");
+    assert!(small.contains('≠'), "differing rows are marked:\n{small}");
+    insta::assert_snapshot!("compare_80x24", small);
+    let mut app = demo_app(&mut store, Lang::En);
+    select(&mut app, &mut store, "3741203385562701568");
+    key(&mut app, &mut store, KeyCode::Char('m'));
+    select(&mut app, &mut store, SEED);
+    key(&mut app, &mut store, KeyCode::Char('c'));
+    let wide = render(&mut app, 160, 48);
+    assert!(wide.contains("Explanation"), "{wide}");
+    insta::assert_snapshot!("compare_160x48", wide);
+    // Esc closes it; the mark stays for the next comparison.
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(render(&mut app, 160, 48).contains("◆A"));
+}
+
+#[test]
+fn the_filter_matches_product_buyer_and_waybill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    for term in ["xbox", "SF3262259346637", "杨**"] {
+        key(&mut app, &mut store, KeyCode::Char('/'));
+        type_text(&mut app, &mut store, term);
+        let ids: Vec<&str> = app.visible.iter().map(|&i| app.orders[i].order_id.as_str()).collect();
+        assert!(ids.contains(&SEED), "{term}: {ids:?}");
+        assert!(ids.len() < app.orders.len(), "{term} narrows the list: {ids:?}");
+        key(&mut app, &mut store, KeyCode::Esc);
+    }
 }

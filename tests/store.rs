@@ -12,7 +12,9 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.db");
     std::fs::write(&path, b"").unwrap();
-    let store = Store::open(&path, OpenMode::Existing).unwrap();
+    // An empty file is no store for a reader; a writer makes it one.
+    assert!(matches!(Store::open(&path, OpenMode::Existing), Err(orderscope::store::StoreError::Missing(_))));
+    let store = Store::open(&path, OpenMode::Create).unwrap();
     let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
+use orderscope::explain::{PushRecord, Rule, Source, Statement, Story, build};
 use orderscope::model::Lang;
-use orderscope::story::{Source, Statement, Story, build};
 
 fn story(id: &str) -> Story {
     let dir = tempfile::tempdir().unwrap();
@@ -13,13 +13,13 @@ fn story(id: &str) -> Story {
     store.story(id, Lang::En).unwrap()
 }
 
-fn rule<'a>(s: &'a Story, name: &str) -> &'a Statement {
+fn rule(s: &Story, name: Rule) -> &Statement {
     s.explanation.iter().find(|st| st.rule == name).unwrap_or_else(|| {
         panic!("no {name} statement in {:#?}", s.explanation.iter().map(|s| s.rule).collect::<Vec<_>>())
     })
 }
 
-fn has(s: &Story, name: &str) -> bool {
+fn has(s: &Story, name: Rule) -> bool {
     s.explanation.iter().any(|st| st.rule == name)
 }
 
@@ -47,59 +47,72 @@ fn seed_order_timeline() {
     assert!(changes.contains("+tel_number_ext_info"), "{changes}");
     // sorted by time
     assert!(s.entries.windows(2).all(|w| w[0].at <= w[1].at));
-    // the explanation places the assignment between the two reads, before shipping
-    let changed = rule(&s, "number_changed_between_snapshots");
+    // the explanation dates the clock start between the two reads, before shipping
+    let changed = rule(&s, Rule::NumberChangedBetweenSnapshots);
     assert!(changed.statement.contains("18400984191-0775 appeared"), "{}", changed.statement);
     assert!(changed.statement.contains("1 h 53 min before the shipment (14:21:26)"), "{}", changed.statement);
     assert!(changed.statement.contains("not at shipping"), "{}", changed.statement);
-    let t5 = rule(&s, "type5_push");
-    assert!(t5.statement.contains("2 s after the shipment"), "{}", t5.statement);
-    assert!(!t5.evidence.is_empty());
-    assert!(has(&s, "no_published_rule"));
+    assert!(!changed.statement.contains("assigned"), "{}", changed.statement);
+    let clock = rule(&s, Rule::ClockStart);
+    assert!(clock.statement.contains("The 30-day clock started ≈ 2025-12-02 12:27:31 +08:00"), "{}", clock.statement);
+    assert!(clock.statement.contains("first viewed or decoded the buyer's contact"), "{}", clock.statement);
+    assert!(!clock.demo, "the clock start rests on the two real reads");
+    // The demo's pushes for the seed order are made up: the statement about
+    // its type 5 push carries the demo mark, and so do the push entries.
+    let t5 = rule(&s, Rule::Type5Push);
+    assert!(t5.demo);
+    assert!(t5.evidence[0].ends_with("(demo data)"), "{:?}", t5.evidence);
+    assert!(s.entries.iter().filter(|e| e.kind == "push").all(|e| e.source == Source::Demo));
+    assert!(has(&s, Rule::NoPublishedRule));
 }
 
 #[test]
 fn rule_never_had_number() {
     let s = story("3741203385562701568");
-    let st = rule(&s, "never_had_number");
+    let st = rule(&s, Rule::NoNumber);
     assert!(st.statement.contains("in all 2 stored versions"), "{}", st.statement);
-    assert_eq!(st.evidence.len(), 2);
-    assert!(!has(&s, "type5_push"));
+    // two versions, then the five documented causes, each weighed
+    assert_eq!(st.evidence.len(), 2 + 5, "{:#?}", st.evidence);
+    assert!(st.evidence[2].starts_with("virtual goods") && st.evidence[2].contains("against"), "{:?}", st.evidence);
+    assert!(st.demo);
+    assert!(!has(&s, Rule::Type5Push));
 }
 
 #[test]
 fn rule_virtual_goods() {
     let s = story("3741188820049158400");
-    assert!(rule(&s, "virtual_goods").statement.contains("deliver_method 1"));
-    assert!(has(&s, "never_had_number"));
+    assert!(rule(&s, Rule::VirtualGoods).statement.contains("deliver_method 1"));
+    assert!(has(&s, Rule::NoNumber));
 }
 
 #[test]
 fn rule_number_before_first_record() {
     let s = story("3741150627718225920");
-    let st = rule(&s, "number_before_first_record");
+    let st = rule(&s, Rule::NumberBeforeFirstRecord);
     assert!(st.evidence[0].starts_with("17052873310-3301"), "{:?}", st.evidence);
-    assert!(!has(&s, "number_changed_between_snapshots"));
+    assert!(!has(&s, Rule::NumberChangedBetweenSnapshots));
 }
 
 #[test]
 fn rule_clock_start_while_receiver_down() {
     let s = story("3740870011455496192");
-    let st = rule(&s, "clock_start_while_receiver_down");
+    let st = rule(&s, Rule::ClockStartWhileReceiverDown);
     assert!(st.statement.contains("could not have been stored"), "{}", st.statement);
     // and the receiver's gap is on the timeline
     assert!(s.entries.iter().any(|e| e.kind == "receiver_down"));
     // A clock start the receiver was up for says nothing of the kind.
-    assert!(!has(&story("3741098712233558016"), "clock_start_while_receiver_down"));
+    assert!(!has(&story("3741098712233558016"), Rule::ClockStartWhileReceiverDown));
 }
 
 #[test]
 fn rule_number_changed_with_and_without_a_push() {
     let without = story("3740870011455496192");
-    assert!(rule(&without, "number_changed_between_snapshots").statement.contains("no type 5 push was received"));
-    assert!(has(&without, "no_type5_push"));
+    let st = rule(&without, Rule::NumberChangedBetweenSnapshots);
+    assert!(st.statement.contains("a push outside that could not have been stored"), "{}", st.statement);
+    assert!(has(&without, Rule::NoType5Push));
     let with = story("3741098712233558016");
-    assert!(rule(&with, "number_changed_between_snapshots").statement.contains("1 type 5 push(es) arrived"));
+    let st = rule(&with, Rule::NumberChangedBetweenSnapshots);
+    assert!(st.statement.contains("1 type 5 push(es) are stored"), "{}", st.statement);
 }
 
 #[test]
@@ -108,7 +121,7 @@ fn rule_expiry_changed_by_an_extension() {
     let st = s
         .explanation
         .iter()
-        .find(|st| st.rule == "number_changed_between_snapshots" && st.statement.contains("the expiry changed"))
+        .find(|st| st.rule == Rule::NumberChangedBetweenSnapshots && st.statement.contains("the expiry changed"))
         .expect("an expiry change");
     assert!(st.statement.contains("extended 1×"), "{}", st.statement);
     // both clock-start inferences agree, so one entry
@@ -119,27 +132,28 @@ fn rule_expiry_changed_by_an_extension() {
 #[test]
 fn rule_pending_number() {
     let s = story("3741142277031690240");
-    assert!(rule(&s, "pending_number").statement.contains("use_tel_number is 1"));
+    assert!(rule(&s, Rule::PendingNumber).statement.contains("use_tel_number is 1"));
 }
 
 #[test]
 fn rule_type5_push_near_the_assignment() {
     let s = story("3741150627718225920");
-    let st = rule(&s, "type5_push");
-    assert!(st.statement.contains("right at the number's assignment"), "{}", st.statement);
+    let st = rule(&s, Rule::Type5Push);
+    assert!(st.statement.contains("right at the inferred clock start"), "{}", st.statement);
 }
 
 #[test]
 fn rule_no_snapshot() {
-    let pushes = vec![orderscope::story::PushRecord {
+    let pushes = vec![PushRecord {
         id: 1,
         received_at: 10,
         event: "channels_ec_order_new".into(),
         kind: None,
         deliveries: 1,
+        source: "import".into(),
     }];
     let s = build("1", &[], &pushes, &[], Lang::En);
-    assert!(has(&s, "no_snapshot"));
+    assert!(has(&s, Rule::NoSnapshot));
     assert_eq!(s.entries.len(), 1);
 }
 
@@ -153,8 +167,14 @@ fn every_inferred_entry_names_its_rule_and_observed_ones_point_at_data() {
             match e.source {
                 Source::Inferred => assert!(e.rule.is_some(), "{e:?}"),
                 Source::Observed => assert!(e.reference.is_some() || e.kind.starts_with("receiver_"), "{e:?}"),
+                Source::Demo => assert!(e.rule.is_some() || e.reference.is_some(), "{e:?}"),
+                Source::Reported => assert!(matches!(e.reference, Some(orderscope::explain::Ref::Note(_))), "{e:?}"),
+            }
+            // only the seed order has real data in the demo
+            if row.order_id != SEED && e.kind != "receiver_up" && e.kind != "receiver_down" {
+                assert_eq!(e.source, Source::Demo, "{e:?}");
             }
         }
-        assert_eq!(s.explanation.last().unwrap().rule, "no_published_rule");
+        assert_eq!(s.explanation.last().unwrap().rule, Rule::NoPublishedRule);
     }
 }

@@ -131,6 +131,11 @@ impl Client {
         &self.creds.appid
     }
 
+    /// Gets a token now (for a setup check): the credentials work.
+    pub async fn check_token(&self) -> Result<(), ApiError> {
+        self.token(None).await.map(|_| ())
+    }
+
     /// The cached token, or a new one. Callers queue on the lock, so one
     /// refresh serves everyone waiting. `stale` is a token the platform just
     /// refused: it is replaced unless someone else already did.
@@ -177,12 +182,13 @@ impl Client {
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
         let response = request.send().await.map_err(|e| ApiError::Transport(crate::http::describe(&e)))?;
         let status = response.status();
+        let url = crate::http::shown_url(response.url());
         let bytes = response.bytes().await.map_err(|e| ApiError::Transport(crate::http::describe(&e)))?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
             if status.is_success() {
                 ApiError::BadAnswer(format!("not JSON ({e})"))
             } else {
-                ApiError::Transport(format!("HTTP {status}"))
+                ApiError::Transport(format!("{url}: HTTP {status} and not JSON; is the API base URL right?"))
             }
         })?;
         let errcode = v.get("errcode").and_then(as_i64).unwrap_or(0);

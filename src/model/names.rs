@@ -159,6 +159,86 @@ pub fn push_meaning(event_name: &str, kind: Option<i64>, lang: Lang) -> String {
     }
 }
 
+/// `channels_ec_order_cancel.cancel_type` (wechat-channels.md §4.4; 4 is
+/// WxJava's only, unconfirmed officially).
+pub fn cancel_type(code: i64) -> Option<Name> {
+    Some(match code {
+        1 => n("用户取消", "cancelled by the buyer"),
+        2 => n("超时取消", "cancelled on timeout"),
+        3 => n("全部商品售后完成，订单取消", "cancelled after all items went through after-sale"),
+        4 => n("超卖商家取消订单（未经官方确认）", "cancelled by the merchant for overselling (unconfirmed)"),
+        _ => return None,
+    })
+}
+
+/// `channels_ec_order_confirm.confirm_type` (WxJava; not confirmed officially).
+pub fn confirm_type(code: i64) -> Option<Name> {
+    Some(match code {
+        1 => n("用户确认收货", "receipt confirmed by the buyer"),
+        2 => n("超时自动确认收货", "receipt confirmed automatically on timeout"),
+        _ => return None,
+    })
+}
+
+/// `channels_ec_order_deliver.finish_delivery`.
+pub fn finish_delivery(code: i64) -> Option<Name> {
+    Some(match code {
+        0 => n("尚未全部发货", "not all items shipped yet"),
+        1 => n("全部商品发货完成", "all items shipped"),
+        _ => return None,
+    })
+}
+
+/// The after-sale `status` strings of `channels_ec_aftersale_update`
+/// (the platform spells `USER_CANCELD` so).
+pub fn aftersale_status(status: &str) -> Option<Name> {
+    Some(match status {
+        "USER_CANCELD" => n("用户取消申请", "buyer withdrew the request"),
+        "MERCHANT_PROCESSING" => n("商家受理中", "merchant processing"),
+        "MERCHANT_REJECT_REFUND" => n("商家拒绝退款", "merchant refused the refund"),
+        "MERCHANT_REJECT_RETURN" => n("商家拒绝退货退款", "merchant refused the return"),
+        "USER_WAIT_RETURN" => n("待买家退货", "waiting for the buyer to return the goods"),
+        "RETURN_CLOSED" => n("退货退款关闭", "return closed"),
+        "MERCHANT_WAIT_RECEIPT" => n("待商家收货", "waiting for the merchant to receive the return"),
+        "MERCHANT_OVERDUE_REFUND" => n("商家逾期未退款", "merchant's refund overdue"),
+        "MERCHANT_REFUND_SUCCESS" => n("退款完成", "refunded"),
+        "MERCHANT_RETURN_SUCCESS" => n("退货退款完成", "returned and refunded"),
+        "PLATFORM_REFUNDING" => n("平台退款中", "platform refunding"),
+        _ => return None,
+    })
+}
+
+/// The fields of a push a support person asks about, named: `cancel_type`,
+/// `confirm_type`, `finish_delivery`, an after-sale's `status`. Unknown
+/// codes stay visible as they are.
+pub fn push_details(payload: &serde_json::Value, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let info = payload.get("order_info");
+    let code = |k: &str| info.and_then(|i| i.get(k)).and_then(crate::json::as_i64);
+    let named = |field: &str, c: i64, name: Option<Name>| match name {
+        Some(name) => format!("{field} {c} {}", lang.pick(&name)),
+        None => format!("{field} {c}"),
+    };
+    if let Some(c) = code("cancel_type") {
+        out.push(named("cancel_type", c, cancel_type(c)));
+    }
+    if let Some(c) = code("confirm_type") {
+        out.push(named("confirm_type", c, confirm_type(c)));
+    }
+    if let Some(c) = code("finish_delivery") {
+        out.push(named("finish_delivery", c, finish_delivery(c)));
+    }
+    for key in ["finder_shop_aftersale_status_update", "finder_shop_present_aftersale_status_update"] {
+        if let Some(status) = payload.get(key).and_then(|a| a.get("status")).and_then(|s| s.as_str()) {
+            out.push(match aftersale_status(status) {
+                Some(name) => format!("status {status} {}", lang.pick(&name)),
+                None => format!("status {status}"),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +258,43 @@ mod tests {
         assert_eq!(status_label(Some(190), Lang::En), "status 190");
         assert_eq!(push_meaning("channels_ec_order_ext_info_update", Some(42), Lang::En), "unknown type 42");
         assert_eq!(push_meaning("something_new", None, Lang::Zh), "未知事件");
+    }
+
+    #[test]
+    fn push_fields_are_named_in_both_languages() {
+        let cancel =
+            serde_json::json!({"Event": "channels_ec_order_cancel", "order_info": {"order_id": 1, "cancel_type": 3}});
+        assert_eq!(
+            push_details(&cancel, Lang::En),
+            ["cancel_type 3 cancelled after all items went through after-sale"]
+        );
+        assert_eq!(push_details(&cancel, Lang::Zh), ["cancel_type 3 全部商品售后完成，订单取消"]);
+        let confirm = serde_json::json!({"order_info": {"confirm_type": "2"}});
+        assert_eq!(push_details(&confirm, Lang::En), ["confirm_type 2 receipt confirmed automatically on timeout"]);
+        let deliver = serde_json::json!({"order_info": {"finish_delivery": 0}});
+        assert_eq!(push_details(&deliver, Lang::Zh), ["finish_delivery 0 尚未全部发货"]);
+        let after = serde_json::json!({"finder_shop_aftersale_status_update": {"status": "USER_WAIT_RETURN"}});
+        assert_eq!(
+            push_details(&after, Lang::En),
+            ["status USER_WAIT_RETURN waiting for the buyer to return the goods"]
+        );
+        let unknown = serde_json::json!({"order_info": {"cancel_type": 9}, "finder_shop_aftersale_status_update": {"status": "NEW_ONE"}});
+        assert_eq!(push_details(&unknown, Lang::En), ["cancel_type 9", "status NEW_ONE"]);
+        for s in [
+            "USER_CANCELD",
+            "MERCHANT_PROCESSING",
+            "MERCHANT_REJECT_REFUND",
+            "MERCHANT_REJECT_RETURN",
+            "USER_WAIT_RETURN",
+            "RETURN_CLOSED",
+            "MERCHANT_WAIT_RECEIPT",
+            "MERCHANT_OVERDUE_REFUND",
+            "MERCHANT_REFUND_SUCCESS",
+            "MERCHANT_RETURN_SUCCESS",
+            "PLATFORM_REFUNDING",
+        ] {
+            assert!(aftersale_status(s).is_some(), "{s}");
+        }
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct Package {
     pub waybill_id: Option<String>,
     pub delivery_name: Option<String>,
     pub delivery_time: Option<i64>,
+    /// 1 self-arranged courier, 2 contracted online waybill, 3 virtual goods
+    /// without logistics, 4 online courier (wechat-channels.md §2.5).
+    pub deliver_type: Option<i64>,
 }
 
 /// One line of `product_infos`.
@@ -152,6 +155,11 @@ impl Order {
         self.delivery().and_then(|d| get_i64(d, &["deliver_method"]))
     }
 
+    /// `ewaybill_order_code`: an e-waybill order exists for this order.
+    pub fn ewaybill_order_code(&self) -> Option<&str> {
+        self.delivery().and_then(|d| get_str(d, &["ewaybill_order_code"])).filter(|s| !s.is_empty())
+    }
+
     pub fn use_tel_number(&self) -> Option<i64> {
         self.delivery().and_then(|d| get_i64(d, &["address_info", "use_tel_number"]))
     }
@@ -181,6 +189,17 @@ impl Order {
         self.delivery().and_then(|d| get_str(d, &["address_info", "user_name"])).filter(|s| !s.is_empty())
     }
 
+    /// What the inspector's filter matches in an order besides its id and
+    /// states: product titles, the buyer's name (masked by the platform) and
+    /// waybill ids, lowercased and joined by spaces.
+    pub fn search_text(&self) -> String {
+        let mut parts: Vec<String> = self.products().into_iter().map(|p| p.title).collect();
+        parts.extend(self.user_name().map(str::to_string));
+        parts.extend(self.packages().into_iter().filter_map(|p| p.waybill_id));
+        parts.retain(|p| !p.is_empty());
+        parts.join(" ").to_lowercase()
+    }
+
     pub fn packages(&self) -> Vec<Package> {
         let Some(Value::Array(items)) = self.delivery().and_then(|d| d.get("delivery_product_info")) else {
             return Vec::new();
@@ -191,6 +210,7 @@ impl Order {
                 waybill_id: get_str(p, &["waybill_id"]).map(str::to_string),
                 delivery_name: get_str(p, &["delivery_name"]).map(str::to_string),
                 delivery_time: get_i64(p, &["delivery_time"]),
+                deliver_type: get_i64(p, &["deliver_type"]),
             })
             .collect()
     }

@@ -88,6 +88,9 @@ impl Push {
     }
 }
 
+/// The deepest element nesting a push may have (serde_json's own limit for JSON is 128).
+pub const MAX_XML_DEPTH: usize = 64;
+
 /// Converts WeChat-style XML (`<xml><A>..</A><B><C>..</C></B></xml>`) into a
 /// JSON object. Text becomes strings (the readers above accept numeric
 /// strings); repeated elements become arrays.
@@ -103,6 +106,11 @@ pub fn xml_to_json(text: &str) -> Result<Value, PushError> {
     loop {
         match reader.read_event().map_err(|e| err(&e))? {
             Event::Start(start) => {
+                // Pushes nest a few levels; a deeper document is hostile, and
+                // its JSON would overflow the stack when dropped or walked.
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err(err(&format_args!("elements nested deeper than {MAX_XML_DEPTH}")));
+                }
                 let name = start.name().as_ref().to_string();
                 stack.push((name, Map::new(), String::new()));
             }

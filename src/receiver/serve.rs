@@ -4,7 +4,6 @@
 //! committed and projected, the period is closed).
 
 use std::convert::Infallible;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,14 +16,14 @@ use tokio::sync::{mpsc, watch};
 use super::conn::{self, Limits, RateLimitedLog, Registry};
 use super::writer::{AfterProjection, Job, Writer};
 use super::{Shared, forward::Forwarder};
-use crate::cli::{Cli, receiver_settings};
+use crate::settings::Settings as AllSettings;
 use crate::store::{Durability, MessageInsert, OpenMode, Store};
 
 /// Sets up logging to stderr (coloured only on a terminal), or appended to a file.
 pub fn init_logging(log: Option<&Path>) -> Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ORDERSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_timer(LogTime);
     let result = match log {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -34,20 +33,26 @@ pub fn init_logging(log: Option<&Path>) -> Result<()> {
                 .with_context(|| format!("cannot open the log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
         }
-        // journald and log files get plain text, a person at a terminal colour.
-        None => builder.with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).try_init(),
+        // Colour only on a terminal: a journal or a pipe would keep the escape codes.
+        None => {
+            use std::io::IsTerminal;
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            builder.with_ansi(colour).with_writer(std::io::stderr).try_init()
+        }
     };
     // A second init (tests running several receivers) keeps the first logger.
     let _ = result;
     Ok(())
 }
 
-/// The serve command's own flags.
-pub struct Options<'a> {
-    pub listen: &'a str,
-    pub forward: Option<&'a str>,
-    pub log: Option<&'a Path>,
-    pub limits: Limits,
+/// Log times in the zone of everything else orderscope prints, with the
+/// offset written out (RFC 3339).
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        w.write_str(&crate::timefmt::rfc3339_millis(jiff::Timestamp::now()))
+    }
 }
 
 /// File descriptors kept for the store, the log and outgoing requests.
@@ -71,15 +76,15 @@ fn fit_to_fd_limit(mut limits: Limits) -> Limits {
     limits
 }
 
-pub fn run(cli: &Cli, opts: Options) -> Result<()> {
-    let config = cli.load_config()?;
-    let settings = receiver_settings(&config)?;
-    let forward = opts.forward.map(str::to_string).or_else(|| config.get("ORDERSCOPE_FORWARD", "forward"));
-    init_logging(opts.log)?;
-    let listen = opts.listen;
-    let addr: SocketAddr =
-        listen.parse().with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8090"))?;
-    let limits = fit_to_fd_limit(opts.limits);
+/// Runs the receiver with `limits` on its connections until SIGTERM or SIGINT.
+pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> {
+    let settings = all.receiver()?;
+    let forward = all.forward.clone();
+    let addr = all.listen()?;
+    let api = all.api()?.map(|a| a.client());
+    init_logging(log)?;
+    let limits = fit_to_fd_limit(limits);
+
     // One thread serves HTTP and one commits: on a small machine, more
     // threads mostly add wake-ups and context switches per push.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -88,13 +93,12 @@ pub fn run(cli: &Cli, opts: Options) -> Result<()> {
     let stop = runtime.block_on(async { stop_signal() })?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;
-    let path = cli.store_path()?;
+    let path = all.store.clone();
     let mut store = Store::open_with(&path, OpenMode::Create, Durability::Full)?;
     let now = crate::timefmt::now();
     let period =
         store.write(|c| crate::store::write::add_receiver_period(c, now, now, None)).map_err(|e| store.explain(e))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
-    let api = crate::cli::api_client(cli, &config)?;
 
     runtime.block_on(async move {
         let (after_tx, after_rx) = mpsc::channel::<AfterProjection>(8192);

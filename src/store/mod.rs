@@ -5,6 +5,7 @@
 //! `user_version`; older stores are migrated forward on open, newer ones are
 //! refused rather than misread.
 
+pub mod feed;
 pub mod inbox;
 mod read;
 mod schema;
@@ -105,6 +106,8 @@ impl Store {
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => return Err(StoreError::NotAStore(path, "it is a directory".into())),
             Ok(meta) if meta.len() > 0 => check_header(&path)?,
+            // An empty file is no store; a read command must not turn it into one.
+            Ok(_) if mode == OpenMode::Existing => return Err(StoreError::Missing(path)),
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if mode == OpenMode::Existing {
@@ -116,19 +119,25 @@ impl Store {
             }
             Err(e) => return Err(StoreError::Io(path, e.to_string())),
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags =
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        if mode == OpenMode::Create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
         let store = Store { conn, path };
+        store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| classify(&store.path, e))?;
+        // Identity and schema are checked by reading only, before the WAL
+        // switch or a migration writes anything: a foreign or newer file is
+        // refused exactly as it was found.
+        let (app_id, version) = store.header()?;
+        store.check_identity(app_id, version)?;
         store.configure(durability).map_err(|e| classify(&store.path, e))?;
         store.migrate()?;
         Ok(store)
     }
 
     fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String = self.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing_free_warn(&format!("journal mode is {mode}, not WAL"));
@@ -172,6 +181,25 @@ fn check_header(path: &Path) -> Result<()> {
     let n = file.read(&mut head).map_err(|e| StoreError::Io(path.to_path_buf(), e.to_string()))?;
     if n < 16 || &head != SQLITE_HEADER {
         return Err(StoreError::NotAStore(path.to_path_buf(), "it is not a SQLite database".into()));
+    }
+    // The database header's application id (offset 68) and user version
+    // (offset 60), read from the file itself: a foreign or newer file is
+    // refused before SQLite opens it. (A WAL may hold a newer version than
+    // the file; the check after opening covers that.)
+    let mut rest = [0u8; 84];
+    let n = file.read(&mut rest).map_err(|e| StoreError::Io(path.to_path_buf(), e.to_string()))?;
+    if n == rest.len() {
+        let word = |at: usize| i32::from_be_bytes([rest[at - 16], rest[at - 15], rest[at - 14], rest[at - 13]]);
+        let (app_id, version) = (word(68), word(60) as i64);
+        if app_id != 0 && app_id != APPLICATION_ID {
+            return Err(StoreError::NotAStore(
+                path.to_path_buf(),
+                format!("it belongs to another program (application id {app_id:#x})"),
+            ));
+        }
+        if app_id == APPLICATION_ID && version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version });
+        }
     }
     Ok(())
 }

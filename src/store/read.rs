@@ -19,6 +19,8 @@ pub struct OrderRow {
     pub messages: i64,
     pub type5: bool,
     pub last_activity: i64,
+    /// Product titles, buyer name and waybill ids, lowercased, for the filter.
+    pub search: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,14 +57,15 @@ pub struct MessageRow {
     pub source: String,
 }
 
-impl From<&MessageRow> for crate::story::PushRecord {
+impl From<&MessageRow> for crate::explain::PushRecord {
     fn from(m: &MessageRow) -> Self {
-        crate::story::PushRecord {
+        crate::explain::PushRecord {
             id: m.id,
             received_at: m.received_at,
             event: m.event.clone().unwrap_or_default(),
             kind: m.kind,
             deliveries: m.deliveries,
+            source: m.source.clone(),
         }
     }
 }
@@ -94,8 +97,7 @@ pub struct QuarantinedRow {
     pub decrypted: Option<Vec<u8>>,
 }
 
-const ORDER_COLUMNS: &str =
-    "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity";
+const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
@@ -109,6 +111,7 @@ fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
         messages: r.get(7)?,
         type5: r.get::<_, i64>(8)? != 0,
         last_activity: r.get(9)?,
+        search: r.get(10)?,
     })
 }
 
@@ -153,6 +156,15 @@ impl Store {
         rows.map_err(|e| self.explain(e.into()))
     }
 
+    /// The first `limit` orders of the list: what the screen shows first.
+    pub fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
+        rows.map_err(|e| self.explain(e.into()))
+    }
+
     pub fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = ?1"))?;
         Ok(stmt.query_row([order_id], order_row).optional()?)
@@ -169,26 +181,71 @@ impl Store {
 
     /// Every stored version as a comparable version, oldest fetch first, and
     /// the stored versions that no longer parse (with why).
-    pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::compare::Version>, Vec<String>)> {
+    pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::version_pair::Version>, Vec<String>)> {
         let mut versions = Vec::new();
         let mut problems = Vec::new();
         for s in self.snapshots(order_id)? {
             match s.order() {
-                Ok(order) => {
-                    versions.push(crate::compare::Version { snapshot_id: s.id, fetched_at: s.fetched_at, order })
-                }
+                Ok(order) => versions.push(crate::version_pair::Version {
+                    snapshot_id: s.id,
+                    fetched_at: s.fetched_at,
+                    order,
+                    source: s.source.clone(),
+                }),
                 Err(problem) => problems.push(problem),
             }
         }
         Ok((versions, problems))
     }
 
-    /// The order's timeline and explanation.
-    pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::story::Story> {
+    /// Everything stored about one order, for the explanation and the
+    /// two-order comparison: its versions that parse, its pushes, the
+    /// receiver's up periods and the notes reported about it.
+    pub fn evidence(&self, order_id: &str) -> Result<crate::explain::Evidence> {
         let (versions, _) = self.versions(order_id)?;
-        let pushes: Vec<crate::story::PushRecord> = self.messages(Some(order_id))?.iter().map(Into::into).collect();
-        let periods = self.receiver_periods()?;
-        Ok(crate::story::build(order_id, &versions, &pushes, &periods, lang))
+        Ok(crate::explain::Evidence {
+            order_id: order_id.to_string(),
+            versions,
+            pushes: self.messages(Some(order_id))?.iter().map(Into::into).collect(),
+            periods: self.receiver_periods()?,
+            notes: self.notes(order_id)?,
+        })
+    }
+
+    /// The order's timeline and explanation.
+    pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::explain::Story> {
+        Ok(crate::explain::story(&self.evidence(order_id)?, lang))
+    }
+
+    /// Orders whose every stored version the bundled demo made up.
+    pub fn demo_orders(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT order_id FROM snapshots GROUP BY order_id HAVING min(source = 'demo') = 1")?;
+        let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>();
+        Ok(rows?)
+    }
+
+    /// The notes reported about an order, oldest fact first.
+    pub fn notes(&self, order_id: &str) -> Result<Vec<crate::explain::Note>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, order_id, at, event, type, text, recorded_at FROM notes WHERE order_id = ?1
+             ORDER BY coalesce(at, recorded_at), id",
+        )?;
+        let rows = stmt
+            .query_map([order_id], |r| {
+                Ok(crate::explain::Note {
+                    id: r.get(0)?,
+                    order_id: r.get(1)?,
+                    at: r.get(2)?,
+                    event: r.get(3)?,
+                    kind: r.get(4)?,
+                    text: r.get(5)?,
+                    recorded_at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>();
+        Ok(rows?)
     }
 
     /// The newest version by the order's own update time.
@@ -221,12 +278,12 @@ impl Store {
 
     /// When the receiver was running: from start to its stop, or to its
     /// last heartbeat when it died without stopping.
-    pub fn receiver_periods(&self) -> Result<Vec<crate::story::Period>> {
+    pub fn receiver_periods(&self) -> Result<Vec<crate::explain::Period>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT started_at, coalesce(stopped_at, last_seen), stopped_at IS NOT NULL FROM receiver_periods ORDER BY started_at",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok(crate::story::Period { start: r.get(0)?, end: r.get(1)?, stopped: r.get(2)? }))?
+            .query_map([], |r| Ok(crate::explain::Period { start: r.get(0)?, end: r.get(1)?, stopped: r.get(2)? }))?
             .collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
     }

@@ -58,7 +58,34 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_quarantined ON messages(id) WHERE quarantine IS NOT NULL;",
     // 4: where `sync --follow` stopped, so a restart resumes there.
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
-    // 5: the receiver's inbox: each push exactly as it arrived, appended and
+    // 5: facts people reported about an order (`orderscope note`), kept
+    // apart from what was observed.
+    "CREATE TABLE IF NOT EXISTS notes (
+        id INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        at INTEGER,
+        event TEXT,
+        type INTEGER,
+        text TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS notes_by_order ON notes(order_id, at);",
+    // 6: what the inspector's filter matches besides ids and states: product
+    // titles, the buyer's (platform-masked) name and waybill ids, lowercased,
+    // kept with the summary so filtering never opens JSON. Existing orders
+    // get it from their newest version.
+    "ALTER TABLE orders ADD COLUMN search TEXT NOT NULL DEFAULT '';
+    UPDATE orders SET search = coalesce((
+        SELECT lower(trim(
+            coalesce((SELECT group_concat(json_extract(p.value, '$.title'), ' ')
+                      FROM json_each(s.body, '$.order_detail.product_infos') p), '') || ' ' ||
+            coalesce(json_extract(s.body, '$.order_detail.delivery_info.address_info.user_name'), '') || ' ' ||
+            coalesce((SELECT group_concat(json_extract(d.value, '$.waybill_id'), ' ')
+                      FROM json_each(s.body, '$.order_detail.delivery_info.delivery_product_info') d), '')))
+        FROM snapshots s
+        WHERE s.order_id = orders.order_id AND json_valid(s.body)
+        ORDER BY s.update_time DESC, s.fetched_at DESC, s.id DESC LIMIT 1), '');",
+    // 7: the receiver's inbox: each push exactly as it arrived, appended and
     // committed before `success`; messages and order summaries are projected
     // from it afterwards, up to the projector's cursor. No index but the
     // rowid, so an append touches the fewest pages.
@@ -106,7 +133,7 @@ impl Store {
         }
     }
 
-    fn header(&self) -> Result<(i32, i64)> {
+    pub(super) fn header(&self) -> Result<(i32, i64)> {
         let read = || -> rusqlite::Result<(i32, i64)> {
             let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
             let ver: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -115,7 +142,7 @@ impl Store {
         read().map_err(|e| classify(&self.path, e))
     }
 
-    fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
+    pub(super) fn check_identity(&self, app_id: i32, version: i64) -> Result<()> {
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(StoreError::NotAStore(
                 self.path.clone(),
@@ -138,5 +165,52 @@ impl Store {
             return Err(StoreError::TooNew { path: self.path.clone(), found: version });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OpenMode;
+
+    /// A store written by the orderscope before the filter's column gets it
+    /// from each order's newest version when it is opened.
+    #[test]
+    fn an_older_store_gets_the_filter_text_from_its_newest_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..5] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 5).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+            let body = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+            let order: serde_json::Value = serde_json::from_str(body).unwrap();
+            conn.execute(
+                "INSERT INTO snapshots (order_id, content_hash, fetched_at, source, update_time, body) VALUES ('3732676853715311104', 'h', 1, 'seed', 1, ?1)",
+                [order["order"].to_string()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO snapshots (order_id, content_hash, fetched_at, source, update_time, body) VALUES ('1', 'bad', 1, 'x', 1, 'not json')",
+                [],
+            )
+            .unwrap();
+            conn.execute_batch("INSERT INTO orders (order_id) VALUES ('3732676853715311104'), ('1')").unwrap();
+        }
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        let search: String = store
+            .conn()
+            .query_row("SELECT search FROM orders WHERE order_id = '3732676853715311104'", [], |r| r.get(0))
+            .unwrap();
+        assert!(search.contains("xbox无线控制器"), "{search}");
+        assert!(search.contains("sf3262259346637"), "{search}");
+        assert!(search.contains("杨**"), "{search}");
+        // A damaged body does not stop the migration; that order just has none.
+        let none: String =
+            store.conn().query_row("SELECT search FROM orders WHERE order_id = '1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(none, "");
     }
 }

@@ -65,7 +65,7 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
     let activity = latest.update_time().unwrap_or(fetched_at);
     c.prepare_cached(
         "UPDATE orders SET status = ?2, update_time = ?3, use_tel_number = ?4, vnum = ?5, vnum_expire = ?6,
-             snapshots = snapshots + 1, last_activity = max(last_activity, ?7)
+             snapshots = snapshots + 1, last_activity = max(last_activity, ?7), search = ?8
          WHERE order_id = ?1",
     )?
     .execute(params![
@@ -75,7 +75,8 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
         latest.use_tel_number(),
         ext.virtual_tel_number,
         ext.expire_time,
-        activity
+        activity,
+        latest.search_text()
     ])?;
     Ok(true)
 }
@@ -220,4 +221,32 @@ pub fn set_sync_value(c: &Connection, key: &str, value: i64) -> Result<()> {
     )?
     .execute(params![key, value])?;
     Ok(())
+}
+
+/// Records a fact someone reported about an order.
+pub fn add_note(c: &Connection, note: &crate::explain::Note) -> Result<i64> {
+    c.execute(
+        "INSERT INTO notes (order_id, at, event, type, text, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![note.order_id, note.at, note.event, note.kind, note.text, note.recorded_at],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Adds a receiver period unless the same one is stored (importing a log twice).
+pub fn add_receiver_period_once(
+    c: &Connection,
+    started_at: i64,
+    last_seen: i64,
+    stopped_at: Option<i64>,
+) -> Result<bool> {
+    let known: i64 = c.query_row(
+        "SELECT count(*) FROM receiver_periods WHERE started_at = ?1 AND last_seen = ?2 AND stopped_at IS ?3",
+        params![started_at, last_seen, stopped_at],
+        |r| r.get(0),
+    )?;
+    if known > 0 {
+        return Ok(false);
+    }
+    add_receiver_period(c, started_at, last_seen, stopped_at)?;
+    Ok(true)
 }

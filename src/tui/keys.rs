@@ -31,6 +31,8 @@ pub enum Action {
     NextDocument,
     Help,
     ShowTimeline,
+    Mark,
+    Compare,
     Back,
     Quit,
 }
@@ -41,6 +43,7 @@ pub enum Context {
     Main,
     Raw,
     Timeline,
+    Comparison,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +102,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
     b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
+    b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
+    b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare marked with selected", false),
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
     b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
@@ -120,9 +125,16 @@ pub const BINDINGS: &[Binding] = &[
     pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry", false)),
     b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
     pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation", true),
     b(Timeline, &[KeyCode::Enter], "enter", Open, "查看条目的原始 JSON", "raw JSON of the entry", true),
     b(Timeline, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back", true),
+    b(Comparison, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
+    pair(b(Comparison, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
+    b(Comparison, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(Comparison, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Comparison, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back", true),
 ];
 
 /// The action a key has in a context. Ctrl-C always quits.

@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 
 use orderscope::model::Lang;
 use orderscope::store::{OpenMode, Store};
-use orderscope::tui::app::App;
+use orderscope::tui::State;
+use orderscope::tui::runner::run_inline;
+use orderscope::tui::update::{Effect, Msg, update};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -30,16 +32,48 @@ pub fn demo_store(dir: &Path) -> Store {
     store
 }
 
-pub fn demo_app(store: &Store, lang: Lang) -> App {
-    let mut app = App::new("demo shop · host test · store (temporary)".into(), lang, NOW);
-    app.reload(store);
-    app.select_order(SEED, store);
+/// The inspector's state on the demo store with the seed order selected and
+/// shown, every store effect carried out against the real store.
+pub fn demo_app(store: &mut Store, lang: Lang) -> State {
+    let mut app = State::new("demo shop · host test · store (temporary)".into(), lang, NOW);
+    app.pending_select = Some(SEED.to_string());
+    let left = run_inline(&mut app, store, vec![Effect::LoadList]);
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(app.selected_id(), Some(SEED));
     app
+}
+
+/// Applies a message and everything it leads to in the store, then the end
+/// of an input batch, as the loop does; returns the effects the store could
+/// not carry out (fetches, copies, timers).
+pub fn send(app: &mut State, store: &mut Store, msg: Msg) -> Vec<Effect> {
+    let effects = update(app, msg);
+    let mut left = run_inline(app, store, effects);
+    let drained = update(app, Msg::InputDrained);
+    left.extend(run_inline(app, store, drained));
+    left
+}
+
+pub fn key(app: &mut State, store: &mut Store, code: crossterm::event::KeyCode) -> Vec<Effect> {
+    send(app, store, Msg::Key(crossterm::event::KeyEvent::from(code)))
+}
+
+pub fn type_text(app: &mut State, store: &mut Store, text: &str) {
+    for c in text.chars() {
+        key(app, store, crossterm::event::KeyCode::Char(c));
+    }
+}
+
+/// Selects an order in the list and loads its detail.
+pub fn select(app: &mut State, store: &mut Store, order_id: &str) {
+    assert!(app.select_order(order_id), "{order_id} is not in the list");
+    send(app, store, Msg::InputDrained);
+    assert_eq!(app.shown_detail().map(|d| d.order_id.as_str()), Some(order_id));
 }
 
 /// Draws the app on a `w`×`h` test terminal and returns the screen as text,
 /// one line per row, wide characters counted once.
-pub fn render(app: &mut App, w: u16, h: u16) -> String {
+pub fn render(app: &mut State, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     app.page = view::list_page(h);
     terminal.draw(|f| view::draw(f, app, Theme { color: false })).unwrap();

@@ -10,6 +10,15 @@ pub struct Version {
     pub snapshot_id: i64,
     pub fetched_at: i64,
     pub order: Order,
+    /// How it reached the store: `live`, `import`, `sync`, `seed`, `demo`, …
+    pub source: String,
+}
+
+impl Version {
+    /// Made up by the bundled demo (the seed order's two real reads are not).
+    pub fn is_demo(&self) -> bool {
+        self.source == "demo"
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,7 +61,7 @@ mod tests {
         let order = Order::from_order(json!({"order_id":"1","status":status,"update_time":update,
             "order_detail":{"delivery_info":{"ship_done_time":ship}}}))
         .unwrap();
-        Version { snapshot_id: id, fetched_at: update, order }
+        Version { snapshot_id: id, fetched_at: update, order, source: "import".into() }
     }
 
     #[test]

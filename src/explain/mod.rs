@@ -1,0 +1,133 @@
+//! An order's story and what it says about type 5 pushes. Pure: no I/O.
+//!
+//! - [`evidence`]: what is known about one order (its stored versions, the
+//!   pushes stored for it, the receiver's up periods, notes people reported)
+//!   and how much of a span the push record covers;
+//! - [`timeline`]: those merged into one list of entries, each marked with
+//!   where it comes from;
+//! - [`rules`]: one function per rule, each returning statements that name
+//!   their evidence;
+//! - [`compare`]: two orders side by side, with what differs that bears on a
+//!   type 5 push and what the data cannot decide.
+//!
+//! Observed, inferred, reported and demo data are never mixed: what was
+//! fetched or received is `observed`; what is read off an order's fields or
+//! computed from the documented rules is `inferred` and names the rule; what
+//! a person reported is `reported`; what the bundled demo made up is `demo`.
+
+pub mod compare;
+pub mod evidence;
+#[cfg(test)]
+mod fixtures;
+mod prose;
+pub mod rules;
+pub mod timeline;
+
+use serde::Serialize;
+
+pub use evidence::{Coverage, Evidence, Note, Period, PushRecord};
+pub use prose::span;
+pub use rules::Rule;
+
+use crate::model::names::Lang;
+use crate::version_pair::Version;
+
+/// Where a timeline entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Observed,
+    Inferred,
+    /// A fact someone reported (`orderscope note`), not seen by the tool.
+    Reported,
+    /// Made up by the bundled demo; not evidence of anything.
+    Demo,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Observed => "observed",
+            Source::Inferred => "inferred",
+            Source::Reported => "reported",
+            Source::Demo => "demo",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Source::Observed => lang.text("观测", "observed"),
+            Source::Inferred => lang.text("推断", "inferred"),
+            Source::Reported => lang.text("报告", "reported"),
+            Source::Demo => lang.text("演示", "demo"),
+        }
+    }
+}
+
+/// What a timeline entry points at, so it can be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "id", rename_all = "lowercase")]
+pub enum Ref {
+    Snapshot(i64),
+    Message(i64),
+    Note(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub at: i64,
+    pub kind: &'static str,
+    pub source: Source,
+    pub summary: String,
+    /// For inferred entries: the rule or field they come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Ref>,
+}
+
+/// One statement of the explanation, with the evidence it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub rule: Rule,
+    pub statement: String,
+    /// The statement in a few words, for one line of the screen.
+    pub short: String,
+    pub evidence: Vec<String>,
+    /// Rests on data the demo made up (shown with a demo mark).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Story {
+    pub order_id: String,
+    pub entries: Vec<Entry>,
+    pub explanation: Vec<Statement>,
+}
+
+/// The story of one order from its evidence.
+pub fn story(ev: &Evidence, lang: Lang) -> Story {
+    Story {
+        order_id: ev.order_id.clone(),
+        entries: timeline::entries(ev, lang),
+        explanation: rules::explain(&rules::Facts::of(ev), lang),
+    }
+}
+
+/// The story from its parts, for callers without notes.
+pub fn build(order_id: &str, versions: &[Version], pushes: &[PushRecord], up: &[Period], lang: Lang) -> Story {
+    let ev = Evidence {
+        order_id: order_id.to_string(),
+        versions: versions.to_vec(),
+        pushes: pushes.to_vec(),
+        periods: up.to_vec(),
+        notes: Vec::new(),
+    };
+    story(&ev, lang)
+}
+
+/// The one line shown in the virtual-number panel: the most telling statement.
+pub fn headline(story: &Story) -> Option<&Statement> {
+    Rule::HEADLINE_ORDER.iter().find_map(|rule| story.explanation.iter().find(|s| s.rule == *rule))
+}

@@ -1,0 +1,323 @@
+//! The runner carries out the effects `update` asks for, at the edge: store
+//! reads and writes on a thread of their own (never on the task that reads
+//! keys and draws), shop API calls as tasks with an abort handle per
+//! generation, timers, and the clipboard. Every answer comes back as a `Msg`.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::detail;
+use super::update::{Effect, Msg, Purpose};
+use crate::model::{Lang, Order};
+use crate::store::Store;
+use crate::store::feed::Feed;
+use crate::timefmt;
+
+/// How often the change feed looks at the store when nothing else happens:
+/// well within the second in which a new push must appear.
+pub const FEED_INTERVAL: Duration = Duration::from_millis(250);
+/// The list's first rows, read before the rest so the first frame does not
+/// wait for a long list.
+pub const FIRST_ROWS: i64 = 200;
+/// Orders fetched at once during a list refresh.
+const LIST_CONCURRENCY: usize = 4;
+
+/// The shop API as the inspector uses it.
+pub struct LiveClient {
+    pub client: Arc<crate::api::Client>,
+    /// How far back a list refresh looks.
+    pub recent_days: i64,
+}
+
+/// Work for the store thread.
+#[derive(Debug)]
+pub enum StoreJob {
+    LoadList,
+    LoadDetail { order_id: String },
+    LoadComparison { a: String, b: String },
+    StoreVersion { order: Box<Order>, source: &'static str, purpose: Option<Purpose> },
+}
+
+/// What the store side keeps between jobs: the change feed's cursors and
+/// the whole order list, into which it merges changes before sending them.
+#[derive(Default)]
+pub struct StoreSide {
+    feed: Option<Feed>,
+    list: Option<Arc<Vec<crate::store::OrderRow>>>,
+}
+
+impl StoreSide {
+    /// Reports changes with the list already merged, so the drawing task
+    /// only swaps it in.
+    fn changed(&mut self, changes: crate::store::feed::Changes, out: &mut dyn FnMut(Msg)) {
+        let list = self.list.as_ref().map(|l| Arc::new(super::update::merge_rows(l, &changes.rows)));
+        if let Some(l) = &list {
+            self.list = Some(l.clone());
+        }
+        out(Msg::StoreChanged { changes, list });
+    }
+}
+
+/// Carries out one store job, sending its answers to `out`. Shared by the
+/// store thread and by `run_inline` (tests and benchmarks).
+pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: Lang, out: &mut dyn FnMut(Msg)) {
+    let feed = &mut side.feed;
+    match job {
+        StoreJob::LoadList => {
+            // The feed starts before the list is read: whatever lands in
+            // between is reported again, and merging twice changes nothing.
+            if feed.is_none() {
+                match Feed::start(store) {
+                    Ok(f) => *feed = Some(f),
+                    Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+                }
+            }
+            let quarantined = store.quarantined_count().unwrap_or(0);
+            let demo = store.demo_orders().unwrap_or_default();
+            match store.orders_first(FIRST_ROWS) {
+                Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
+                    side.list = Some(Arc::new(rows.clone()));
+                    out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    if !demo.is_empty() {
+                        out(Msg::DemoOrders(demo));
+                    }
+                    return;
+                }
+                Ok(rows) => out(Msg::ListLoaded { rows, complete: false, quarantined }),
+                Err(e) => {
+                    out(Msg::StoreProblem(Some(e.to_string())));
+                    return;
+                }
+            }
+            match store.orders() {
+                Ok(rows) => {
+                    side.list = Some(Arc::new(rows.clone()));
+                    out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    if !demo.is_empty() {
+                        out(Msg::DemoOrders(demo));
+                    }
+                }
+                Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+            }
+        }
+        StoreJob::LoadComparison { a, b } => {
+            let result = (|| -> Result<Box<super::state::Comparison>, String> {
+                let ea = store.evidence(&a).map_err(|e| e.to_string())?;
+                let eb = store.evidence(&b).map_err(|e| e.to_string())?;
+                let c = crate::explain::compare::compare(&ea, &eb, lang);
+                let rows = crate::explain::compare::fact_rows(&c, lang);
+                Ok(Box::new(super::state::Comparison { rows, explanation: c.explanation }))
+            })();
+            out(Msg::ComparisonLoaded { a, b, result });
+        }
+        StoreJob::LoadDetail { order_id } => {
+            let detail = detail::load(store, &order_id, timefmt::now(), lang).map(Box::new);
+            out(Msg::DetailLoaded { order_id, detail });
+        }
+        StoreJob::StoreVersion { order, source, purpose } => {
+            let at = timefmt::now();
+            let result = store.add_snapshot(&order, at, source).map_err(|e| e.to_string());
+            // Our own write does not move the feed's data_version: look now,
+            // so the list has the row before the answer arrives.
+            if let Some(f) = side.feed.as_mut()
+                && let Ok(Some(changes)) = f.scan(store)
+            {
+                side.changed(changes, out);
+            }
+            if let Some(purpose) = purpose {
+                out(Msg::VersionStored { purpose, order_id: order.order_id.clone(), result, at });
+            }
+        }
+    }
+}
+
+/// The store thread: jobs in order, and the change feed between them.
+fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSender<Msg>, lang: Lang) {
+    let mut side = StoreSide::default();
+    let mut send = |m: Msg| {
+        let _ = out.send(m);
+    };
+    let mut last_look = Instant::now();
+    let mut failing = false;
+    loop {
+        let wait = FEED_INTERVAL.saturating_sub(last_look.elapsed());
+        match jobs.recv_timeout(wait) {
+            Ok(job) => carry_out(&mut store, &mut side, job, lang, &mut send),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if last_look.elapsed() >= FEED_INTERVAL {
+            last_look = Instant::now();
+            if let Some(f) = side.feed.as_mut() {
+                match f.poll(&store) {
+                    Ok(changes) => {
+                        if failing {
+                            failing = false;
+                            send(Msg::StoreProblem(None));
+                        }
+                        if let Some(c) = changes {
+                            side.changed(c, &mut send);
+                        }
+                    }
+                    Err(e) => {
+                        failing = true;
+                        send(Msg::StoreProblem(Some(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Carries out effects at once against a store, feeding every answer back
+/// through `update` until nothing is left. Effects that need the network,
+/// a timer or the terminal are returned instead. For tests and benchmarks,
+/// which drive the real store without threads.
+pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effect>) -> Vec<Effect> {
+    let mut side = StoreSide::default();
+    let mut pending: std::collections::VecDeque<Effect> = effects.into();
+    let mut left = Vec::new();
+    while let Some(effect) = pending.pop_front() {
+        let job = match effect {
+            Effect::LoadList => StoreJob::LoadList,
+            Effect::LoadDetail { order_id } => StoreJob::LoadDetail { order_id },
+            Effect::LoadComparison { a, b } => StoreJob::LoadComparison { a, b },
+            Effect::StoreVersion { order, source, purpose } => {
+                StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
+            }
+            other => {
+                left.push(other);
+                continue;
+            }
+        };
+        let mut msgs = Vec::new();
+        carry_out(store, &mut side, job, state.lang, &mut |m| msgs.push(m));
+        for m in msgs {
+            pending.extend(super::update::update(state, m));
+        }
+    }
+    left
+}
+
+/// Carries out effects for the running inspector.
+pub struct Runner {
+    jobs: mpsc::Sender<StoreJob>,
+    msgs: UnboundedSender<Msg>,
+    live: Option<Arc<LiveClient>>,
+    fetch: Option<AbortHandle>,
+    lookup: Option<AbortHandle>,
+    copy: Box<dyn Fn(&str) + Send>,
+}
+
+impl Runner {
+    /// Starts the store thread on `store`. Answers go to `msgs`; `copy` puts
+    /// text on the clipboard (OSC 52 in a real terminal).
+    pub fn start(
+        store: Store,
+        lang: Lang,
+        live: Option<LiveClient>,
+        msgs: UnboundedSender<Msg>,
+        copy: Box<dyn Fn(&str) + Send>,
+    ) -> std::io::Result<Runner> {
+        let (jobs, rx) = mpsc::channel();
+        let out = msgs.clone();
+        std::thread::Builder::new()
+            .name("orderscope-store".into())
+            .spawn(move || store_thread(store, rx, out, lang))?;
+        Ok(Runner { jobs, msgs, live: live.map(Arc::new), fetch: None, lookup: None, copy })
+    }
+
+    pub fn perform(&mut self, effect: Effect) {
+        match effect {
+            Effect::LoadList => self.job(StoreJob::LoadList),
+            Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
+            Effect::LoadComparison { a, b } => self.job(StoreJob::LoadComparison { a, b }),
+            Effect::StoreVersion { order, source, purpose } => {
+                self.job(StoreJob::StoreVersion { order, source, purpose: Some(purpose) })
+            }
+            Effect::Fetch { generation, order_id } => {
+                abort(&mut self.fetch);
+                let Some(live) = self.live.clone() else { return };
+                let tx = self.msgs.clone();
+                let task = tokio::spawn(async move {
+                    let result = live.client.order_get(&order_id).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::FetchAnswered { generation, order_id, result });
+                });
+                self.fetch = Some(task.abort_handle());
+            }
+            Effect::CancelFetch => abort(&mut self.fetch),
+            Effect::LookUp { generation, order_id } => {
+                abort(&mut self.lookup);
+                let Some(live) = self.live.clone() else { return };
+                let tx = self.msgs.clone();
+                let task = tokio::spawn(async move {
+                    let result = live.client.order_get(&order_id).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::LookUpAnswered { generation, order_id, result });
+                });
+                self.lookup = Some(task.abort_handle());
+            }
+            Effect::RefreshList => {
+                let Some(live) = self.live.clone() else { return };
+                let (tx, jobs) = (self.msgs.clone(), self.jobs.clone());
+                tokio::spawn(refresh_list(live, tx, jobs));
+            }
+            Effect::Copy(text) => (self.copy)(&text),
+            Effect::After { delay, msg } => {
+                let tx = self.msgs.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = tx.send(msg.into());
+                });
+            }
+        }
+    }
+
+    fn job(&self, job: StoreJob) {
+        if self.jobs.send(job).is_err() {
+            let _ = self.msgs.send(Msg::StoreProblem(Some("the store thread stopped".into())));
+        }
+    }
+}
+
+fn abort(handle: &mut Option<AbortHandle>) {
+    if let Some(h) = handle.take() {
+        h.abort();
+    }
+}
+
+/// Lists the orders updated in the last days and hands each to the store
+/// thread; the change feed then shows what was new.
+async fn refresh_list(live: Arc<LiveClient>, tx: UnboundedSender<Msg>, jobs: mpsc::Sender<StoreJob>) {
+    let now = timefmt::now();
+    let ids = match live.client.updated_order_ids(now - live.recent_days * 86_400, now + 1).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            let _ = tx.send(Msg::ListDone { listed: 0, error: Some(e.to_string()) });
+            return;
+        }
+    };
+    let listed = ids.len();
+    let _ = tx.send(Msg::ListProgress { fetched: 0, listed });
+    let mut fetches = futures_util::stream::iter(ids.into_iter().map(|id| {
+        let live = live.clone();
+        async move { live.client.order_get(&id).await }
+    }))
+    .buffer_unordered(LIST_CONCURRENCY);
+    let (mut error, mut fetched) = (None, 0);
+    while let Some(result) = fetches.next().await {
+        fetched += 1;
+        match result {
+            Ok(order) => {
+                let _ = jobs.send(StoreJob::StoreVersion { order: Box::new(order), source: "list", purpose: None });
+            }
+            Err(e) => error = Some(e.to_string()),
+        }
+        let _ = tx.send(Msg::ListProgress { fetched, listed });
+    }
+    let _ = tx.send(Msg::ListDone { listed, error });
+}

@@ -1,0 +1,351 @@
+//! The inspector's whole state: plain data, changed only by `update`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tui_textarea::TextArea;
+
+use super::detail::Detail;
+use super::raw::RawView;
+use crate::model::VnumState;
+use crate::model::names::{self, Lang};
+use crate::model::vnum::state_of;
+use crate::store::OrderRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Compare,
+    Messages,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    After,
+}
+
+/// Which part of the timeline overlay the keys move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineFocus {
+    #[default]
+    Entries,
+    Explanation,
+}
+
+/// The timeline of the selected order, with a selected entry and the
+/// explanation's scroll position.
+#[derive(Debug, Default)]
+pub struct TimelineView {
+    pub selected: usize,
+    pub focus: TimelineFocus,
+    pub explanation_scroll: usize,
+}
+
+/// Two orders side by side: the marked one (a) and the selected one (b).
+#[derive(Debug)]
+pub struct CompareView {
+    pub a: String,
+    pub b: String,
+    /// The comparison, once the runner has built it.
+    pub result: Option<Result<Box<Comparison>, String>>,
+    pub scroll: usize,
+}
+
+/// A comparison as the screen shows it: the side-by-side rows and the
+/// comparative explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub rows: Vec<crate::explain::compare::FactRow>,
+    pub explanation: Vec<crate::explain::Statement>,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    Help,
+    Raw(Box<RawView>),
+    Timeline(TimelineView),
+    Compare(CompareView),
+}
+
+/// The live connection to the shop API, as far as the screen cares.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Whether a client is configured at all.
+    pub enabled: bool,
+    /// Bumped whenever the selection changes; an answer for an older
+    /// generation is stale and never shown.
+    pub generation: u64,
+    /// The fetch on its way: (generation, order).
+    pub in_flight: Option<(u64, String)>,
+    /// When each order was last fetched live.
+    pub fetched_at: HashMap<String, i64>,
+    pub error: Option<String>,
+    /// Progress of a list refresh while one runs: (fetched, listed).
+    pub listing: Option<(usize, usize)>,
+    /// Bumped with every lookup of an unknown order id; the answer of an
+    /// older lookup never moves the selection.
+    pub lookup_generation: u64,
+    /// The lookup on its way: (generation, order id).
+    pub lookup: Option<(u64, String)>,
+}
+
+/// At most this many order details are kept, so moving back and forth over
+/// the list shows each at once.
+pub const DETAIL_CACHE: usize = 32;
+/// A paste or typed filter longer than this is cut, with a notice: no order
+/// id, status or name is anywhere near it.
+pub const MAX_INPUT: usize = 200;
+/// How long a push that arrived while the inspector is open stays marked.
+pub const FRESH_SECS: i64 = 10;
+
+pub struct State {
+    pub lang: Lang,
+    /// The current unix time, as the last tick said (update reads no clock).
+    pub now: i64,
+    pub title: String,
+    /// The order list, shared with the runner, which merges changes into
+    /// a new list off the drawing task.
+    pub orders: Arc<Vec<OrderRow>>,
+    /// Whether the store's list has been read at all yet.
+    pub list_loaded: bool,
+    /// Whether `orders` holds the whole list or only its first rows.
+    pub list_complete: bool,
+    /// Indices into `orders` that pass the filter.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    /// The first visible row of the list: kept when rows move, so the
+    /// selected order stays where the user's eyes are.
+    pub list_offset: usize,
+    pub filter: TextArea<'static>,
+    pub filtering: bool,
+    /// The filter text changed since the list was last filtered: filtering
+    /// waits until the waiting input is taken, so a paste costs one pass.
+    pub filter_stale: bool,
+    /// The selected order's detail, once loaded.
+    pub detail: Option<Detail>,
+    /// Recently shown details, newest last.
+    pub detail_cache: Vec<Detail>,
+    /// The order whose detail was asked for and has not arrived.
+    pub loading: Option<String>,
+    /// The order the panes were last settled on (the selection after the
+    /// last batch of input).
+    pub settled_id: Option<String>,
+    pub focus: Pane,
+    pub side: Side,
+    pub compare_scroll: usize,
+    pub message_selected: usize,
+    pub overlay: Option<Overlay>,
+    /// A one-line notice (copied, errors) shown in the footer until the next key.
+    pub notice: Option<String>,
+    pub quit: bool,
+    /// Orders that fit in the list at the current size, for paging.
+    pub page: usize,
+    /// Quarantined pushes in the store: a warning in the header.
+    pub quarantined: i64,
+    pub live: Live,
+    /// The order marked with `m`, to compare with the selected one.
+    pub marked: Option<String>,
+    /// Orders whose every stored record is made-up demo data.
+    pub demo_orders: std::collections::HashSet<String>,
+    /// An order to select once the list holds it (the demo's seed order).
+    pub pending_select: Option<String>,
+    /// Pushes stored since the inspector started (any order).
+    pub pushes_since_start: u64,
+    /// Pushes that arrived while open, marked until the given time.
+    pub fresh: HashMap<i64, i64>,
+    /// A problem with the store itself (lost connection), shown until it clears.
+    pub store_problem: Option<String>,
+    /// Something on screen changed: the loop draws, then clears this.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(title: String, lang: Lang, now: i64) -> State {
+        State {
+            lang,
+            now,
+            title,
+            orders: Arc::new(Vec::new()),
+            list_loaded: false,
+            list_complete: false,
+            visible: Vec::new(),
+            selected: 0,
+            list_offset: 0,
+            filter: new_filter(lang),
+            filtering: false,
+            filter_stale: false,
+            detail: None,
+            detail_cache: Vec::new(),
+            loading: None,
+            settled_id: None,
+            focus: Pane::List,
+            side: Side::After,
+            compare_scroll: 0,
+            message_selected: 0,
+            overlay: None,
+            notice: None,
+            quit: false,
+            page: 10,
+            quarantined: 0,
+            live: Live::default(),
+            marked: None,
+            demo_orders: Default::default(),
+            pending_select: None,
+            pushes_since_start: 0,
+            fresh: HashMap::new(),
+            store_problem: None,
+            dirty: true,
+        }
+    }
+
+    /// Whether the screen must be drawn; clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn selected_row(&self) -> Option<&OrderRow> {
+        self.visible.get(self.selected).map(|&i| &self.orders[i])
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected_row().map(|r| r.order_id.as_str())
+    }
+
+    /// The detail of the selected order, if it is loaded (never another
+    /// order's detail while the selected one loads).
+    pub fn shown_detail(&self) -> Option<&Detail> {
+        self.detail.as_ref().filter(|d| Some(d.order_id.as_str()) == self.selected_id())
+    }
+
+    pub fn vnum_state(&self, row: &OrderRow) -> VnumState {
+        state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, self.now)
+    }
+
+    pub fn filter_text(&self) -> String {
+        self.filter.lines().join(" ")
+    }
+
+    pub fn now_year(&self) -> Option<i16> {
+        crate::timefmt::year_of(self.now)
+    }
+
+    /// Whether a row passes every filter term.
+    pub fn matches(&self, row: &OrderRow, terms: &[String]) -> bool {
+        let state = self.vnum_state(row);
+        let status_names = row.status.and_then(names::status);
+        terms.iter().all(|t| {
+            row.order_id.contains(t.as_str())
+                || row.search.contains(t.as_str())
+                || row.status.map(|s| s.to_string() == *t).unwrap_or(false)
+                || status_names.map(|n| n.zh.contains(t.as_str()) || n.en.contains(t.as_str())).unwrap_or(false)
+                || state.names().iter().any(|n| n.contains(t.as_str()))
+                || (row.type5 && (t == "type5" || t == "⚑5"))
+        })
+    }
+
+    /// Re-filters the list, keeping the selected order selected when it
+    /// still passes, and its row where it was on screen.
+    pub fn apply_filter(&mut self) {
+        let keep = self.selected_id().map(str::to_string);
+        self.refilter(keep);
+    }
+
+    /// Replaces the order list (a fresh read or a merge), keeping `keep`
+    /// selected and on the same screen row.
+    pub fn replace_orders(&mut self, rows: Arc<Vec<OrderRow>>, keep: Option<String>) {
+        self.orders = rows;
+        self.refilter(keep);
+    }
+
+    fn refilter(&mut self, keep: Option<String>) {
+        let terms: Vec<String> = self.filter_text().split_whitespace().map(str::to_lowercase).collect();
+        let row_on_screen = self.selected.saturating_sub(self.list_offset);
+        self.visible = if terms.is_empty() {
+            (0..self.orders.len()).collect()
+        } else {
+            (0..self.orders.len()).filter(|&i| self.matches(&self.orders[i], &terms)).collect()
+        };
+        self.filter_stale = false;
+        match keep.and_then(|id| self.position_of(&id)) {
+            Some(pos) => {
+                self.selected = pos;
+                self.list_offset = pos.saturating_sub(row_on_screen);
+            }
+            None => {
+                self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+            }
+        }
+        self.keep_selection_in_view();
+    }
+
+    /// Selects an order if it is in the (filtered) list; the detail follows
+    /// once the input is drained.
+    pub fn select_order(&mut self, order_id: &str) -> bool {
+        match self.position_of(order_id) {
+            Some(pos) => {
+                self.selected = pos;
+                self.keep_selection_in_view();
+                self.dirty = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The position in the filtered list of an order.
+    pub fn position_of(&self, order_id: &str) -> Option<usize> {
+        self.visible.iter().position(|&i| self.orders[i].order_id == order_id)
+    }
+
+    /// Scrolls the list just enough to show the selected row.
+    pub fn keep_selection_in_view(&mut self) {
+        let page = self.page.max(1);
+        if self.selected < self.list_offset {
+            self.list_offset = self.selected;
+        } else if self.selected >= self.list_offset + page {
+            self.list_offset = self.selected + 1 - page;
+        }
+        let max_offset = self.visible.len().saturating_sub(page);
+        self.list_offset = self.list_offset.min(max_offset.max(self.selected.saturating_sub(page - 1)));
+    }
+
+    /// Whether a countdown is on screen, so the 1 Hz tick must redraw.
+    pub fn countdown_visible(&self) -> bool {
+        self.overlay.is_none() && self.shown_detail().map(|d| d.vnum.expire_time.is_some()).unwrap_or(false)
+    }
+
+    /// The countdown's text at `now`: it ticks every second before expiry,
+    /// and afterwards says "N d ago", which changes far less often.
+    pub fn countdown_at(&self, now: i64) -> Option<String> {
+        let exp = self.shown_detail()?.vnum.expire_time?;
+        let left = exp - now;
+        Some(if left > 0 { crate::timefmt::countdown(left) } else { crate::timefmt::coarse(left) })
+    }
+
+    /// Whether the 1 Hz tick changes anything on screen besides the
+    /// countdown: the "fetched N s ago" status, or a fresh-push mark.
+    pub fn ticking(&self) -> bool {
+        let live_status = self.live.in_flight.is_some()
+            || self.selected_id().map(|id| self.live.fetched_at.contains_key(id)).unwrap_or(false);
+        (self.overlay.is_none() && live_status) || !self.fresh.is_empty()
+    }
+
+    pub fn say(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.lang.text(zh, en)
+    }
+
+    pub fn is_fresh(&self, message_id: i64) -> bool {
+        self.fresh.get(&message_id).map(|&until| until > self.now).unwrap_or(false)
+    }
+}
+
+pub fn new_filter(lang: Lang) -> TextArea<'static> {
+    let mut filter = TextArea::default();
+    filter.set_placeholder_text(match lang {
+        Lang::Zh => "订单号 / 状态 / 虚拟号状态 / 商品 / 买家 / 运单号",
+        Lang::En => "order id / status / number state / product / buyer / waybill",
+    });
+    filter
+}

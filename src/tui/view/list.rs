@@ -1,0 +1,87 @@
+//! The order list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{Theme, block, t};
+use crate::model::names;
+use crate::text::{pad, truncate};
+use crate::tui::state::{Pane, State};
+
+pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
+    let focused = app.focus == Pane::List && app.overlay.is_none();
+    let more = if app.list_complete { "" } else { "+" };
+    let title = format!("{} {}{more}/{}{more}", t(app.lang, "订单", "Orders"), app.visible.len(), app.orders.len());
+    let outer = block(title, focused, theme);
+    let inner = outer.inner(area);
+    f.render_widget(outer, area);
+    let mut rows_area = inner;
+    if app.filtering || !app.filter_text().is_empty() {
+        let [filter_line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [slash, input] = Layout::horizontal([Constraint::Length(2), Constraint::Min(0)]).areas(filter_line);
+        f.render_widget(Paragraph::new(Span::styled("/ ", theme.accent())), slash);
+        f.render_widget(&app.filter, input);
+        rows_area = rest;
+    }
+    if app.visible.is_empty() {
+        let msg = if !app.list_loaded {
+            t(app.lang, "正在读取存储…", "Reading the store…")
+        } else if app.orders.is_empty() {
+            t(
+                app.lang,
+                "存储中还没有订单。用 orderscope import 导入，或运行 orderscope demo。",
+                "No orders stored yet. Import some with `orderscope import`, or try `orderscope demo`.",
+            )
+        } else {
+            t(app.lang, "没有符合筛选条件的订单", "No order matches the filter")
+        };
+        f.render_widget(Paragraph::new(msg).style(theme.dim()).wrap(Wrap { trim: true }), rows_area);
+        return;
+    }
+    let fit = (rows_area.height / 2).max(1) as usize;
+    // The state keeps the scroll position; only make sure the selected row
+    // fits at this height.
+    let mut offset = app.list_offset.min(app.selected);
+    if app.selected >= offset + fit {
+        offset = app.selected + 1 - fit;
+    }
+    let w = rows_area.width as usize;
+    let mut lines = Vec::new();
+    for (pos, &i) in app.visible.iter().enumerate().skip(offset).take(fit) {
+        let row = &app.orders[i];
+        let selected = pos == app.selected;
+        let marker = if selected { "▶" } else { " " };
+        let status = names::status_label(row.status, app.lang);
+        let first = truncate(&format!("{marker}{} {}", row.order_id, status), w);
+        let state = app.vnum_state(row);
+        let sel_style = if selected {
+            if focused {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default().add_modifier(Modifier::BOLD)
+            }
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(Span::styled(pad(&first, w), sel_style)));
+        let mut second = vec![
+            Span::raw("  ☎ "),
+            Span::styled(pad(state.label(app.lang), 7), theme.state(state)),
+            Span::raw(format!(" ✉ {:<3}", row.messages)),
+        ];
+        if row.type5 {
+            second.push(Span::styled(" ⚑5", theme.fg(Color::Yellow)));
+        }
+        if app.marked.as_deref() == Some(row.order_id.as_str()) {
+            second.push(Span::styled(t(app.lang, " ◆对比", " ◆A"), theme.accent()));
+        }
+        if app.demo_orders.contains(&row.order_id) {
+            second.push(Span::styled(t(app.lang, " 演示", " demo"), theme.dim()));
+        }
+        lines.push(Line::from(second));
+    }
+    f.render_widget(Paragraph::new(lines), rows_area);
+}

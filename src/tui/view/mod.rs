@@ -1,0 +1,199 @@
+//! Drawing, one file per part of the screen. Reads the state, never changes it.
+
+mod list;
+mod order;
+mod overlay;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::keys::{Context, footer};
+use super::state::{Overlay, State};
+use crate::diff::Op;
+use crate::model::VnumState;
+use crate::model::names::Lang;
+use crate::text::{pad, truncate, visible, width};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// Below this width the two versions become one list of changes.
+pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
+
+/// Colours, or none at all under `NO_COLOR`.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme { color: std::env::var_os("NO_COLOR").map(|v| v.is_empty()).unwrap_or(true) }
+    }
+    pub(super) fn fg(self, c: Color) -> Style {
+        if self.color { Style::default().fg(c) } else { Style::default() }
+    }
+    pub(super) fn op(self, op: Op) -> Style {
+        match op {
+            Op::Add => self.fg(Color::Green),
+            Op::Remove => self.fg(Color::Red),
+            Op::Replace => self.fg(Color::Yellow),
+        }
+    }
+    pub(super) fn dim(self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+    pub(super) fn accent(self) -> Style {
+        self.fg(Color::Cyan)
+    }
+    pub(super) fn warn(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub(super) fn state(self, s: VnumState) -> Style {
+        match s {
+            VnumState::None => self.dim(),
+            VnumState::Pending => self.fg(Color::Magenta),
+            VnumState::Active => self.fg(Color::Green),
+            VnumState::Extendable => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            VnumState::Expired => self.fg(Color::Red),
+        }
+    }
+    pub(super) fn border(self, focused: bool) -> Style {
+        if focused { self.accent().add_modifier(Modifier::BOLD) } else { self.dim() }
+    }
+}
+
+pub(super) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    lang.text(zh, en)
+}
+
+/// How many orders fit in the list at this terminal size (two lines each).
+pub fn list_page(height: u16) -> usize {
+    (height.saturating_sub(4) / 2).max(1) as usize
+}
+
+pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(f, area, app.lang);
+        return;
+    }
+    let [header, body, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    draw_header(f, header, app, theme);
+    draw_footer(f, foot, app, theme);
+    let list_w = if area.width >= SIDE_BY_SIDE_WIDTH { 34 } else { 30 };
+    let [list, right] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
+    list::draw_list(f, list, app, theme);
+    order::draw_detail(f, right, app, theme);
+    match &app.overlay {
+        Some(Overlay::Help) => overlay::draw_help(f, body, app.lang, theme),
+        Some(Overlay::Raw(view)) => overlay::draw_raw(f, body, view, app.lang, theme),
+        Some(Overlay::Compare(view)) => overlay::draw_compare(f, body, view, app.lang, theme),
+        Some(Overlay::Timeline(view)) => {
+            if let Some(story) = app.shown_detail().and_then(|d| d.story.as_ref()) {
+                overlay::draw_timeline(f, body, story, view, app.lang, theme);
+            }
+        }
+        None => {}
+    }
+}
+
+fn draw_too_small(f: &mut Frame, area: Rect, lang: Lang) {
+    let msg = match lang {
+        Lang::Zh => format!(
+            "终端太小：{}×{}，orderscope 需要至少 {MIN_WIDTH}×{MIN_HEIGHT}。请放大窗口，或按 q 退出。",
+            area.width, area.height
+        ),
+        Lang::En => format!(
+            "Terminal too small: {}x{}. orderscope needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge the window, or press q to quit.",
+            area.width, area.height
+        ),
+    };
+    let y = area.height / 2;
+    let rect = Rect {
+        x: area.x,
+        y: area.y + y.saturating_sub(1),
+        width: area.width,
+        height: area.height.saturating_sub(y.saturating_sub(1)),
+    };
+    f.render_widget(Paragraph::new(msg).alignment(Alignment::Center).wrap(Wrap { trim: true }), rect);
+}
+
+fn draw_header(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
+    let right = format!("? {}", t(app.lang, "帮助", "help"));
+    let warning = if app.quarantined > 0 {
+        match app.lang {
+            Lang::Zh => {
+                format!("⚠ {} 条推送无法解密或解析，已隔离（orderscope messages --reprocess） ", app.quarantined)
+            }
+            Lang::En => {
+                format!("⚠ {} pushes quarantined: unreadable (orderscope messages --reprocess) ", app.quarantined)
+            }
+        }
+    } else {
+        String::new()
+    };
+    let mut warning = warning;
+    if let Some(problem) = &app.store_problem {
+        warning = format!("⚠ {} {} ", t(app.lang, "存储不可读：", "store unreadable:"), visible(problem)) + &warning;
+    }
+    // Pushes stored since the inspector opened, by any process.
+    let arrived = if app.pushes_since_start > 0 {
+        format!("{} +{} ", t(app.lang, "新推送", "new pushes"), app.pushes_since_start)
+    } else {
+        String::new()
+    };
+    let warning = arrived + &warning;
+    let left_w = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
+    let left = truncate(&format!(" orderscope · {}", app.title), left_w);
+    let line = Line::from(vec![
+        Span::styled(pad(&left, left_w), theme.accent().add_modifier(Modifier::BOLD)),
+        Span::raw(" "),
+        Span::styled(warning, theme.warn()),
+        Span::styled(right, theme.dim()),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
+    let (text, style) = if let Some(n) = &app.notice {
+        (n.clone(), theme.accent().add_modifier(Modifier::BOLD))
+    } else if let (Some(e), None) = (&app.live.error, &app.overlay) {
+        (format!("⚠ {}", visible(e)), theme.warn())
+    } else if app.filtering {
+        (
+            t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
+            theme.dim(),
+        )
+    } else if let Some(Overlay::Compare(_)) = &app.overlay {
+        (footer(Context::Comparison, app.lang), theme.dim())
+    } else if let Some(Overlay::Timeline(_)) = &app.overlay {
+        (footer(Context::Timeline, app.lang), theme.dim())
+    } else if let Some(Overlay::Raw(v)) = &app.overlay {
+        if v.search.is_some() {
+            (
+                t(app.lang, "输入搜索内容  enter 搜索  esc 取消", "type to search  enter find  esc cancel").to_string(),
+                theme.dim(),
+            )
+        } else {
+            (footer(Context::Raw, app.lang), theme.dim())
+        }
+    } else {
+        (footer(Context::Main, app.lang), theme.dim())
+    };
+    f.render_widget(Paragraph::new(Span::styled(truncate(&format!(" {text}"), area.width as usize), style)), area);
+}
+
+pub(super) fn block<'a>(title: String, focused: bool, theme: Theme) -> Block<'a> {
+    Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(
+        title,
+        if focused {
+            theme.accent().add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        },
+    ))
+}

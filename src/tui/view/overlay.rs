@@ -1,0 +1,234 @@
+//! What opens over the main screen: help, raw JSON, the timeline.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Theme, block, t};
+use crate::explain::{Source, Story};
+use crate::model::names::Lang;
+use crate::text::{pad, truncate, visible, wrap};
+use crate::timefmt;
+use crate::tui::keys::{BINDINGS, Context, describe};
+use crate::tui::raw::RawView;
+use crate::tui::state::{CompareView, TimelineFocus, TimelineView};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+pub(super) fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
+    let column = |ctx: Context, heading: &'static str| {
+        let mut lines = vec![Line::from(Span::styled(heading, theme.accent().add_modifier(Modifier::BOLD)))];
+        for b in BINDINGS.iter().filter(|b| b.context == ctx && b.help) {
+            lines.push(Line::from(format!("{} {}", pad(b.label, 9), describe(b, lang))));
+        }
+        lines
+    };
+    let main = column(Context::Main, t(lang, "主界面", "Main screen"));
+    let mut raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
+    raw.push(Line::from(""));
+    raw.extend(column(Context::Timeline, t(lang, "时间线", "Timeline")));
+    raw.push(Line::from(""));
+    raw.extend(column(Context::Comparison, t(lang, "两单对比", "Comparison")));
+    let rows = main.len().max(raw.len()) as u16;
+    let rect = centered(area, 78, rows + 3);
+    f.render_widget(Clear, rect);
+    let outer =
+        block(format!("{} · {}", t(lang, "帮助", "Help"), t(lang, "按任意键关闭", "any key closes")), true, theme);
+    let inner = outer.inner(rect);
+    f.render_widget(outer, rect);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    f.render_widget(Paragraph::new(main), left);
+    f.render_widget(Paragraph::new(raw), right);
+}
+
+pub(super) fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let pos = format!(
+        " {} {}/{}{}",
+        t(lang, "行", "line"),
+        (view.scroll + 1).min(view.lines.len().max(1)),
+        view.lines.len(),
+        if view.query.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · \"{}\" {}/{}",
+                visible(&view.query),
+                if view.matches.is_empty() { 0 } else { view.current + 1 },
+                view.matches.len()
+            )
+        }
+    );
+    let b = block(format!("{}{pos}", view.title()), true, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let (text_area, search_area) = if view.search.is_some() {
+        let [a, s] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        (a, Some(s))
+    } else {
+        (inner, None)
+    };
+    let current = view.matches.get(view.current).copied();
+    let lines: Vec<Line> = view
+        .lines
+        .iter()
+        .enumerate()
+        .skip(view.scroll)
+        .take(text_area.height as usize)
+        .map(|(i, l)| {
+            let style = if Some(i) == current {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else if view.matches.binary_search(&i).is_ok() {
+                theme.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            Line::from(Span::styled(truncate(l, text_area.width as usize), style))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), text_area);
+    if let (Some(s), Some(input)) = (search_area, &view.search) {
+        let [slash, rest] = Layout::horizontal([Constraint::Length(2), Constraint::Min(0)]).areas(s);
+        f.render_widget(Paragraph::new(Span::styled("/ ", theme.accent())), slash);
+        f.render_widget(input, rest);
+    }
+}
+
+pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &TimelineView, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let selected = view.selected.min(story.entries.len().saturating_sub(1));
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let entries_focused = view.focus == TimelineFocus::Entries;
+    let b = block(
+        format!("{} · {} ({})", t(lang, "时间线", "Timeline"), story.order_id, story.entries.len()),
+        entries_focused,
+        theme,
+    );
+    let inner = b.inner(top);
+    f.render_widget(b, top);
+    let fit = inner.height.max(1) as usize;
+    let offset = if selected < fit { 0 } else { selected + 1 - fit };
+    let w = inner.width as usize;
+    let line_of = |e: &crate::explain::Entry| {
+        let mark = match e.source {
+            Source::Observed => t(lang, "观测", "seen "),
+            Source::Inferred => t(lang, "推断", "infer"),
+            Source::Reported => t(lang, "报告", "said "),
+            Source::Demo => t(lang, "演示", "demo "),
+        };
+        let mut text = format!("{} {mark} {}", timefmt::full(e.at), visible(&e.summary));
+        if let Some(rule) = &e.rule {
+            text.push_str(&format!("  [{}]", visible(rule)));
+        }
+        text
+    };
+    let lines: Vec<Line> = story
+        .entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(fit)
+        .map(|(i, e)| {
+            let style = match e.source {
+                Source::Observed => Style::default(),
+                Source::Inferred => theme.fg(Color::Magenta).add_modifier(Modifier::ITALIC),
+                Source::Reported => theme.fg(Color::Cyan),
+                Source::Demo => theme.fg(Color::Yellow),
+            };
+            let style = if i == selected { style.add_modifier(Modifier::REVERSED) } else { style };
+            Line::from(Span::styled(pad(&line_of(e), w), style))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+
+    // Below: the selected entry in full (rows above are cut to one line),
+    // then the explanation, wrapped (CJK between characters) and scrollable.
+    let b = block(t(lang, "解释", "Explanation").to_string(), !entries_focused, theme);
+    let inner = b.inner(bottom);
+    f.render_widget(b, bottom);
+    let w = (inner.width as usize).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = story.entries.get(selected) {
+        for l in wrap(&line_of(e), w) {
+            lines.push(Line::from(Span::styled(l, theme.dim())));
+        }
+    }
+    let fixed = lines.len();
+    let mut expl: Vec<Line> = Vec::new();
+    for s in &story.explanation {
+        for (k, l) in wrap(&visible(&s.statement), w.saturating_sub(2)).into_iter().enumerate() {
+            let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
+            expl.push(Line::from(vec![bullet, Span::raw(l)]));
+        }
+    }
+    let room = (inner.height as usize).saturating_sub(fixed);
+    let max_scroll = expl.len().saturating_sub(room);
+    let scroll = view.explanation_scroll.min(max_scroll);
+    let shown = expl.len().saturating_sub(scroll).min(room);
+    lines.extend(expl.into_iter().skip(scroll).take(room));
+    if max_scroll > 0 && room > 0 && shown == room {
+        // Say that there is more, and how to reach it.
+        let more = format!(
+            "{} {}/{} · tab ↑↓",
+            t(lang, "滚动", "scroll"),
+            scroll + shown.min(room),
+            scroll + shown + (max_scroll - scroll)
+        );
+        let last = lines.len() - 1;
+        lines[last] = Line::from(Span::styled(truncate(&more, w), theme.dim()));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Two orders side by side (the marked one and the selected one), the rows
+/// that differ marked `≠`, then the comparative explanation; all of it
+/// scrolls as one.
+pub(super) fn draw_compare(f: &mut Frame, area: Rect, view: &CompareView, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let b = block(format!("{} · A {} · B {}", t(lang, "两单对比", "Comparison"), view.a, view.b), true, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    match &view.result {
+        None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Ok(c)) => {
+            let label_w = c.rows.iter().map(|r| crate::text::width(&r.label)).max().unwrap_or(10).clamp(10, 24);
+            let col = w.saturating_sub(label_w + 4) / 2;
+            for r in &c.rows {
+                let mark = if r.differs { "≠" } else { " " };
+                let text = format!(
+                    "{mark} {} {} {}",
+                    pad(&visible(&r.label), label_w),
+                    pad(&visible(&r.a), col),
+                    truncate(&visible(&r.b), col)
+                );
+                let style = if r.differs { theme.fg(Color::Yellow) } else { Style::default() };
+                lines.push(Line::from(Span::styled(truncate(&text, w), style)));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                t(lang, "解释", "Explanation"),
+                theme.accent().add_modifier(Modifier::BOLD),
+            )));
+            for s in &c.explanation {
+                let demo = if s.demo { t(lang, "［演示数据］", "[demo data] ") } else { "" };
+                let text = format!("{demo}{}", visible(&s.statement));
+                for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
+                    let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
+                    lines.push(Line::from(vec![bullet, Span::raw(l)]));
+                }
+            }
+        }
+    }
+    let room = inner.height as usize;
+    let scroll = view.scroll.min(lines.len().saturating_sub(room));
+    f.render_widget(Paragraph::new(lines.into_iter().skip(scroll).take(room).collect::<Vec<_>>()), inner);
+}
