@@ -345,8 +345,9 @@ fn wrk_pushes(dir: &Path, port: u16, first: usize, count: usize) -> WrkRun {
         let (path, body) = signed_push(i);
         writeln!(out, "{path}\t{body}").unwrap();
     }
-    out.flush().unwrap();
-    drop(out);
+    // On disk before the run: left dirty, its writeback would land in the
+    // receiver's fsyncs (ext4 orders data before each journal commit).
+    out.into_inner().unwrap().sync_all().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/wrk/push.lua");
     let script_args = [script.as_os_str(), "--".as_ref(), file.as_os_str(), "2".as_ref()];
     let run = wrk(&format!("http://127.0.0.1:{port}/"), &script_args);

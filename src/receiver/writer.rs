@@ -37,8 +37,8 @@ const QUIET: Duration = Duration::from_micros(200);
 /// group) once its oldest row has waited this long.
 const MAX_LAG: Duration = Duration::from_secs(10);
 /// Rows projected between WAL checkpoints (which run only while projecting,
-/// never inside an inbox commit).
-const CHECKPOINT_EVERY: u64 = 2000;
+/// never inside an inbox commit): often enough that each copies little.
+const CHECKPOINT_EVERY: u64 = 256;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 
