@@ -6,6 +6,7 @@
 //! refused rather than misread.
 
 pub mod feed;
+pub mod inbox;
 mod read;
 mod schema;
 pub mod write;
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use read::{MessageRow, OrderRow, SnapshotRow};
+pub use read::{MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};
 
 /// "OSCP" in the SQLite header's application id.
@@ -79,6 +80,15 @@ pub enum Durability {
     Full,
 }
 
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -132,11 +142,7 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing_free_warn(&format!("journal mode is {mode}, not WAL"));
         }
-        let sync = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        self.conn.execute_batch(&format!("PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"))?;
+        self.conn.execute_batch(&format!("PRAGMA synchronous={}; PRAGMA foreign_keys=ON;", durability.pragma()))?;
         Ok(())
     }
 
