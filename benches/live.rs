@@ -142,7 +142,7 @@ fn sync_10k() {
         summary.line(),
         requests,
         requests as f64 / summary.total_time.as_secs_f64(),
-        summary.store_time.as_secs_f64() / summary.total_time.as_secs_f64() * 100.0
+        summary.store_share()
     );
 }
 

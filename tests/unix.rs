@@ -217,6 +217,13 @@ fn doctor_checks_the_setup_end_to_end_and_says_how_to_fix_it() {
     assert!(!db.exists(), "doctor must not create the store");
 
     let serve = start_serve(&config, port);
+    // The port opens a moment before the receiver has created its store.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !db.exists() {
+        assert!(Instant::now() < deadline, "the receiver never created its store");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
     let o = doctor();
     let text = stdout(&o);
     assert!(o.status.success(), "{text}");

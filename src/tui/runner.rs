@@ -48,7 +48,7 @@ pub enum StoreJob {
 #[derive(Default)]
 pub struct StoreSide {
     feed: Option<Feed>,
-    list: Option<Arc<Vec<crate::store::OrderRow>>>,
+    list: Option<super::state::Rows>,
 }
 
 impl StoreSide {
@@ -81,7 +81,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             let demo = store.demo_orders().unwrap_or_default();
             match store.orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
-                    side.list = Some(Arc::new(rows.clone()));
+                    side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     if !demo.is_empty() {
                         out(Msg::DemoOrders(demo));
@@ -96,7 +96,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             }
             match store.orders() {
                 Ok(rows) => {
-                    side.list = Some(Arc::new(rows.clone()));
+                    side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     if !demo.is_empty() {
                         out(Msg::DemoOrders(demo));

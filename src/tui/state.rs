@@ -106,7 +106,7 @@ pub struct State {
     pub title: String,
     /// The order list, shared with the runner, which merges changes into
     /// a new list off the drawing task.
-    pub orders: Arc<Vec<OrderRow>>,
+    pub orders: Rows,
     /// Whether the store's list has been read at all yet.
     pub list_loaded: bool,
     /// Whether `orders` holds the whole list or only its first rows.
@@ -206,7 +206,7 @@ impl State {
     }
 
     pub fn selected_row(&self) -> Option<&OrderRow> {
-        self.visible.get(self.selected).map(|&i| &self.orders[i])
+        self.visible.get(self.selected).map(|&i| &*self.orders[i])
     }
 
     pub fn selected_id(&self) -> Option<&str> {
@@ -254,7 +254,7 @@ impl State {
 
     /// Replaces the order list (a fresh read or a merge), keeping `keep`
     /// selected and on the same screen row.
-    pub fn replace_orders(&mut self, rows: Arc<Vec<OrderRow>>, keep: Option<String>) {
+    pub fn replace_orders(&mut self, rows: Rows, keep: Option<String>) {
         self.orders = rows;
         self.refilter(keep);
     }
@@ -339,6 +339,15 @@ impl State {
     pub fn is_fresh(&self, message_id: i64) -> bool {
         self.fresh.get(&message_id).map(|&until| until > self.now).unwrap_or(false)
     }
+}
+
+/// The order list: shared between the runner and the state, each row shared
+/// too, so merging a change into a long list copies pointers, not rows.
+pub type Rows = Arc<Vec<Arc<OrderRow>>>;
+
+/// Turns rows read from the store into a list.
+pub fn rows(list: Vec<OrderRow>) -> Rows {
+    Arc::new(list.into_iter().map(Arc::new).collect())
 }
 
 pub fn new_filter(lang: Lang) -> TextArea<'static> {

@@ -13,7 +13,7 @@ use super::detail::Detail;
 use super::keys::{Action, Context, action_for};
 use super::raw::RawView;
 use super::state::{
-    CompareView, Comparison, DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Side, State, TimelineFocus,
+    CompareView, Comparison, DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Rows, Side, State, TimelineFocus,
     TimelineView, new_filter,
 };
 use crate::explain::Ref;
@@ -80,7 +80,7 @@ pub enum Msg {
     /// or `None` when the runner has no whole list to merge into.
     StoreChanged {
         changes: Changes,
-        list: Option<Arc<Vec<OrderRow>>>,
+        list: Option<Rows>,
     },
     /// The store cannot be read (connection lost), or can again (`None`).
     StoreProblem(Option<String>),
@@ -209,7 +209,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.list_loaded = true;
             state.list_complete = complete;
             state.quarantined = quarantined;
-            state.replace_orders(Arc::new(rows), keep);
+            state.replace_orders(super::state::rows(rows), keep);
             if let Some(id) = state.pending_select.clone()
                 && (state.selected_id() == Some(id.as_str()) || complete)
             {
@@ -401,7 +401,7 @@ fn clamp_scrolls(state: &mut State) {
 /// Merges what other processes stored into the list, keeping the selected
 /// order selected and on the same screen row, and re-reads the selected
 /// order when it is among the changed ones.
-fn on_store_changed(state: &mut State, changes: Changes, list: Option<Arc<Vec<OrderRow>>>) -> Vec<Effect> {
+fn on_store_changed(state: &mut State, changes: Changes, list: Option<Rows>) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.quarantined != changes.quarantined {
         state.quarantined = changes.quarantined;
@@ -447,10 +447,10 @@ fn on_store_changed(state: &mut State, changes: Changes, list: Option<Arc<Vec<Or
 /// in list order. Both are in list order (newest activity first), so this
 /// is one pass, not a sort of the whole list. Pure; the runner calls it on
 /// its own thread so a burst of changes never holds up a key.
-pub fn merge_rows(old: &[OrderRow], changed: &[OrderRow]) -> Vec<OrderRow> {
+pub fn merge_rows(old: &[Arc<OrderRow>], changed: &[OrderRow]) -> Vec<Arc<OrderRow>> {
     let ids: std::collections::HashSet<&str> = changed.iter().map(|r| r.order_id.as_str()).collect();
-    let mut incoming = changed.to_vec();
-    incoming.sort_by(list_order);
+    let mut incoming: Vec<Arc<OrderRow>> = changed.iter().cloned().map(Arc::new).collect();
+    incoming.sort_by(|a, b| list_order(a, b));
     let mut merged = Vec::with_capacity(old.len() + incoming.len());
     let mut rest = old.iter().filter(|r| !ids.contains(r.order_id.as_str())).peekable();
     for row in incoming {
