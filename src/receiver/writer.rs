@@ -39,6 +39,8 @@ const MAX_LAG: Duration = Duration::from_secs(10);
 /// Rows projected between WAL checkpoints (which run only while projecting,
 /// never inside an inbox commit): often enough that each copies little.
 const CHECKPOINT_EVERY: u64 = 256;
+/// An inbox commit slower than this is logged.
+const SLOW_COMMIT: Duration = Duration::from_millis(50);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 
@@ -131,6 +133,8 @@ struct Loop {
     /// When the oldest row not yet projected was appended (roughly).
     behind_since: Option<Instant>,
     since_checkpoint: u64,
+    /// Slow inbox commits not yet logged, and when the last line was.
+    slow: (u64, Option<Instant>),
     stats: (u64, u64),
 }
 
@@ -158,6 +162,7 @@ impl Loop {
             pause: FIRST_RETRY,
             behind_since: (appended > cursor).then(Instant::now),
             since_checkpoint: 0,
+            slow: (0, None),
             stats: (0, 0),
         })
     }
@@ -206,6 +211,7 @@ impl Loop {
     /// Appends the group's pushes in one durable transaction and answers them.
     fn commit_inbox(&mut self, group: &mut Vec<Job>) {
         let mut ids: Vec<i64> = Vec::with_capacity(group.len());
+        let started = Instant::now();
         let outcome = self.store.write(|c| {
             ids.clear();
             for job in group.iter() {
@@ -215,6 +221,21 @@ impl Loop {
             }
             Ok(())
         });
+        let took = started.elapsed();
+        if took >= SLOW_COMMIT {
+            // Every answer in the group waited this long: worth a line (at
+            // most one every 10 s), the disk is the usual cause.
+            self.slow.0 += 1;
+            if self.slow.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                let more = std::mem::take(&mut self.slow.0) - 1;
+                tracing::warn!(
+                    pushes = ids.len(),
+                    "slow inbox commit: {} ms ({more} more since the last line)",
+                    took.as_millis()
+                );
+                self.slow.1 = Some(Instant::now());
+            }
+        }
         let failure = outcome.err().map(|e| self.store.explain(e).to_string());
         let mut ids = ids.into_iter();
         for job in group.drain(..) {
