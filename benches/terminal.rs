@@ -312,15 +312,16 @@ fn main() {
         loaded.line()
     );
 
-    // Idle: nothing changing, nothing fetching.
-    std::thread::sleep(Duration::from_secs(2));
+    // Idle: nothing changing, nothing fetching. The receiver is stopped
+    // first, and its projection of the load's backlog has ended.
+    drop(serve);
+    std::thread::sleep(Duration::from_secs(5));
     let pid = insp.pid();
     let c0 = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(10));
     let used = (cpu_ticks(pid) - c0) as f64 / 100.0;
     println!("CPU while idle (10 s, no changes):    {:.0} ms = {:.2}% of a core", used * 1000.0, used / 10.0 * 100.0);
     drop(insp);
-    drop(serve);
 
     // Push to screen: serve and the inspector on one store, the seed order open.
     let db = work.path().join("push.db");

@@ -144,6 +144,18 @@ pub enum Command {
         /// Append logs to this file instead of stderr (times are RFC 3339 in China time, +08:00)
         #[arg(long, value_name = "PATH")]
         log: Option<PathBuf>,
+        /// Close a connection whose request head takes longer than this from its first byte
+        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        header_timeout: i64,
+        /// Close a connection whose request body takes longer than this after its head (answering 408)
+        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        body_timeout: i64,
+        /// Close a kept-alive connection idle for this long between requests
+        #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DUR")]
+        idle_timeout: i64,
+        /// At most this many open connections; at the cap the one idle longest is closed
+        #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
     },
     /// The stored orders, newest activity first
     #[command(after_help = env_help!("orderscope orders --json | jq -r '.[].order_id'"))]
@@ -923,40 +935,12 @@ pub fn report(s: &Settings, order_id: &str, other: Option<&str>) -> Result<()> {
 pub fn reprocess(s: &Settings) -> Result<bool> {
     let settings = s.receiver()?;
     let mut store = open_store(s, OpenMode::Existing)?;
-    let mut released = 0;
-    let mut still = Vec::new();
-    for (id, envelope, plaintext, _reason) in store.quarantined()? {
-        let text = if plaintext.is_empty() {
-            let encrypt = serde_json::from_str::<Value>(&envelope)
-                .ok()
-                .or_else(|| crate::model::push::xml_to_json(&envelope).ok())
-                .and_then(|v| v.get("Encrypt").and_then(Value::as_str).map(str::to_string));
-            let Some(encrypt) = encrypt else {
-                still.push((id, "the body has no Encrypt field".to_string()));
-                continue;
-            };
-            match crate::crypto::open_for(&settings.key, &encrypt, &settings.appid) {
-                Ok(msg) => String::from_utf8_lossy(&msg).into_owned(),
-                Err(e) => {
-                    still.push((id, e.to_string()));
-                    continue;
-                }
-            }
-        } else {
-            plaintext
-        };
-        if let Err(e) = crate::model::Push::parse(&text) {
-            still.push((id, format!("cannot parse the decrypted message: {e}")));
-            continue;
-        }
-        store.write(|c| c.release_quarantined(id, &text))?;
-        released += 1;
-    }
-    for (id, why) in &still {
+    let outcome = crate::receiver::reprocess::run(&mut store, &settings)?;
+    for (id, why) in &outcome.still {
         text::write_line(&mut std::io::stderr().lock(), &format!("message {id}: still unreadable: {why}"))?;
     }
-    println!("{released} quarantined pushes recovered, {} still quarantined", still.len());
-    Ok(still.is_empty())
+    println!("{} quarantined pushes recovered, {} still quarantined", outcome.released, outcome.still.len());
+    Ok(outcome.still.is_empty())
 }
 
 /// `completions SHELL`: the script on stdout.

@@ -40,12 +40,26 @@ impl std::fmt::Display for CryptoError {
             CryptoError::BadMessageLength { declared, available } => {
                 write!(f, "message length {declared} runs past the {available} bytes decrypted; wrong EncodingAESKey?")
             }
-            CryptoError::AppIdMismatch { found } => write!(f, "the message is for appid {found:?}, not this shop"),
+            // What follows the message is only shown when it looks like an
+            // appid: with a wrong length field it is decrypted order data.
+            CryptoError::AppIdMismatch { found } if looks_like_appid(found) => {
+                write!(f, "the message is for appid {found:?}, not this shop")
+            }
+            CryptoError::AppIdMismatch { found } => write!(
+                f,
+                "the message does not end with an appid ({} bytes of something else after it): wrong length field or EncodingAESKey?",
+                found.len()
+            ),
         }
     }
 }
 
 impl std::error::Error for CryptoError {}
+
+/// An appid is a short run of letters and digits ("wx" and 16 hex digits for a shop).
+fn looks_like_appid(s: &str) -> bool {
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
 
 /// Base64 that accepts the non-zero trailing bits most EncodingAESKeys have.
 fn lenient() -> GeneralPurpose {

@@ -320,8 +320,8 @@ fn a_group_of_pushes_is_stored_as_one_at_a_time_would_be() {
             assert_eq!(view(&store), view(&reference), "{}", b.name);
             assert_eq!(store.orders().unwrap(), reference.orders().unwrap(), "{}", b.name);
             assert_eq!(store.quarantined_count().unwrap(), reference.quarantined_count().unwrap(), "{}", b.name);
-        assert!(store.quarantined_count().unwrap() >= 2);
-        assert!(store.messages(None).unwrap().iter().any(|m| m.plaintext.contains("DROP TABLE orders; --\\'")));
+            assert!(store.quarantined_count().unwrap() >= 2);
+            assert!(store.messages(None).unwrap().iter().any(|m| m.plaintext.contains("DROP TABLE orders; --\\'")));
         }
     }
 }

@@ -127,9 +127,10 @@ fn official_push_is_stored_before_success_and_repeats_counted() {
     let target = "/recive?signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&timestamp=1714112445&nonce=415670741&openid=o9AgO5Kd5ggOC-bXrbNODIiE3bGY&encrypt_type=aes&msg_signature=046e02f8204d34f8ba5fa3b1db94908f3df2e9b3";
     let body = format!(r#"{{"ToUserName":"gh_97417a04a28d","Encrypt":"{OFFICIAL_ENCRYPT}"}}"#);
     assert_eq!(http(r.port, "POST", target, body.as_bytes()), (200, "success".into()));
-    // Answered means stored: another process sees it right away.
+    // Answered means in the inbox; another process sees it once projected.
+    assert_eq!(inbox_times(&db).len(), 1);
+    wait_for("the projection", || messages(&db).len() == 1);
     let m = messages(&db);
-    assert_eq!(m.len(), 1);
     assert_eq!(m[0]["event"], "debug_demo");
     assert_eq!(m[0]["payload"]["debug_str"], "hello world");
 
@@ -137,9 +138,8 @@ fn official_push_is_stored_before_success_and_repeats_counted() {
     let plaintext = r#"{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}"#;
     let (target, body) = signed_push(plaintext, APPID, "999", "1714112500");
     assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
-    let m = messages(&db);
-    assert_eq!(m.len(), 1);
-    assert_eq!(m[0]["deliveries"], 2);
+    wait_for("the repeat counted", || messages(&db)[0]["deliveries"] == 2);
+    assert_eq!(messages(&db).len(), 1);
 
     // XML envelopes work too.
     let (target, json_body) = signed_push(&push_text(1), APPID, "77", "1714112600");
@@ -149,7 +149,7 @@ fn official_push_is_stored_before_success_and_repeats_counted() {
         encrypt["Encrypt"].as_str().unwrap()
     );
     assert_eq!(http(r.port, "POST", &target, xml.as_bytes()), (200, "success".into()));
-    assert_eq!(messages(&db).len(), 2);
+    wait_for("the XML push", || messages(&db).len() == 2);
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn refusals_store_nothing_and_log_no_body_or_secret() {
     assert!(r.stop().success());
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
-        logged.contains("refused: push with a wrong msg_signature") && logged.contains("peer=127.0.0.1:"),
+        logged.contains("refused (401): push with a wrong msg_signature") && logged.contains("peer=127.0.0.1:"),
         "{logged}"
     );
     let encrypt: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -296,8 +296,31 @@ fn bad_settings_and_busy_ports_fail_at_start() {
     assert!(stderr(&o).contains("ORDERSCOPE_PUSH_TOKEN is not set"), "{}", stderr(&o));
 }
 
+/// The CreateTime of every push in the inbox (what `success` promised), and
+/// how often each appears.
+fn inbox_times(db: &Path) -> std::collections::HashMap<i64, usize> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = c.prepare("SELECT plaintext FROM inbox").unwrap();
+    let mut counts = std::collections::HashMap::new();
+    for text in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+        let v: serde_json::Value = serde_json::from_slice(&text.unwrap()).unwrap();
+        *counts.entry(v["CreateTime"].as_i64().unwrap()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Messages by CreateTime, and how often each appears.
+fn message_times(db: &Path) -> std::collections::HashMap<i64, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for m in messages(db) {
+        *counts.entry(m["create_time"].as_i64().unwrap()).or_insert(0) += 1;
+    }
+    counts
+}
+
 /// While a client keeps pushing, the receiver is killed with SIGKILL and
-/// restarted: every push that was answered `success` is stored exactly once.
+/// restarted: every push that was answered `success` is in the inbox exactly
+/// once, and after a restart projected exactly once.
 #[test]
 fn acknowledged_pushes_survive_a_kill() {
     let dir = tempfile::tempdir().unwrap();
@@ -331,22 +354,146 @@ fn acknowledged_pushes_survive_a_kill() {
         }
         assert!(started.elapsed() < Duration::from_secs(120));
     }
+    // Killed again right after the last answer: projection may be behind.
     drop(r);
-    let stored = messages(&db);
-    let mut counts = std::collections::HashMap::new();
-    for m in &stored {
-        *counts.entry(m["create_time"].as_i64().unwrap()).or_insert(0) += 1;
-    }
+    let time = |i: &u64| 1_764_656_488 + *i as i64;
+    let inbox = inbox_times(&db);
     for i in &acknowledged {
         assert_eq!(
-            counts.get(&(1_764_656_488 + *i as i64)),
+            inbox.get(&time(i)),
             Some(&1),
-            "push {i} acknowledged but stored {:?} times",
-            counts.get(&(1_764_656_488 + *i as i64))
+            "push {i} acknowledged but in the inbox {:?} times",
+            inbox.get(&time(i))
         );
     }
     assert!(acknowledged.len() >= 590, "only {} of 600 acknowledged", acknowledged.len());
-    assert!(stored.iter().all(|m| m["deliveries"] == 1));
+    // A restart projects whatever the kill left behind.
+    assert!(Receiver::start_on(&db, &log, APPID, &[], port).stop().success());
+    let stored = message_times(&db);
+    for i in &acknowledged {
+        assert_eq!(stored.get(&time(i)), Some(&1), "push {i} acknowledged but stored {:?} times", stored.get(&time(i)));
+    }
+    assert!(messages(&db).iter().all(|m| m["deliveries"] == 1));
+}
+
+/// Creates the store and adds a trigger that makes every projection fail
+/// the way a full disk would (the inbox itself is untouched).
+fn store_whose_projection_fails(db: &Path, when: &str) {
+    let s = orderscope::store::Store::open(db, orderscope::store::OpenMode::Create).unwrap();
+    s.sqlite()
+        .unwrap()
+        .conn()
+        .execute_batch(&format!(
+            "CREATE TRIGGER fail_projection BEFORE INSERT ON messages WHEN {when}
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END;"
+        ))
+        .unwrap();
+}
+
+fn drop_trigger(db: &Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.busy_timeout(Duration::from_secs(10)).unwrap();
+    c.execute_batch("DROP TRIGGER fail_projection").unwrap();
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Killed after the inbox commit and before the projection: the pushes were
+/// acknowledged, and the next start projects each of them exactly once
+/// (a redelivery among them counted, not stored twice).
+#[test]
+fn a_kill_between_the_inbox_and_the_projection_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    store_whose_projection_fails(&db, "1");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    for i in 0..20u64 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), "1714000000");
+        assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    }
+    let (target, body) = signed_push(&push_text(7), APPID, "again", "1714000099");
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    assert_eq!(inbox_times(&db).values().sum::<usize>(), 21);
+    assert!(messages(&db).is_empty());
+    drop(r); // SIGKILL
+    drop_trigger(&db);
+    assert!(Receiver::start(&db, &log, APPID, &[]).stop().success());
+    let m = messages(&db);
+    assert_eq!(m.len(), 20);
+    assert_eq!(message_times(&db).values().max(), Some(&1));
+    let again = m.iter().find(|m| m["create_time"] == 1_764_656_488 + 7).unwrap();
+    assert_eq!(again["deliveries"], 2);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("projecting 21 pushes stored before the last stop"), "{logged}");
+}
+
+/// A projection that fails (here: as on a full disk) never loses the inbox
+/// row: pushes are still acknowledged, and projected once it works again.
+#[test]
+fn a_failing_projection_is_retried_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    store_whose_projection_fails(&db, "1");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    for i in 0..3u64 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), "1714000000");
+        assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    }
+    wait_for("the failure in the log", || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("pushes are safe in the inbox, retrying in")
+    });
+    assert!(messages(&db).is_empty());
+    drop_trigger(&db);
+    wait_for("the retried projection", || messages(&db).len() == 3);
+    assert!(r.stop().success());
+    assert_eq!(inbox_times(&db).len(), 3);
+    assert!(messages(&db).iter().all(|m| m["parse_error"].is_null() && m["deliveries"] == 1));
+}
+
+/// A push whose projection fails on its own (a bug that only this message
+/// meets) is kept in quarantine with the error; the others go on.
+#[test]
+fn a_push_that_cannot_be_projected_is_quarantined_and_the_rest_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let poison = (3_732_676_853_715_311_104u64 + 1).to_string();
+    store_whose_projection_fails(&db, &format!("NEW.order_id = '{poison}' AND NEW.quarantine IS NULL"));
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    for i in 0..3u64 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), "1714000000");
+        assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    }
+    wait_for("three messages", || messages(&db).len() == 3);
+    assert!(r.stop().success());
+    let m = messages(&db);
+    let quarantined: Vec<_> = m.iter().filter(|m| !m["parse_error"].is_null()).collect();
+    assert_eq!(quarantined.len(), 1, "{m:?}");
+    assert!(quarantined[0]["parse_error"].as_str().unwrap().starts_with("projection failed"), "{m:?}");
+    // Once the bug is gone, reprocessing releases it.
+    drop_trigger(&db);
+    let o = bin()
+        .arg("--store")
+        .arg(&db)
+        .args(["messages", "--reprocess"])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = messages(&db);
+    assert!(m.iter().all(|m| m["parse_error"].is_null()), "{m:?}");
+    assert_eq!(m.iter().filter(|m| m["order_id"] == poison.as_str()).count(), 1);
 }
 
 #[test]
@@ -404,4 +551,330 @@ fn an_order_push_fetches_a_snapshot_when_the_api_is_configured() {
     assert_eq!(shop.requests().iter().filter(|(p, _)| p == "/channels/ec/order/get").count(), 1);
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(child.wait().unwrap().success());
+}
+
+/// Reads until the server closes the connection; returns what it sent and when it closed.
+fn until_closed(s: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let t = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("still open after {:?}: {e}", t.elapsed()),
+        }
+    }
+    (String::from_utf8_lossy(&got).into_owned(), t.elapsed())
+}
+
+fn logged(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+#[test]
+fn idle_and_slow_header_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let r = Receiver::start(
+        &dir.path().join("s.db"),
+        &log,
+        APPID,
+        &["--idle-timeout", "1s", "--header-timeout", "2s", "--body-timeout", "30s"],
+    );
+    // Connected, never a byte: closed after the idle timeout.
+    let mut idle = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    // A request head trickled in and never finished: closed after the header timeout,
+    // however often a byte arrives.
+    let mut slow = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    slow.write_all(b"POST /wx?timestamp=1 HTTP/1.1\r\n").unwrap();
+    let trickle = {
+        let mut s = slow.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(100));
+                if s.write_all(b"X-Slow: 1\r\n").is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let (_, idle_after) = until_closed(&mut idle, Duration::from_secs(10));
+    assert!(idle_after >= Duration::from_millis(900) && idle_after < Duration::from_secs(3), "{idle_after:?}");
+    let (_, slow_after) = until_closed(&mut slow, Duration::from_secs(10));
+    assert!(slow_after < Duration::from_secs(3), "{slow_after:?}");
+    trickle.join().unwrap();
+    // A kept-alive connection is closed once idle after its answer.
+    let mut kept = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    kept.write_all(b"GET /?timestamp=1&nonce=2 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let (answer, after) = until_closed(&mut kept, Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(after >= Duration::from_millis(900), "{after:?}");
+    let text = logged(&log);
+    assert!(text.contains("closed a connection: idle keep-alive timeout"), "{text}");
+    assert!(text.contains("closed a connection: request head not received in time"), "{text}");
+}
+
+#[test]
+fn a_slow_body_is_answered_408_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &["--body-timeout", "1s"]);
+    let (target, body) = signed_push(&push_text(1), APPID, "1", "2");
+    let mut s = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    let head = format!("POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..10]).unwrap();
+    let (answer, after) = until_closed(&mut s, Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+    assert!(r.stop().success());
+    assert!(messages(&db).is_empty());
+    assert!(logged(&log).contains("refused (408): body not received in time"), "{}", logged(&log));
+}
+
+/// The issue's case: with `ulimit -n 200` and 300 idle sockets open, pushes
+/// still get through (the cap fits the limit, and the idle are closed first).
+#[test]
+fn idle_sockets_beyond_the_open_file_limit_cannot_lock_pushes_out() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let port = free_port();
+    let mut cmd = bin();
+    cmd.arg("--store")
+        .arg(&db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", log.to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let rl = libc::rlimit { rlim_cur: 200, rlim_max: 200 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = Receiver { child, port };
+    let idle: Vec<TcpStream> = (0..300).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for i in 0..5u64 {
+        let (target, body) = signed_push(&push_text(i), APPID, &i.to_string(), "3");
+        let t = Instant::now();
+        assert_eq!(http(port, "POST", &target, &body), (200, "success".into()));
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    }
+    drop(idle);
+    assert!(r.stop().success());
+    assert_eq!(messages(&db).len(), 5);
+    let text = logged(&log);
+    assert!(text.contains("--max-connections lowered from 256 to 136"), "{text}");
+    assert!(text.contains("closed the one waiting longest without a request"), "{text}");
+}
+
+#[test]
+fn oversized_and_garbage_requests_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let r = Receiver::start(&dir.path().join("s.db"), &log, APPID, &[]);
+    let exchange = |raw: &[u8]| {
+        let mut s = TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+        let _ = s.write_all(raw);
+        until_closed(&mut s, Duration::from_secs(10)).0
+    };
+    let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    assert!(exchange(long_uri.as_bytes()).starts_with("HTTP/1.1 414"));
+    let big_head = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(500_000));
+    assert!(exchange(big_head.as_bytes()).starts_with("HTTP/1.1 431"));
+    assert!(exchange(b"\x16\x03\x01 hello there\r\n\r\n").starts_with("HTTP/1.1 400"));
+    assert!(r.stop().success());
+    let text = logged(&log);
+    assert!(text.contains("refused (414): request line too long peer=127.0.0.1:"), "{text}");
+    assert!(text.contains("refused (431): request head too large"), "{text}");
+    assert!(text.contains("refused (400): not an HTTP/1.1 request"), "{text}");
+}
+
+#[test]
+fn a_plaintext_mode_push_is_refused_with_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let sig = crypto::signature(TOKEN, "1714112445", "415670741");
+    let target = format!("/wx?signature={sig}&timestamp=1714112445&nonce=415670741&openid=o1");
+    assert_eq!(http(r.port, "POST", &target, push_text(1).as_bytes()).0, 400);
+    assert!(r.stop().success());
+    assert!(messages(&db).is_empty());
+    let text = logged(&log);
+    assert!(text.contains("refused (400): a plaintext push") && text.contains("安全模式"), "{text}");
+    assert!(!text.contains("3732676853715311105"), "{text}");
+}
+
+/// A signed push whose length field is too small: what follows the short
+/// message is decrypted order data, which must not reach the log or the
+/// quarantine reason dressed as an "appid".
+#[test]
+fn a_too_small_length_field_keeps_order_data_out_of_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let log = dir.path().join("log");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let text = push_text(5);
+    let key = crypto::decode_key(KEY).unwrap();
+    // msg_len covers 10 bytes; the rest of the message lands where the appid goes.
+    let encrypt = crypto::seal(&key, &[7u8; 16], &text.as_bytes()[..10], &format!("{}{APPID}", &text[10..]));
+    let sig = crypto::msg_signature(TOKEN, "11", "22", &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    let target = format!("/wx?timestamp=11&nonce=22&encrypt_type=aes&msg_signature={sig}");
+    assert_eq!(http(r.port, "POST", &target, body.as_bytes()), (200, "success".into()));
+    assert!(r.stop().success());
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    let reason = m[0]["parse_error"].as_str().unwrap();
+    assert!(reason.contains("does not end with an appid"), "{reason}");
+    for leak in ["3732676853715311109", "channels_ec_order"] {
+        assert!(!reason.contains(leak), "{reason}");
+        assert!(!logged(&log).contains(leak), "{}", logged(&log));
+    }
+}
+
+#[test]
+fn logs_to_a_pipe_have_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = bin()
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "receiver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(http(port, "PUT", "/", b"").0, 405);
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WARN refused (405)"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
+
+/// Snapshot on push misses nothing: pushes that arrive while their order is
+/// being fetched schedule exactly one more fetch after it, so the version
+/// the later push announces is stored even though the first fetch was
+/// answered with the one before.
+#[test]
+fn pushes_during_a_fetch_schedule_one_more_fetch() {
+    let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "api-secret").unwrap();
+    let read = |which: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(seed_file(which)).unwrap()).unwrap()["order"]
+            .clone()
+    };
+    shop.add_version(0, read("before"));
+    shop.set_latency(Duration::from_millis(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let port = free_port();
+    let child = bin()
+        .arg("--store")
+        .arg(&db)
+        .arg("--api-base")
+        .arg(shop.base_url())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", dir.path().join("log").to_str().unwrap()])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env("ORDERSCOPE_APPSECRET", "api-secret")
+        .env_remove("ORDERSCOPE_CONFIG")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let r = Receiver { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let push = |create_time: u64, nonce: &str| {
+        let text = format!(
+            r#"{{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":{create_time},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{SEED},"type":5}}}}"#
+        );
+        let (target, body) = signed_push(&text, APPID, nonce, "42");
+        assert_eq!(http(port, "POST", &target, &body), (200, "success".into()));
+    };
+    let gets = || shop.requests().iter().filter(|(p, _)| p == "/channels/ec/order/get").count();
+    push(1_764_656_488, "a");
+    wait_for("the first fetch", || gets() == 1);
+    // The order ships while the first fetch is in flight; its pushes arrive.
+    shop.add_version(orderscope::timefmt::now() + 1, read("after"));
+    push(1_764_656_489, "b");
+    push(1_764_656_490, "c");
+    wait_for("both versions", || {
+        let o = run(&db, &["orders", "--json"]);
+        let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
+        list.get(0).is_some_and(|r| r["snapshots"] == 2 && r["status"] == 30)
+    });
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(gets(), 2, "the pushes during the fetch owe exactly one more");
+    assert!(r.stop().success());
+}
+
+/// A decrypted message that is not UTF-8 stays quarantined through
+/// `messages --reprocess`, its bytes kept as they came, never replaced.
+#[test]
+fn reprocess_keeps_bytes_it_cannot_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let r = Receiver::start(&db, &dir.path().join("log"), APPID, &[]);
+    let msg = b"{\"Event\":\"channels_ec_order_new\",\"note\":\"\xff\xfe\"}".to_vec();
+    let key = crypto::decode_key(KEY).unwrap();
+    let encrypt = crypto::seal(&key, &[1u8; 16], &msg, APPID);
+    let sig = crypto::msg_signature(TOKEN, "5", "6", &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    let target = format!("/wx?timestamp=5&nonce=6&encrypt_type=aes&msg_signature={sig}");
+    assert_eq!(http(r.port, "POST", &target, body.as_bytes()), (200, "success".into()));
+    assert!(r.stop().success());
+    let o = bin()
+        .arg("--store")
+        .arg(&db)
+        .args(["messages", "--reprocess"])
+        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+        .env("ORDERSCOPE_APPID", APPID)
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("still unreadable: the decrypted message is not UTF-8"), "{}", stderr(&o));
+    let m = messages(&db);
+    assert_eq!(m.len(), 1);
+    assert!(m[0]["parse_error"].as_str().unwrap().contains("not UTF-8"));
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let kept: Vec<u8> = c.query_row("SELECT plaintext FROM inbox", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, msg);
 }

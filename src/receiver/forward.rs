@@ -1,13 +1,12 @@
 //! `serve --forward URL`: relays each stored push, unchanged (same query
 //! string, same body, same content type), to the shop's existing handler.
-//! Relaying happens after the push is stored and never changes the answer
+//! Relaying happens once the push is projected from the inbox and never changes the answer
 //! to the platform; failures are retried with backoff, then logged.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::HeaderMap;
 use tokio::sync::Semaphore;
 
 #[derive(Clone)]
@@ -33,7 +32,7 @@ impl Forwarder {
         })
     }
 
-    pub fn relay(&self, query: &str, headers: &HeaderMap, body: Bytes) {
+    pub fn relay(&self, query: &str, content_type: Option<&str>, body: Bytes) {
         let Ok(permit) = self.slots.clone().try_acquire_owned() else {
             tracing::error!("forward queue full: a push was stored but not relayed");
             return;
@@ -45,8 +44,7 @@ impl Forwarder {
         } else {
             format!("{}?{query}", self.url)
         };
-        let content_type =
-            headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type = content_type.map(str::to_string);
         let client = self.client.clone();
         tokio::spawn(async move {
             let _permit = permit;

@@ -1,32 +1,34 @@
 //! `orderscope serve`: the push endpoint. It verifies each push's
-//! `msg_signature`, decrypts it, stores it durably, and only then answers
-//! `success`. What it refuses (bad signature, missing parameters, oversized
-//! bodies) is stored nowhere and logged with the peer's address, never the
-//! body; what it cannot read but is correctly signed is kept whole
-//! (quarantined) so nothing that arrived is lost.
+//! `msg_signature`, decrypts it, appends it as it arrived to the store's
+//! inbox with `synchronous=FULL`, and only then answers `success`; messages,
+//! order summaries, forwarding and snapshot fetches are built from the inbox
+//! afterwards. What it refuses (bad signature, missing parameters, oversized
+//! bodies, plaintext-mode pushes) is stored nowhere and logged with the
+//! peer's address, never the body; what it cannot read but is correctly
+//! signed is kept whole (quarantined) so nothing that arrived is lost.
 
+pub mod conn;
 pub mod forward;
+pub mod reprocess;
 pub mod serve;
 pub mod snapshots;
 pub mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::body::{Body, Bytes};
+use axum::http::{Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::config::Secret;
 use crate::crypto;
-use crate::store::MessageInsert;
-use writer::Job;
+use conn::{Clock, Limits, RateLimitedLog};
+use writer::{Incoming, Job};
 
 /// Bodies larger than this are refused before they are read whole.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -37,59 +39,69 @@ pub struct Settings {
     pub appid: String,
 }
 
-/// An order id from a stored push, for the snapshot fetcher.
-pub type OrderEvents = mpsc::Sender<String>;
-
-struct Shared {
-    settings: Settings,
-    writer: mpsc::Sender<Job>,
-    forward: Option<forward::Forwarder>,
-    order_events: Option<OrderEvents>,
-}
-
-pub fn router(
-    settings: Settings,
-    writer: mpsc::Sender<Job>,
-    forward: Option<forward::Forwarder>,
-    order_events: Option<OrderEvents>,
-) -> Router {
-    let shared = Arc::new(Shared { settings, writer, forward, order_events });
-    Router::new().fallback(handle).with_state(shared)
+/// What every connection's handler shares.
+pub struct Shared {
+    pub settings: Settings,
+    pub writer: SyncSender<Job>,
+    pub limits: Limits,
+    pub log: RateLimitedLog,
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
-fn refuse(peer: SocketAddr, status: StatusCode, why: &str) -> Response {
-    tracing::warn!(%peer, status = status.as_u16(), "refused: {why}");
-    let text = match status {
-        StatusCode::UNAUTHORIZED => "bad signature",
-        StatusCode::PAYLOAD_TOO_LARGE => "body too large",
-        StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
-        _ => "bad request",
-    };
-    plain(status, text)
+impl Shared {
+    fn refuse(&self, peer: SocketAddr, status: StatusCode, why: &'static str) -> Response {
+        self.log.warn(why, Some(peer), || format!("refused ({}): {why}", status.as_u16()));
+        let text = match status {
+            StatusCode::UNAUTHORIZED => "bad signature",
+            StatusCode::PAYLOAD_TOO_LARGE => "body too large",
+            StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+            StatusCode::REQUEST_TIMEOUT => "body not received in time",
+            _ => "bad request",
+        };
+        plain(status, text)
+    }
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
+/// One request on connection `clock`: the clock is busy while it is handled.
+pub async fn handle<B>(shared: &Shared, peer: SocketAddr, clock: &Clock, req: Request<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    clock.busy();
+    let response = route(shared, peer, req).await;
+    clock.idle();
+    response
+}
+
+async fn route<B>(shared: &Shared, peer: SocketAddr, req: Request<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     let (parts, body) = req.into_parts();
     let query: HashMap<String, String> =
         parts.uri.query().map(|q| form_pairs(q).into_iter().collect()).unwrap_or_default();
     match parts.method {
-        Method::GET => verify_url(&shared, peer, &query),
+        Method::GET => verify_url(shared, peer, &query),
         Method::POST => {
-            let body = match axum::body::to_bytes(body, MAX_BODY).await {
-                Ok(b) => b,
-                Err(_) => return refuse(peer, StatusCode::PAYLOAD_TOO_LARGE, "body over 64 KiB"),
+            let read = axum::body::to_bytes(Body::new(body), MAX_BODY);
+            let body = match tokio::time::timeout(shared.limits.body_timeout, read).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(_)) => return shared.refuse(peer, StatusCode::PAYLOAD_TOO_LARGE, "body over 64 KiB"),
+                Err(_) => {
+                    let mut r = shared.refuse(peer, StatusCode::REQUEST_TIMEOUT, "body not received in time");
+                    r.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+                    return r;
+                }
             };
-            receive(&shared, peer, &query, &parts.uri, &parts.headers, body).await
+            let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            receive(shared, peer, &query, parts.uri.query().unwrap_or(""), content_type, body).await
         }
-        _ => refuse(peer, StatusCode::METHOD_NOT_ALLOWED, "not GET or POST"),
+        _ => shared.refuse(peer, StatusCode::METHOD_NOT_ALLOWED, "not GET or POST"),
     }
 }
 
@@ -137,7 +149,7 @@ fn verify_url(shared: &Shared, peer: SocketAddr, q: &HashMap<String, String>) ->
     let (Some(sig), Some(ts), Some(nonce), Some(echostr)) =
         (q.get("signature"), q.get("timestamp"), q.get("nonce"), q.get("echostr"))
     else {
-        return refuse(
+        return shared.refuse(
             peer,
             StatusCode::BAD_REQUEST,
             "URL verification without signature, timestamp, nonce and echostr",
@@ -145,14 +157,14 @@ fn verify_url(shared: &Shared, peer: SocketAddr, q: &HashMap<String, String>) ->
     };
     let expected = crypto::signature(shared.settings.token.expose(), ts, nonce);
     if !crypto::same_signature(&expected, sig) {
-        return refuse(peer, StatusCode::UNAUTHORIZED, "URL verification with a wrong signature");
+        return shared.refuse(peer, StatusCode::UNAUTHORIZED, "URL verification with a wrong signature");
     }
     tracing::info!(%peer, "URL verified");
     (StatusCode::OK, echostr.clone()).into_response()
 }
 
 /// The `Encrypt` field of a JSON or XML envelope.
-fn envelope_encrypt(body: &[u8]) -> Option<String> {
+pub(crate) fn envelope_encrypt(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?.trim_start();
     let v: Value = if text.starts_with('<') {
         crate::model::push::xml_to_json(text).ok()?
@@ -162,65 +174,63 @@ fn envelope_encrypt(body: &[u8]) -> Option<String> {
     v.get("Encrypt").and_then(Value::as_str).map(str::to_string)
 }
 
+/// The refusal of a push sent in plaintext mode, with what to change.
+const PLAINTEXT_PUSH: &str = "a plaintext push (no msg_signature, no Encrypt): the receiver only takes safe-mode pushes; \
+     in the 微信小店 console set 消息加密方式 to 安全模式 (safe mode) with the same Token and EncodingAESKey";
+
 async fn receive(
     shared: &Shared,
     peer: SocketAddr,
     q: &HashMap<String, String>,
-    uri: &Uri,
-    headers: &HeaderMap,
+    raw_query: &str,
+    content_type: Option<&str>,
     body: Bytes,
 ) -> Response {
+    let encrypt = envelope_encrypt(&body);
+    let plaintext_mode = q.get("encrypt_type").is_some_and(|t| t != "aes");
+    if plaintext_mode || (q.get("msg_signature").is_none() && encrypt.is_none() && !body.is_empty()) {
+        return shared.refuse(peer, StatusCode::BAD_REQUEST, PLAINTEXT_PUSH);
+    }
     let (Some(ts), Some(nonce), Some(sig)) = (q.get("timestamp"), q.get("nonce"), q.get("msg_signature")) else {
-        return refuse(peer, StatusCode::BAD_REQUEST, "push without timestamp, nonce and msg_signature");
+        return shared.refuse(peer, StatusCode::BAD_REQUEST, "push without timestamp, nonce and msg_signature");
     };
-    let Some(encrypt) = envelope_encrypt(&body) else {
-        return refuse(peer, StatusCode::BAD_REQUEST, "push body has no Encrypt field");
+    let Some(encrypt) = encrypt else {
+        return shared.refuse(peer, StatusCode::BAD_REQUEST, "push body has no Encrypt field");
     };
     let expected = crypto::msg_signature(shared.settings.token.expose(), ts, nonce, &encrypt);
     if !crypto::same_signature(&expected, sig) {
-        return refuse(peer, StatusCode::UNAUTHORIZED, "push with a wrong msg_signature");
+        return shared.refuse(peer, StatusCode::UNAUTHORIZED, "push with a wrong msg_signature");
     }
-    let envelope = String::from_utf8_lossy(&body).into_owned();
-    let received_at = crate::timefmt::now();
-    let (tx, rx) = oneshot::channel();
-    let job = match crypto::open_for(&shared.settings.key, &encrypt, &shared.settings.appid) {
-        Ok(msg) => match String::from_utf8(msg) {
-            Ok(plaintext) => Job::Push { received_at, envelope, plaintext, reply: tx },
-            Err(_) => Job::Quarantine {
-                received_at,
-                envelope,
-                reason: "the decrypted message is not UTF-8".into(),
-                reply: tx,
-            },
-        },
+    let (plaintext, problem) = match crypto::open_for(&shared.settings.key, &encrypt, &shared.settings.appid) {
+        Ok(msg) => (Some(msg), None),
         Err(e) => {
             tracing::warn!(%peer, "signed push kept in quarantine: {e}");
-            Job::Quarantine { received_at, envelope, reason: e.to_string(), reply: tx }
+            (None, Some(e.to_string()))
         }
     };
-    // Only the snapshot fetcher needs the order id before the writer parses the push.
-    let order_id = match (&job, &shared.order_events) {
-        (Job::Push { plaintext, .. }, Some(_)) => crate::model::Push::parse(plaintext).ok().and_then(|p| p.order_id),
-        _ => None,
+    let envelope = body.to_vec();
+    let dup_key = crate::store::inbox::dup_key(plaintext.as_deref(), &envelope);
+    let push = Incoming {
+        received_at: crate::timefmt::now(),
+        query: raw_query.to_string(),
+        content_type: content_type.map(str::to_string),
+        envelope,
+        plaintext,
+        problem,
+        dup_key,
     };
-    if shared.writer.send(job).await.is_err() {
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    let (tx, rx) = oneshot::channel();
+    match shared.writer.try_send(Job::Push { push: Box::new(push), reply: tx }) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => {
+            shared.log.warn("writer queue full", Some(peer), || "busy: the store writer's queue is full".into());
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "busy");
+        }
+        Err(TrySendError::Disconnected(_)) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
     }
-    // Answer only once the push is committed; the platform retries otherwise.
+    // Answer only once the push is in the inbox, on disk; the platform retries otherwise.
     match tokio::time::timeout(Duration::from_secs(4), rx).await {
-        Ok(Ok(Ok(outcome))) => {
-            if let MessageInsert::Duplicate(id) = outcome {
-                tracing::info!(%peer, message = id, "repeated push counted");
-            }
-            if let Some(f) = &shared.forward {
-                f.relay(uri.query().unwrap_or(""), headers, body);
-            }
-            if let (Some(events), Some(id), MessageInsert::New(_)) = (&shared.order_events, order_id, outcome) {
-                // A full queue drops the fetch, never delays the answer.
-                let _ = events.try_send(id);
-            }
-            plain(StatusCode::OK, "success")
-        }
+        Ok(Ok(Ok(_))) => plain(StatusCode::OK, "success"),
         Ok(Ok(Err(e))) => {
             tracing::error!(%peer, "push not stored: {e}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "not stored")

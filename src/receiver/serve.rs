@@ -1,18 +1,25 @@
-//! Running the receiver: settings, logging, the listener, the writer thread,
-//! heartbeats, and a graceful stop on SIGTERM or SIGINT (requests in flight
-//! finish, every queued push is committed, the period is closed).
+//! Running the receiver: settings, logging, the listener and its
+//! connections, the writer thread, heartbeats, and a graceful stop on
+//! SIGTERM or SIGINT (requests in flight finish, every queued push is
+//! committed and projected, the period is closed).
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{mpsc, watch};
 
-use super::{forward::Forwarder, writer::Writer};
+use super::conn::{self, Limits, RateLimitedLog, Registry};
+use super::writer::{AfterProjection, Job, Writer};
+use super::{Shared, forward::Forwarder};
 use crate::settings::Settings as AllSettings;
-use crate::store::{Durability, OpenMode, Store};
+use crate::store::{Durability, MessageInsert, OpenMode, Store};
 
-/// Sets up logging to stderr, or appended to a file.
+/// Sets up logging to stderr (coloured only on a terminal), or appended to a file.
 pub fn init_logging(log: Option<&Path>) -> Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ORDERSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
@@ -48,12 +55,36 @@ impl tracing_subscriber::fmt::time::FormatTime for LogTime {
     }
 }
 
-pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {
+/// File descriptors kept for the store, the log and outgoing requests.
+const RESERVED_FDS: u64 = 64;
+
+/// The connection cap, lowered to what the process's open-file limit allows.
+fn fit_to_fd_limit(mut limits: Limits) -> Limits {
+    let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } == 0 && rl.rlim_cur != libc::RLIM_INFINITY {
+        let room = rl.rlim_cur.saturating_sub(RESERVED_FDS).max(1) as usize;
+        if room < limits.max_connections {
+            tracing::warn!(
+                "--max-connections lowered from {} to {room}: the open-file limit (ulimit -n) is {}",
+                limits.max_connections,
+                rl.rlim_cur
+            );
+            limits.max_connections = room;
+        }
+    }
+    limits
+}
+
+/// Runs the receiver with `limits` on its connections until SIGTERM or SIGINT.
+pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> {
     let settings = all.receiver()?;
     let forward = all.forward.clone();
     let addr = all.listen()?;
     let api = all.api()?.map(|a| a.client());
     init_logging(log)?;
+    let limits = fit_to_fd_limit(limits);
+
     // One thread serves HTTP and one commits: on a small machine, more
     // threads mostly add wake-ups and context switches per push.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -67,11 +98,12 @@ pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {
     let now = crate::timefmt::now();
     // Several hosts may share one store: each period says whose it is.
     let host = crate::tui::hostname();
-    let period = store.write(|c| c.add_receiver_period(now, now, None, Some(&host)))?;
+    let period = store.write(|c| c.add_receiver_period(now, now, None, Some(&host))).map_err(|e| store.explain(e))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
 
     runtime.block_on(async move {
-        let writer = Writer::start(store, period, 8192);
+        let (after_tx, after_rx) = mpsc::channel::<AfterProjection>(8192);
+        let writer = Writer::start(store, period, 8192, Some(after_tx));
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let heartbeat = {
             let tx = writer.tx.clone();
@@ -80,36 +112,166 @@ pub fn run(all: &AllSettings, log: Option<&Path>) -> Result<()> {
                 every.tick().await;
                 loop {
                     every.tick().await;
-                    if tx.send(super::writer::Job::Heartbeat { now: crate::timefmt::now() }).await.is_err() {
+                    if let Err(std::sync::mpsc::TrySendError::Disconnected(_)) =
+                        tx.try_send(Job::Heartbeat { now: crate::timefmt::now() })
+                    {
                         break;
                     }
                 }
             })
         };
         tracing::info!(
-            "listening on {addr}; store {location}; appid {}{}",
+            "listening on {addr}; store {location}; appid {}{}; header/body/idle timeouts {:?}/{:?}/{:?}, at most {} connections",
             settings.appid,
-            forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default()
+            forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default(),
+            limits.header_timeout,
+            limits.body_timeout,
+            limits.idle_timeout,
+            limits.max_connections,
         );
-        let order_events = api.map(|client| super::snapshots::start(client, writer.tx.clone()));
+        let sink = super::snapshots::Sink::new(writer.tx.clone());
+        let order_events = api.map(|client| super::snapshots::start(client, sink.clone()));
         if order_events.is_some() {
             tracing::info!("fetching a snapshot of each order a push is about");
         }
-        let app = super::router(settings, writer.tx.clone(), forwarder, order_events);
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
-            .await?;
+        let effects = tokio::spawn(after_projection(after_rx, forwarder, order_events));
+        let shared = Arc::new(Shared {
+            settings,
+            writer: writer.tx.clone(),
+            limits,
+            log: RateLimitedLog::new(Duration::from_secs(10)),
+        });
+        accept_until(listener, shared, stop).await;
         heartbeat.abort();
         let _ = heartbeat.await;
-        tracing::info!("stopping: committing what is queued");
+        tracing::info!("stopping: committing and projecting what is queued");
+        sink.close();
         tokio::task::spawn_blocking(move || writer.finish()).await?.map_err(anyhow::Error::msg)?;
+        // The writer has reported every projection: relay and fetch what is left.
+        let _ = tokio::time::timeout(Duration::from_secs(10), effects).await;
         tracing::info!("stopped");
         Ok(())
     })
 }
 
+/// Forwarding and snapshot fetches for each push once it is projected.
+async fn after_projection(
+    mut rx: mpsc::Receiver<AfterProjection>,
+    forward: Option<Forwarder>,
+    order_events: Option<mpsc::Sender<String>>,
+) {
+    while let Some(p) = rx.recv().await {
+        if let Some(f) = &forward {
+            f.relay(&p.query, p.content_type.as_deref(), p.envelope.into());
+        }
+        if let (Some(events), Some(id), MessageInsert::New(_)) =
+            (&order_events, p.projected.order_id, p.projected.outcome)
+        {
+            // A full queue drops the fetch, never delays the projector.
+            let _ = events.try_send(id);
+        }
+    }
+}
+
+/// Accepts connections until `stop`, then lets those open finish their
+/// request in flight (up to 10 s).
+async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: impl Future<Output = ()>) {
+    let registry = Registry::new(shared.limits);
+    let (stopping, stop_rx) = watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stop => break,
+            a = listener.accept() => a,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors, mostly: wait a little rather than spin.
+                shared.log.warn("accept failed", None, || format!("cannot accept a connection: {e}"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some((slot, evicted)) = registry.admit() else {
+            shared.log.warn("connection cap", Some(peer), || {
+                format!(
+                    "refused a connection: {} open, every one with a request in progress (--max-connections)",
+                    registry.limits().max_connections
+                )
+            });
+            continue;
+        };
+        if evicted {
+            shared.log.warn(conn::EVICTED, Some(peer), || {
+                format!(
+                    "{} connections open (--max-connections): closed the one waiting longest without a request",
+                    registry.limits().max_connections
+                )
+            });
+        }
+        let _ = stream.set_nodelay(true);
+        let log = shared.clone();
+        let on_timeout = Box::new(move |why: &'static str| {
+            log.log.warn(why, Some(peer), || format!("closed a connection: {why}"));
+        });
+        let io = TokioIo::new(registry.guard(stream, &slot, on_timeout));
+        let (shared, mut stop_rx) = (shared.clone(), stop_rx.clone());
+        let log = shared.clone();
+        tasks.spawn(async move {
+            let clock = slot.clock.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let (shared, clock) = (shared.clone(), clock.clone());
+                async move { Ok::<_, Infallible>(super::handle(&shared, peer, &clock, req).await) }
+            });
+            let mut http = hyper::server::conn::http1::Builder::new();
+            // The guarded socket times heads and idle connections itself.
+            http.timer(TokioTimer::new()).header_read_timeout(None);
+            let conn = http.serve_connection(io, service);
+            tokio::pin!(conn);
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop_rx.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().await
+                }
+            };
+            if let Err(e) = result {
+                log_connection_error(&log.log, peer, &e);
+            }
+            drop(slot);
+        });
+    }
+    let _ = stopping.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), async { while tasks.join_next().await.is_some() {} }).await;
+}
+
+/// Logs why hyper gave up on a connection, when a limit or a malformed
+/// request is the reason (hyper has already answered 400, 414 or 431).
+fn log_connection_error(log: &RateLimitedLog, peer: SocketAddr, e: &hyper::Error) {
+    let limit = std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+    if limit {
+        // Already logged when the limit closed it.
+    } else if e.is_parse_too_large() {
+        let (code, what) = if e.to_string().contains("URI") {
+            (414, "request line too long")
+        } else {
+            (431, "request head too large")
+        };
+        log.warn(what, Some(peer), || format!("refused ({code}): {what}"));
+    } else if e.is_parse() {
+        log.warn("not HTTP", Some(peer), || format!("refused (400): not an HTTP/1.1 request ({e})"));
+    } else {
+        tracing::debug!(%peer, "connection ended: {e}");
+    }
+}
+
 /// Registers the handlers now; the returned future ends on the first signal.
-fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;

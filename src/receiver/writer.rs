@@ -1,30 +1,79 @@
-//! The receiver's one writer: a thread that owns the store connection and
-//! commits pushes in groups. Every request waits for its push to be in a
-//! committed transaction (with `synchronous=FULL`, on disk) before it is
-//! answered; pushes that arrive while a commit is running share the next
-//! one, so a burst costs one fsync per group, not one per push.
+//! The receiver's one writer: a thread that owns the store connection.
+//!
+//! Its first duty is the inbox. Pushes waiting for the disk are appended in
+//! one `synchronous=FULL` transaction (group commit: one fsync per group),
+//! and each request is answered as soon as its group is committed. Only when
+//! no push has arrived for a moment (or projection has waited 10 s under
+//! load that never pauses) does it project: turn inbox rows into messages
+//! and order summaries in small transactions that also move the projector's
+//! cursor, so a restart resumes exactly where the last committed projection
+//! stopped. WAL checkpoints run there too, never inside an inbox commit. What follows a projection (forwarding,
+//! snapshot fetches, the log line of a repeated push) is handed back to the
+//! async side.
+//!
+//! A projection that fails is retried: first row by row, a row that fails
+//! on its own is kept in quarantine with the error (its inbox row is never
+//! touched), and when even that cannot be written (a full disk) projection
+//! pauses with backoff while the inbox keeps taking pushes.
 
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{MessageInsert, NewPush, Redelivery, Store};
+use crate::store::inbox::{Arrival, Projected};
+use crate::store::{self, Store};
 
-/// At most this many jobs share one transaction.
+/// At most this many pushes share one inbox transaction.
 const MAX_GROUP: usize = 1024;
+/// Rows projected per transaction: short enough that a push arriving during
+/// a projection waits little for its own commit.
+const PROJECT_CHUNK: usize = 64;
+/// Projection waits until no push has arrived for this long: while pushes
+/// keep coming, the disk and the lock are theirs.
+const QUIET: Duration = Duration::from_micros(200);
+/// Under load that never pauses, projection still runs (one chunk per inbox
+/// group) once its oldest row has waited this long.
+const MAX_LAG: Duration = Duration::from_secs(10);
+/// Rows projected between WAL checkpoints (which run only while projecting,
+/// never inside an inbox commit): often enough that each copies little.
+const CHECKPOINT_EVERY: u64 = 256;
+/// An inbox commit slower than this is logged.
+const SLOW_COMMIT: Duration = Duration::from_millis(50);
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const LAST_RETRY: Duration = Duration::from_secs(30);
+
+/// A push as it arrived, owned, with its duplicate key.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub received_at: i64,
+    pub query: String,
+    pub content_type: Option<String>,
+    pub envelope: Vec<u8>,
+    pub plaintext: Option<Vec<u8>>,
+    pub problem: Option<String>,
+    pub dup_key: String,
+}
+
+impl Incoming {
+    pub fn arrival(&self) -> Arrival<'_> {
+        Arrival {
+            received_at: self.received_at,
+            query: &self.query,
+            content_type: self.content_type.as_deref(),
+            envelope: &self.envelope,
+            plaintext: self.plaintext.as_deref(),
+            problem: self.problem.as_deref(),
+        }
+    }
+}
 
 pub enum Job {
+    /// Answered with the inbox id once committed.
     Push {
-        received_at: i64,
-        envelope: String,
-        plaintext: String,
-        reply: oneshot::Sender<Result<MessageInsert, String>>,
-    },
-    Quarantine {
-        received_at: i64,
-        envelope: String,
-        reason: String,
-        reply: oneshot::Sender<Result<MessageInsert, String>>,
+        push: Box<Incoming>,
+        reply: oneshot::Sender<Result<i64, String>>,
     },
     /// A version of an order fetched because a push about it arrived.
     Snapshot {
@@ -36,21 +85,96 @@ pub enum Job {
     },
 }
 
+/// What happened to one inbox row once projected, for the async side.
+#[derive(Debug, Clone)]
+pub struct AfterProjection {
+    pub projected: Projected,
+    pub query: String,
+    pub content_type: Option<String>,
+    pub envelope: Vec<u8>,
+}
+
 pub struct Writer {
-    pub tx: mpsc::Sender<Job>,
+    pub tx: SyncSender<Job>,
     handle: JoinHandle<Result<(), String>>,
 }
 
 impl Writer {
-    /// Starts the writer on an open store; `period` is this run's receiver period.
-    pub fn start(mut store: Store, period: i64, queue: usize) -> Writer {
-        let (tx, mut rx) = mpsc::channel::<Job>(queue);
+    /// Starts the writer on an open store; `period` is this run's receiver
+    /// period; projected rows are reported on `after` when given.
+    pub fn start(store: Store, period: i64, queue: usize, after: Option<mpsc::Sender<AfterProjection>>) -> Writer {
+        let (tx, rx) = sync_channel::<Job>(queue);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || {
-                let mut group = Vec::with_capacity(MAX_GROUP);
-                let (mut jobs, mut commits) = (0u64, 0u64);
-                while let Some(first) = rx.blocking_recv() {
+            .spawn(move || Loop::new(store, period, after).and_then(|l| l.run(rx)))
+            .expect("spawning the writer thread");
+        Writer { tx, handle }
+    }
+
+    /// Waits until every queued push is committed and projected and the period is closed.
+    pub fn finish(self) -> Result<(), String> {
+        drop(self.tx);
+        self.handle.join().map_err(|_| "the store writer panicked".to_string())?
+    }
+}
+
+struct Loop {
+    store: Store,
+    period: i64,
+    after: Option<mpsc::Sender<AfterProjection>>,
+    /// The last inbox id projected, and the last appended.
+    cursor: i64,
+    appended: i64,
+    /// Snapshots and heartbeats, written with the next projection.
+    side: Vec<Job>,
+    /// While projection fails: when to try again, and the next pause.
+    retry_at: Option<Instant>,
+    pause: Duration,
+    /// When the oldest row not yet projected was appended (roughly).
+    behind_since: Option<Instant>,
+    since_checkpoint: u64,
+    /// Slow inbox commits not yet logged, and when the last line was.
+    slow: (u64, Option<Instant>),
+    stats: (u64, u64),
+}
+
+impl Loop {
+    fn new(store: Store, period: i64, after: Option<mpsc::Sender<AfterProjection>>) -> Result<Loop, String> {
+        let err = |e: store::StoreError| e.to_string();
+        let mut store = store;
+        // Checkpoints are run by the projection step, off the inbox's commits.
+        store.prepare_receiver().map_err(err)?;
+        let (cursor, appended) = store.inbox_state().map_err(err)?;
+        if appended > cursor {
+            tracing::info!("projecting {} pushes stored before the last stop", appended - cursor);
+        }
+        Ok(Loop {
+            store,
+            period,
+            after,
+            cursor,
+            appended,
+            side: Vec::new(),
+            retry_at: None,
+            pause: FIRST_RETRY,
+            behind_since: (appended > cursor).then(Instant::now),
+            since_checkpoint: 0,
+            slow: (0, None),
+            stats: (0, 0),
+        })
+    }
+
+    fn run(mut self, rx: Receiver<Job>) -> Result<(), String> {
+        let mut group = Vec::with_capacity(MAX_GROUP);
+        loop {
+            let work = self.appended > self.cursor || !self.side.is_empty();
+            let next = match (work, self.retry_at) {
+                (false, _) => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                (true, None) => rx.recv_timeout(QUIET),
+                (true, Some(at)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+            };
+            match next {
+                Ok(first) => {
                     group.push(first);
                     while group.len() < MAX_GROUP {
                         match rx.try_recv() {
@@ -58,95 +182,194 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    jobs += group.len() as u64;
-                    commits += 1;
-                    let t = std::time::Instant::now();
-                    let n = group.len();
-                    commit_group(&mut store, period, &mut group);
-                    tracing::debug!(n, us = t.elapsed().as_micros() as u64, "group committed");
+                    self.commit_inbox(&mut group);
+                    if self.behind_since.is_some_and(|t| t.elapsed() >= MAX_LAG) {
+                        self.project_due();
+                    }
                 }
-                tracing::info!("committed {jobs} jobs in {commits} transactions");
-                // Every sender is gone: the server has stopped. Close the period.
-                store.write(|c| c.stop_period(period, crate::timefmt::now())).map_err(|e| e.to_string())
-            })
-            .expect("spawning the writer thread");
-        Writer { tx, handle }
+                Err(RecvTimeoutError::Timeout) => self.project_due(),
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        // Every sender is gone: the server has stopped. Project what is left
+        // (unless projection is failing: the inbox keeps it for the next start).
+        self.retry_at = None;
+        while self.appended > self.cursor || !self.side.is_empty() {
+            if !self.project_once() {
+                tracing::error!("stopping with {} pushes stored but not projected", self.appended - self.cursor);
+                break;
+            }
+        }
+        tracing::info!("committed {} pushes in {} inbox transactions", self.stats.0, self.stats.1);
+        let store = &mut self.store;
+        store.write(|c| c.stop_period(self.period, crate::timefmt::now())).map_err(|e| e.to_string())
     }
 
-    /// Waits until every queued job is committed and the period is closed.
-    pub fn finish(self) -> Result<(), String> {
-        drop(self.tx);
-        self.handle.join().map_err(|_| "the store writer panicked".to_string())?
+    /// Appends the group's pushes in one durable transaction and answers them.
+    fn commit_inbox(&mut self, group: &mut Vec<Job>) {
+        let mut ids: Vec<i64> = Vec::with_capacity(group.len());
+        let started = Instant::now();
+        let arrivals: Vec<(Arrival, &str)> = group
+            .iter()
+            .filter_map(|job| match job {
+                Job::Push { push, .. } => Some((push.arrival(), push.dup_key.as_str())),
+                _ => None,
+            })
+            .collect();
+        let outcome = self.store.write(|c| {
+            ids = c.append_inbox(&arrivals)?;
+            Ok(())
+        });
+        drop(arrivals);
+        let took = started.elapsed();
+        if took >= SLOW_COMMIT {
+            // Every answer in the group waited this long: worth a line (at
+            // most one every 10 s), the disk is the usual cause.
+            self.slow.0 += 1;
+            if self.slow.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                let more = std::mem::take(&mut self.slow.0) - 1;
+                tracing::warn!(
+                    pushes = ids.len(),
+                    "slow inbox commit: {} ms ({more} more since the last line)",
+                    took.as_millis()
+                );
+                self.slow.1 = Some(Instant::now());
+            }
+        }
+        let failure = outcome.err().map(|e| self.store.explain(e).to_string());
+        let mut ids = ids.into_iter();
+        for job in group.drain(..) {
+            match job {
+                Job::Push { reply, .. } => {
+                    let result = match &failure {
+                        Some(e) => Err(e.clone()),
+                        None => Ok(ids.next().unwrap_or_default()),
+                    };
+                    if let Ok(id) = result {
+                        self.appended = self.appended.max(id);
+                        self.behind_since.get_or_insert_with(Instant::now);
+                        self.stats.0 += 1;
+                    }
+                    let _ = reply.send(result);
+                }
+                side => self.side.push(side),
+            }
+        }
+        self.stats.1 += 1;
+    }
+
+    /// Projects one chunk unless a failed projection is waiting for its retry time.
+    fn project_due(&mut self) {
+        if self.retry_at.is_some_and(|at| Instant::now() < at) {
+            return;
+        }
+        self.project_once();
+    }
+
+    /// One projection step; false when it failed and projection is paused.
+    fn project_once(&mut self) -> bool {
+        let side = std::mem::take(&mut self.side);
+        let result = self.write_projection(PROJECT_CHUNK, None, &side);
+        match result {
+            Ok(()) => {
+                self.retry_at = None;
+                self.pause = FIRST_RETRY;
+                true
+            }
+            Err(e) => {
+                tracing::error!("projecting inbox rows after {} failed: {e}; retrying them one by one", self.cursor);
+                // Snapshots and heartbeats are best effort: logged, not retried.
+                for job in side {
+                    if let Err(e) = self.store.write(|c| write_side(c, self.period, &job)) {
+                        tracing::warn!("not recorded: {e}");
+                    }
+                }
+                self.project_singly()
+            }
+        }
+    }
+
+    /// After a failed chunk: each row alone, then alone in quarantine.
+    fn project_singly(&mut self) -> bool {
+        let rows = match self.store.inbox_after(self.cursor, PROJECT_CHUNK) {
+            Ok(rows) => rows,
+            Err(e) => return self.pause_projection(&e.to_string()),
+        };
+        for row in rows {
+            if let Err(e) = self.write_projection(1, None, &[]) {
+                let reason = format!("projection failed: {e}");
+                match self.write_projection(1, Some(&reason), &[]) {
+                    Ok(()) => tracing::warn!(inbox = row.id, "push kept in quarantine: {reason}"),
+                    Err(e) => return self.pause_projection(&e),
+                }
+            }
+        }
+        self.retry_at = None;
+        self.pause = FIRST_RETRY;
+        true
+    }
+
+    fn pause_projection(&mut self, error: &str) -> bool {
+        tracing::error!(
+            "cannot project ({error}); {} pushes are safe in the inbox, retrying in {:?}",
+            self.appended - self.cursor,
+            self.pause
+        );
+        self.retry_at = Some(Instant::now() + self.pause);
+        self.pause = (self.pause * 2).min(LAST_RETRY);
+        false
+    }
+
+    /// Projects up to `limit` rows after the cursor (and writes `side`) in one transaction.
+    fn write_projection(&mut self, limit: usize, quarantine: Option<&str>, side: &[Job]) -> Result<(), String> {
+        let period = self.period;
+        // Committed with its own fsync, while no push is waiting: left to the
+        // next inbox commit, its pages would lengthen that push's fsync. The
+        // cursor is the stored one: on a shared store another host's
+        // projector may have moved it.
+        let result = self.store.write(|c| {
+            let projected = c.project_inbox(limit, quarantine)?;
+            for job in side {
+                write_side(c, period, job)?;
+            }
+            Ok(projected)
+        });
+        let (rows, projected, cursor) = result.map_err(|e| self.store.explain(e).to_string())?;
+        self.cursor = cursor;
+        self.appended = self.appended.max(cursor);
+        self.behind_since = if self.appended > self.cursor { Some(Instant::now()) } else { None };
+        self.since_checkpoint += rows.len() as u64;
+        if self.since_checkpoint >= CHECKPOINT_EVERY {
+            self.since_checkpoint = 0;
+            // PASSIVE: copies what no reader still needs, never waits for them.
+            if let Err(e) = self.store.checkpoint() {
+                tracing::warn!("checkpoint failed: {e}");
+            }
+        }
+        for (row, p) in rows.into_iter().zip(projected) {
+            if let store::MessageInsert::Duplicate(id) = p.outcome {
+                tracing::info!(message = id, inbox = row.id, "repeated push counted");
+            }
+            if let Some(after) = &self.after {
+                let item = AfterProjection {
+                    projected: p,
+                    query: row.query,
+                    content_type: row.content_type,
+                    envelope: row.envelope,
+                };
+                if after.try_send(item).is_err() {
+                    tracing::error!(inbox = row.id, "busy: a stored push was not forwarded or fetched");
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-fn commit_group(store: &mut Store, period: i64, group: &mut Vec<Job>) {
-    let mut results: Vec<Result<MessageInsert, String>> = Vec::with_capacity(group.len());
-    // The group's pushes go to the store together (PostgreSQL stores them
-    // in a few statements, whatever their number).
-    let pushes: Vec<NewPush> = group
-        .iter()
-        .filter_map(|job| match job {
-            Job::Push { received_at, envelope, plaintext, .. } => {
-                Some(NewPush { received_at: *received_at, envelope: Some(envelope), plaintext, source: "serve" })
-            }
-            _ => None,
-        })
-        .collect();
-    let only_pushes = pushes.len() == group.len();
-    let outcome = if only_pushes {
-        // The usual group: pushes only, in a transaction of their own.
-        store.store_pushes(&pushes).map(|stored| {
-            results.extend(stored.into_iter().map(|r| r.map_err(|e| e.to_string())));
-        })
-    } else {
-        store.write(|c| {
-            results.clear();
-            let mut stored = c.add_messages(&pushes, Redelivery::Count)?.into_iter();
-            for job in group.iter() {
-                let r = match job {
-                    Job::Push { .. } => stored.next().expect("one outcome per push"),
-                    Job::Quarantine { received_at, envelope, reason, .. } => {
-                        c.add_quarantined(*received_at, envelope, reason)
-                    }
-                    Job::Heartbeat { now } => c.heartbeat(period, *now).map(|_| MessageInsert::New(0)),
-                    Job::Snapshot { order, fetched_at } => {
-                        c.add_snapshot(order, *fetched_at, "push").map(|_| MessageInsert::New(0))
-                    }
-                };
-                // One bad push must not undo the others: record its error and go on.
-                results.push(r.map_err(|e| e.to_string()));
-            }
-            Ok(())
-        })
-    };
-    let unreachable = matches!(outcome, Err(crate::store::StoreError::Unreachable(_)));
-    if outcome.is_err() && group.len() > 1 && !unreachable {
-        // The whole group failed (PostgreSQL aborts a transaction at its
-        // first failed statement): each job again on its own, so one bad
-        // push cannot fail the others. (Not when the database is out of
-        // reach: each job would only wait for the connection again.)
-        for job in group.drain(..) {
-            let mut one = vec![job];
-            commit_group(store, period, &mut one);
-        }
-        return;
-    }
-    let failure = outcome.err().map(|e| e.to_string());
-    for (job, result) in group.drain(..).zip(results.drain(..).chain(std::iter::repeat_with(|| Err(String::new())))) {
-        let result = match &failure {
-            Some(e) => Err(e.clone()),
-            None => result,
-        };
-        match job {
-            Job::Push { reply, .. } | Job::Quarantine { reply, .. } => {
-                let _ = reply.send(result);
-            }
-            Job::Heartbeat { .. } | Job::Snapshot { .. } => {
-                if let Err(e) = result {
-                    tracing::warn!("not recorded: {e}");
-                }
-            }
-        }
+fn write_side(c: &mut dyn store::Tx, period: i64, job: &Job) -> store::Result<()> {
+    match job {
+        Job::Heartbeat { now } => c.heartbeat(period, *now),
+        Job::Snapshot { order, fetched_at } => c.add_snapshot(order, *fetched_at, "push").map(|_| ()),
+        Job::Push { .. } => Ok(()),
     }
 }

@@ -11,7 +11,8 @@
 
 use std::collections::HashSet;
 
-use super::{MessageInsert, MessageRow, OrderRow, Redelivery, Result, SnapshotRow};
+use super::inbox::{Arrival, InboxRow, Projected};
+use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
 use crate::explain::{Note, Period};
 use crate::model::Order;
 
@@ -40,6 +41,17 @@ pub trait Tx {
             .map(|p| self.add_message(p.received_at, p.envelope, p.plaintext, p.source, redelivery))
             .collect())
     }
+    /// The receiver's durable step: appends the group's arrivals to the
+    /// inbox, as they came; their inbox ids, in order.
+    fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>>;
+    /// The projector's step: up to `limit` inbox rows after the stored
+    /// cursor (read in this transaction, so several hosts' projectors never
+    /// project a row twice) become messages and order summaries, and the
+    /// cursor moves past them. `quarantine` forces them into quarantine
+    /// with that reason. Returns the rows, how each was projected, and the
+    /// cursor.
+    fn project_inbox(&mut self, limit: usize, quarantine: Option<&str>)
+    -> Result<(Vec<InboxRow>, Vec<Projected>, i64)>;
     /// Keeps a signed push that could not be decrypted, whole.
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert>;
     /// Replaces a quarantined message by its now-readable plaintext.
@@ -130,9 +142,9 @@ pub trait Backend: Send {
     fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>>;
     /// When a receiver was running (on any host).
     fn receiver_periods(&self) -> Result<Vec<Period>>;
-    /// Messages kept whole because they could not be decrypted or parsed:
-    /// (id, envelope, plaintext, reason).
-    fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>>;
+    /// Messages kept whole because they could not be decrypted or parsed,
+    /// with the body as it arrived.
+    fn quarantined(&self) -> Result<Vec<QuarantinedRow>>;
     fn quarantined_count(&self) -> Result<i64>;
     /// A value `sync` keeps between runs.
     fn sync_value(&self, key: &str) -> Result<Option<i64>>;
@@ -150,6 +162,18 @@ pub trait Backend: Send {
         })?;
         Ok(out)
     }
+
+    // The receiver's inbox.
+
+    /// The projector's cursor and the last inbox id.
+    fn inbox_state(&self) -> Result<(i64, i64)>;
+    /// Up to `limit` inbox rows after `after`, oldest first.
+    fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>>;
+    /// Before the receiver's writer starts (SQLite: checkpoints only when
+    /// the writer says, never inside an inbox commit).
+    fn prepare_receiver(&mut self) -> Result<()>;
+    /// Between projections (SQLite: a passive WAL checkpoint).
+    fn checkpoint(&mut self) -> Result<()>;
 
     // The change feed.
 

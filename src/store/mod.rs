@@ -10,6 +10,7 @@
 pub mod backend;
 pub mod copy;
 pub mod feed;
+pub mod inbox;
 pub mod location;
 pub mod pg;
 mod read;
@@ -24,7 +25,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use backend::{Backend, FullMessage, NewPush, PeriodRow, Tx};
 pub use location::Location;
-pub use read::{MessageRow, OrderRow, SnapshotRow};
+pub use read::{MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};
 
 /// "OSCP" in the SQLite header's application id.
@@ -99,6 +100,15 @@ pub enum Durability {
     Full,
 }
 
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
+}
+
 /// A SQLite store: one file, one connection.
 pub struct Sqlite {
     conn: Connection,
@@ -156,6 +166,14 @@ impl Store {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// Turns a low-level error into the clear one the user should see.
+    pub fn explain(&self, e: StoreError) -> StoreError {
+        match &self.inner {
+            Inner::Sqlite(s) => s.explain(e),
+            Inner::Postgres(_) => e,
+        }
     }
 
     /// The SQLite file, when the store is one.
@@ -278,11 +296,7 @@ impl Sqlite {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing_free_warn(&format!("journal mode is {mode}, not WAL"));
         }
-        let sync = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        self.conn.execute_batch(&format!("PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"))?;
+        self.conn.execute_batch(&format!("PRAGMA synchronous={}; PRAGMA foreign_keys=ON;", durability.pragma()))?;
         Ok(())
     }
 

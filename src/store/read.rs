@@ -85,6 +85,18 @@ impl MessageRow {
     }
 }
 
+/// A quarantined message: the body as it arrived, and what is known of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedRow {
+    pub id: i64,
+    pub envelope: Vec<u8>,
+    /// The decrypted text when it was readable, else empty.
+    pub plaintext: String,
+    pub reason: String,
+    /// The decrypted bytes as the inbox kept them, when decryption worked.
+    pub decrypted: Option<Vec<u8>>,
+}
+
 const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
@@ -239,13 +251,25 @@ impl Sqlite {
         Ok(rows?)
     }
 
-    /// Messages kept whole because they could not be decrypted or parsed.
-    pub fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>> {
+    /// Messages kept whole because they could not be decrypted or parsed,
+    /// with the body as it arrived (from the inbox for pushes received since
+    /// it exists).
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, coalesce(envelope, ''), plaintext, quarantine FROM messages WHERE quarantine IS NOT NULL ORDER BY id",
+            "SELECT m.id, coalesce(CAST(m.envelope AS BLOB), i.envelope, X''), m.plaintext, m.quarantine, i.plaintext
+             FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id
+             WHERE m.quarantine IS NOT NULL ORDER BY m.id",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .query_map([], |r| {
+                Ok(QuarantinedRow {
+                    id: r.get(0)?,
+                    envelope: r.get(1)?,
+                    plaintext: r.get(2)?,
+                    reason: r.get(3)?,
+                    decrypted: r.get(4)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
     }

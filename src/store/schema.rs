@@ -85,7 +85,23 @@ const MIGRATIONS: &[&str] = &[
         FROM snapshots s
         WHERE s.order_id = orders.order_id AND json_valid(s.body)
         ORDER BY s.update_time DESC, s.fetched_at DESC, s.id DESC LIMIT 1), '');",
-    // 7: which host a receiver period ran on (several hosts may share one
+    // 7: the receiver's inbox: each push exactly as it arrived, appended and
+    // committed before `success`; messages and order summaries are projected
+    // from it afterwards, up to the projector's cursor. No index but the
+    // rowid, so an append touches the fewest pages.
+    "CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        dup_key TEXT NOT NULL,
+        query TEXT NOT NULL,
+        content_type TEXT,
+        envelope BLOB NOT NULL,
+        plaintext BLOB,
+        problem TEXT
+    );
+    CREATE TABLE projector_cursor (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+    ALTER TABLE messages ADD COLUMN inbox_id INTEGER;",
+    // 8: which host a receiver period ran on (several hosts may share one
     // PostgreSQL store; a file copied over keeps the column's shape).
     "ALTER TABLE receiver_periods ADD COLUMN host TEXT;",
 ];

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use rusqlite::{Connection, params};
 
 use super::backend::{Backend, FullMessage, PeriodRow, Tx, Writes};
-use super::{MessageInsert, MessageRow, OrderRow, Redelivery, Result, SnapshotRow, Sqlite, write};
+use super::inbox::{self, Arrival, InboxRow, Projected};
+use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write};
 use crate::explain::{Note, Period};
 use crate::model::Order;
 
@@ -27,6 +28,22 @@ impl Tx for SqliteTx<'_> {
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
         write::add_message(self.0, received_at, envelope, plaintext, source, redelivery)
+    }
+
+    fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
+        arrivals.iter().map(|(a, key)| inbox::append(self.0, a, key)).collect()
+    }
+
+    fn project_inbox(
+        &mut self,
+        limit: usize,
+        quarantine: Option<&str>,
+    ) -> Result<(Vec<InboxRow>, Vec<Projected>, i64)> {
+        let cursor = inbox::cursor(self.0, inbox::MESSAGES)?;
+        let rows = inbox::after(self.0, cursor, limit)?;
+        let projected = inbox::project_batch(self.0, &rows, quarantine)?;
+        let cursor = rows.last().map_or(cursor, |r| r.id);
+        Ok((rows, projected, cursor))
     }
 
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
@@ -121,7 +138,7 @@ impl Backend for Sqlite {
         Sqlite::receiver_periods(self)
     }
 
-    fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>> {
+    fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
         Sqlite::quarantined(self)
     }
 
@@ -135,6 +152,25 @@ impl Backend for Sqlite {
 
     fn counts(&self) -> Result<(i64, i64, i64)> {
         Sqlite::counts(self)
+    }
+
+    fn inbox_state(&self) -> Result<(i64, i64)> {
+        let cursor = inbox::cursor(self.conn(), inbox::MESSAGES)?;
+        let last: i64 = self.conn().query_row("SELECT coalesce(max(id), 0) FROM inbox", [], |r| r.get(0))?;
+        Ok((cursor, last))
+    }
+
+    fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>> {
+        inbox::after(self.conn(), after, limit)
+    }
+
+    fn prepare_receiver(&mut self) -> Result<()> {
+        Ok(self.conn().pragma_update(None, "wal_autocheckpoint", 0)?)
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        // PASSIVE: copies what no reader still needs, never waits for them.
+        Ok(self.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)
     }
 
     fn watch(&mut self) -> Result<()> {

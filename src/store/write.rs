@@ -78,28 +78,47 @@ pub fn add_message(
     source: &str,
     redelivery: Redelivery,
 ) -> Result<MessageInsert> {
-    let parsed = Push::parse(plaintext);
-    let (event, order_id, kind, create_time, error, key) = match &parsed {
-        Ok(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
-        Err(e) => (None, None, None, None, Some(e.to_string()), format!("unparsed|{}", sha1_hex(plaintext.as_bytes()))),
+    let parsed = Push::parse(plaintext).ok();
+    add_message_row(c, received_at, envelope, plaintext, source, redelivery, None, parsed.as_ref())
+}
+
+/// [`add_message`] with the push already parsed (`None`: it does not parse)
+/// and the inbox row it comes from, if any.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_message_row(
+    c: &Connection,
+    received_at: i64,
+    envelope: Option<&str>,
+    plaintext: &str,
+    source: &str,
+    redelivery: Redelivery,
+    inbox_id: Option<i64>,
+    parsed: Option<&Push>,
+) -> Result<MessageInsert> {
+    let (event, order_id, kind, create_time, error, key) = match parsed {
+        Some(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
+        None => {
+            let error = Push::parse(plaintext).err().map(|e| e.to_string()).unwrap_or_default();
+            (None, None, None, None, Some(error), format!("unparsed|{}", sha1_hex(plaintext.as_bytes())))
+        }
     };
     // A push that does not parse is quarantined: kept whole, flagged, and
     // retried by `messages --reprocess`.
     let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
-    let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine],
+    let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine, inbox_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine, inbox_id],
     )?;
     if inserted == 0 {
-        let id: i64 =
-            c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?;
-        if redelivery == Redelivery::Count {
-            c.prepare_cached("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1")?.execute([id])?;
-        }
-        return Ok(MessageInsert::Duplicate(id));
+        return match redelivery {
+            Redelivery::Count => count_redelivery(c, &key),
+            Redelivery::Ignore => Ok(MessageInsert::Duplicate(
+                c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?,
+            )),
+        };
     }
     let id = c.last_insert_rowid();
     if let Some(order_id) = order_id {
-        let type5 = parsed.as_ref().map(Push::is_type5).unwrap_or(false);
+        let type5 = parsed.map(Push::is_type5).unwrap_or(false);
         // One upsert keeps the order's summary in step (a push may be the
         // first thing known about an order).
         c.prepare_cached(
@@ -110,6 +129,14 @@ pub fn add_message(
         .execute(params![order_id, type5 as i64, received_at])?;
     }
     Ok(MessageInsert::New(id))
+}
+
+/// One more delivery of the message stored under `key`.
+pub(super) fn count_redelivery(c: &Connection, key: &str) -> Result<MessageInsert> {
+    let id: i64 = c
+        .prepare_cached("UPDATE messages SET deliveries = deliveries + 1 WHERE dup_key = ?1 RETURNING id")?
+        .query_row([key], |r| r.get(0))?;
+    Ok(MessageInsert::Duplicate(id))
 }
 
 /// Records a receiver period: started, seen alive until `last_seen`, and
@@ -134,22 +161,30 @@ pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason:
          VALUES (?1, ?2, '', ?3, ?4, 'serve', ?3)")?.execute(params![received_at, envelope, reason, key],
     )?;
     if inserted == 0 {
-        let id: i64 =
-            c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?;
-        c.prepare_cached("UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?1")?.execute([id])?;
-        return Ok(MessageInsert::Duplicate(id));
+        return count_redelivery(c, &key);
     }
     Ok(MessageInsert::New(c.last_insert_rowid()))
 }
 
 /// Replaces a quarantined message by its now-readable plaintext, keeping its
-/// receive time; if that push is already stored, it counts as a delivery.
+/// receive time, inbox row and delivery count; if that push is already
+/// stored, it counts as a delivery.
 pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<MessageInsert> {
-    let (received_at, envelope, deliveries): (i64, Option<String>, i64) = c
-        .prepare_cached("SELECT received_at, envelope, deliveries FROM messages WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (received_at, envelope, deliveries, inbox_id): (i64, Option<String>, i64, Option<i64>) = c
+        .prepare_cached("SELECT received_at, envelope, deliveries, inbox_id FROM messages WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     c.prepare_cached("DELETE FROM messages WHERE id = ?1")?.execute([id])?;
-    let out = add_message(c, received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count)?;
+    let parsed = Push::parse(plaintext).ok();
+    let out = add_message_row(
+        c,
+        received_at,
+        envelope.as_deref(),
+        plaintext,
+        "serve",
+        Redelivery::Count,
+        inbox_id,
+        parsed.as_ref(),
+    )?;
     if let MessageInsert::New(new_id) = out {
         c.prepare_cached("UPDATE messages SET deliveries = ?2 WHERE id = ?1")?.execute(params![new_id, deliveries])?;
     }

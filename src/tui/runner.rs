@@ -84,11 +84,14 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 }
             }
             let quarantined = store.quarantined_count().unwrap_or(0);
-            let demo = store.demo_orders().unwrap_or_default();
+            // Which orders are all demo data scans every version: it comes
+            // after the list, never before the first frame.
+            let demo = || store.demo_orders().unwrap_or_default();
             match store.orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
                     side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    let demo = demo();
                     if !demo.is_empty() {
                         out(Msg::DemoOrders(demo));
                     }
@@ -104,6 +107,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 Ok(rows) => {
                     side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
+                    let demo = demo();
                     if !demo.is_empty() {
                         out(Msg::DemoOrders(demo));
                     }

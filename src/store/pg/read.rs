@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use postgres::Row;
 
 use super::super::backend::{Backend, FullMessage, PeriodRow, Writes};
-use super::super::{MessageRow, OrderRow, Result, SnapshotRow};
+use super::super::inbox::{self, InboxRow};
+use super::super::{MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use super::Postgres;
 use crate::explain::{Note, Period};
 
@@ -49,6 +50,19 @@ fn snapshot_row(r: &Row) -> SnapshotRow {
         source: r.get(3),
         content_hash: r.get(4),
         body: r.get(5),
+    }
+}
+
+pub(super) fn inbox_row(r: &Row) -> InboxRow {
+    InboxRow {
+        id: r.get(0),
+        received_at: r.get(1),
+        dup_key: r.get(2),
+        query: r.get(3),
+        content_type: r.get(4),
+        envelope: r.get(5),
+        plaintext: r.get(6),
+        problem: r.get(7),
     }
 }
 
@@ -186,17 +200,58 @@ impl Backend for Postgres {
         })
     }
 
-    fn quarantined(&self) -> Result<Vec<(i64, String, String, String)>> {
+    fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
         self.with(|c| {
             Ok(c.query(
-                "SELECT id, coalesce(envelope, ''), plaintext, quarantine FROM messages WHERE quarantine IS NOT NULL
-                 ORDER BY id",
+                "SELECT m.id, coalesce(convert_to(m.envelope, 'UTF8'), i.envelope, '\\x'::bytea), m.plaintext,
+                     m.quarantine, i.plaintext
+                 FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id
+                 WHERE m.quarantine IS NOT NULL ORDER BY m.id",
                 &[],
             )?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .map(|r| QuarantinedRow {
+                id: r.get(0),
+                envelope: r.get(1),
+                plaintext: r.get(2),
+                reason: r.get(3),
+                decrypted: r.get(4),
+            })
             .collect())
         })
+    }
+
+    fn inbox_state(&self) -> Result<(i64, i64)> {
+        self.with(|c| {
+            let r = c.query(
+                "SELECT (SELECT coalesce(max(last_id), 0) FROM projector_cursor WHERE name = $1),
+                     (SELECT coalesce(max(id), 0) FROM inbox)",
+                &[&inbox::MESSAGES],
+            )?;
+            Ok((r[0].get(0), r[0].get(1)))
+        })
+    }
+
+    fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, received_at, dup_key, query, content_type, envelope, plaintext, problem FROM inbox
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &(limit as i64)],
+            )?
+            .iter()
+            .map(inbox_row)
+            .collect())
+        })
+    }
+
+    fn prepare_receiver(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        // The server checkpoints on its own.
+        Ok(())
     }
 
     fn quarantined_count(&self) -> Result<i64> {

@@ -50,7 +50,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
         dup_key TEXT NOT NULL UNIQUE,
         deliveries BIGINT NOT NULL DEFAULT 1,
         source TEXT NOT NULL,
-        quarantine TEXT
+        quarantine TEXT,
+        -- The inbox row the message was projected from (receiver pushes).
+        inbox_id BIGINT
     );
     CREATE INDEX messages_by_order ON messages(order_id, received_at);
     CREATE INDEX messages_by_time ON messages(received_at);
@@ -72,7 +74,21 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
         text TEXT NOT NULL,
         recorded_at BIGINT NOT NULL
     );
-    CREATE INDEX notes_by_order ON notes(order_id, at);"];
+    CREATE INDEX notes_by_order ON notes(order_id, at);
+    -- The receivers' inbox: each push as it arrived, appended and committed
+    -- before `success`; messages are projected from it afterwards, up to the
+    -- projector's cursor (one cursor for every host).
+    CREATE TABLE inbox (
+        id BIGSERIAL PRIMARY KEY,
+        received_at BIGINT NOT NULL,
+        dup_key TEXT NOT NULL,
+        query TEXT NOT NULL,
+        content_type TEXT,
+        envelope BYTEA NOT NULL,
+        plaintext BYTEA,
+        problem TEXT
+    );
+    CREATE TABLE projector_cursor (name TEXT PRIMARY KEY, last_id BIGINT NOT NULL);"];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -7,6 +7,7 @@ use postgres::Row;
 use postgres::types::ToSql;
 
 use super::super::backend::{FullMessage, NewPush, PeriodRow, Tx};
+use super::super::inbox::{self, Arrival, InboxRow, Projected};
 use super::super::{MessageInsert, Redelivery, Result, StoreError};
 use super::{Conn, no_nul, plain};
 use crate::explain::Note;
@@ -21,6 +22,54 @@ pub(super) struct PgTx<'a> {
 }
 
 impl PgTx<'_> {
+    /// A message, from an inbox row when `inbox_id` is given.
+    fn insert_message(
+        &mut self,
+        received_at: i64,
+        envelope: Option<&str>,
+        plaintext: &str,
+        source: &str,
+        redelivery: Redelivery,
+        inbox_id: Option<i64>,
+    ) -> Result<MessageInsert> {
+        let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
+        let envelope = envelope.map(no_nul);
+        let text = no_nul(plaintext);
+        let inserted = self.q(
+            "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
+                 dup_key, source, quarantine, inbox_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+            &[
+                &received_at,
+                &event,
+                &order_id,
+                &kind,
+                &create_time,
+                &envelope.as_deref(),
+                &text.as_ref(),
+                &error,
+                &key,
+                &source,
+                &quarantine,
+                &inbox_id,
+            ],
+        )?;
+        let Some(row) = inserted.first() else {
+            return match redelivery {
+                Redelivery::Count => self.count_redelivery(&key),
+                Redelivery::Ignore => {
+                    let rows = self.q("SELECT id FROM messages WHERE dup_key = $1", &[&key])?;
+                    Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
+                }
+            };
+        };
+        let id: i64 = row.get(0);
+        if let Some(order_id) = order_id {
+            self.order_summary_after_message(&order_id, type5, received_at)?;
+        }
+        Ok(MessageInsert::New(id))
+    }
+
     fn q(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         if let Some(e) = &self.failed {
             return Err(StoreError::Postgres(e.to_string()));
@@ -258,41 +307,92 @@ impl Tx for PgTx<'_> {
         source: &str,
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
-        let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
-        let envelope = envelope.map(no_nul);
-        let text = no_nul(plaintext);
-        let inserted = self.q(
-            "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
-                 dup_key, source, quarantine)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
-            &[
-                &received_at,
-                &event,
-                &order_id,
-                &kind,
-                &create_time,
-                &envelope.as_deref(),
-                &text.as_ref(),
-                &error,
-                &key,
-                &source,
-                &quarantine,
-            ],
+        self.insert_message(received_at, envelope, plaintext, source, redelivery, None)
+    }
+
+    fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
+        if arrivals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let received: Vec<i64> = arrivals.iter().map(|(a, _)| a.received_at).collect();
+        let keys: Vec<&str> = arrivals.iter().map(|(_, k)| *k).collect();
+        let queries: Vec<String> = arrivals.iter().map(|(a, _)| no_nul(a.query).into_owned()).collect();
+        let types: Vec<Option<String>> =
+            arrivals.iter().map(|(a, _)| a.content_type.map(|t| no_nul(t).into_owned())).collect();
+        let envelopes: Vec<&[u8]> = arrivals.iter().map(|(a, _)| a.envelope).collect();
+        let plaintexts: Vec<Option<&[u8]>> = arrivals.iter().map(|(a, _)| a.plaintext).collect();
+        let problems: Vec<Option<String>> =
+            arrivals.iter().map(|(a, _)| a.problem.map(|p| no_nul(p).into_owned())).collect();
+        // One statement for the group; ids are drawn in the group's order
+        // (and, under the writers' lock, follow each other).
+        let rows = self.q(
+            "INSERT INTO inbox (received_at, dup_key, query, content_type, envelope, plaintext, problem)
+             SELECT received_at, dup_key, query, content_type, envelope, plaintext, problem
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::text[])
+                 WITH ORDINALITY AS u(received_at, dup_key, query, content_type, envelope, plaintext, problem, ord)
+             ORDER BY ord RETURNING id",
+            &[&received, &keys, &queries, &types, &envelopes, &plaintexts, &problems],
         )?;
-        let Some(row) = inserted.first() else {
-            return match redelivery {
-                Redelivery::Count => self.count_redelivery(&key),
-                Redelivery::Ignore => {
-                    let rows = self.q("SELECT id FROM messages WHERE dup_key = $1", &[&key])?;
-                    Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    fn project_inbox(
+        &mut self,
+        limit: usize,
+        quarantine: Option<&str>,
+    ) -> Result<(Vec<InboxRow>, Vec<Projected>, i64)> {
+        let cursor = self
+            .q("SELECT last_id FROM projector_cursor WHERE name = $1", &[&inbox::MESSAGES])?
+            .first()
+            .map_or(0, |r| r.get(0));
+        let rows: Vec<InboxRow> = self
+            .q(
+                "SELECT id, received_at, dup_key, query, content_type, envelope, plaintext, problem FROM inbox
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&cursor, &(limit as i64)],
+            )?
+            .iter()
+            .map(super::read::inbox_row)
+            .collect();
+        let mut projected = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let reason = quarantine.map(str::to_string).or_else(|| row.quarantine_reason());
+            let (outcome, order_id) = match (reason, row.text()) {
+                (None, Some(text)) => {
+                    let order_id = Push::parse(text).ok().and_then(|p| p.order_id);
+                    let outcome =
+                        self.insert_message(row.received_at, None, text, "serve", Redelivery::Count, Some(row.id))?;
+                    (outcome, order_id)
+                }
+                (reason, _) => {
+                    let plaintext = row.plaintext.as_deref().and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("");
+                    let plaintext = no_nul(plaintext);
+                    let reason = reason.unwrap_or_default();
+                    let inserted = self.q(
+                        "INSERT INTO messages (received_at, plaintext, parse_error, dup_key, source, quarantine, inbox_id)
+                         VALUES ($1, $2, $3, $4, 'serve', $3, $5) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+                        &[&row.received_at, &plaintext.as_ref(), &reason, &row.dup_key, &row.id],
+                    )?;
+                    let outcome = match inserted.first() {
+                        Some(r) => MessageInsert::New(r.get(0)),
+                        None => self.count_redelivery(&row.dup_key)?,
+                    };
+                    (outcome, None)
                 }
             };
-        };
-        let id: i64 = row.get(0);
-        if let Some(order_id) = order_id {
-            self.order_summary_after_message(&order_id, type5, received_at)?;
+            projected.push(Projected { inbox_id: row.id, outcome, order_id });
         }
-        Ok(MessageInsert::New(id))
+        let cursor = rows.last().map_or(cursor, |r| r.id);
+        if !rows.is_empty() {
+            self.q(
+                "INSERT INTO projector_cursor (name, last_id) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+                &[&inbox::MESSAGES, &cursor],
+            )?;
+        }
+        Ok((rows, projected, cursor))
     }
 
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
@@ -310,12 +410,15 @@ impl Tx for PgTx<'_> {
     }
 
     fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert> {
-        let rows = self.q("DELETE FROM messages WHERE id = $1 RETURNING received_at, envelope, deliveries", &[&id])?;
+        let rows =
+            self.q("DELETE FROM messages WHERE id = $1 RETURNING received_at, envelope, deliveries, inbox_id", &[&id])?;
         let Some(row) = rows.first() else {
             return Err(StoreError::Postgres(format!("message {id} is no longer stored")));
         };
-        let (received_at, envelope, deliveries): (i64, Option<String>, i64) = (row.get(0), row.get(1), row.get(2));
-        let out = self.add_message(received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count)?;
+        let (received_at, envelope, deliveries, inbox_id): (i64, Option<String>, i64, Option<i64>) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let out =
+            self.insert_message(received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count, inbox_id)?;
         if let MessageInsert::New(new_id) = out {
             self.q("UPDATE messages SET deliveries = $2 WHERE id = $1", &[&new_id, &deliveries])?;
         }

@@ -1,0 +1,328 @@
+//! Connections that cannot starve the receiver.
+//!
+//! Every accepted socket is wrapped so that it is closed when a client takes
+//! too long between requests (idle keep-alive), to send a request's head once
+//! it has started one, or (checked by the handler) to send the body. Open
+//! connections are capped: at the cap, the connection that has been waiting
+//! longest without a request in progress is closed to make room, so idle or
+//! trickling sockets can never lock out the platform. Refusals and closes are
+//! logged, at most one line per kind every few seconds.
+
+use std::collections::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// How long a client may take, and how many may be connected at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// From a request's first byte to the end of its head.
+    pub header_timeout: Duration,
+    /// From the end of the head to the end of the body.
+    pub body_timeout: Duration,
+    /// Between requests on a kept-alive connection (and before the first).
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 256,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No request in progress, since then.
+    Idle(Instant),
+    /// A request's head has started arriving, then.
+    Head(Instant),
+    /// The handler has the request.
+    Busy,
+}
+
+/// One connection's state, shared by its socket wrapper, its handler and the registry.
+pub struct Clock {
+    phase: Mutex<Phase>,
+    evicted: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            phase: Mutex::new(Phase::Idle(Instant::now())),
+            evicted: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, p: Phase) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = p;
+    }
+
+    /// The handler has the whole head: the header clock stops.
+    pub fn busy(&self) {
+        self.set(Phase::Busy);
+    }
+
+    /// The handler has answered: the idle clock starts.
+    pub fn idle(&self) {
+        self.set(Phase::Idle(Instant::now()));
+    }
+
+    fn evict(&self) {
+        self.evicted.store(true, Ordering::Relaxed);
+        if let Some(w) = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            w.wake();
+        }
+    }
+}
+
+/// Why a connection was closed by a limit.
+pub const IDLE: &str = "idle keep-alive timeout";
+pub const HEADER: &str = "request head not received in time";
+pub const EVICTED: &str = "closed to make room under the connection cap";
+
+/// Told once why a connection was closed by a timeout.
+pub type OnTimeout = Box<dyn Fn(&'static str) + Send + Sync>;
+
+/// A socket that fails its reads once its client has taken too long.
+pub struct Guarded<T> {
+    io: T,
+    clock: Arc<Clock>,
+    limits: Limits,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// hyper closes an idle connection quietly, so the wrapper reports it.
+    on_timeout: Option<OnTimeout>,
+}
+
+impl<T> Guarded<T> {
+    fn timed_out(&mut self, why: &'static str) -> io::Error {
+        if let Some(report) = self.on_timeout.take() {
+            report(why);
+        }
+        closed(why)
+    }
+
+    fn deadline(&self) -> Option<(Instant, &'static str)> {
+        match self.clock.phase() {
+            Phase::Idle(since) => Some((since + self.limits.idle_timeout, IDLE)),
+            Phase::Head(since) => Some((since + self.limits.header_timeout, HEADER)),
+            Phase::Busy => None,
+        }
+    }
+}
+
+fn closed(why: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, why)
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.clock.evicted.load(Ordering::Relaxed) {
+            return Poll::Ready(Err(closed(EVICTED)));
+        }
+        *this.clock.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        let deadline = this.deadline();
+        if let Some((at, why)) = deadline
+            && Instant::now() >= at
+        {
+            return Poll::Ready(Err(this.timed_out(why)));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before && matches!(this.clock.phase(), Phase::Idle(_)) {
+                    this.clock.set(Phase::Head(Instant::now()));
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                if let Some((at, why)) = deadline {
+                    this.sleep.as_mut().reset(at.into());
+                    if this.sleep.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Err(this.timed_out(why)));
+                    }
+                }
+                Poll::Pending
+            }
+            other => other,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
+
+/// The open connections, for the cap.
+pub struct Registry {
+    limits: Limits,
+    open: Mutex<HashMap<u64, Arc<Clock>>>,
+    next: AtomicU64,
+}
+
+/// A place in the registry; leaving it (dropping) frees the place.
+pub struct Slot {
+    registry: Arc<Registry>,
+    id: u64,
+    pub clock: Arc<Clock>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.registry.open.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+    }
+}
+
+impl Registry {
+    pub fn new(limits: Limits) -> Arc<Registry> {
+        Arc::new(Registry { limits, open: Mutex::default(), next: AtomicU64::new(0) })
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn open_count(&self) -> usize {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Takes a place for a new connection. At the cap, the connection waiting
+    /// longest without a request in progress is closed to make room (and
+    /// `true` says so); when every connection is busy with a request, the new
+    /// one is refused (`None`).
+    pub fn admit(self: &Arc<Registry>) -> Option<(Slot, bool)> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut evicted = false;
+        if open.len() >= self.limits.max_connections {
+            let victim = open
+                .iter()
+                .filter(|(_, c)| !c.evicted.load(Ordering::Relaxed))
+                .filter_map(|(id, c)| match c.phase() {
+                    Phase::Idle(t) | Phase::Head(t) => Some((t, *id)),
+                    Phase::Busy => None,
+                })
+                .min();
+            let (_, id) = victim?;
+            if let Some(c) = open.remove(&id) {
+                c.evict();
+            }
+            evicted = true;
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let clock = Arc::new(Clock::new());
+        open.insert(id, clock.clone());
+        Some((Slot { registry: self.clone(), id, clock }, evicted))
+    }
+
+    /// Wraps an accepted socket with its slot's clock; `on_timeout` hears
+    /// why, if a timeout closes it.
+    pub fn guard<T>(&self, io: T, slot: &Slot, on_timeout: OnTimeout) -> Guarded<T> {
+        Guarded {
+            io,
+            clock: slot.clock.clone(),
+            limits: self.limits,
+            sleep: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+            on_timeout: Some(on_timeout),
+        }
+    }
+}
+
+/// Log lines about refused or closed connections, at most one per kind per
+/// interval, each saying how many were left out since the last.
+pub struct RateLimitedLog {
+    every: Duration,
+    last: Mutex<HashMap<&'static str, (Instant, u64)>>,
+}
+
+impl RateLimitedLog {
+    pub fn new(every: Duration) -> RateLimitedLog {
+        RateLimitedLog { every, last: Mutex::default() }
+    }
+
+    /// Logs `line` for `kind` (with the peer's address when known) unless
+    /// one was logged within the interval.
+    pub fn warn(&self, kind: &'static str, peer: Option<std::net::SocketAddr>, line: impl FnOnce() -> String) {
+        let now = Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = last.entry(kind).or_insert((now - self.every - Duration::from_millis(1), 0));
+        if now.duration_since(entry.0) < self.every {
+            entry.1 += 1;
+            return;
+        }
+        let skipped = std::mem::take(&mut entry.1);
+        entry.0 = now;
+        drop(last);
+        let more = if skipped > 0 { format!(" ({skipped} more like it not logged)") } else { String::new() };
+        match peer {
+            Some(peer) => tracing::warn!(%peer, "{}{more}", line()),
+            None => tracing::warn!("{}{more}", line()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_closes_the_longest_waiting_connection_first() {
+        let r = Registry::new(Limits { max_connections: 2, ..Limits::default() });
+        let (a, _) = r.admit().unwrap();
+        let (b, _) = r.admit().unwrap();
+        a.clock.busy();
+        let (_c, evicted) = r.admit().unwrap();
+        assert!(evicted);
+        assert!(b.clock.evicted.load(Ordering::Relaxed) && !a.clock.evicted.load(Ordering::Relaxed));
+        assert_eq!(r.open_count(), 2);
+    }
+
+    #[test]
+    fn at_the_cap_with_every_connection_busy_a_new_one_is_refused() {
+        let r = Registry::new(Limits { max_connections: 1, ..Limits::default() });
+        let (a, _) = r.admit().unwrap();
+        a.clock.busy();
+        assert!(r.admit().is_none());
+        drop(a);
+        assert!(r.admit().is_some());
+    }
+}

@@ -1,0 +1,202 @@
+//! The receiver's inbox and its projection.
+//!
+//! `append` is the whole of the receiver's durable work before it answers
+//! `success`: one row holding the push exactly as it arrived (query string,
+//! content type, body), its decrypted message and its duplicate key. The
+//! table has no index but its rowid, so a group of appends dirties only the
+//! last leaf pages. Everything derived (the message with its parsed fields,
+//! the order's summary, the duplicate check and delivery count) is built by
+//! `project_batch` afterwards, in a transaction that also moves the
+//! projector's cursor: a batch is projected exactly once, whatever crashes.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Result;
+use super::write::{MessageInsert, Redelivery, add_message_row};
+use crate::json::sha1_hex;
+use crate::model::Push;
+
+/// The name of the messages projector's cursor.
+pub const MESSAGES: &str = "messages";
+
+/// A push as it arrived, before it is appended.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub received_at: i64,
+    pub query: &'a str,
+    pub content_type: Option<&'a str>,
+    pub envelope: &'a [u8],
+    /// The decrypted message; `None` when it could not be decrypted.
+    pub plaintext: Option<&'a [u8]>,
+    /// Why the push cannot be read (kept in quarantine when projected).
+    pub problem: Option<&'a str>,
+}
+
+/// One stored arrival.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxRow {
+    pub id: i64,
+    pub received_at: i64,
+    pub dup_key: String,
+    pub query: String,
+    pub content_type: Option<String>,
+    pub envelope: Vec<u8>,
+    pub plaintext: Option<Vec<u8>>,
+    pub problem: Option<String>,
+}
+
+impl InboxRow {
+    /// The decrypted message when it is readable text and nothing was wrong with it.
+    pub fn text(&self) -> Option<&str> {
+        match (&self.plaintext, &self.problem) {
+            (Some(bytes), None) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        }
+    }
+
+    /// Why this arrival is quarantined when projected, if it is.
+    pub fn quarantine_reason(&self) -> Option<String> {
+        match (&self.problem, &self.plaintext) {
+            (Some(problem), _) => Some(problem.clone()),
+            (None, None) => Some("the push was not decrypted".into()),
+            (None, Some(bytes)) if std::str::from_utf8(bytes).is_err() => {
+                Some("the decrypted message is not UTF-8".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The duplicate key of an arrival, the same one `messages` uses: a
+/// readable push is keyed on its fields and plaintext, an unreadable one on
+/// its body as it arrived.
+pub fn dup_key(plaintext: Option<&[u8]>, envelope: &[u8]) -> String {
+    match plaintext.map(std::str::from_utf8) {
+        Some(Ok(text)) => match Push::parse(text) {
+            Ok(p) => p.dup_key(text),
+            Err(_) => format!("unparsed|{}", sha1_hex(text.as_bytes())),
+        },
+        _ => format!("quarantine|{}", sha1_hex(envelope)),
+    }
+}
+
+/// Appends one arrival; returns its inbox id.
+pub fn append(c: &Connection, a: &Arrival, dup_key: &str) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO inbox (received_at, dup_key, query, content_type, envelope, plaintext, problem)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![a.received_at, dup_key, a.query, a.content_type, a.envelope, a.plaintext, a.problem])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Where a projector stopped (0 before its first batch).
+pub fn cursor(c: &Connection, name: &str) -> Result<i64> {
+    Ok(c.prepare_cached("SELECT last_id FROM projector_cursor WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+fn set_cursor(c: &Connection, name: &str, last_id: i64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO projector_cursor (name, last_id) VALUES (?1, ?2)
+         ON CONFLICT(name) DO UPDATE SET last_id = excluded.last_id",
+    )?
+    .execute(params![name, last_id])?;
+    Ok(())
+}
+
+/// Up to `limit` arrivals after inbox id `after`, oldest first.
+pub fn after(c: &Connection, after: i64, limit: usize) -> Result<Vec<InboxRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, received_at, dup_key, query, content_type, envelope, plaintext, problem
+         FROM inbox WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![after, limit as i64], |r| {
+            Ok(InboxRow {
+                id: r.get(0)?,
+                received_at: r.get(1)?,
+                dup_key: r.get(2)?,
+                query: r.get(3)?,
+                content_type: r.get(4)?,
+                envelope: r.get(5)?,
+                plaintext: r.get(6)?,
+                problem: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Arrivals not yet projected.
+pub fn backlog(c: &Connection) -> Result<i64> {
+    let cursor = cursor(c, MESSAGES)?;
+    Ok(c.prepare_cached("SELECT count(*) FROM inbox WHERE id > ?1")?.query_row([cursor], |r| r.get(0))?)
+}
+
+/// How one arrival was projected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projected {
+    pub inbox_id: i64,
+    pub outcome: MessageInsert,
+    /// The order the push is about, when it is a readable order event.
+    pub order_id: Option<String>,
+}
+
+/// Projects `rows` (which must follow the cursor, in order) into messages
+/// and order summaries and moves the cursor past them, all in the caller's
+/// transaction. `quarantine` forces the rows into quarantine with that
+/// reason (a row whose projection failed on its own).
+pub fn project_batch(c: &Connection, rows: &[InboxRow], quarantine: Option<&str>) -> Result<Vec<Projected>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let reason = quarantine.map(str::to_string).or_else(|| row.quarantine_reason());
+        let (outcome, order_id) = match (reason, row.text()) {
+            (None, Some(text)) => {
+                let parsed = Push::parse(text).ok();
+                let outcome = add_message_row(
+                    c,
+                    row.received_at,
+                    None,
+                    text,
+                    "serve",
+                    Redelivery::Count,
+                    Some(row.id),
+                    parsed.as_ref(),
+                )?;
+                (outcome, parsed.and_then(|p| p.order_id))
+            }
+            (reason, _) => {
+                let reason = reason.unwrap_or_default();
+                let plaintext = row.plaintext.as_deref().and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("");
+                (quarantine_row(c, row, plaintext, &reason)?, None)
+            }
+        };
+        out.push(Projected { inbox_id: row.id, outcome, order_id });
+    }
+    if let Some(last) = rows.last() {
+        set_cursor(c, MESSAGES, last.id)?;
+    }
+    Ok(out)
+}
+
+/// A quarantined message for an arrival: its body stays in the inbox.
+fn quarantine_row(c: &Connection, row: &InboxRow, plaintext: &str, reason: &str) -> Result<MessageInsert> {
+    let inserted = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO messages (received_at, plaintext, parse_error, dup_key, source, quarantine, inbox_id)
+             VALUES (?1, ?2, ?3, ?4, 'serve', ?3, ?5)",
+        )?
+        .execute(params![row.received_at, plaintext, reason, row.dup_key, row.id])?;
+    if inserted == 0 {
+        return super::write::count_redelivery(c, &row.dup_key);
+    }
+    Ok(MessageInsert::New(c.last_insert_rowid()))
+}
+
+/// The inbox row a message was projected from.
+pub fn row(c: &Connection, id: i64) -> Result<Option<InboxRow>> {
+    Ok(after(c, id - 1, 1)?.into_iter().find(|r| r.id == id))
+}
