@@ -325,3 +325,79 @@ fn a_group_of_pushes_is_stored_as_one_at_a_time_would_be() {
         }
     }
 }
+
+/// The receiver's two steps as the interface gives them: appending to the
+/// inbox, then projecting from the stored cursor, here from two
+/// connections at once (two hosts): every arrival projected exactly once,
+/// a redelivery counted, an unreadable push quarantined with its body.
+#[test]
+fn inbox_arrivals_are_projected_once_from_the_shared_cursor() {
+    use orderscope::store::inbox::{Arrival, dup_key};
+    for b in backends("inbox_arrivals_are_projected_once_from_the_shared_cursor") {
+        let mut one = open(&b, OpenMode::Create).unwrap();
+        let mut two = open(&b, OpenMode::Existing).unwrap();
+        let texts: Vec<String> = (0..40).map(|i| type5_push(&format!("{}", 500 + i % 7), i)).collect();
+        let envelope = b"{\"Encrypt\":\"abc\"}".as_slice();
+        let mut ids = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            let store = if i % 2 == 0 { &mut one } else { &mut two };
+            let a = Arrival {
+                received_at: 100 + i as i64,
+                query: "timestamp=1&nonce=2",
+                content_type: Some("application/json"),
+                envelope,
+                plaintext: Some(t.as_bytes()),
+                problem: None,
+            };
+            let key = dup_key(Some(t.as_bytes()), envelope);
+            ids.extend(store.write(|tx| tx.append_inbox(&[(a, &key), (a, &key)])).unwrap());
+        }
+        let bad = Arrival {
+            received_at: 200,
+            query: "q",
+            content_type: None,
+            envelope: b"{\"Encrypt\":\"undecryptable\"}",
+            plaintext: None,
+            problem: Some("bad padding"),
+        };
+        let bad_key = dup_key(None, bad.envelope);
+        ids.extend(one.write(|tx| tx.append_inbox(&[(bad, &bad_key)])).unwrap());
+        assert_eq!(ids.len(), 81, "{}", b.name);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{}: inbox ids in order", b.name);
+        // Both projectors at once, in small chunks.
+        let locations = [b.location.clone(), b.location.clone()];
+        let projected: Vec<usize> = std::thread::scope(|s| {
+            let handles: Vec<_> = locations
+                .iter()
+                .map(|l| {
+                    s.spawn(move || {
+                        let mut store = Store::open_at(l, OpenMode::Existing, Durability::Full).unwrap();
+                        let mut n = 0;
+                        loop {
+                            let (rows, _, _) = store.write(|tx| tx.project_inbox(7, None)).unwrap();
+                            if rows.is_empty() {
+                                return n;
+                            }
+                            n += rows.len();
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(projected.iter().sum::<usize>(), 81, "{}: each arrival projected once", b.name);
+        assert_eq!(one.inbox_state().unwrap(), (*ids.last().unwrap(), *ids.last().unwrap()), "{}", b.name);
+        let msgs = one.messages(None).unwrap();
+        assert_eq!(msgs.len(), 41, "{}", b.name);
+        assert!(msgs.iter().filter(|m| m.parse_error.is_none()).all(|m| m.deliveries == 2), "{}", b.name);
+        assert_eq!(one.orders().unwrap().iter().map(|o| o.messages).sum::<i64>(), 40, "{}", b.name);
+        let q = one.quarantined().unwrap();
+        assert_eq!(q.len(), 1, "{}", b.name);
+        assert_eq!(q[0].envelope, bad.envelope, "{}", b.name);
+        // Copied elsewhere, the quarantined push keeps its body.
+        let dir = tempfile::tempdir().unwrap();
+        let mut copy = Store::open(&dir.path().join("copy.db"), OpenMode::Create).unwrap();
+        orderscope::store::copy::copy(&one, &mut copy, &mut |_| {}).unwrap();
+        assert_eq!(copy.quarantined().unwrap()[0].envelope, bad.envelope, "{}", b.name);
+    }
+}

@@ -218,9 +218,13 @@ impl Backend for Sqlite {
 
     fn full_messages_after(&self, after: i64, limit: i64) -> Result<Vec<FullMessage>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key,
-                 deliveries, source, quarantine
-             FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+            // A quarantined push's body may be kept only in the inbox: it
+            // travels with the message, so `messages --reprocess` still
+            // works on the copy.
+            "SELECT m.id, m.received_at, m.event, m.order_id, m.type, m.create_time,
+                 coalesce(m.envelope, CASE WHEN m.quarantine IS NOT NULL THEN CAST(i.envelope AS TEXT) END),
+                 m.plaintext, m.parse_error, m.dup_key, m.deliveries, m.source, m.quarantine
+             FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after, limit], |r| {
             Ok(FullMessage {

@@ -331,9 +331,11 @@ impl Backend for Postgres {
     fn full_messages_after(&self, after: i64, limit: i64) -> Result<Vec<FullMessage>> {
         self.with(|c| {
             Ok(c.query(
-                "SELECT id, received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key,
-                     deliveries, source, quarantine
-                 FROM messages WHERE id > $1 ORDER BY id LIMIT $2",
+                "SELECT m.id, m.received_at, m.event, m.order_id, m.type, m.create_time,
+                     coalesce(m.envelope,
+                         CASE WHEN m.quarantine IS NOT NULL THEN convert_from(i.envelope, 'UTF8') END),
+                     m.plaintext, m.parse_error, m.dup_key, m.deliveries, m.source, m.quarantine
+                 FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id WHERE m.id > $1 ORDER BY m.id LIMIT $2",
                 &[&after, &limit],
             )?
             .iter()
