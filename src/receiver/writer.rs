@@ -328,6 +328,7 @@ impl Loop {
         // cursor is the stored one: on a shared store another host's
         // projector may have moved it.
         let result = self.store.write(|c| {
+            c.derived_only()?;
             let projected = c.project_inbox(limit, quarantine)?;
             for job in side {
                 write_side(c, period, job)?;

@@ -31,16 +31,6 @@ pub trait Tx {
         source: &str,
         redelivery: Redelivery,
     ) -> Result<MessageInsert>;
-    /// Stores several pushes (the receiver's group), each as
-    /// [`Tx::add_message`] would, in order; one outcome per push. A backend
-    /// may store them with fewer round trips (PostgreSQL: three statements
-    /// for the whole group); the outcome is the same.
-    fn add_messages(&mut self, pushes: &[NewPush<'_>], redelivery: Redelivery) -> Result<Vec<Result<MessageInsert>>> {
-        Ok(pushes
-            .iter()
-            .map(|p| self.add_message(p.received_at, p.envelope, p.plaintext, p.source, redelivery))
-            .collect())
-    }
     /// The receiver's durable step: appends the group's arrivals to the
     /// inbox, as they came; their inbox ids, in order.
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>>;
@@ -52,6 +42,14 @@ pub trait Tx {
     /// cursor.
     fn project_inbox(&mut self, limit: usize, quarantine: Option<&str>)
     -> Result<(Vec<InboxRow>, Vec<Projected>, i64)>;
+    /// Says this transaction writes only what can be built again from
+    /// durable rows (a projection, whose cursor moves with it): its commit
+    /// need not wait for the disk. PostgreSQL commits it asynchronously (a
+    /// crash can lose it only whole, cursor included, and the inbox still
+    /// holds its pushes); SQLite keeps the store's durability.
+    fn derived_only(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Keeps a signed push that could not be decrypted, whole.
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert>;
     /// Replaces a quarantined message by its now-readable plaintext.
@@ -75,15 +73,6 @@ pub trait Tx {
     /// Stores a message exactly as another store holds it (`store copy`),
     /// unless its duplicate key is known; returns whether it was new.
     fn put_message(&mut self, m: &FullMessage) -> Result<bool>;
-}
-
-/// A push to store, as [`Tx::add_messages`] takes it.
-#[derive(Debug, Clone, Copy)]
-pub struct NewPush<'a> {
-    pub received_at: i64,
-    pub envelope: Option<&'a str>,
-    pub plaintext: &'a str,
-    pub source: &'a str,
 }
 
 /// A receiver period as stored, with the host it ran on.
@@ -150,18 +139,6 @@ pub trait Backend: Send {
     fn sync_value(&self, key: &str) -> Result<Option<i64>>;
     /// (orders, snapshots, messages).
     fn counts(&self) -> Result<(i64, i64, i64)>;
-
-    /// The receiver's group of pushes in one transaction of its own (what
-    /// `write_dyn` with [`Tx::add_messages`] does; PostgreSQL sends the
-    /// whole transaction in one round trip).
-    fn store_pushes(&mut self, pushes: &[NewPush<'_>]) -> Result<Vec<Result<MessageInsert>>> {
-        let mut out = Vec::new();
-        self.write_dyn(&mut |tx| {
-            out = tx.add_messages(pushes, Redelivery::Count)?;
-            Ok(())
-        })?;
-        Ok(out)
-    }
 
     // The receiver's inbox.
 

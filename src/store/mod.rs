@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use backend::{Backend, FullMessage, NewPush, PeriodRow, Tx};
+pub use backend::{Backend, FullMessage, PeriodRow, Tx};
 pub use location::Location;
 pub use read::{MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use write::{MessageInsert, Redelivery};

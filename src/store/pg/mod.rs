@@ -17,7 +17,6 @@
 //!   between says the database cannot be reached, with the URL's password
 //!   masked.
 
-mod group;
 mod read;
 mod schema;
 mod tx;

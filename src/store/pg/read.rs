@@ -272,13 +272,6 @@ impl Backend for Postgres {
         })
     }
 
-    fn store_pushes(
-        &mut self,
-        pushes: &[super::super::NewPush<'_>],
-    ) -> Result<Vec<Result<super::super::MessageInsert>>> {
-        Postgres::store_pushes(self, pushes)
-    }
-
     fn watch(&mut self) -> Result<()> {
         Postgres::watch(self)
     }

@@ -6,7 +6,7 @@
 use postgres::Row;
 use postgres::types::ToSql;
 
-use super::super::backend::{FullMessage, NewPush, PeriodRow, Tx};
+use super::super::backend::{FullMessage, PeriodRow, Tx};
 use super::super::inbox::{self, Arrival, InboxRow, Projected};
 use super::super::{MessageInsert, Redelivery, Result, StoreError};
 use super::{Conn, no_nul, plain};
@@ -150,111 +150,6 @@ pub(super) fn parse(plaintext: &str) -> Parsed {
 }
 
 impl Tx for PgTx<'_> {
-    /// The whole group in three statements: the messages (new ones
-    /// inserted, known duplicate keys left alone), the delivery counts of
-    /// the known ones, and each touched order's summary once.
-    fn add_messages(&mut self, pushes: &[NewPush<'_>], redelivery: Redelivery) -> Result<Vec<Result<MessageInsert>>> {
-        if pushes.len() < 2 {
-            return Ok(pushes
-                .iter()
-                .map(|p| self.add_message(p.received_at, p.envelope, p.plaintext, p.source, redelivery))
-                .collect());
-        }
-        let parsed: Vec<Parsed> = pushes.iter().map(|p| parse(p.plaintext)).collect();
-        let received: Vec<i64> = pushes.iter().map(|p| p.received_at).collect();
-        let envelopes: Vec<Option<String>> =
-            pushes.iter().map(|p| p.envelope.map(|e| no_nul(e).into_owned())).collect();
-        let texts: Vec<String> = pushes.iter().map(|p| no_nul(p.plaintext).into_owned()).collect();
-        let sources: Vec<&str> = pushes.iter().map(|p| p.source).collect();
-        let events: Vec<Option<&str>> = parsed.iter().map(|p| p.event.as_deref()).collect();
-        let orders: Vec<Option<&str>> = parsed.iter().map(|p| p.order_id.as_deref()).collect();
-        let kinds: Vec<Option<i64>> = parsed.iter().map(|p| p.kind).collect();
-        let creates: Vec<Option<i64>> = parsed.iter().map(|p| p.create_time).collect();
-        let errors: Vec<Option<&str>> = parsed.iter().map(|p| p.error.as_deref()).collect();
-        let keys: Vec<&str> = parsed.iter().map(|p| p.key.as_str()).collect();
-        let quarantines: Vec<Option<&str>> = parsed.iter().map(|p| p.quarantine.as_deref()).collect();
-        // Rows come out of unnest in order, so ids follow the group's order;
-        // a key repeated within the group is inserted once (DO NOTHING).
-        let inserted = self.q(
-            "INSERT INTO messages (received_at, envelope, plaintext, source, event, order_id, type, create_time,
-                 parse_error, dup_key, quarantine)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                 $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
-             ON CONFLICT (dup_key) DO NOTHING RETURNING id, dup_key",
-            &[
-                &received,
-                &envelopes,
-                &texts,
-                &sources,
-                &events,
-                &orders,
-                &kinds,
-                &creates,
-                &errors,
-                &keys,
-                &quarantines,
-            ],
-        )?;
-        let mut new: std::collections::HashMap<String, i64> =
-            inserted.iter().map(|r| (r.get::<_, String>(1), r.get::<_, i64>(0))).collect();
-        // Which push of the group each new row is: the first with its key.
-        let mut outcome: Vec<Option<MessageInsert>> = vec![None; pushes.len()];
-        let mut again: Vec<&str> = Vec::new();
-        for (i, p) in parsed.iter().enumerate() {
-            match new.remove(&p.key) {
-                Some(id) => outcome[i] = Some(MessageInsert::New(id)),
-                None => again.push(&p.key),
-            }
-        }
-        let mut known: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        if !again.is_empty() {
-            let rows = match redelivery {
-                Redelivery::Count => self.q(
-                    "UPDATE messages m SET deliveries = m.deliveries + c.n
-                     FROM (SELECT k, count(*) AS n FROM unnest($1::text[]) AS k GROUP BY k) c
-                     WHERE m.dup_key = c.k RETURNING m.id, m.dup_key",
-                    &[&again],
-                )?,
-                Redelivery::Ignore => {
-                    self.q("SELECT id, dup_key FROM messages WHERE dup_key = ANY($1::text[])", &[&again])?
-                }
-            };
-            known = rows.iter().map(|r| (r.get::<_, String>(1), r.get::<_, i64>(0))).collect();
-        }
-        // Each touched order's summary, once: new messages only.
-        let mut summary: std::collections::BTreeMap<&str, (i64, i64, i64)> = std::collections::BTreeMap::new();
-        for (i, p) in parsed.iter().enumerate() {
-            if let (Some(MessageInsert::New(_)), Some(order)) = (outcome[i], p.order_id.as_deref()) {
-                let s = summary.entry(order).or_insert((0, 0, 0));
-                s.0 += 1;
-                s.1 = s.1.max(p.type5 as i64);
-                s.2 = s.2.max(received[i]);
-            }
-        }
-        if !summary.is_empty() {
-            let ids: Vec<&str> = summary.keys().copied().collect();
-            let counts: Vec<i64> = summary.values().map(|s| s.0).collect();
-            let type5: Vec<i64> = summary.values().map(|s| s.1).collect();
-            let activity: Vec<i64> = summary.values().map(|s| s.2).collect();
-            self.q(
-                "INSERT INTO orders (order_id, messages, type5, last_activity)
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
-                 ON CONFLICT (order_id) DO UPDATE SET messages = orders.messages + excluded.messages,
-                     type5 = GREATEST(orders.type5, excluded.type5),
-                     last_activity = GREATEST(orders.last_activity, excluded.last_activity)",
-                &[&ids, &counts, &type5, &activity],
-            )?;
-        }
-        Ok(outcome
-            .into_iter()
-            .zip(&parsed)
-            .map(|(o, p)| match o {
-                Some(o) => Ok(o),
-                None => Ok(MessageInsert::Duplicate(known.get(&p.key).copied().unwrap_or(0))),
-            })
-            .collect())
-    }
-
     fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
         let hash = sha1_hex(canonical(&order.raw).as_bytes());
         let body = serde_json::to_string(&order.raw).expect("a JSON value always serialises");
@@ -297,6 +192,17 @@ impl Tx for PgTx<'_> {
             ],
         )?;
         Ok(true)
+    }
+
+    fn derived_only(&mut self) -> Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.conn.client.batch_execute("SET LOCAL synchronous_commit = off")
+        {
+            let err = StoreError::Postgres(format!("PostgreSQL store: {}", plain(&e)));
+            self.failed = Some(StoreError::Postgres(err.to_string()));
+            return Err(err);
+        }
+        Ok(())
     }
 
     fn add_message(
