@@ -35,10 +35,28 @@ impl PgTx<'_> {
         let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
         let envelope = envelope.map(no_nul);
         let text = no_nul(plaintext);
-        let inserted = self.q(
-            "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
-                 dup_key, source, quarantine, inbox_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
+        // One statement, one round trip: the message if its key is new and
+        // its order's summary with it, or else the known message's delivery
+        // counted (or just its id). It runs after this transaction took the
+        // writers' lock, so its snapshot holds every committed message.
+        let rows = self.q(
+            "WITH ins AS (
+                 INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext,
+                     parse_error, dup_key, source, quarantine, inbox_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (dup_key) DO NOTHING RETURNING id),
+             summary AS (
+                 INSERT INTO orders (order_id, messages, type5, last_activity)
+                 SELECT $3, 1, $13::bigint, $1 FROM ins WHERE $3::text IS NOT NULL
+                 ON CONFLICT (order_id) DO UPDATE SET messages = orders.messages + 1,
+                     type5 = GREATEST(orders.type5, excluded.type5),
+                     last_activity = GREATEST(orders.last_activity, excluded.last_activity)),
+             counted AS (
+                 UPDATE messages SET deliveries = deliveries + 1
+                 WHERE dup_key = $9 AND $14 AND NOT EXISTS (SELECT 1 FROM ins) RETURNING id)
+             SELECT id, true FROM ins
+             UNION ALL SELECT id, false FROM counted
+             UNION ALL SELECT id, false FROM messages WHERE dup_key = $9 AND NOT $14 AND NOT EXISTS (SELECT 1 FROM ins)",
             &[
                 &received_at,
                 &event,
@@ -52,22 +70,15 @@ impl PgTx<'_> {
                 &source,
                 &quarantine,
                 &inbox_id,
+                &(type5 as i64),
+                &(redelivery == Redelivery::Count),
             ],
         )?;
-        let Some(row) = inserted.first() else {
-            return match redelivery {
-                Redelivery::Count => self.count_redelivery(&key),
-                Redelivery::Ignore => {
-                    let rows = self.q("SELECT id FROM messages WHERE dup_key = $1", &[&key])?;
-                    Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
-                }
-            };
-        };
-        let id: i64 = row.get(0);
-        if let Some(order_id) = order_id {
-            self.order_summary_after_message(&order_id, type5, received_at)?;
-        }
-        Ok(MessageInsert::New(id))
+        Ok(match rows.first() {
+            Some(r) if r.get::<_, bool>(1) => MessageInsert::New(r.get(0)),
+            Some(r) => MessageInsert::Duplicate(r.get(0)),
+            None => MessageInsert::Duplicate(0),
+        })
     }
 
     fn q(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
@@ -249,19 +260,18 @@ impl Tx for PgTx<'_> {
         limit: usize,
         quarantine: Option<&str>,
     ) -> Result<(Vec<InboxRow>, Vec<Projected>, i64)> {
-        let cursor = self
-            .q("SELECT last_id FROM projector_cursor WHERE name = $1", &[&inbox::MESSAGES])?
-            .first()
-            .map_or(0, |r| r.get(0));
-        let rows: Vec<InboxRow> = self
-            .q(
-                "SELECT id, received_at, dup_key, query, content_type, envelope, plaintext, problem FROM inbox
-                 WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&cursor, &(limit as i64)],
-            )?
-            .iter()
-            .map(super::read::inbox_row)
-            .collect();
+        // The stored cursor and the rows after it, in one round trip.
+        let found = self.q(
+            "WITH c AS (SELECT coalesce(max(last_id), 0) AS at FROM projector_cursor WHERE name = $1)
+             SELECT i.id, i.received_at, i.dup_key, i.query, i.content_type, i.envelope, i.plaintext, i.problem, c.at
+             FROM c LEFT JOIN LATERAL
+                 (SELECT * FROM inbox WHERE id > c.at ORDER BY id LIMIT $2) i ON true
+             ORDER BY i.id",
+            &[&inbox::MESSAGES, &(limit as i64)],
+        )?;
+        let cursor: i64 = found.first().map_or(0, |r| r.get(8));
+        let rows: Vec<InboxRow> =
+            found.iter().filter(|r| r.get::<_, Option<i64>>(0).is_some()).map(super::read::inbox_row).collect();
         let mut projected = Vec::with_capacity(rows.len());
         for row in &rows {
             let reason = quarantine.map(str::to_string).or_else(|| row.quarantine_reason());
