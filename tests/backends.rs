@@ -280,18 +280,33 @@ fn inbox_arrivals_are_projected_once_from_the_shared_cursor() {
                 problem: None,
             };
             let key = dup_key(Some(t.as_bytes()), envelope);
-            ids.extend(store.write(|tx| tx.append_inbox(&[(a, &key), (a, &key)])).unwrap());
+            // In a caller's transaction, and as one of its own (one round trip on PostgreSQL).
+            if i % 4 < 2 {
+                ids.extend(store.write(|tx| tx.append_inbox(&[(a, &key), (a, &key)])).unwrap());
+            } else {
+                ids.extend(store.append_inbox_group(&[(a, &key), (a, &key)]).unwrap());
+            }
         }
+        // Quotes, backslashes and bytes that are not text travel as they are.
         let bad = Arrival {
             received_at: 200,
-            query: "q",
+            query: "q='; DROP TABLE inbox; --\\",
             content_type: None,
-            envelope: b"{\"Encrypt\":\"undecryptable\"}",
-            plaintext: None,
-            problem: Some("bad padding"),
+            envelope: b"{\"Encrypt\":\"undecryptable '\\x00\\\"}\xff\x00",
+            plaintext: Some(b"\xff\xfe'\\"),
+            problem: Some("bad padding: it's \\ broken"),
         };
         let bad_key = dup_key(None, bad.envelope);
-        ids.extend(one.write(|tx| tx.append_inbox(&[(bad, &bad_key)])).unwrap());
+        ids.extend(one.append_inbox_group(&[(bad, &bad_key)]).unwrap());
+        let stored = one.inbox_after(ids[ids.len() - 2], 10).unwrap();
+        assert_eq!(stored.len(), 1, "{}", b.name);
+        assert_eq!(
+            (stored[0].query.as_str(), stored[0].envelope.as_slice(), stored[0].plaintext.as_deref()),
+            (bad.query, bad.envelope, bad.plaintext),
+            "{}",
+            b.name
+        );
+        assert_eq!(stored[0].problem.as_deref(), bad.problem, "{}", b.name);
         assert_eq!(ids.len(), 81, "{}", b.name);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{}: inbox ids in order", b.name);
         // Both projectors at once, in small chunks.
@@ -328,6 +343,12 @@ fn inbox_arrivals_are_projected_once_from_the_shared_cursor() {
         let dir = tempfile::tempdir().unwrap();
         let mut copy = Store::open(&dir.path().join("copy.db"), OpenMode::Create).unwrap();
         orderscope::store::copy::copy(&one, &mut copy, &mut |_| {}).unwrap();
-        assert_eq!(copy.quarantined().unwrap()[0].envelope, bad.envelope, "{}", b.name);
+        // (as text: a body that is not UTF-8 arrives with U+FFFD in its place)
+        assert_eq!(
+            copy.quarantined().unwrap()[0].envelope,
+            String::from_utf8_lossy(bad.envelope).as_bytes(),
+            "{}",
+            b.name
+        );
     }
 }

@@ -216,10 +216,7 @@ impl Loop {
                 _ => None,
             })
             .collect();
-        let outcome = self.store.write(|c| {
-            ids = c.append_inbox(&arrivals)?;
-            Ok(())
-        });
+        let outcome = self.store.append_inbox_group(&arrivals).map(|appended| ids = appended);
         drop(arrivals);
         let took = started.elapsed();
         if took >= SLOW_COMMIT {

@@ -142,6 +142,18 @@ pub trait Backend: Send {
 
     // The receiver's inbox.
 
+    /// The receiver's durable step as a transaction of its own: what
+    /// `write_dyn` with [`Tx::append_inbox`] does (PostgreSQL sends the
+    /// whole transaction in one round trip).
+    fn append_inbox_group(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        self.write_dyn(&mut |tx| {
+            ids = tx.append_inbox(arrivals)?;
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
     /// The projector's cursor and the last inbox id.
     fn inbox_state(&self) -> Result<(i64, i64)>;
     /// Up to `limit` inbox rows after `after`, oldest first.

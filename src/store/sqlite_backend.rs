@@ -222,7 +222,7 @@ impl Backend for Sqlite {
             // travels with the message, so `messages --reprocess` still
             // works on the copy.
             "SELECT m.id, m.received_at, m.event, m.order_id, m.type, m.create_time,
-                 coalesce(m.envelope, CASE WHEN m.quarantine IS NOT NULL THEN CAST(i.envelope AS TEXT) END),
+                 CAST(coalesce(m.envelope, CASE WHEN m.quarantine IS NOT NULL THEN i.envelope END) AS BLOB),
                  m.plaintext, m.parse_error, m.dup_key, m.deliveries, m.source, m.quarantine
              FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
         )?;
@@ -234,7 +234,7 @@ impl Backend for Sqlite {
                 order_id: r.get(3)?,
                 kind: r.get(4)?,
                 create_time: r.get(5)?,
-                envelope: r.get(6)?,
+                envelope: r.get::<_, Option<Vec<u8>>>(6)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
                 plaintext: r.get(7)?,
                 parse_error: r.get(8)?,
                 dup_key: r.get(9)?,

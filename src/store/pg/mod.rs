@@ -17,6 +17,7 @@
 //!   between says the database cannot be reached, with the URL's password
 //!   masked.
 
+mod append;
 mod read;
 mod schema;
 mod tx;

@@ -221,6 +221,10 @@ impl Backend for Postgres {
         })
     }
 
+    fn append_inbox_group(&mut self, arrivals: &[(super::super::inbox::Arrival<'_>, &str)]) -> Result<Vec<i64>> {
+        Postgres::append_inbox_group(self, arrivals)
+    }
+
     fn inbox_state(&self) -> Result<(i64, i64)> {
         self.with(|c| {
             let r = c.query(
@@ -325,8 +329,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT m.id, m.received_at, m.event, m.order_id, m.type, m.create_time,
-                     coalesce(m.envelope,
-                         CASE WHEN m.quarantine IS NOT NULL THEN convert_from(i.envelope, 'UTF8') END),
+                     coalesce(convert_to(m.envelope, 'UTF8'), CASE WHEN m.quarantine IS NOT NULL THEN i.envelope END),
                      m.plaintext, m.parse_error, m.dup_key, m.deliveries, m.source, m.quarantine
                  FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id WHERE m.id > $1 ORDER BY m.id LIMIT $2",
                 &[&after, &limit],
@@ -339,7 +342,7 @@ impl Backend for Postgres {
                 order_id: r.get(3),
                 kind: r.get(4),
                 create_time: r.get(5),
-                envelope: r.get(6),
+                envelope: r.get::<_, Option<Vec<u8>>>(6).map(|b| String::from_utf8_lossy(&b).into_owned()),
                 plaintext: r.get(7),
                 parse_error: r.get(8),
                 dup_key: r.get(9),
