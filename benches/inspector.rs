@@ -93,7 +93,7 @@ fn main() {
     assert_eq!(app.shown_detail().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
 
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
-    println!("first frame (open + list + selected order + draw): {}", ms(first_frame));
+    println!("open + the whole list + which orders are demo + selected order + draw: {}", ms(first_frame));
     println!("full redraw 200x60: median {} p99 {}", ms(percentile(&mut draws, 0.5)), ms(percentile(&mut draws, 0.99)));
     println!(
         "move selection + redraw: median {} p99 {}",
