@@ -404,10 +404,24 @@ pub fn open_store(s: &Settings, mode: OpenMode) -> Result<Store> {
     Ok(Store::open_at(&s.store_location(), mode, crate::store::Durability::Normal)?)
 }
 
-/// Whether the configured store exists already (a file on disk; a
-/// PostgreSQL database is asked when it is opened).
-fn store_exists(s: &Settings) -> bool {
-    s.store_location().sqlite_path().is_none_or(|p| p.exists())
+/// Whether the configured store exists already: a file on disk, or our
+/// schema in the PostgreSQL database (an empty database is no store yet).
+fn store_exists(s: &Settings) -> Result<bool> {
+    match s.store_location().sqlite_path() {
+        Some(path) => Ok(path.exists()),
+        None => match open_store(s, OpenMode::Existing) {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.downcast_ref::<crate::store::StoreError>(),
+                    Some(crate::store::StoreError::Missing(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        },
+    }
 }
 
 fn print_json(v: &Value) -> Result<()> {
@@ -843,7 +857,7 @@ pub fn what_to_collect(order_id: &str, why: &str) -> String {
 pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
     // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
     let mut known_without_version = false;
-    if store_exists(s) {
+    if store_exists(s)? {
         let store = open_store(s, OpenMode::Existing)?;
         if store.latest_snapshot(order_id)?.is_some() {
             return Ok(store);
@@ -854,7 +868,7 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
         if known_without_version {
             return open_store(s, OpenMode::Existing);
         }
-        if !store_exists(s) {
+        if !store_exists(s)? {
             // Same wording as every other read of a missing store.
             open_store(s, OpenMode::Existing)?;
         }
