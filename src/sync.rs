@@ -71,16 +71,18 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
     while let Some(chunk) = fetches.next().await {
         let t = Instant::now();
         let now = timefmt::now();
-        let new = store.write(|c| {
-            let mut new = 0;
-            for result in &chunk {
-                if let Ok(order) = result
-                    && c.add_snapshot(order, now, "sync")?
-                {
-                    new += 1;
+        let new = store.in_task(|store| {
+            store.write(|c| {
+                let mut new = 0;
+                for result in &chunk {
+                    if let Ok(order) = result
+                        && c.add_snapshot(order, now, "sync")?
+                    {
+                        new += 1;
+                    }
                 }
-            }
-            Ok(new)
+                Ok(new)
+            })
         })?;
         summary.store_time += t.elapsed();
         summary.new_versions += new;
@@ -165,12 +167,12 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bo
     let client = settings.require_api()?.client();
     let mut store = Store::open_at(&settings.store_location(), OpenMode::Create, crate::store::Durability::Normal)?;
     let progress = if std::io::stderr().is_terminal() { Progress::Terminal } else { Progress::Lines };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = store.runtime()?;
     runtime.block_on(async {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
-        let mut start = match (follow, store.sync_value(CURSOR)?) {
+        let mut start = match (follow, store.in_task(|s| s.sync_value(CURSOR))?) {
             (true, Some(until)) => {
                 eprintln!("{} resuming from {}", timefmt::full_tz(timefmt::now()), timefmt::full_tz(until));
                 until - OVERLAP
@@ -192,7 +194,7 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bo
                 println!("{}", summary.line());
             }
             ok &= summary.failed == 0;
-            store.write(|c| c.set_sync_value(CURSOR, end))?;
+            store.in_task(|s| s.write(|c| c.set_sync_value(CURSOR, end)))?;
             if !follow {
                 break;
             }

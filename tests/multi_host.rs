@@ -358,3 +358,36 @@ fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
         _ => false,
     });
 }
+
+/// `sync` and a fetch on demand store into a PostgreSQL store (the client
+/// blocks on its own runtime: never inside an async task's).
+#[test]
+fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
+    let Some(server) = server("sync_and_a_fetch_on_demand_fill_a_postgresql_store") else { return };
+    let db = Database::create(&server);
+    let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "secret").unwrap();
+    let mut b: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/demo/lookup/order-3732679488426088960.json")).unwrap();
+    b["order"]["update_time"] = serde_json::json!(orderscope::timefmt::now() - 60);
+    shop.add_version(0, b["order"].clone());
+    let run = |args: &[&str]| {
+        bin()
+            .args(["--store", &db.url, "--api-base", &shop.base_url()])
+            .args(args)
+            .env("ORDERSCOPE_APPID", APPID)
+            .env("ORDERSCOPE_APPSECRET", "secret")
+            .env_remove("ORDERSCOPE_CONFIG")
+            .env_remove("ORDERSCOPE_STORE")
+            .output()
+            .unwrap()
+    };
+    // The database is empty: no store yet, so the order is fetched and stored.
+    let o = run(&["show", "3732679488426088960", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["sync", "--since", "1d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 orders listed, 0 new versions stored, 0 failed"), "{}", stdout(&o));
+    let o = run(&["orders", "--json"]);
+    let orders: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(orders.as_array().map(Vec::len), Some(1), "{orders}");
+}

@@ -168,6 +168,29 @@ impl Store {
         &self.location
     }
 
+    /// Runs `f` on this store from inside an async task. The PostgreSQL
+    /// client blocks on a runtime of its own, which tokio refuses inside a
+    /// task, so there the call first leaves the task's runtime (which must
+    /// then be a multi-threaded one: see [`Store::runtime`]). SQLite calls
+    /// run in place.
+    pub fn in_task<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> T {
+        if matches!(self.inner, Inner::Postgres(_)) && tokio::runtime::Handle::try_current().is_ok() {
+            tokio::task::block_in_place(|| f(self))
+        } else {
+            f(self)
+        }
+    }
+
+    /// A runtime for async code that uses this store through
+    /// [`Store::in_task`]: one thread, as before, for SQLite; one worker
+    /// that may hand its tasks on while a PostgreSQL call blocks.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        match self.inner {
+            Inner::Sqlite(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+            Inner::Postgres(_) => tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build(),
+        }
+    }
+
     /// Turns a low-level error into the clear one the user should see.
     pub fn explain(&self, e: StoreError) -> StoreError {
         match &self.inner {
