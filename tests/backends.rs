@@ -352,3 +352,37 @@ fn inbox_arrivals_are_projected_once_from_the_shared_cursor() {
         );
     }
 }
+
+/// A PostgreSQL URL is never taken for a file's path, and its password is
+/// never shown, even when the server cannot be reached (no server needed).
+#[test]
+fn a_postgres_url_is_a_database_and_its_password_stays_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let pushes = dir.path().join("pushes.jsonl");
+    std::fs::write(&pushes, format!("{}\n", type5_push("9", 1))).unwrap();
+    for url in ["postgres://shop:s3cret@127.0.0.1:1/orderscope", "postgresql://shop:s3cret@127.0.0.1:1/orderscope"] {
+        let o = bin()
+            .current_dir(dir.path())
+            .args(["--store", url, "import"])
+            .arg(&pushes)
+            .env_remove("ORDERSCOPE_CONFIG")
+            .env_remove("ORDERSCOPE_STORE")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{url}");
+        let err = stderr(&o);
+        assert!(err.contains("cannot reach the PostgreSQL store postgres"), "{err}");
+        assert!(err.contains("shop:***@127.0.0.1:1/orderscope") && !err.contains("s3cret"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("pushes.jsonl")], "nothing created for {url}");
+    }
+    // sslmode=require needs TLS, which this build does not have: said in one line.
+    let o = bin()
+        .args(["--store", "postgres://shop:s3cret@127.0.0.1:1/orderscope?sslmode=require", "orders"])
+        .env_remove("ORDERSCOPE_CONFIG")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(err.contains("sslmode=require") && !err.contains("s3cret"), "{err}");
+}
