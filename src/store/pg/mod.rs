@@ -170,13 +170,15 @@ impl Postgres {
         conn.client
             .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"))
             .map_err(|e| self.error(&e))?;
-        let mut t = tx::PgTx { conn, failed: None };
+        let mut t = tx::PgTx { conn, failed: None, derived: false };
         let outcome = f(&mut t);
         let failed = t.failed.take();
+        // `synchronous_commit` is read when the commit runs: set with it.
+        let commit = if t.derived { "SET LOCAL synchronous_commit = off; COMMIT" } else { "COMMIT" };
         // Any failed statement aborts a PostgreSQL transaction (and COMMIT
         // would quietly roll it back): the whole write fails, never half.
         let outcome = match (outcome, failed) {
-            (Ok(()), None) => conn.client.batch_execute("COMMIT").map_err(|e| self.error(&e)),
+            (Ok(()), None) => conn.client.batch_execute(commit).map_err(|e| self.error(&e)),
             (Ok(()), Some(e)) | (Err(_), Some(e)) => Err(e),
             (Err(e), None) => Err(e),
         };

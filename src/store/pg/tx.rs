@@ -19,6 +19,8 @@ use crate::model::{Order, Push};
 pub(super) struct PgTx<'a> {
     pub(super) conn: &'a mut Conn,
     pub(super) failed: Option<StoreError>,
+    /// Committed without waiting for the disk (see [`Tx::derived_only`]).
+    pub(super) derived: bool,
 }
 
 impl PgTx<'_> {
@@ -206,13 +208,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn derived_only(&mut self) -> Result<()> {
-        if self.failed.is_none()
-            && let Err(e) = self.conn.client.batch_execute("SET LOCAL synchronous_commit = off")
-        {
-            let err = StoreError::Postgres(format!("PostgreSQL store: {}", plain(&e)));
-            self.failed = Some(StoreError::Postgres(err.to_string()));
-            return Err(err);
-        }
+        self.derived = true;
         Ok(())
     }
 
