@@ -377,12 +377,26 @@ fn a_postgres_url_is_a_database_and_its_password_stays_hidden() {
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, vec![std::ffi::OsString::from("pushes.jsonl")], "nothing created for {url}");
     }
-    // sslmode=require needs TLS, which this build does not have: said in one line.
+    // sslmode=require is taken (TLS): an unreachable server is still one line, password hidden.
     let o = bin()
         .args(["--store", "postgres://shop:s3cret@127.0.0.1:1/orderscope?sslmode=require", "orders"])
         .env_remove("ORDERSCOPE_CONFIG")
         .output()
         .unwrap();
     let err = stderr(&o);
-    assert!(err.contains("sslmode=require") && !err.contains("s3cret"), "{err}");
+    assert!(err.contains("cannot reach the PostgreSQL store") && !err.contains("s3cret"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// sslmode=require insists on TLS: against a server without it, the command
+/// fails in one line that says so, instead of falling back to plain text.
+#[test]
+fn sslmode_require_never_falls_back_to_plain_text() {
+    let Some(server) = common::pg::server("sslmode_require_never_falls_back_to_plain_text") else { return };
+    let url = format!("{server}{}sslmode=require", if server.contains('?') { "&" } else { "?" });
+    let o = bin().args(["--store", &url, "orders"]).env_remove("ORDERSCOPE_CONFIG").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.to_lowercase().contains("tls"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

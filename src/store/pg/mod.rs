@@ -50,6 +50,8 @@ const NOTIFY_WAIT: Duration = Duration::from_millis(5);
 pub struct Postgres {
     url: PgUrl,
     config: postgres::Config,
+    /// The TLS connector when the URL says sslmode=require.
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     conn: RefCell<Option<Conn>>,
     /// LISTEN again after a reconnect.
     watching: bool,
@@ -84,16 +86,38 @@ impl Conn {
     }
 }
 
+/// A TLS connector trusting the system's certificate authorities.
+fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for cert in found.certs {
+        let _ = roots.add(cert);
+    }
+    if roots.is_empty() {
+        return Err("no certificate authorities found on this system (install ca-certificates)".into());
+    }
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
 impl Postgres {
     pub fn open(url: &PgUrl, mode: OpenMode) -> Result<Postgres> {
         let mut config = postgres::Config::from_str(url.expose())
             .map_err(|e| StoreError::Postgres(format!("{url} is not a usable PostgreSQL URL: {}", plain(&e))))?;
-        if config.get_ssl_mode() == postgres::config::SslMode::Require {
-            return Err(StoreError::Postgres(format!(
-                "{url}: sslmode=require needs TLS, which this orderscope does not include; use sslmode=prefer or \
-                 disable on a private network, or reach the server through a TLS tunnel"
-            )));
-        }
+        // sslmode=require: TLS, with the server's certificate checked against
+        // the system's authorities. disable and prefer connect in plain text
+        // (prefer does not insist, and a private network's self-signed
+        // certificate must not stop it).
+        let tls = if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            Some(tls_connector().map_err(|why| StoreError::Postgres(format!("{url}: sslmode=require: {why}")))?)
+        } else {
+            None
+        };
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -105,6 +129,7 @@ impl Postgres {
         let store = Postgres {
             url: url.clone(),
             config,
+            tls,
             conn: RefCell::new(None),
             watching: false,
             reconnected: std::cell::Cell::new(false),
@@ -123,7 +148,11 @@ impl Postgres {
         let mut slot = self.conn.borrow_mut();
         if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
             *slot = None;
-            let mut client = self.config.connect(NoTls).map_err(|e| self.unreachable(&e))?;
+            let connected = match &self.tls {
+                Some(tls) => self.config.connect(tls.clone()),
+                None => self.config.connect(NoTls),
+            };
+            let mut client = connected.map_err(|e| self.unreachable(&e))?;
             // Literals in the receiver's one-round-trip transaction rely on
             // standard strings (a backslash is just a backslash).
             client
