@@ -14,15 +14,18 @@
 //! (`ORDERSCOPE_TEST_PG` is used when `ORDERSCOPE_BENCH_PG` is not set; the
 //! bench creates and drops its own database on that server).
 
+#[path = "common/load.rs"]
+mod load;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use load::{Server, exchange, percentile};
 use orderscope::crypto;
 use orderscope::store::{Durability, Location, OpenMode, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const TOKEN: &str = "benchtoken";
@@ -53,51 +56,8 @@ fn request(i: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// One request on a keep-alive connection; true when answered `success`.
-async fn exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> bool {
-    if conn.write_all(req).await.is_err() {
-        return false;
-    }
-    buf.clear();
-    let mut chunk = [0u8; 1024];
-    loop {
-        let n = match conn.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => n,
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return head.starts_with("http/1.1 200") && &buf[end + 4..end + 4 + len] == b"success";
-            }
-        }
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
-    }
 }
 
 fn start(bin: &Path, store: &str) -> (Server, u16) {
