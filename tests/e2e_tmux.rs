@@ -196,7 +196,15 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
     assert!(imported.status.success(), "{}", common::stderr(&imported));
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut serve = common::bin()
+    /// Stops the receiver however the test ends, a failed assertion included.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let _ = self.0.wait();
+        }
+    }
+    let serve = common::bin()
         .arg("--store")
         .arg(&db)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", dir.path().join("log").to_str().unwrap()])
@@ -208,6 +216,7 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
         .stdin(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let _serve = Stop(serve);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "receiver did not start");
@@ -251,6 +260,4 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
     // wait_for polls every 100 ms; the feed looks four times a second.
     assert!(took < Duration::from_secs(5), "took {took:?}");
     t.keys(&["q"]);
-    unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
-    let _ = serve.wait();
 }
