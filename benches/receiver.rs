@@ -88,15 +88,19 @@ fn fmt(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn start(bin: &Path, db: &Path, port: u16) -> Server {
+fn start(bin: &Path, db: &Path, log: &Path, port: u16) -> Server {
+    // Warnings, and the stop's summary of each stage (the writer's and the
+    // server's info lines; not the per-request ones).
+    let filter = "warn,orderscope::receiver::writer=info,orderscope::receiver::serve=info";
     let child = Command::new(bin)
         .arg("--store")
         .arg(db)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log"])
+        .arg(log)
         .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
         .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
         .env("ORDERSCOPE_APPID", APPID)
-        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
+        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| filter.into()))
         .env_remove("ORDERSCOPE_CONFIG")
         .stdin(Stdio::null())
         .spawn()
@@ -339,7 +343,8 @@ fn main() {
     let db = dir.join("receiver.db");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let steady_reqs: Arc<Vec<Vec<u8>>> = Arc::new((0..10_000).map(request).collect());
-    let server = start(&bin, &db, port);
+    let log = dir.join("serve.log");
+    let server = start(&bin, &db, &log, port);
 
     // (a) the bare HTTP path.
     let a = wrk(&format!("http://127.0.0.1:{port}{}", verify_path(0)), &[]);
@@ -370,7 +375,26 @@ fn main() {
     let (ok, lat) = rt.block_on(steady(port, steady_reqs, 1000, 10));
     let (s50, s99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
     println!("receiver, steady 1,000 pushes/s for 10 s: {ok} acknowledged, p50 {} p99 {}", fmt(s50), fmt(s99));
+    let verify_reqs: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..10_000).map(|i| format!("GET {} HTTP/1.1\r\nHost: bench\r\n\r\n", verify_path(i)).into_bytes()).collect(),
+    );
+    let (_, vlat) = rt.block_on(steady(port, verify_reqs, 1000, 10));
+    println!(
+        "(d) HTTP path alone, steady 1,000 URL verifications/s for 10 s: p50 {} p99 {}",
+        fmt(percentile(&vlat, 0.5)),
+        fmt(percentile(&vlat, 0.99))
+    );
     drop(server); // SIGTERM: commits and projects what is queued
+    // The receiver's own account of the run, stage by stage.
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    for stage in ["pushes answered success:", "inbox commits:", "projection steps:", "the writer's own checkpoints:"] {
+        if let Some(line) = logged.lines().find(|l| l.contains(stage)) {
+            println!("receiver, {}", &line[line.find(stage).unwrap_or(0)..]);
+        }
+    }
+    for line in logged.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(5) {
+        println!("receiver log: {line}");
+    }
     let inbox = count(&db, "SELECT count(*) FROM inbox");
     let messages = count(&db, "SELECT count(*) FROM messages");
     let deliveries = count(&db, "SELECT coalesce(sum(deliveries), 0) FROM messages");

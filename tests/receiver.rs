@@ -508,6 +508,35 @@ fn sigterm_stops_cleanly_and_closes_the_period() {
     assert_eq!(stopped, Some(seen));
 }
 
+/// The stop's log says where pushes spent their time, stage by stage, and
+/// counts only the pushes answered `success`.
+#[test]
+fn the_stop_logs_each_stage_of_the_pushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, log) = (dir.path().join("s.db"), dir.path().join("log"));
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    for i in 0..3 {
+        let (target, body) = signed_push(&push_text(i), APPID, &format!("{i}"), "1714112600");
+        assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    }
+    let (target, body) = signed_push(&push_text(9), APPID, "9", "1714112600");
+    let forged = target.replace("msg_signature=", "msg_signature=0");
+    assert_eq!(http(r.port, "POST", &forged, &body).0, 401);
+    assert!(r.stop().success());
+    let text = logged(&log);
+    let line = |label: &str| -> String {
+        let found = text.lines().find(|l| l.contains(label));
+        found.unwrap_or_else(|| panic!("no {label:?} in the log:\n{text}")).to_string()
+    };
+    assert!(line("pushes answered success: ").contains("success: 3 (p50 "), "{text}");
+    for stage in ["inbox commits: ", "projection steps: "] {
+        let after = line(stage).split(stage).nth(1).unwrap().to_string();
+        let count: u64 = after.split(' ').next().unwrap().parse().unwrap();
+        assert!((1..=3).contains(&count), "{stage}{after}");
+        assert!(after.contains("p99 ") && after.contains(" ms, max "), "{stage}{after}");
+    }
+}
+
 #[test]
 fn an_order_push_fetches_a_snapshot_when_the_api_is_configured() {
     let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "api-secret").unwrap();

@@ -110,3 +110,28 @@ fn one_process_writes_while_another_reads() {
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
     assert_eq!(*seen.last().unwrap(), 20_000);
 }
+
+/// The receiver's projection commits without waiting for the disk; the
+/// inbox commits after it must wait again, failed projection or not.
+#[test]
+fn a_derived_write_leaves_the_store_as_durable_as_it_was() {
+    use orderscope::store::{Durability, StoreError};
+    let dir = tempfile::tempdir().unwrap();
+    let level =
+        |s: &Store| -> i64 { s.sqlite().unwrap().conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap() };
+    let mut full = Store::open_with(&dir.path().join("full.db"), OpenMode::Create, Durability::Full).unwrap();
+    assert_eq!(level(&full), 2);
+    full.write_derived(|tx| tx.set_sync_value("k", 1)).unwrap();
+    assert_eq!(level(&full), 2, "FULL again after a derived commit");
+    let failed = full.write_derived(|tx| {
+        tx.set_sync_value("k", 2)?;
+        Err::<(), _>(StoreError::Postgres("a projection bug".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(level(&full), 2, "FULL again after a derived write that failed");
+    assert_eq!(full.sync_value("k").unwrap(), Some(1), "the failed write left nothing");
+
+    let mut normal = Store::open_with(&dir.path().join("normal.db"), OpenMode::Create, Durability::Normal).unwrap();
+    normal.write_derived(|tx| tx.set_sync_value("k", 1)).unwrap();
+    assert_eq!(level(&normal), 1);
+}

@@ -7,8 +7,10 @@
 //! peer's address, never the body; what it cannot read but is correctly
 //! signed is kept whole (quarantined) so nothing that arrived is lost.
 
+pub mod checkpointer;
 pub mod conn;
 pub mod forward;
+pub mod latency;
 pub mod reprocess;
 pub mod serve;
 pub mod snapshots;
@@ -45,6 +47,8 @@ pub struct Shared {
     pub writer: SyncSender<Job>,
     pub limits: Limits,
     pub log: RateLimitedLog,
+    /// From a push's head read to its `success`, for the stop's summary.
+    pub answered: latency::Histogram,
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -72,7 +76,12 @@ where
     B::Error: Into<axum::BoxError>,
 {
     clock.busy();
+    let started = std::time::Instant::now();
+    let push = req.method() == Method::POST;
     let response = route(shared, peer, req).await;
+    if push && response.status() == StatusCode::OK {
+        shared.answered.record(started.elapsed());
+    }
     clock.idle();
     response
 }

@@ -140,8 +140,12 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
             writer: writer.tx.clone(),
             limits,
             log: RateLimitedLog::new(Duration::from_secs(10)),
+            answered: Default::default(),
         });
-        accept_until(listener, shared, stop).await;
+        accept_until(listener, shared.clone(), stop).await;
+        tracing::info!("pushes answered success: {}", shared.answered.summary());
+        // Its queue sender too must go for the writer to see the end.
+        drop(shared);
         heartbeat.abort();
         let _ = heartbeat.await;
         tracing::info!("stopping: committing and projecting what is queued");

@@ -7,9 +7,10 @@
 //! load that never pauses) does it project: turn inbox rows into messages
 //! and order summaries in small transactions that also move the projector's
 //! cursor, so a restart resumes exactly where the last committed projection
-//! stopped. WAL checkpoints run there too, never inside an inbox commit. What follows a projection (forwarding,
-//! snapshot fetches, the log line of a repeated push) is handed back to the
-//! async side.
+//! stopped. What follows a projection (forwarding, snapshot fetches, the log
+//! line of a repeated push) is handed back to the async side. On SQLite, WAL
+//! checkpoints run beside the writer on a thread of their own
+//! ([`Checkpointer`]); the writer only finishes each one, at a quiet moment.
 //!
 //! A projection that fails is retried: first row by row, a row that fails
 //! on its own is kept in quarantine with the error (its inbox row is never
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpointer::Checkpointer;
+use super::latency::Histogram;
 use crate::store::inbox::{Arrival, Projected};
 use crate::store::{self, Store};
 
@@ -36,9 +39,11 @@ const QUIET: Duration = Duration::from_micros(200);
 /// Under load that never pauses, projection still runs (one chunk per inbox
 /// group) once its oldest row has waited this long.
 const MAX_LAG: Duration = Duration::from_secs(10);
-/// Rows projected between WAL checkpoints (which run only while projecting,
-/// never inside an inbox commit): often enough that each copies little.
-const CHECKPOINT_EVERY: u64 = 256;
+/// Rows appended or projected between WAL checkpoints (run beside the
+/// writer, see [`Checkpointer`]): often enough that each copies little.
+const CHECKPOINT_EVERY: u64 = 4096;
+/// How often the writer looks whether a checkpoint beside it has finished.
+const CHECKPOINT_POLL: Duration = Duration::from_millis(1);
 /// An inbox commit slower than this is logged.
 const SLOW_COMMIT: Duration = Duration::from_millis(50);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -94,6 +99,14 @@ pub struct AfterProjection {
     pub envelope: Vec<u8>,
 }
 
+/// The writer's stages, timed.
+#[derive(Default)]
+struct Stages {
+    commits: Histogram,
+    projections: Histogram,
+    checkpoints: Histogram,
+}
+
 pub struct Writer {
     pub tx: SyncSender<Job>,
     handle: JoinHandle<Result<(), String>>,
@@ -136,15 +149,23 @@ struct Loop {
     /// Slow inbox commits not yet logged, and when the last line was.
     slow: (u64, Option<Instant>),
     stats: (u64, u64),
+    /// SQLite only: copies the WAL into the file beside the writer.
+    checkpointer: Option<Checkpointer>,
+    /// Since when a checkpoint beside the writer has been running.
+    checkpointing: Option<Instant>,
+    /// How long each inbox commit, projection step and checkpoint of the
+    /// writer's own took: logged at the stop.
+    stages: Stages,
 }
 
 impl Loop {
     fn new(store: Store, period: i64, after: Option<mpsc::Sender<AfterProjection>>) -> Result<Loop, String> {
         let err = |e: store::StoreError| e.to_string();
         let mut store = store;
-        // Checkpoints are run by the projection step, off the inbox's commits.
+        // No checkpoint inside a commit: they run beside the writer (SQLite).
         store.prepare_receiver().map_err(err)?;
         let (cursor, appended) = store.inbox_state().map_err(err)?;
+        let checkpointer = store.sqlite().map(|s| Checkpointer::start(s.path())).transpose()?;
         if appended > cursor {
             tracing::info!("projecting {} pushes stored before the last stop", appended - cursor);
         }
@@ -161,6 +182,9 @@ impl Loop {
             since_checkpoint: 0,
             slow: (0, None),
             stats: (0, 0),
+            checkpointer,
+            checkpointing: None,
+            stages: Stages::default(),
         })
     }
 
@@ -169,6 +193,8 @@ impl Loop {
         loop {
             let work = self.appended > self.cursor || !self.side.is_empty();
             let next = match (work, self.retry_at) {
+                // Waiting only for the copy beside: a millisecond between looks is plenty.
+                (false, None) if self.checkpointing.is_some() => rx.recv_timeout(CHECKPOINT_POLL),
                 (false, _) => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 (true, None) => rx.recv_timeout(QUIET),
                 (true, Some(at)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
@@ -187,7 +213,10 @@ impl Loop {
                         self.project_due();
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => self.project_due(),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.project_due();
+                    self.finish_checkpoint();
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
@@ -201,6 +230,12 @@ impl Loop {
             }
         }
         tracing::info!("committed {} pushes in {} inbox transactions", self.stats.0, self.stats.1);
+        tracing::info!("inbox commits: {}", self.stages.commits.summary());
+        tracing::info!("projection steps: {}", self.stages.projections.summary());
+        tracing::info!("the writer's own checkpoints: {}", self.stages.checkpoints.summary());
+        if let Some(c) = self.checkpointer.take() {
+            c.finish();
+        }
         let store = &mut self.store;
         store.write(|c| c.stop_period(self.period, crate::timefmt::now())).map_err(|e| e.to_string())
     }
@@ -219,6 +254,7 @@ impl Loop {
         let outcome = self.store.append_inbox_group(&arrivals).map(|appended| ids = appended);
         drop(arrivals);
         let took = started.elapsed();
+        self.stages.commits.record(took);
         if took >= SLOW_COMMIT {
             // Every answer in the group waited this long: worth a line (at
             // most one every 10 s), the disk is the usual cause.
@@ -234,6 +270,7 @@ impl Loop {
             }
         }
         let failure = outcome.err().map(|e| self.store.explain(e).to_string());
+        let committed = ids.len() as u64;
         let mut ids = ids.into_iter();
         for job in group.drain(..) {
             match job {
@@ -253,6 +290,38 @@ impl Loop {
             }
         }
         self.stats.1 += 1;
+        if failure.is_none() {
+            self.wrote(committed);
+        }
+    }
+
+    /// Counts rows written to the WAL and asks for a checkpoint every
+    /// [`CHECKPOINT_EVERY`], so each one copies little.
+    fn wrote(&mut self, rows: u64) {
+        self.since_checkpoint += rows;
+        if self.since_checkpoint >= CHECKPOINT_EVERY
+            && self.checkpointing.is_none()
+            && let Some(c) = &self.checkpointer
+        {
+            self.since_checkpoint = 0;
+            c.poke();
+            self.checkpointing = Some(Instant::now());
+        }
+    }
+
+    /// After a checkpoint beside the writer, copies what was committed while
+    /// it ran (little), so the next commit can start the WAL over. Called
+    /// only when no push is waiting.
+    fn finish_checkpoint(&mut self) {
+        if self.checkpointer.as_ref().is_some_and(Checkpointer::caught_up) {
+            self.checkpointing = None;
+            let t0 = Instant::now();
+            let r = self.store.checkpoint();
+            self.stages.checkpoints.record(t0.elapsed());
+            if let Err(e) = r {
+                tracing::warn!("checkpoint failed: {e}");
+            }
+        }
     }
 
     /// Projects one chunk unless a failed projection is waiting for its retry time.
@@ -266,7 +335,9 @@ impl Loop {
     /// One projection step; false when it failed and projection is paused.
     fn project_once(&mut self) -> bool {
         let side = std::mem::take(&mut self.side);
+        let t0 = Instant::now();
         let result = self.write_projection(PROJECT_CHUNK, None, &side);
+        self.stages.projections.record(t0.elapsed());
         match result {
             Ok(()) => {
                 self.retry_at = None;
@@ -320,12 +391,12 @@ impl Loop {
     /// Projects up to `limit` rows after the cursor (and writes `side`) in one transaction.
     fn write_projection(&mut self, limit: usize, quarantine: Option<&str>, side: &[Job]) -> Result<(), String> {
         let period = self.period;
-        // Committed with its own fsync, while no push is waiting: left to the
-        // next inbox commit, its pages would lengthen that push's fsync. The
-        // cursor is the stored one: on a shared store another host's
-        // projector may have moved it.
-        let result = self.store.write(|c| {
-            c.derived_only()?;
+        // Committed without waiting for the disk: the next inbox commit's
+        // fsync carries these pages too (a few more to write, no second
+        // flush), and a crash before it loses the step whole, cursor
+        // included, to be projected again. The cursor is the stored one: on
+        // a shared store another host's projector may have moved it.
+        let result = self.store.write_derived(|c| {
             let projected = c.project_inbox(limit, quarantine)?;
             for job in side {
                 write_side(c, period, job)?;
@@ -336,14 +407,7 @@ impl Loop {
         self.cursor = cursor;
         self.appended = self.appended.max(cursor);
         self.behind_since = if self.appended > self.cursor { Some(Instant::now()) } else { None };
-        self.since_checkpoint += rows.len() as u64;
-        if self.since_checkpoint >= CHECKPOINT_EVERY {
-            self.since_checkpoint = 0;
-            // PASSIVE: copies what no reader still needs, never waits for them.
-            if let Err(e) = self.store.checkpoint() {
-                tracing::warn!("checkpoint failed: {e}");
-            }
-        }
+        self.wrote(rows.len() as u64);
         for (row, p) in rows.into_iter().zip(projected) {
             if let store::MessageInsert::Duplicate(id) = p.outcome {
                 tracing::info!(message = id, inbox = row.id, "repeated push counted");

@@ -113,6 +113,7 @@ impl Durability {
 pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
+    durability: Durability,
 }
 
 /// The store, on whichever backend its location names.
@@ -219,6 +220,28 @@ impl Store {
         Ok(out.expect("a committed write ran its closure"))
     }
 
+    /// Like [`Store::write`], for a transaction that writes only what can be
+    /// built again from durable rows (a projection, whose cursor moves with
+    /// it): its commit does not wait for the disk. On SQLite the WAL keeps
+    /// commits in order, so the next `synchronous=FULL` commit makes it
+    /// durable too, and a power loss before that loses it only whole,
+    /// cursor included. PostgreSQL commits it asynchronously.
+    pub fn write_derived<T>(&mut self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        let relaxed = match &mut self.inner {
+            Inner::Sqlite(s) => s.relax_commits(true)?,
+            Inner::Postgres(_) => false,
+        };
+        let out = self.write(|tx| {
+            tx.derived_only()?;
+            f(tx)
+        });
+        if relaxed && let Inner::Sqlite(s) = &mut self.inner {
+            // The store's own durability again before any other commit.
+            s.relax_commits(false)?;
+        }
+        out
+    }
+
     /// Stores a version of an order unless the same content is stored
     /// already. Returns whether it was new.
     pub fn add_snapshot(&mut self, order: &crate::model::Order, fetched_at: i64, source: &str) -> Result<bool> {
@@ -302,7 +325,7 @@ impl Sqlite {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
-        let store = Sqlite { conn, path };
+        let store = Sqlite { conn, path, durability };
         store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| classify(&store.path, e))?;
         // Identity and schema are checked by reading only, before the WAL
         // switch or a migration writes anything: a foreign or newer file is
@@ -325,6 +348,19 @@ impl Sqlite {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// With `true`, commits stop waiting for the disk (`synchronous=NORMAL`);
+    /// with `false`, the store's durability is back. SQLite refuses the
+    /// change inside a transaction, so it is made between them. Returns
+    /// whether anything changed.
+    fn relax_commits(&mut self, relaxed: bool) -> Result<bool> {
+        if self.durability == Durability::Normal {
+            return Ok(false);
+        }
+        let level = if relaxed { Durability::Normal } else { self.durability };
+        self.conn.pragma_update(None, "synchronous", level.pragma()).map_err(|e| classify(&self.path, e))?;
+        Ok(true)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none.

@@ -1,0 +1,202 @@
+//! WAL checkpoints for the receiver's SQLite store, on a thread of their own.
+//!
+//! A checkpoint copies the WAL's pages into the database file and syncs
+//! that file: tens of milliseconds once projections have touched pages all
+//! over a large store. Run by the writer, every push that arrived meanwhile
+//! waited for it, and those waits were the receiver's worst latencies. Here
+//! it runs beside the writer on its own connection: in WAL mode a PASSIVE
+//! checkpoint never takes the write lock, so inbox commits carry on while
+//! it copies.
+//!
+//! The WAL only starts over from its beginning when a checkpoint has copied
+//! every frame by the time the writer begins a transaction, which a
+//! checkpoint running beside a busy writer never achieves: the file would
+//! grow for as long as pushes come, and writes into new file blocks cost
+//! the writer several times more than rewriting warm ones. So this thread
+//! checkpoints again while the previous pass left much behind (each pass
+//! copies only what was committed during the one before, so they shrink
+//! fast), then reports [`Checkpointer::caught_up`]; the writer, at its next
+//! quiet moment, copies the few frames left itself, and its next commit
+//! starts the WAL over.
+//!
+//! The thread runs at a lower CPU priority, so on a small machine it takes
+//! the processor only when HTTP and the writer leave it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags};
+
+/// A pass that found fewer new frames than this is the last: what is left
+/// is the writer's to copy, quickly.
+const FEW_FRAMES: i64 = 256;
+/// Passes per request at most (a writer outrunning the copies).
+const MAX_PASSES: usize = 4;
+/// How much lower than the receiver's other threads it runs (`nice`).
+const NICENESS: i32 = 10;
+
+pub struct Checkpointer {
+    tx: SyncSender<()>,
+    handle: JoinHandle<()>,
+    /// Set when the passes for a request are over; taken by [`Checkpointer::caught_up`].
+    done: Arc<AtomicBool>,
+}
+
+impl Checkpointer {
+    /// Opens a second connection on the store at `path`.
+    pub fn start(path: &Path) -> Result<Checkpointer, String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
+        // It never writes, and never checkpoints by itself (its last close included).
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
+        // The copy is synced before the writer may start the WAL over.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(|e| e.to_string())?;
+        let (tx, rx) = sync_channel::<()>(1);
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let handle = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || run(conn, rx, &flag))
+            .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+        Ok(Checkpointer { tx, handle, done })
+    }
+
+    /// Asks for a checkpoint soon; several asks before it starts make one.
+    pub fn poke(&self) {
+        match self.tx.try_send(()) {
+            Ok(()) | Err(TrySendError::Full(())) => {}
+            Err(TrySendError::Disconnected(())) => tracing::warn!("the checkpoint thread has stopped"),
+        }
+    }
+
+    /// Whether the passes for the last request are over since this was last
+    /// asked: the moment for the writer to copy the few frames left.
+    pub fn caught_up(&self) -> bool {
+        self.done.load(Ordering::Relaxed) && self.done.swap(false, Ordering::AcqRel)
+    }
+
+    /// Stops the thread once a request in progress is done.
+    pub fn finish(self) {
+        drop(self.tx);
+        let _ = self.handle.join();
+    }
+}
+
+fn run(conn: Connection, rx: Receiver<()>, done: &AtomicBool) {
+    lower_priority();
+    let mut last_warning: Option<Instant> = None;
+    while rx.recv().is_ok() {
+        let mut before = None;
+        for _ in 0..MAX_PASSES {
+            match checkpoint(&conn) {
+                Ok(frames) => {
+                    let new = before.map_or(i64::MAX, |b| frames - b);
+                    before = Some(frames);
+                    // A WAL started over meanwhile is shorter: that is few too.
+                    if new < FEW_FRAMES {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // I/O trouble, mostly: a line a minute at most; the
+                    // writer's own checkpoint will say more if it persists.
+                    if last_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                        tracing::warn!("WAL checkpoint failed: {e}");
+                        last_warning = Some(Instant::now());
+                    }
+                    break;
+                }
+            }
+        }
+        done.store(true, Ordering::Release);
+    }
+}
+
+/// PASSIVE: copies what no reader still needs, never waits for anyone.
+/// Returns the WAL's length in frames.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+}
+
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority only read their arguments; on
+        // Linux a thread id names just this thread.
+        let tid = unsafe { libc::gettid() };
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, NICENESS) } != 0 {
+            tracing::debug!("checkpoint thread keeps its priority: {}", std::io::Error::last_os_error());
+        }
+        // The idle I/O class: with a scheduler that honours it (mq-deadline,
+        // bfq) the copy's page writes go to the disk only when the inbox's
+        // are not waiting, so a commit's flush does not queue behind them.
+        const IOPRIO_WHO_PROCESS: libc::c_long = 1;
+        const IOPRIO_CLASS_IDLE: libc::c_long = 3;
+        const IOPRIO_CLASS_SHIFT: libc::c_long = 13;
+        // SAFETY: ioprio_set takes three integers and touches no memory.
+        let set = unsafe {
+            libc::syscall(
+                libc::SYS_ioprio_set,
+                IOPRIO_WHO_PROCESS,
+                tid as libc::c_long,
+                IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT,
+            )
+        };
+        if set != 0 {
+            tracing::debug!("checkpoint thread keeps its I/O priority: {}", std::io::Error::last_os_error());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Durability, OpenMode, Store};
+
+    fn insert(store: &Store) {
+        let conn = store.sqlite().unwrap().conn();
+        conn.execute("INSERT INTO filler VALUES (zeroblob(3000))", []).unwrap();
+    }
+
+    /// The WAL's length in frames (a checkpoint that finds nothing to copy).
+    fn wal_frames(store: &Store) -> i64 {
+        let conn = store.sqlite().unwrap().conn();
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)).unwrap()
+    }
+
+    #[test]
+    fn the_wal_starts_over_while_the_writer_keeps_committing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open_with(&path, OpenMode::Create, Durability::Normal).unwrap();
+        store.prepare_receiver().unwrap();
+        store.sqlite().unwrap().conn().execute("CREATE TABLE filler (x BLOB)", []).unwrap();
+        let checkpointer = Checkpointer::start(&path).unwrap();
+        for round in 0..8 {
+            checkpointer.poke();
+            // As the receiver's writer does: it never waits for the copy,
+            // committing all along, and finishes the checkpoint once told
+            // the copy has caught up.
+            let mut during = 0;
+            while !checkpointer.caught_up() {
+                insert(&store);
+                during += 1;
+                assert!(during < 1_000_000, "the checkpoint never caught up");
+            }
+            store.checkpoint().unwrap();
+            insert(&store);
+            // One row is a few frames: the WAL started over from its beginning.
+            let frames = wal_frames(&store);
+            assert!(frames < 16, "round {round}: {during} rows committed during the copy, WAL at {frames} frames");
+            for _ in 0..300 {
+                insert(&store);
+            }
+        }
+        checkpointer.finish();
+    }
+}
