@@ -16,15 +16,14 @@
 //! checkpoints again while the previous pass left much behind (each pass
 //! copies only what was committed during the one before, so they shrink
 //! fast), then reports [`Checkpointer::caught_up`]; the writer, at its next
-//! quiet moment, copies the few frames left itself, and its next commit
-//! starts the WAL over.
+//! quiet moment (if that comes soon: otherwise it asks for another round),
+//! copies the few frames left itself, and its next commit starts the WAL
+//! over.
 //!
 //! The thread runs at a lower CPU priority, so on a small machine it takes
 //! the processor only when HTTP and the writer leave it.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -42,8 +41,8 @@ const NICENESS: i32 = 10;
 pub struct Checkpointer {
     tx: SyncSender<()>,
     handle: JoinHandle<()>,
-    /// Set when the passes for a request are over; taken by [`Checkpointer::caught_up`].
-    done: Arc<AtomicBool>,
+    /// When the passes for a request were over; taken by [`Checkpointer::caught_up`].
+    done: Receiver<Instant>,
 }
 
 impl Checkpointer {
@@ -57,11 +56,10 @@ impl Checkpointer {
         // The copy is synced before the writer may start the WAL over.
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| e.to_string())?;
         let (tx, rx) = sync_channel::<()>(1);
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
+        let (done_tx, done) = sync_channel::<Instant>(1);
         let handle = std::thread::Builder::new()
             .name("store-checkpoint".into())
-            .spawn(move || run(conn, rx, &flag))
+            .spawn(move || run(conn, rx, done_tx))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
         Ok(Checkpointer { tx, handle, done })
     }
@@ -75,9 +73,11 @@ impl Checkpointer {
     }
 
     /// Whether the passes for the last request are over since this was last
-    /// asked: the moment for the writer to copy the few frames left.
-    pub fn caught_up(&self) -> bool {
-        self.done.load(Ordering::Relaxed) && self.done.swap(false, Ordering::AcqRel)
+    /// asked, and how long ago: just after, the moment for the writer to
+    /// copy the few frames left; much later, it has committed too much
+    /// since for that copy to be short.
+    pub fn caught_up(&self) -> Option<Duration> {
+        self.done.try_recv().ok().map(|at| at.elapsed())
     }
 
     /// Stops the thread once a request in progress is done.
@@ -87,7 +87,7 @@ impl Checkpointer {
     }
 }
 
-fn run(conn: Connection, rx: Receiver<()>, done: &AtomicBool) {
+fn run(conn: Connection, rx: Receiver<()>, done: SyncSender<Instant>) {
     lower_priority();
     let mut last_warning: Option<Instant> = None;
     while rx.recv().is_ok() {
@@ -113,7 +113,7 @@ fn run(conn: Connection, rx: Receiver<()>, done: &AtomicBool) {
                 }
             }
         }
-        done.store(true, Ordering::Release);
+        let _ = done.try_send(Instant::now());
     }
 }
 
@@ -183,7 +183,7 @@ mod tests {
             // committing all along, and finishes the checkpoint once told
             // the copy has caught up.
             let mut during = 0;
-            while !checkpointer.caught_up() {
+            while checkpointer.caught_up().is_none() {
                 insert(&store);
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");

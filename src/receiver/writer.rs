@@ -42,6 +42,9 @@ const MAX_LAG: Duration = Duration::from_secs(10);
 /// Rows appended or projected between WAL checkpoints (run beside the
 /// writer, see [`Checkpointer`]): often enough that each copies little.
 const CHECKPOINT_EVERY: u64 = 4096;
+/// A checkpoint beside the writer finished longer ago than this left too
+/// much behind for the writer to copy at once.
+const FRESH_CHECKPOINT: Duration = Duration::from_millis(2);
 /// How often the writer looks whether a checkpoint beside it has finished.
 const CHECKPOINT_POLL: Duration = Duration::from_millis(1);
 /// An inbox commit slower than this is logged.
@@ -310,17 +313,26 @@ impl Loop {
     }
 
     /// After a checkpoint beside the writer, copies what was committed while
-    /// it ran (little), so the next commit can start the WAL over. Called
-    /// only when no push is waiting.
+    /// it ran (little, if it finished just now), so the next commit can
+    /// start the WAL over. Called only when no push is waiting. When the
+    /// copy finished a while ago (pushes kept coming), what was committed
+    /// since is too much for a short stop: another round is asked for.
     fn finish_checkpoint(&mut self) {
-        if self.checkpointer.as_ref().is_some_and(Checkpointer::caught_up) {
-            self.checkpointing = None;
-            let t0 = Instant::now();
-            let r = self.store.checkpoint();
-            self.stages.checkpoints.record(t0.elapsed());
-            if let Err(e) = r {
-                tracing::warn!("checkpoint failed: {e}");
+        let Some(age) = self.checkpointer.as_ref().and_then(Checkpointer::caught_up) else {
+            return;
+        };
+        if age > FRESH_CHECKPOINT {
+            if let Some(c) = &self.checkpointer {
+                c.poke();
             }
+            return;
+        }
+        self.checkpointing = None;
+        let started = Instant::now();
+        let result = self.store.checkpoint();
+        self.stages.checkpoints.record(started.elapsed());
+        if let Err(e) = result {
+            tracing::warn!("checkpoint failed: {e}");
         }
     }
 
