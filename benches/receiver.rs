@@ -26,13 +26,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use load::{Server, exchange, percentile};
+use load::{APPID, KEY, Server, TOKEN, connect, exchange, percentile};
 use orderscope::crypto;
 use tokio::net::TcpStream;
-
-const TOKEN: &str = "benchtoken";
-const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-const APPID: &str = "wxbench0000000001";
 
 /// A random-looking 19-digit order id for push `i` (splitmix64).
 fn order_id(i: usize) -> u64 {
@@ -86,37 +82,6 @@ fn verify_path(i: usize) -> String {
 
 fn fmt(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn start(bin: &Path, db: &Path, log: &Path, port: u16) -> Server {
-    // Warnings, and the stop's summary of each stage (the writer's and the
-    // server's info lines; not the per-request ones).
-    let filter = "warn,orderscope::receiver::writer=info,orderscope::receiver::serve=info";
-    let child = Command::new(bin)
-        .arg("--store")
-        .arg(db)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log"])
-        .arg(log)
-        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
-        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
-        .env("ORDERSCOPE_APPID", APPID)
-        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| filter.into()))
-        .env_remove("ORDERSCOPE_CONFIG")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "receiver did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server(child)
-}
-
-async fn connect(port: u16) -> TcpStream {
-    let conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    conn.set_nodelay(true).unwrap();
-    conn
 }
 
 /// One exchange; an acknowledged push adds its latency to `lat`.
@@ -344,7 +309,10 @@ fn main() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let steady_reqs: Arc<Vec<Vec<u8>>> = Arc::new((0..10_000).map(request).collect());
     let log = dir.join("serve.log");
-    let server = start(&bin, &db, &log, port);
+    // Warnings, and the stop's summary of each stage (the writer's and the
+    // server's info lines; not the per-request ones).
+    let filter = "warn,orderscope::receiver::writer=info,orderscope::receiver::serve=info";
+    let server = Server::start(&bin, db.as_os_str(), port, Some(&log), filter);
 
     // (a) the bare HTTP path.
     let a = wrk(&format!("http://127.0.0.1:{port}{}", verify_path(0)), &[]);

@@ -18,19 +18,14 @@
 mod load;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use load::{Server, exchange, percentile};
+use load::{APPID, KEY, Server, TOKEN, connect, exchange, percentile};
 use orderscope::crypto;
 use orderscope::store::{Durability, Location, OpenMode, Store};
-use tokio::net::TcpStream;
 
-const TOKEN: &str = "benchtoken";
-const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-const APPID: &str = "wxbench0000000001";
 const SECS: u64 = 10;
 const STEADY_PUSHES: usize = 1000 * SECS as usize;
 
@@ -58,32 +53,6 @@ fn request(i: usize) -> Vec<u8> {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn start(bin: &Path, store: &str) -> (Server, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(bin)
-        .args(["--store", store, "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
-        .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
-        .env("ORDERSCOPE_APPID", APPID)
-        .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
-        .env_remove("ORDERSCOPE_CONFIG")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "receiver did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (Server(child), port)
-}
-
-async fn connect(port: u16) -> TcpStream {
-    let conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    conn.set_nodelay(true).unwrap();
-    conn
 }
 
 async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
@@ -164,7 +133,12 @@ fn measure(
     reqs: &Arc<Vec<Vec<u8>>>,
     rt: &tokio::runtime::Runtime,
 ) {
-    let servers: Vec<_> = (0..receivers).map(|_| start(bin, store)).collect();
+    let servers: Vec<_> = (0..receivers)
+        .map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            (Server::start(bin, std::ffi::OsStr::new(store), port, None, "warn"), port)
+        })
+        .collect();
     let ports: Vec<u16> = servers.iter().map(|(_, p)| *p).collect();
     let next = Arc::new(AtomicUsize::new(0));
     let lat = rt.block_on(closed_loop(&ports, reqs.clone(), next.clone()));

@@ -1,13 +1,26 @@
-//! What both receiver benchmarks need to load a receiver: one exchange on a
-//! keep-alive connection, percentiles, and a receiver process stopped with
-//! SIGTERM when dropped.
+//! What both receiver benchmarks need to load a receiver: its credentials,
+//! a receiver process (started, and stopped with SIGTERM when dropped), a
+//! connection and one exchange on it, percentiles.
 #![allow(dead_code)]
 
-use std::process::Child;
-use std::time::Duration;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+pub const TOKEN: &str = "benchtoken";
+pub const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub const APPID: &str = "wxbench0000000001";
+
+/// A keep-alive connection to the receiver, without Nagle's delay.
+pub async fn connect(port: u16) -> TcpStream {
+    let conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    conn.set_nodelay(true).unwrap();
+    conn
+}
 
 /// Sends one request on a keep-alive connection and reads the whole answer.
 pub async fn exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> bool {
@@ -44,6 +57,33 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 pub struct Server(pub Child);
+
+impl Server {
+    /// `orderscope serve` on `store` at `port`, logging with `filter`
+    /// (`ORDERSCOPE_LOG` wins) to `log` when given; returns once the port answers.
+    pub fn start(bin: &Path, store: &OsStr, port: u16, log: Option<&Path>, filter: &str) -> Server {
+        let mut cmd = Command::new(bin);
+        cmd.arg("--store").arg(store).args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        if let Some(log) = log {
+            cmd.arg("--log").arg(log);
+        }
+        let child = cmd
+            .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
+            .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
+            .env("ORDERSCOPE_APPID", APPID)
+            .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| filter.into()))
+            .env_remove("ORDERSCOPE_CONFIG")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "receiver did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server(child)
+    }
+}
 impl Drop for Server {
     fn drop(&mut self) {
         unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };

@@ -15,7 +15,7 @@
 //! the writer several times more than rewriting warm ones. So this thread
 //! checkpoints again while the previous pass left much behind (each pass
 //! copies only what was committed during the one before, so they shrink
-//! fast), then reports [`Checkpointer::caught_up`]; the writer, at its next
+//! fast), then reports to [`Checkpointer::ready_to_finish`]; the writer, at its next
 //! quiet moment (if that comes soon: otherwise it asks for another round),
 //! copies the few frames left itself, and its next commit starts the WAL
 //! over.
@@ -35,14 +35,19 @@ use rusqlite::{Connection, OpenFlags};
 const FEW_FRAMES: i64 = 256;
 /// Passes per request at most (a writer outrunning the copies).
 const MAX_PASSES: usize = 4;
+/// Passes that ended longer ago than this left too much behind for the
+/// writer to copy at once.
+const FRESH: Duration = Duration::from_millis(2);
 /// How much lower than the receiver's other threads it runs (`nice`).
 const NICENESS: i32 = 10;
 
 pub struct Checkpointer {
     tx: SyncSender<()>,
     handle: JoinHandle<()>,
-    /// When the passes for a request were over; taken by [`Checkpointer::caught_up`].
+    /// When the passes for a request were over.
     done: Receiver<Instant>,
+    /// A request is out and the writer has not finished it yet.
+    requested: bool,
 }
 
 impl Checkpointer {
@@ -61,23 +66,44 @@ impl Checkpointer {
             .name("store-checkpoint".into())
             .spawn(move || run(conn, rx, done_tx))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
-        Ok(Checkpointer { tx, handle, done })
+        Ok(Checkpointer { tx, handle, done, requested: false })
     }
 
-    /// Asks for a checkpoint soon; several asks before it starts make one.
-    pub fn poke(&self) {
+    /// Asks for a checkpoint, unless one asked for is not finished yet.
+    pub fn request(&mut self) {
+        if !self.requested {
+            self.requested = true;
+            self.poke();
+        }
+    }
+
+    /// Whether a checkpoint asked for has not been finished by the writer yet.
+    pub fn busy(&self) -> bool {
+        self.requested
+    }
+
+    /// Whether the passes for the request are over just now: the moment for
+    /// the writer to copy the few frames left itself (and the request is
+    /// done). Passes that ended a while ago (pushes kept coming) left too
+    /// much committed since for that copy to be short: another round is
+    /// asked for instead.
+    pub fn ready_to_finish(&mut self) -> bool {
+        let Ok(at) = self.done.try_recv() else {
+            return false;
+        };
+        if at.elapsed() > FRESH {
+            self.poke();
+            return false;
+        }
+        self.requested = false;
+        true
+    }
+
+    fn poke(&self) {
         match self.tx.try_send(()) {
             Ok(()) | Err(TrySendError::Full(())) => {}
             Err(TrySendError::Disconnected(())) => tracing::warn!("the checkpoint thread has stopped"),
         }
-    }
-
-    /// Whether the passes for the last request are over since this was last
-    /// asked, and how long ago: just after, the moment for the writer to
-    /// copy the few frames left; much later, it has committed too much
-    /// since for that copy to be short.
-    pub fn caught_up(&self) -> Option<Duration> {
-        self.done.try_recv().ok().map(|at| at.elapsed())
     }
 
     /// Stops the thread once a request in progress is done.
@@ -176,14 +202,14 @@ mod tests {
         let mut store = Store::open_with(&path, OpenMode::Create, Durability::Normal).unwrap();
         store.prepare_receiver().unwrap();
         store.sqlite().unwrap().conn().execute("CREATE TABLE filler (x BLOB)", []).unwrap();
-        let checkpointer = Checkpointer::start(&path).unwrap();
+        let mut checkpointer = Checkpointer::start(&path).unwrap();
         for round in 0..8 {
-            checkpointer.poke();
+            checkpointer.request();
             // As the receiver's writer does: it never waits for the copy,
             // committing all along, and finishes the checkpoint once told
             // the copy has caught up.
             let mut during = 0;
-            while checkpointer.caught_up().is_none() {
+            while !checkpointer.ready_to_finish() {
                 insert(&store);
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");

@@ -42,9 +42,6 @@ const MAX_LAG: Duration = Duration::from_secs(10);
 /// Rows appended or projected between WAL checkpoints (run beside the
 /// writer, see [`Checkpointer`]): often enough that each copies little.
 const CHECKPOINT_EVERY: u64 = 4096;
-/// A checkpoint beside the writer finished longer ago than this left too
-/// much behind for the writer to copy at once.
-const FRESH_CHECKPOINT: Duration = Duration::from_millis(2);
 /// How often the writer looks whether a checkpoint beside it has finished.
 const CHECKPOINT_POLL: Duration = Duration::from_millis(1);
 /// An inbox commit slower than this is logged.
@@ -154,8 +151,6 @@ struct Loop {
     stats: (u64, u64),
     /// SQLite only: copies the WAL into the file beside the writer.
     checkpointer: Option<Checkpointer>,
-    /// Since when a checkpoint beside the writer has been running.
-    checkpointing: Option<Instant>,
     /// How long each inbox commit, projection step and checkpoint of the
     /// writer's own took: logged at the stop.
     stages: Stages,
@@ -186,7 +181,6 @@ impl Loop {
             slow: (0, None),
             stats: (0, 0),
             checkpointer,
-            checkpointing: None,
             stages: Stages::default(),
         })
     }
@@ -197,7 +191,9 @@ impl Loop {
             let work = self.appended > self.cursor || !self.side.is_empty();
             let next = match (work, self.retry_at) {
                 // Waiting only for the copy beside: a millisecond between looks is plenty.
-                (false, None) if self.checkpointing.is_some() => rx.recv_timeout(CHECKPOINT_POLL),
+                (false, None) if self.checkpointer.as_ref().is_some_and(Checkpointer::busy) => {
+                    rx.recv_timeout(CHECKPOINT_POLL)
+                }
                 (false, _) => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 (true, None) => rx.recv_timeout(QUIET),
                 (true, Some(at)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
@@ -303,31 +299,21 @@ impl Loop {
     fn wrote(&mut self, rows: u64) {
         self.since_checkpoint += rows;
         if self.since_checkpoint >= CHECKPOINT_EVERY
-            && self.checkpointing.is_none()
-            && let Some(c) = &self.checkpointer
+            && let Some(c) = &mut self.checkpointer
+            && !c.busy()
         {
             self.since_checkpoint = 0;
-            c.poke();
-            self.checkpointing = Some(Instant::now());
+            c.request();
         }
     }
 
     /// After a checkpoint beside the writer, copies what was committed while
-    /// it ran (little, if it finished just now), so the next commit can
-    /// start the WAL over. Called only when no push is waiting. When the
-    /// copy finished a while ago (pushes kept coming), what was committed
-    /// since is too much for a short stop: another round is asked for.
+    /// it ran (little: see [`Checkpointer::ready_to_finish`]), so the next
+    /// commit can start the WAL over. Called only when no push is waiting.
     fn finish_checkpoint(&mut self) {
-        let Some(age) = self.checkpointer.as_ref().and_then(Checkpointer::caught_up) else {
-            return;
-        };
-        if age > FRESH_CHECKPOINT {
-            if let Some(c) = &self.checkpointer {
-                c.poke();
-            }
+        if !self.checkpointer.as_mut().is_some_and(Checkpointer::ready_to_finish) {
             return;
         }
-        self.checkpointing = None;
         let started = Instant::now();
         let result = self.store.checkpoint();
         self.stages.checkpoints.record(started.elapsed());
