@@ -98,24 +98,25 @@ const MIGRATE_LOCK: i64 = 0x4F53_434D;
 /// What the database holds: our schema's version, if any, and how many
 /// tables its current schema has.
 fn identity(t: &mut Transaction) -> std::result::Result<(Option<i64>, i64), postgres::Error> {
-    // From the catalog as of this statement: a name lookup (to_regclass)
-    // may answer from a cache that has not yet seen another host's
-    // just-committed CREATE.
-    let ours: bool = t
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-                 WHERE table_schema = current_schema() AND table_name = 'orderscope_meta')",
-            &[],
-        )?
-        .get(0);
+    // From the catalog as of one statement: read apart, another host's
+    // schema committed between them would look like a foreign database (its
+    // tables counted, but no `orderscope_meta` seen). The catalog, not a
+    // name lookup (to_regclass), which may answer from a cache that has not
+    // yet seen another host's just-committed CREATE.
+    let row = t.query_one(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'orderscope_meta'),
+                (SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema())",
+        &[],
+    )?;
+    let (ours, tables): (bool, i64) = (row.get(0), row.get(1));
+    // Created with its version row in one transaction: if the table is
+    // seen, so is the row.
     let version = if ours {
         t.query_opt("SELECT value FROM orderscope_meta WHERE key = 'schema_version'", &[])?.map(|r| r.get(0))
     } else {
         None
     };
-    let tables: i64 = t
-        .query_one("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()", &[])?
-        .get(0);
     Ok((version, tables))
 }
 
