@@ -15,14 +15,24 @@
 //! the writer several times more than rewriting warm ones. So this thread
 //! checkpoints again while the previous pass left much behind (each pass
 //! copies only what was committed during the one before, so they shrink
-//! fast), then reports to [`Checkpointer::ready_to_finish`]; the writer, at its next
-//! quiet moment (if that comes soon: otherwise it asks for another round),
-//! copies the few frames left itself, and its next commit starts the WAL
-//! over.
+//! fast), then reports to [`Checkpointer::ready_to_finish`]; the writer,
+//! between two of its commits (if that comes soon: otherwise it asks for
+//! another round), copies the few frames left itself, and its next commit
+//! starts the WAL over.
+//!
+//! SQLite syncs the database file only on a pass that reaches the WAL's
+//! end, so the pages of every pass before it wait in the page cache and
+//! that one sync writes them all out: on a store that projections touch all
+//! over, thousands of scattered pages, tens of milliseconds, and it was the
+//! writer's finishing copy that paid them. So each pass's pages are written
+//! back here, right after it, in steps of [`WRITEBACK_STEP`] of the file,
+//! each waited for before the next: an inbox commit's flush then queues
+//! behind one step's pages at most, never behind a whole pass.
 //!
 //! The thread runs at a lower CPU priority, so on a small machine it takes
 //! the processor only when HTTP and the writer leave it.
 
+use std::fs::File;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
@@ -35,11 +45,14 @@ use rusqlite::{Connection, OpenFlags};
 const FEW_FRAMES: i64 = 256;
 /// Passes per request at most (a writer outrunning the copies).
 const MAX_PASSES: usize = 4;
-/// Passes that ended longer ago than this left too much behind for the
-/// writer to copy at once.
+/// Passes that ended longer ago than this, before the writer's latest
+/// write, left too much behind for the writer to copy at once.
 const FRESH: Duration = Duration::from_millis(2);
 /// How much lower than the receiver's other threads it runs (`nice`).
 const NICENESS: i32 = 10;
+/// How much of the database file each writeback step covers: its dirty
+/// pages are the most an inbox commit's flush can find queued before it.
+const WRITEBACK_STEP: u64 = 1 << 20;
 
 pub struct Checkpointer {
     tx: SyncSender<()>,
@@ -60,11 +73,13 @@ impl Checkpointer {
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
         // The copy is synced before the writer may start the WAL over.
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| e.to_string())?;
+        // The same file again, for writing each pass's pages back.
+        let file = File::open(path).map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
         let (tx, rx) = sync_channel::<()>(1);
         let (done_tx, done) = sync_channel::<Instant>(1);
         let handle = std::thread::Builder::new()
             .name("store-checkpoint".into())
-            .spawn(move || run(conn, rx, done_tx))
+            .spawn(move || run(conn, file, rx, done_tx))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
         Ok(Checkpointer { tx, handle, done, requested: false })
     }
@@ -84,14 +99,15 @@ impl Checkpointer {
 
     /// Whether the passes for the request are over just now: the moment for
     /// the writer to copy the few frames left itself (and the request is
-    /// done). Passes that ended a while ago (pushes kept coming) left too
-    /// much committed since for that copy to be short: another round is
-    /// asked for instead.
-    pub fn ready_to_finish(&mut self) -> bool {
+    /// done). `last_write` is when the writer's latest transaction began:
+    /// passes that ended after it left that one write at most. Passes that
+    /// ended a while before it (pushes kept coming) left too much committed
+    /// since for that copy to be short: another round is asked for instead.
+    pub fn ready_to_finish(&mut self, last_write: Instant) -> bool {
         let Ok(at) = self.done.try_recv() else {
             return false;
         };
-        if at.elapsed() > FRESH {
+        if at < last_write && at.elapsed() > FRESH {
             self.poke();
             return false;
         }
@@ -113,13 +129,17 @@ impl Checkpointer {
     }
 }
 
-fn run(conn: Connection, rx: Receiver<()>, done: SyncSender<Instant>) {
+fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<Instant>) {
     lower_priority();
     let mut last_warning: Option<Instant> = None;
     while rx.recv().is_ok() {
         let mut before = None;
         for _ in 0..MAX_PASSES {
-            match checkpoint(&conn) {
+            let pass = checkpoint(&conn).map_err(|e| e.to_string()).and_then(|frames| {
+                write_back(&file).map_err(|e| format!("writing the copied pages to the disk: {e}"))?;
+                Ok(frames)
+            });
+            match pass {
                 Ok(frames) => {
                     let new = before.map_or(i64::MAX, |b| frames - b);
                     before = Some(frames);
@@ -147,6 +167,29 @@ fn run(conn: Connection, rx: Receiver<()>, done: SyncSender<Instant>) {
 /// Returns the WAL's length in frames.
 fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+}
+
+/// Writes the file's dirty pages to the disk, a step at a time, and syncs
+/// it. On Linux each step is one `sync_file_range` waited for; elsewhere
+/// the sync alone.
+fn write_back(file: &File) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let len = file.metadata()?.len();
+        let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+        let mut offset = 0;
+        while offset < len {
+            // SAFETY: sync_file_range reads its integer arguments only; the
+            // descriptor is open for as long as `file` is borrowed.
+            let r = unsafe { libc::sync_file_range(file.as_raw_fd(), offset as i64, WRITEBACK_STEP as i64, flags) };
+            if r != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            offset += WRITEBACK_STEP;
+        }
+    }
+    file.sync_data()
 }
 
 fn lower_priority() {
@@ -195,6 +238,58 @@ mod tests {
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)).unwrap()
     }
 
+    /// Pages of `file` in the page cache not yet written to the disk, or
+    /// not yet finished writing (`cachestat`, Linux 6.5); `None` where
+    /// the kernel cannot tell.
+    #[cfg(target_os = "linux")]
+    fn unwritten_pages(file: &File) -> Option<u64> {
+        use std::os::fd::AsRawFd;
+        #[repr(C)]
+        struct Range {
+            off: u64,
+            len: u64,
+        }
+        #[repr(C)]
+        #[derive(Default)]
+        struct Stat {
+            cache: u64,
+            dirty: u64,
+            writeback: u64,
+            evicted: u64,
+            recently_evicted: u64,
+        }
+        const SYS_CACHESTAT: libc::c_long = 451;
+        let range = Range { off: 0, len: 0 };
+        let mut stat = Stat::default();
+        // SAFETY: both pointers are to live structs of the layout the
+        // kernel expects; it writes only into `stat`.
+        let r = unsafe { libc::syscall(SYS_CACHESTAT, file.as_raw_fd(), &range, &mut stat, 0) };
+        (r == 0).then_some(stat.dirty + stat.writeback)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pass_leaves_no_page_of_the_file_unwritten() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let writing = File::create(&path).unwrap();
+        writing.write_all_at(&vec![0u8; 8 << 20], 0).unwrap();
+        writing.sync_all().unwrap();
+        // Scattered pages, as a checkpoint's copy leaves them.
+        for k in 0..300u64 {
+            writing.write_all_at(&[7u8; 4096], (k * 7919 % 2048) * 4096).unwrap();
+        }
+        let file = File::open(&path).unwrap();
+        let Some(before) = unwritten_pages(&file) else {
+            eprintln!("this kernel cannot count a file's dirty pages (cachestat): nothing to check");
+            return;
+        };
+        assert!(before > 0, "the test's own writes are on the disk already");
+        write_back(&file).unwrap();
+        assert_eq!(unwritten_pages(&file), Some(0));
+    }
+
     #[test]
     fn the_wal_starts_over_while_the_writer_keeps_committing() {
         let dir = tempfile::tempdir().unwrap();
@@ -209,7 +304,7 @@ mod tests {
             // committing all along, and finishes the checkpoint once told
             // the copy has caught up.
             let mut during = 0;
-            while !checkpointer.ready_to_finish() {
+            while !checkpointer.ready_to_finish(Instant::now()) {
                 insert(&store);
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");

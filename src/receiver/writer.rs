@@ -10,7 +10,8 @@
 //! stopped. What follows a projection (forwarding, snapshot fetches, the log
 //! line of a repeated push) is handed back to the async side. On SQLite, WAL
 //! checkpoints run beside the writer on a thread of their own
-//! ([`Checkpointer`]); the writer only finishes each one, at a quiet moment.
+//! ([`Checkpointer`]); the writer only finishes each one, between two of its
+//! commits.
 //!
 //! A projection that fails is retried: first row by row, a row that fails
 //! on its own is kept in quarantine with the error (its inbox row is never
@@ -146,6 +147,8 @@ struct Loop {
     /// When the oldest row not yet projected was appended (roughly).
     behind_since: Option<Instant>,
     since_checkpoint: u64,
+    /// When the latest inbox commit or projection step began.
+    last_write: Instant,
     /// Slow inbox commits not yet logged, and when the last line was.
     slow: (u64, Option<Instant>),
     stats: (u64, u64),
@@ -178,6 +181,7 @@ impl Loop {
             pause: FIRST_RETRY,
             behind_since: (appended > cursor).then(Instant::now),
             since_checkpoint: 0,
+            last_write: Instant::now(),
             slow: (0, None),
             stats: (0, 0),
             checkpointer,
@@ -208,6 +212,11 @@ impl Loop {
                         }
                     }
                     self.commit_inbox(&mut group);
+                    // Under load that never pauses no quiet moment comes,
+                    // and a WAL that never starts over grows into new file
+                    // blocks the whole time (slower to write than warm
+                    // ones): right after a commit the copy left is short too.
+                    self.finish_checkpoint();
                     if self.behind_since.is_some_and(|t| t.elapsed() >= MAX_LAG) {
                         self.project_due();
                     }
@@ -243,6 +252,7 @@ impl Loop {
     fn commit_inbox(&mut self, group: &mut Vec<Job>) {
         let mut ids: Vec<i64> = Vec::with_capacity(group.len());
         let started = Instant::now();
+        self.last_write = started;
         let arrivals: Vec<(Arrival, &str)> = group
             .iter()
             .filter_map(|job| match job {
@@ -309,9 +319,10 @@ impl Loop {
 
     /// After a checkpoint beside the writer, copies what was committed while
     /// it ran (little: see [`Checkpointer::ready_to_finish`]), so the next
-    /// commit can start the WAL over. Called only when no push is waiting.
+    /// commit can start the WAL over. Called between two commits.
     fn finish_checkpoint(&mut self) {
-        if !self.checkpointer.as_mut().is_some_and(Checkpointer::ready_to_finish) {
+        let last_write = self.last_write;
+        if !self.checkpointer.as_mut().is_some_and(|c| c.ready_to_finish(last_write)) {
             return;
         }
         let started = Instant::now();
@@ -389,6 +400,7 @@ impl Loop {
     /// Projects up to `limit` rows after the cursor (and writes `side`) in one transaction.
     fn write_projection(&mut self, limit: usize, quarantine: Option<&str>, side: &[Job]) -> Result<(), String> {
         let period = self.period;
+        self.last_write = Instant::now();
         // Committed without waiting for the disk: the next inbox commit's
         // fsync carries these pages too (a few more to write, no second
         // flush), and a crash before it loses the step whole, cursor
@@ -431,5 +443,54 @@ fn write_side(c: &mut dyn store::Tx, period: i64, job: &Job) -> store::Result<()
         Job::Heartbeat { now } => c.heartbeat(period, *now),
         Job::Snapshot { order, fetched_at } => c.add_snapshot(order, *fetched_at, "push").map(|_| ()),
         Job::Push { .. } => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Durability, OpenMode};
+
+    fn push(i: usize) -> (Job, oneshot::Receiver<Result<i64, String>>) {
+        let (reply, answer) = oneshot::channel();
+        let push = Incoming {
+            received_at: 1_760_000_000,
+            query: format!("timestamp={i}"),
+            content_type: Some("application/json".into()),
+            envelope: vec![b'x'; 1000],
+            plaintext: None,
+            problem: Some("a test row".into()),
+            dup_key: format!("test|{i}"),
+        };
+        (Job::Push { push: Box::new(push), reply }, answer)
+    }
+
+    #[test]
+    fn under_load_that_never_pauses_the_wal_still_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open_with(&path, OpenMode::Create, Durability::Normal).unwrap();
+        let period = store.write(|c| c.add_receiver_period(1, 1, None, None)).unwrap();
+        let writer = Writer::start(store, period, 1024, None);
+        // A few pushes every 100 µs: never the quiet moment the writer
+        // waits for (200 µs without a push), and still processor time to
+        // spare for the checkpoints beside it (they run at a lower priority).
+        const PUSHES: usize = 60_000;
+        let (jobs, answers): (Vec<_>, Vec<_>) = (0..PUSHES).map(push).unzip();
+        let mut jobs = jobs.into_iter().peekable();
+        while jobs.peek().is_some() {
+            for job in jobs.by_ref().take(8) {
+                writer.tx.send(job).unwrap();
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let last = answers.into_iter().last().unwrap();
+        assert_eq!(last.blocking_recv().unwrap(), Ok(PUSHES as i64));
+        // The WAL file keeps the length it reached: it is as long as the
+        // most that was ever in it. Never started over, it would hold every
+        // row: over 60 MB.
+        let wal = std::fs::metadata(dir.path().join("s.db-wal")).unwrap().len();
+        writer.finish().unwrap();
+        assert!(wal < (PUSHES as u64 * 1000) / 2, "the WAL grew to {} MB", wal >> 20);
     }
 }

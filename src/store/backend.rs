@@ -161,7 +161,7 @@ pub trait Backend: Send {
     /// Before the receiver's writer starts (SQLite: checkpoints only when
     /// the writer says, never inside an inbox commit).
     fn prepare_receiver(&mut self) -> Result<()>;
-    /// At a quiet moment of the writer (SQLite: a passive WAL checkpoint,
+    /// Between two commits of the receiver's writer (SQLite: a passive WAL checkpoint,
     /// finishing the one run beside it).
     fn checkpoint(&mut self) -> Result<()>;
 
