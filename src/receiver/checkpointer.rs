@@ -48,6 +48,11 @@ const MAX_PASSES: usize = 4;
 /// Passes that ended longer ago than this, before the writer's latest
 /// write, left too much behind for the writer to copy at once.
 const FRESH: Duration = Duration::from_millis(2);
+/// Nor is the writer's copy short with more frames than this left: when
+/// projection steps run back to back (a backlog after a burst), the
+/// frames committed during the last pass alone are thousands of pages all
+/// over the file.
+const MOST_LEFT: i64 = 1024;
 /// How much lower than the receiver's other threads it runs (`nice`).
 const NICENESS: i32 = 10;
 /// How much of the database file each writeback step covers: its dirty
@@ -57,8 +62,9 @@ const WRITEBACK_STEP: u64 = 1 << 20;
 pub struct Checkpointer {
     tx: SyncSender<()>,
     handle: JoinHandle<()>,
-    /// When the passes for a request were over.
-    done: Receiver<Instant>,
+    /// When the passes for a request were over, and up to which frame of
+    /// the WAL they had copied.
+    done: Receiver<(Instant, i64)>,
     /// A request is out and the writer has not finished it yet.
     requested: bool,
 }
@@ -76,7 +82,7 @@ impl Checkpointer {
         // The same file again, for writing each pass's pages back.
         let file = File::open(path).map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
         let (tx, rx) = sync_channel::<()>(1);
-        let (done_tx, done) = sync_channel::<Instant>(1);
+        let (done_tx, done) = sync_channel::<(Instant, i64)>(1);
         let handle = std::thread::Builder::new()
             .name("store-checkpoint".into())
             .spawn(move || run(conn, file, rx, done_tx))
@@ -100,14 +106,18 @@ impl Checkpointer {
     /// Whether the passes for the request are over just now: the moment for
     /// the writer to copy the few frames left itself (and the request is
     /// done). `last_write` is when the writer's latest transaction began:
-    /// passes that ended after it left that one write at most. Passes that
-    /// ended a while before it (pushes kept coming) left too much committed
-    /// since for that copy to be short: another round is asked for instead.
-    pub fn ready_to_finish(&mut self, last_write: Instant) -> bool {
-        let Ok(at) = self.done.try_recv() else {
+    /// passes that ended after it left that one write at most; `frames`
+    /// is the WAL's length now, when the writer counts it. Passes that
+    /// ended a while before the latest write (pushes kept coming), or left
+    /// many frames behind, left too much for that copy to be short: another
+    /// round is asked for instead.
+    pub fn ready_to_finish(&mut self, last_write: Instant, frames: Option<i64>) -> bool {
+        let Ok((at, copied)) = self.done.try_recv() else {
             return false;
         };
-        if at < last_write && at.elapsed() > FRESH {
+        // A WAL shorter than the copy has started over since: all of it is left.
+        let left = frames.map_or(0, |now| if now >= copied { now - copied } else { now });
+        if left > MOST_LEFT || (at < last_write && at.elapsed() > FRESH) {
             self.poke();
             return false;
         }
@@ -129,18 +139,20 @@ impl Checkpointer {
     }
 }
 
-fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<Instant>) {
+fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<(Instant, i64)>) {
     lower_priority();
     let mut last_warning: Option<Instant> = None;
     while rx.recv().is_ok() {
         let mut before = None;
+        let mut copied = 0;
         for _ in 0..MAX_PASSES {
             let pass = checkpoint(&conn).map_err(|e| e.to_string()).and_then(|frames| {
                 write_back(&file).map_err(|e| format!("writing the copied pages to the disk: {e}"))?;
                 Ok(frames)
             });
             match pass {
-                Ok(frames) => {
+                Ok((frames, upto)) => {
+                    copied = upto;
                     let new = before.map_or(i64::MAX, |b| frames - b);
                     before = Some(frames);
                     // A WAL started over meanwhile is shorter: that is few too.
@@ -159,14 +171,14 @@ fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<Instant>
                 }
             }
         }
-        let _ = done.try_send(Instant::now());
+        let _ = done.try_send((Instant::now(), copied));
     }
 }
 
 /// PASSIVE: copies what no reader still needs, never waits for anyone.
-/// Returns the WAL's length in frames.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+/// Returns the WAL's length in frames, and up to which frame it is copied.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
 }
 
 /// Writes the file's dirty pages to the disk, a step at a time, and syncs
@@ -290,13 +302,49 @@ mod tests {
         assert_eq!(unwritten_pages(&file), Some(0));
     }
 
-    #[test]
-    fn the_wal_starts_over_while_the_writer_keeps_committing() {
+    /// A store as the receiver's writer has it, with a table to fill.
+    fn receiver_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let mut store = Store::open_with(&path, OpenMode::Create, Durability::Normal).unwrap();
+        let mut store = Store::open_with(&dir.path().join("s.db"), OpenMode::Create, Durability::Normal).unwrap();
         store.prepare_receiver().unwrap();
         store.sqlite().unwrap().conn().execute("CREATE TABLE filler (x BLOB)", []).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_round_that_left_many_frames_behind_is_not_finished_but_asked_again() {
+        let (dir, store) = receiver_store();
+        let path = dir.path().join("s.db");
+        for _ in 0..100 {
+            insert(&store);
+        }
+        let mut checkpointer = Checkpointer::start(&path).unwrap();
+        // The writer's latest write was before the request: only the
+        // frames left decide.
+        let last_write = Instant::now();
+        checkpointer.request();
+        // The writer says the WAL is far longer than what was copied.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            let far = Some(wal_frames(&store) + MOST_LEFT + 1);
+            assert!(!checkpointer.ready_to_finish(last_write, far), "finished with too much left");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(checkpointer.busy());
+        // Another round came without another request, and with little left it is finished.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !checkpointer.ready_to_finish(last_write, Some(wal_frames(&store))) {
+            assert!(Instant::now() < deadline, "no round after the one refused");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!checkpointer.busy());
+        checkpointer.finish();
+    }
+
+    #[test]
+    fn the_wal_starts_over_while_the_writer_keeps_committing() {
+        let (dir, mut store) = receiver_store();
+        let path = dir.path().join("s.db");
         let mut checkpointer = Checkpointer::start(&path).unwrap();
         for round in 0..8 {
             checkpointer.request();
@@ -304,7 +352,7 @@ mod tests {
             // committing all along, and finishes the checkpoint once told
             // the copy has caught up.
             let mut during = 0;
-            while !checkpointer.ready_to_finish(Instant::now()) {
+            while !checkpointer.ready_to_finish(Instant::now(), None) {
                 insert(&store);
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");

@@ -208,6 +208,13 @@ impl Store {
         }
     }
 
+    pub fn sqlite_mut(&mut self) -> Option<&mut Sqlite> {
+        match &mut self.inner {
+            Inner::Sqlite(s) => Some(s),
+            Inner::Postgres(_) => None,
+        }
+    }
+
     /// Runs `f` in one transaction: all of it lands or none. `f` may run
     /// again when PostgreSQL asks for a retry; only the committed run's
     /// result is returned.
@@ -376,6 +383,21 @@ impl Sqlite {
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The WAL's length in frames after each of this connection's commits,
+    /// kept up to date in the returned counter from now on. Replaces
+    /// SQLite's automatic checkpoints on this connection (they use the same
+    /// hook): for a writer whose checkpoints run elsewhere.
+    pub fn count_wal_frames(&mut self) -> Result<std::sync::Arc<std::sync::atomic::AtomicI64>> {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let frames = std::sync::Arc::new(AtomicI64::new(0));
+        let counter = frames.clone();
+        self.conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+            counter.store(i64::from(pages), Ordering::Relaxed);
+            Ok(())
+        }))?;
+        Ok(frames)
     }
 
     /// Turns a low-level error into the clear one the user should see.
