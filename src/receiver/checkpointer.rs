@@ -34,11 +34,15 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
+
+use crate::store::Sqlite;
 
 /// A pass that found fewer new frames than this is the last: what is left
 /// is the writer's to copy, quickly.
@@ -67,11 +71,15 @@ pub struct Checkpointer {
     done: Receiver<(Instant, i64)>,
     /// A request is out and the writer has not finished it yet.
     requested: bool,
+    /// The WAL's length in frames after the writer's latest commit.
+    wal_frames: Arc<AtomicI64>,
 }
 
 impl Checkpointer {
-    /// Opens a second connection on the store at `path`.
-    pub fn start(path: &Path) -> Result<Checkpointer, String> {
+    /// Opens a second connection on the store at `path`; `wal_frames` is
+    /// kept up to date by the writer's connection
+    /// ([`Sqlite::count_wal_frames`]).
+    pub fn start(path: &Path, wal_frames: Arc<AtomicI64>) -> Result<Checkpointer, String> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
@@ -87,7 +95,7 @@ impl Checkpointer {
             .name("store-checkpoint".into())
             .spawn(move || run(conn, file, rx, done_tx))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
-        Ok(Checkpointer { tx, handle, done, requested: false })
+        Ok(Checkpointer { tx, handle, done, requested: false, wal_frames })
     }
 
     /// Asks for a checkpoint, unless one asked for is not finished yet.
@@ -106,17 +114,17 @@ impl Checkpointer {
     /// Whether the passes for the request are over just now: the moment for
     /// the writer to copy the few frames left itself (and the request is
     /// done). `last_write` is when the writer's latest transaction began:
-    /// passes that ended after it left that one write at most; `frames`
-    /// is the WAL's length now, when the writer counts it. Passes that
+    /// passes that ended after it left that one write at most. Passes that
     /// ended a while before the latest write (pushes kept coming), or left
     /// many frames behind, left too much for that copy to be short: another
     /// round is asked for instead.
-    pub fn ready_to_finish(&mut self, last_write: Instant, frames: Option<i64>) -> bool {
+    pub fn ready_to_finish(&mut self, last_write: Instant) -> bool {
         let Ok((at, copied)) = self.done.try_recv() else {
             return false;
         };
         // A WAL shorter than the copy has started over since: all of it is left.
-        let left = frames.map_or(0, |now| if now >= copied { now - copied } else { now });
+        let now = self.wal_frames.load(Ordering::Relaxed);
+        let left = if now >= copied { now - copied } else { now };
         if left > MOST_LEFT || (at < last_write && at.elapsed() > FRESH) {
             self.poke();
             return false;
@@ -146,7 +154,7 @@ fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<(Instant
         let mut before = None;
         let mut copied = 0;
         for _ in 0..MAX_PASSES {
-            let pass = checkpoint(&conn).map_err(|e| e.to_string()).and_then(|frames| {
+            let pass = Sqlite::passive_checkpoint(&conn).map_err(|e| e.to_string()).and_then(|frames| {
                 write_back(&file).map_err(|e| format!("writing the copied pages to the disk: {e}"))?;
                 Ok(frames)
             });
@@ -173,12 +181,6 @@ fn run(conn: Connection, file: File, rx: Receiver<()>, done: SyncSender<(Instant
         }
         let _ = done.try_send((Instant::now(), copied));
     }
-}
-
-/// PASSIVE: copies what no reader still needs, never waits for anyone.
-/// Returns the WAL's length in frames, and up to which frame it is copied.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
 }
 
 /// Writes the file's dirty pages to the disk, a step at a time, and syncs
@@ -246,8 +248,7 @@ mod tests {
 
     /// The WAL's length in frames (a checkpoint that finds nothing to copy).
     fn wal_frames(store: &Store) -> i64 {
-        let conn = store.sqlite().unwrap().conn();
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)).unwrap()
+        Sqlite::passive_checkpoint(store.sqlite().unwrap().conn()).unwrap().0
     }
 
     /// Pages of `file` in the page cache not yet written to the disk, or
@@ -318,7 +319,8 @@ mod tests {
         for _ in 0..100 {
             insert(&store);
         }
-        let mut checkpointer = Checkpointer::start(&path).unwrap();
+        let frames = Arc::new(AtomicI64::new(0));
+        let mut checkpointer = Checkpointer::start(&path, frames.clone()).unwrap();
         // The writer's latest write was before the request: only the
         // frames left decide.
         let last_write = Instant::now();
@@ -326,14 +328,15 @@ mod tests {
         // The writer says the WAL is far longer than what was copied.
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
-            let far = Some(wal_frames(&store) + MOST_LEFT + 1);
-            assert!(!checkpointer.ready_to_finish(last_write, far), "finished with too much left");
+            frames.store(wal_frames(&store) + MOST_LEFT + 1, Ordering::Relaxed);
+            assert!(!checkpointer.ready_to_finish(last_write), "finished with too much left");
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(checkpointer.busy());
         // Another round came without another request, and with little left it is finished.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !checkpointer.ready_to_finish(last_write, Some(wal_frames(&store))) {
+        frames.store(wal_frames(&store), Ordering::Relaxed);
+        while !checkpointer.ready_to_finish(last_write) {
             assert!(Instant::now() < deadline, "no round after the one refused");
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -345,14 +348,15 @@ mod tests {
     fn the_wal_starts_over_while_the_writer_keeps_committing() {
         let (dir, mut store) = receiver_store();
         let path = dir.path().join("s.db");
-        let mut checkpointer = Checkpointer::start(&path).unwrap();
+        let frames = store.sqlite_mut().unwrap().count_wal_frames().unwrap();
+        let mut checkpointer = Checkpointer::start(&path, frames).unwrap();
         for round in 0..8 {
             checkpointer.request();
             // As the receiver's writer does: it never waits for the copy,
             // committing all along, and finishes the checkpoint once told
             // the copy has caught up.
             let mut during = 0;
-            while !checkpointer.ready_to_finish(Instant::now(), None) {
+            while !checkpointer.ready_to_finish(Instant::now()) {
                 insert(&store);
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");

@@ -18,8 +18,6 @@
 //! touched), and when even that cannot be written (a full disk) projection
 //! pauses with backoff while the inbox keeps taking pushes.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -151,8 +149,6 @@ struct Loop {
     since_checkpoint: u64,
     /// When the latest inbox commit or projection step began.
     last_write: Instant,
-    /// The WAL's length in frames after the latest commit (SQLite).
-    wal_frames: Option<Arc<AtomicI64>>,
     /// Slow inbox commits not yet logged, and when the last line was.
     slow: (u64, Option<Instant>),
     stats: (u64, u64),
@@ -170,8 +166,13 @@ impl Loop {
         // No checkpoint inside a commit: they run beside the writer (SQLite).
         store.prepare_receiver().map_err(err)?;
         let (cursor, appended) = store.inbox_state().map_err(err)?;
-        let checkpointer = store.sqlite().map(|s| Checkpointer::start(s.path())).transpose()?;
-        let wal_frames = store.sqlite_mut().map(|s| s.count_wal_frames()).transpose().map_err(err)?;
+        let checkpointer = match store.sqlite_mut() {
+            Some(s) => {
+                let frames = s.count_wal_frames().map_err(err)?;
+                Some(Checkpointer::start(s.path(), frames)?)
+            }
+            None => None,
+        };
         if appended > cursor {
             tracing::info!("projecting {} pushes stored before the last stop", appended - cursor);
         }
@@ -187,7 +188,6 @@ impl Loop {
             behind_since: (appended > cursor).then(Instant::now),
             since_checkpoint: 0,
             last_write: Instant::now(),
-            wal_frames,
             slow: (0, None),
             stats: (0, 0),
             checkpointer,
@@ -328,8 +328,7 @@ impl Loop {
     /// commit can start the WAL over. Called between two commits.
     fn finish_checkpoint(&mut self) {
         let last_write = self.last_write;
-        let frames = self.wal_frames.as_ref().map(|f| f.load(Ordering::Relaxed));
-        if !self.checkpointer.as_mut().is_some_and(|c| c.ready_to_finish(last_write, frames)) {
+        if !self.checkpointer.as_mut().is_some_and(|c| c.ready_to_finish(last_write)) {
             return;
         }
         let started = Instant::now();

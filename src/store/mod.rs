@@ -385,6 +385,13 @@ impl Sqlite {
         &self.conn
     }
 
+    /// A PASSIVE checkpoint on `conn`: copies what no reader still needs,
+    /// never waits for anyone. Returns the WAL's length in frames, and up to
+    /// which frame it is copied.
+    pub fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
+    }
+
     /// The WAL's length in frames after each of this connection's commits,
     /// kept up to date in the returned counter from now on. Replaces
     /// SQLite's automatic checkpoints on this connection (they use the same

@@ -169,8 +169,8 @@ impl Backend for Sqlite {
     }
 
     fn checkpoint(&mut self) -> Result<()> {
-        // PASSIVE: copies what no reader still needs, never waits for them.
-        Ok(self.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)
+        Sqlite::passive_checkpoint(self.conn())?;
+        Ok(())
     }
 
     fn watch(&mut self) -> Result<()> {
