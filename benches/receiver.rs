@@ -314,13 +314,13 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("orderscope-bench-receiver-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("receiver.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let steady_reqs: Arc<Vec<Vec<u8>>> = Arc::new((0..10_000).map(request).collect());
     let log = dir.join("serve.log");
     // Warnings, and the stop's summary of each stage (the writer's and the
     // server's info lines; not the per-request ones).
     let filter = "warn,orderscope::receiver::writer=info,orderscope::receiver::serve=info";
-    let server = Server::start(&bin, db.as_os_str(), port, Some(&log), filter);
+    let server = Server::start(&bin, db.as_os_str(), Some(&log), filter);
+    let port = server.port;
 
     // (a) the bare HTTP path.
     let a = wrk(&format!("http://127.0.0.1:{port}{}", verify_path(0)), &[]);
@@ -424,10 +424,9 @@ fn in_memory_ceiling(bin: &Path, filter: &str) -> Option<WrkRun> {
     }
     let dir = shm.join(format!("orderscope-bench-receiver-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
     let log = dir.join("serve.log");
-    let server = Server::start(bin, dir.join("receiver.db").as_os_str(), port, Some(&log), filter);
-    let e = wrk_pushes(&dir, port, 3_000_000, PUSHES);
+    let server = Server::start(bin, dir.join("receiver.db").as_os_str(), Some(&log), filter);
+    let e = wrk_pushes(&dir, server.port, 3_000_000, PUSHES);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     println!(

@@ -133,13 +133,9 @@ fn measure(
     reqs: &Arc<Vec<Vec<u8>>>,
     rt: &tokio::runtime::Runtime,
 ) {
-    let servers: Vec<_> = (0..receivers)
-        .map(|_| {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            (Server::start(bin, std::ffi::OsStr::new(store), port, None, "warn"), port)
-        })
-        .collect();
-    let ports: Vec<u16> = servers.iter().map(|(_, p)| *p).collect();
+    let servers: Vec<_> =
+        (0..receivers).map(|_| Server::start(bin, std::ffi::OsStr::new(store), None, "warn")).collect();
+    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
     let next = Arc::new(AtomicUsize::new(0));
     let lat = rt.block_on(closed_loop(&ports, reqs.clone(), next.clone()));
     println!(

@@ -16,18 +16,19 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/load.rs"]
+mod load;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "benchtoken";
-const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-const APPID: &str = "wxba5fad812f8e6fb9";
+use load::{APPID, KEY, Server, TOKEN};
+
 const SEED: &str = "3732676853715311104";
 
 struct Tmux {
@@ -159,44 +160,6 @@ fn cpu_ticks(pid: u32) -> u64 {
         + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Serve {
-    fn start(bin: &Path, store: &Path) -> Serve {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(bin)
-            .arg("--store")
-            .arg(store)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("ORDERSCOPE_PUSH_TOKEN", TOKEN)
-            .env("ORDERSCOPE_PUSH_AES_KEY", KEY)
-            .env("ORDERSCOPE_APPID", APPID)
-            .env("ORDERSCOPE_LOG", "warn")
-            .env_remove("ORDERSCOPE_CONFIG")
-            .env_remove("ORDERSCOPE_APPSECRET")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let t0 = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(t0.elapsed() < Duration::from_secs(30), "serve did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Serve { child, port }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
-}
-
 /// One signed, encrypted push request for an order, as the platform sends it.
 fn push_request(order_id: &str, create_time: i64, nonce: u64) -> Vec<u8> {
     let plaintext = format!(
@@ -291,7 +254,7 @@ fn main() {
     // Key to screen on 100,000 orders / 1,000,000 pushes while serve ingests.
     let large = common::store_path();
     common::ensure_store(&large);
-    let serve = Serve::start(&bin, &large);
+    let serve = Server::start(&bin, large.as_os_str(), None, "warn");
     let insp = Tmux::start("large", 160, 45, &format!("exec {} --store {} tui", bin.display(), large.display()));
     insp.wait_for("the large store", Duration::from_secs(30), |s| s.contains('▶'));
     std::thread::sleep(Duration::from_secs(2));
@@ -329,7 +292,7 @@ fn main() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/seed/order-3732676853715311104-before-shipping.json");
     let o = Command::new(&bin).arg("--store").arg(&db).arg("import").arg(&seed).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let serve = Serve::start(&bin, &db);
+    let serve = Server::start(&bin, db.as_os_str(), None, "warn");
     let insp = Tmux::start(
         "push",
         160,

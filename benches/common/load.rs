@@ -56,12 +56,18 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-pub struct Server(pub Child);
+/// A receiver process, stopped with SIGTERM when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
 
 impl Server {
-    /// `orderscope serve` on `store` at `port`, logging with `filter`
-    /// (`ORDERSCOPE_LOG` wins) to `log` when given; returns once the port answers.
-    pub fn start(bin: &Path, store: &OsStr, port: u16, log: Option<&Path>, filter: &str) -> Server {
+    /// `orderscope serve` on `store` at a free loopback port, logging with
+    /// `filter` (`ORDERSCOPE_LOG` wins) to `log` when given, and never
+    /// fetching from a shop API; returns once the port answers.
+    pub fn start(bin: &Path, store: &OsStr, log: Option<&Path>, filter: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new(bin);
         cmd.arg("--store").arg(store).args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
         if let Some(log) = log {
@@ -73,20 +79,22 @@ impl Server {
             .env("ORDERSCOPE_APPID", APPID)
             .env("ORDERSCOPE_LOG", std::env::var("ORDERSCOPE_LOG").unwrap_or_else(|_| filter.into()))
             .env_remove("ORDERSCOPE_CONFIG")
+            .env_remove("ORDERSCOPE_APPSECRET")
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "receiver did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Server(child)
+        Server { child, port }
     }
 }
+
 impl Drop for Server {
     fn drop(&mut self) {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
     }
 }
