@@ -336,13 +336,15 @@ fn without_a_push_log_the_timeline_does_not_say_no_push_was_received() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
-        text.contains("no push is stored for this span (the receiver was not running / no push log was imported)"),
+        text.contains(
+            "no push is stored for this span (the receiver was not running / no receiver period was imported)"
+        ),
         "{text}"
     );
     assert!(!text.contains("was received") && !text.contains("assigned"), "{text}");
     let zh = stdout(&run(&db, &["--lang", "zh", "timeline", SEED]));
     assert!(!zh.contains("没有收到 type 5"), "{zh}");
-    assert!(zh.contains("接收器未运行 / 未导入推送日志"), "{zh}");
+    assert!(zh.contains("接收器未运行 / 未导入接收器运行记录"), "{zh}");
 }
 
 #[test]
@@ -455,7 +457,10 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     let rules: Vec<&str> = c["explanation"].as_array().unwrap().iter().map(|s| s["rule"].as_str().unwrap()).collect();
     assert_eq!(rules, ["compared_numbers", "compared_pushes", "cannot_decide"]);
     let open = c["explanation"][2]["statement"].as_str().unwrap();
-    assert!(open.contains(&format!("whether A {SEED} got a type 5 push: no push record covers its span")), "{open}");
+    assert!(
+        open.contains(&format!("whether A {SEED} got a type 5 push: the push record does not cover all of its span")),
+        "{open}"
+    );
 
     // the same comparison as text, now from the store alone, with a report recorded
     let o =

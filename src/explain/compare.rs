@@ -121,7 +121,7 @@ pub fn side(ev: &Evidence, lang: Lang) -> Side {
     let coverage = rules::relevant_span(&f).map(|(from, to)| SpanCoverage {
         from,
         to,
-        coverage: super::evidence::coverage(from, to, &ev.periods, &ev.pushes),
+        coverage: super::evidence::coverage(from, to, &ev.periods, ev.now),
     });
     Side {
         order_id: ev.order_id.clone(),
@@ -195,9 +195,8 @@ fn clock_vs_ship(s: &Side) -> &'static str {
 }
 
 fn coverage_kind(s: &Side) -> &'static str {
-    match s.coverage.as_ref().map(|c| c.coverage) {
-        Some(Coverage::Receiver) => "receiver",
-        Some(Coverage::PushLog { .. }) => "push log",
+    match s.coverage.as_ref().map(|c| &c.coverage) {
+        Some(Coverage::Receiver { .. }) => "receiver",
         Some(Coverage::Partly { .. }) => "partly",
         Some(Coverage::None) => "none",
         None => "no version",
@@ -231,8 +230,8 @@ pub fn differences(a: &Side, b: &Side, lang: Lang) -> Vec<Difference> {
         json!(clock_vs_ship(b)),
         true,
         (
-            "计时开始说明商家一侧何时查看或解密了联系方式，即发货时是否已有号码",
-            "the clock start dates when the shop side viewed or decoded the contact, so whether a number existed at the shipment",
+            "按服务指南（商家主动查看后30天有效），计时开始约为商家一侧查看号码的时间，即发货时是否已有号码（推断）",
+            "by the guide (valid 30 days after the merchant actively views it), the clock start dates the merchant side's view, so whether a number existed at the shipment (inferred)",
         ),
     );
     add(
@@ -261,10 +260,10 @@ pub fn differences(a: &Side, b: &Side, lang: Lang) -> Vec<Difference> {
         "ewaybill_order_code",
         json!(!a.ewaybill_in.is_empty()),
         json!(!b.ewaybill_in.is_empty()),
-        true,
+        false,
         (
-            "打印电子面单会解密联系方式，从而开始计时",
-            "printing an e-waybill decodes the contact, which starts the clock",
+            "取电子面单用的订单密文，支付后即有且不变；不说明是否打印过面单或查看过联系方式",
+            "the order ciphertext for taking an e-waybill, present from payment on and never changing; no evidence that a waybill was printed or the contact viewed",
         ),
     );
     add(
@@ -391,7 +390,7 @@ fn push_clause(lang: Lang, s: &Side) -> String {
         };
     }
     match &s.coverage {
-        Some(c) => coverage_words(lang, c.coverage, lang.text("type 5 推送", "type 5 push")),
+        Some(c) => coverage_words(lang, &c.coverage, lang.text("type 5 推送", "type 5 push")),
         None => tr(lang, "没有订单版本，无法确定相关时间段", "no order version, so the span that matters is unknown"),
     }
 }
@@ -411,10 +410,10 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
     let both_read = !a.versions.is_empty() && !b.versions.is_empty();
     let mut text = format!("{}{}", numbers.join(lang.text("；", "; ")), lang.text("。", "."));
     let bearing = match (ab_number, lang) {
-        ((true, false), Lang::Zh) => " A 在这些读取中有号码而 B 没有：type 5 是“虚拟号码信息更新”，B 没有可更新的号码。".to_string(),
-        ((true, false), Lang::En) => " A had a number in these reads and B did not: type 5 means \"virtual number info updated\", and B had no number info to update.".to_string(),
-        ((false, true), Lang::Zh) => " B 在这些读取中有号码而 A 没有：type 5 是“虚拟号码信息更新”，A 没有可更新的号码。".to_string(),
-        ((false, true), Lang::En) => " B had a number in these reads and A did not: type 5 means \"virtual number info updated\", and A had no number info to update.".to_string(),
+        ((true, false), Lang::Zh) => " A 在这些读取中有号码而 B 没有：type 5 是“虚拟号码信息更新”，B 存储的读取中没有可更新的号码。".to_string(),
+        ((true, false), Lang::En) => " A had a number in these reads and B did not: type 5 means \"virtual number info updated\", and no stored read of B shows a number to update.".to_string(),
+        ((false, true), Lang::Zh) => " B 在这些读取中有号码而 A 没有：type 5 是“虚拟号码信息更新”，A 存储的读取中没有可更新的号码。".to_string(),
+        ((false, true), Lang::En) => " B had a number in these reads and A did not: type 5 means \"virtual number info updated\", and no stored read of A shows a number to update.".to_string(),
         ((true, true), _) if clock_vs_ship(a) != clock_vs_ship(b) => match lang {
             Lang::Zh => format!(" 两者的计时开始相对发货不同（A：{}，B：{}）。", clock_vs_ship(a), clock_vs_ship(b)),
             Lang::En => format!(" Their clocks started on different sides of the shipment (A: {}, B: {}).", clock_vs_ship(a), clock_vs_ship(b)),
@@ -507,8 +506,8 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
         }
         if s.type5_pushes == 0 && !s.coverage.as_ref().map(|c| c.coverage.is_full()).unwrap_or(false) {
             open.push(match lang {
-                Lang::Zh => format!("{l} 是否收到过 type 5 推送：推送记录没有覆盖其相关时间段"),
-                Lang::En => format!("whether {l} got a type 5 push: no push record covers its span"),
+                Lang::Zh => format!("{l} 是否收到过 type 5 推送：推送记录没有完整覆盖其相关时间段"),
+                Lang::En => format!("whether {l} got a type 5 push: the push record does not cover all of its span"),
             });
         }
         if s.virtual_number.is_none() {
@@ -630,8 +629,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                 None => dash(),
                 Some(c) => {
                     let kind = match c.coverage {
-                        Coverage::Receiver => lang.text("接收器全程运行", "receiver ran throughout"),
-                        Coverage::PushLog { .. } => lang.text("导入的推送日志", "imported push log"),
+                        Coverage::Receiver { .. } => lang.text("接收器全程运行", "receiver ran throughout"),
                         Coverage::Partly { .. } => lang.text("部分", "partly"),
                         Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
                     };
@@ -694,7 +692,7 @@ mod tests {
         );
         assert!(n.statement.contains("B 2: no number in its only stored version (read"), "{}", n.statement);
         assert!(n.statement.contains("after shipping)"), "{}", n.statement);
-        assert!(n.statement.contains("B had no number info to update"), "{}", n.statement);
+        assert!(n.statement.contains("no stored read of B shows a number to update"), "{}", n.statement);
         let p = find(&c, Rule::ComparedPushes);
         assert!(
             p.statement.contains("A 1: type 5 push stored at 2025-12-02 14:21:28 (2 s after shipping)"),
@@ -704,7 +702,7 @@ mod tests {
         assert!(p.statement.contains("B 2: no push is stored for this span"), "{}", p.statement);
         let open = find(&c, Rule::CannotDecide);
         assert!(
-            open.statement.contains("whether B 2 got a type 5 push: no push record covers its span"),
+            open.statement.contains("whether B 2 got a type 5 push: the push record does not cover all of its span"),
             "{}",
             open.statement
         );
@@ -714,7 +712,7 @@ mod tests {
 
     #[test]
     fn a_covered_span_lets_the_absence_count_and_leaves_less_undecided() {
-        let up = vec![Period { start: SHIP - 100_000, end: SHIP + 100_000, stopped: true }];
+        let up = vec![Period { start: SHIP - 100_000, end: NOW, stopped: false }];
         let mut b = order_b();
         b.periods = up.clone();
         let c = compare(&seed(vec![], up), &b, Lang::En);
@@ -782,7 +780,7 @@ mod tests {
             "{}",
             n.statement
         );
-        assert!(!n.statement.contains("had no number info"), "{}", n.statement);
+        assert!(!n.statement.contains("shows a number to update"), "{}", n.statement);
         assert!(find(&c, Rule::CannotDecide).statement.contains("B 2 has no stored order/get response"));
     }
 

@@ -11,7 +11,10 @@ use crate::version_pair::Version;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushRecord {
     pub id: i64,
+    /// When it reached the store.
     pub received_at: i64,
+    /// Its `CreateTime`: when the platform made the event.
+    pub created_at: Option<i64>,
     pub event: String,
     pub kind: Option<i64>,
     pub deliveries: i64,
@@ -27,7 +30,24 @@ impl PushRecord {
     pub fn is_demo(&self) -> bool {
         self.source == "demo"
     }
+
+    /// The event's time, or the receipt time when the push carries none.
+    pub fn event_time(&self) -> i64 {
+        self.created_at.unwrap_or(self.received_at)
+    }
+
+    /// How much later than its event it arrived, when that is more than the
+    /// platform's 5 s answer limit: an earlier delivery then went unanswered
+    /// and this one is a retry (every order-callback page: 最长等待5秒, then
+    /// the retry schedule).
+    pub fn redelivery_delay(&self) -> Option<i64> {
+        let delay = self.received_at - self.created_at?;
+        (delay > ANSWER_LIMIT).then_some(delay)
+    }
 }
+
+/// The platform waits at most this long for `success`.
+pub const ANSWER_LIMIT: i64 = 5;
 
 /// A period when the push receiver was running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,6 +91,9 @@ pub struct Evidence {
     /// The receiver's up periods (for the whole store, not one order).
     pub periods: Vec<Period>,
     pub notes: Vec<Note>,
+    /// When the evidence was loaded: the span after shipping runs to here,
+    /// and a receiver whose last heartbeat is recent is still running.
+    pub now: i64,
 }
 
 impl Evidence {
@@ -85,60 +108,48 @@ impl Evidence {
     }
 }
 
-/// How much of a span the stored pushes can speak for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How much of a span the stored pushes can speak for. A moment counts as
+/// covered when a push made then would have reached a receiver by some
+/// delivery of the platform's retry schedule ([`super::delivery`]). Pushes
+/// alone never cover a span: an imported log covers only the receiver
+/// periods imported with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Coverage {
-    /// The receiver was running for the whole span.
-    Receiver,
-    /// No receiver, but an imported push log has pushes on both sides of the span.
-    PushLog { first: i64, last: i64 },
-    /// The receiver ran for part of the span only.
-    Partly { from: i64, to: i64 },
-    /// Nothing was listening, as far as the store knows.
+    /// A push made at any moment of the span would have been stored.
+    Receiver {
+        /// Receiver gaps inside the span that the retries bridge.
+        gaps: Vec<(i64, i64)>,
+    },
+    /// Only for parts of it: `lost` are the moments a push made then could
+    /// not have reached the store.
+    Partly { lost: Vec<(i64, i64)>, gaps: Vec<(i64, i64)> },
+    /// For no moment of it: nothing was listening, as far as the store knows.
     None,
 }
 
 impl Coverage {
     /// Can the absence of a push in the span be read as "not sent"?
-    pub fn is_full(self) -> bool {
-        matches!(self, Coverage::Receiver | Coverage::PushLog { .. })
+    pub fn is_full(&self) -> bool {
+        matches!(self, Coverage::Receiver { .. })
     }
 }
 
-/// How the stored pushes cover `[lo, hi]`: receiver periods first (a
-/// running receiver stores every push), else pushes of this order stored on
-/// both sides of the span (a push log that reaches across it).
-pub fn coverage<'a>(
-    lo: i64,
-    hi: i64,
-    periods: &[Period],
-    pushes: impl IntoIterator<Item = &'a PushRecord>,
-) -> Coverage {
-    let last = periods.len().checked_sub(1);
-    let end_of = |i: usize, p: &Period| if Some(i) == last && !p.stopped { i64::MAX } else { p.end };
-    if periods.iter().enumerate().any(|(i, p)| p.start <= lo && hi <= end_of(i, p)) {
-        return Coverage::Receiver;
+/// How the receivers' up periods cover `[lo, hi]`, gaps kept and retries counted.
+pub fn coverage(lo: i64, hi: i64, periods: &[Period], now: i64) -> Coverage {
+    let up = super::delivery::Uptime::of(periods, now);
+    let (lo, hi) = (lo.min(hi), hi.max(lo));
+    if up.is_empty() {
+        return Coverage::None;
     }
-    let overlap = periods
-        .iter()
-        .enumerate()
-        .filter(|(i, p)| p.start <= hi && end_of(*i, p) >= lo)
-        .map(|(i, p)| (p.start.max(lo), end_of(i, p).min(hi)))
-        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
-    // Only an imported log speaks for a span on its own; the receiver's (and
-    // the demo's simulated receiver's) pushes speak through its periods.
-    let logged: Vec<i64> = pushes.into_iter().filter(|p| p.source == "import").map(|p| p.received_at).collect();
-    let (first, last) = (logged.iter().min().copied(), logged.iter().max().copied());
-    if let (Some(first), Some(last)) = (first, last)
-        && first <= lo
-        && last >= hi
-    {
-        return Coverage::PushLog { first, last };
-    }
-    match overlap {
-        Some((from, to)) => Coverage::Partly { from, to },
-        None => Coverage::None,
+    let gaps = up.gaps_within(lo, hi);
+    let lost = super::delivery::lost_within(lo, hi, &up);
+    if lost.is_empty() {
+        Coverage::Receiver { gaps }
+    } else if lost == [(lo, hi)] {
+        Coverage::None
+    } else {
+        Coverage::Partly { lost, gaps }
     }
 }
 
@@ -146,27 +157,50 @@ pub fn coverage<'a>(
 mod tests {
     use super::*;
 
-    fn push(at: i64, source: &str) -> PushRecord {
-        PushRecord { id: at, received_at: at, event: "e".into(), kind: None, deliveries: 1, source: source.into() }
+    #[test]
+    fn a_running_receiver_covers_what_it_spans_and_keeps_its_gaps() {
+        let up =
+            [Period { start: 0, end: 50_000, stopped: true }, Period { start: 100_000, end: 120_000, stopped: false }];
+        let now = 120_010;
+        assert_eq!(coverage(10, 40_000, &up, now), Coverage::Receiver { gaps: vec![] });
+        // the last period is open with a recent heartbeat: still running
+        assert!(coverage(110_000, 120_005, &up, now).is_full());
+        // a gap of about 14 h inside the span is not merged away
+        match coverage(40_000, 110_000, &up, now) {
+            Coverage::Partly { lost, gaps } => {
+                assert_eq!(gaps, vec![(50_001, 99_999)]);
+                assert_eq!(lost, vec![(50_001, 99_999 - crate::explain::delivery::LAST_OFFSET)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(coverage(60_000, 80_000, &up, now), Coverage::None);
     }
 
     #[test]
-    fn a_running_receiver_covers_what_it_spans() {
-        let up = [Period { start: 0, end: 50, stopped: true }, Period { start: 100, end: 120, stopped: false }];
-        assert_eq!(coverage(10, 40, &up, &[]), Coverage::Receiver);
-        // the last period is open: still running
-        assert_eq!(coverage(110, 500, &up, &[]), Coverage::Receiver);
-        assert_eq!(coverage(40, 110, &up, &[]), Coverage::Partly { from: 40, to: 110 });
-        assert_eq!(coverage(60, 90, &up, &[]), Coverage::None);
+    fn a_short_gap_that_retries_bridge_still_covers() {
+        let up = [Period { start: 0, end: 1_000, stopped: true }, Period { start: 2_200, end: 9_000, stopped: true }];
+        assert_eq!(coverage(500, 8_000, &up, 10_000), Coverage::Receiver { gaps: vec![(1_001, 2_199)] });
     }
 
     #[test]
-    fn an_imported_log_covers_only_between_its_pushes() {
-        let log = [push(10, "import"), push(90, "import")];
-        assert_eq!(coverage(20, 80, &[], &log), Coverage::PushLog { first: 10, last: 90 });
-        assert_eq!(coverage(20, 95, &[], &log), Coverage::None);
-        assert_eq!(coverage(20, 80, &[], &[]), Coverage::None);
-        // pushes the receiver stored count through its periods, not as a log
-        assert_eq!(coverage(20, 80, &[], &[push(10, "serve"), push(90, "serve")]), Coverage::None);
+    fn pushes_alone_cover_nothing() {
+        assert_eq!(coverage(20, 80, &[], 100), Coverage::None);
+    }
+
+    #[test]
+    fn a_push_later_than_its_event_by_more_than_the_answer_limit_is_a_redelivery() {
+        let p = |created: Option<i64>, received| PushRecord {
+            id: 1,
+            received_at: received,
+            created_at: created,
+            event: "e".into(),
+            kind: None,
+            deliveries: 1,
+            source: "serve".into(),
+        };
+        assert_eq!(p(Some(100), 105).redelivery_delay(), None);
+        assert_eq!(p(Some(100), 2_270).redelivery_delay(), Some(2_170));
+        assert_eq!(p(None, 2_270).redelivery_delay(), None);
+        assert_eq!(p(None, 7).event_time(), 7);
     }
 }

@@ -9,6 +9,8 @@ use super::evidence::{Evidence, Note, Period, PushRecord};
 
 pub const SHIP: i64 = 1_764_656_486;
 pub const EXPIRY: i64 = 1_767_241_651;
+/// When the fixtures' evidence is read: a year after the seed's shipment.
+pub const NOW: i64 = 1_796_000_000;
 
 /// A version of order 1 read at `at`, shipped or not, with an optional
 /// `tel_number_ext_info`.
@@ -34,11 +36,19 @@ pub fn seed_ext() -> Value {
 
 pub fn push(id: i64, at: i64, kind: Option<i64>, source: &str) -> PushRecord {
     let event = if kind.is_some() { "channels_ec_order_ext_info_update" } else { "channels_ec_order_deliver" };
-    PushRecord { id, received_at: at, event: event.into(), kind, deliveries: 1, source: source.into() }
+    PushRecord {
+        id,
+        received_at: at,
+        created_at: None,
+        event: event.into(),
+        kind,
+        deliveries: 1,
+        source: source.into(),
+    }
 }
 
 pub fn evidence(versions: Vec<Version>, pushes: Vec<PushRecord>, periods: Vec<Period>, notes: Vec<Note>) -> Evidence {
-    Evidence { order_id: "1".into(), versions, pushes, periods, notes }
+    Evidence { order_id: "1".into(), versions, pushes, periods, notes, now: NOW }
 }
 
 pub fn seed(pushes: Vec<PushRecord>, periods: Vec<Period>) -> Evidence {

@@ -16,6 +16,7 @@
 //! a person reported is `reported`; what the bundled demo made up is `demo`.
 
 pub mod compare;
+pub mod delivery;
 pub mod evidence;
 #[cfg(test)]
 mod fixtures;
@@ -82,6 +83,9 @@ pub struct Entry {
     /// For inferred entries: the rule or field they come from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// For pushes: the `CreateTime` they carry (`at` is when they arrived).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub reference: Option<Ref>,
 }
@@ -116,13 +120,21 @@ pub fn story(ev: &Evidence, lang: Lang) -> Story {
 }
 
 /// The story from its parts, for callers without notes.
-pub fn build(order_id: &str, versions: &[Version], pushes: &[PushRecord], up: &[Period], lang: Lang) -> Story {
+pub fn build(
+    order_id: &str,
+    versions: &[Version],
+    pushes: &[PushRecord],
+    up: &[Period],
+    now: i64,
+    lang: Lang,
+) -> Story {
     let ev = Evidence {
         order_id: order_id.to_string(),
         versions: versions.to_vec(),
         pushes: pushes.to_vec(),
         periods: up.to_vec(),
         notes: Vec::new(),
+        now,
     };
     story(&ev, lang)
 }

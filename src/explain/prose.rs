@@ -53,9 +53,24 @@ pub(crate) fn push_ev(lang: Lang, p: &PushRecord) -> String {
     let kind = p.kind.map(|k| format!(" type {k}")).unwrap_or_default();
     let mark = demo_mark(lang, p.is_demo());
     let event = names::event_short(&p.event);
+    let created = match (p.created_at, lang) {
+        (Some(c), Lang::Zh) => format!("事件时间 {}，", when(c)),
+        (Some(c), Lang::En) => format!("made {}, ", when(c)),
+        (None, _) => String::new(),
+    };
+    let late = redelivery_words(lang, p);
     match lang {
-        Lang::Zh => format!("推送 {event}{kind} 收到于 {}{mark}", when(p.received_at)),
-        Lang::En => format!("push {event}{kind} received {}{mark}", when(p.received_at)),
+        Lang::Zh => format!("推送 {event}{kind}（{created}收到于 {}{late}）{mark}", when(p.received_at)),
+        Lang::En => format!("push {event}{kind} ({created}received {}{late}){mark}", when(p.received_at)),
+    }
+}
+
+/// `, redelivered 36 min later` when a push arrived after the answer limit.
+pub(crate) fn redelivery_words(lang: Lang, p: &PushRecord) -> String {
+    match (p.redelivery_delay(), lang) {
+        (Some(d), Lang::Zh) => format!("，晚于事件 {}：重新投递", span(d)),
+        (Some(d), Lang::En) => format!(", {} after its event: a redelivery", span(d)),
+        (None, _) => String::new(),
     }
 }
 
@@ -75,41 +90,50 @@ pub(crate) fn clock_rule(lang: Lang) -> String {
     )
 }
 
-/// What a started clock means, in the support guide's terms.
+/// What a started clock means, in the support guide's terms and no more:
+/// which tool did the viewing (the console, an ERP) is not recorded.
 pub(crate) fn clock_meaning(lang: Lang) -> String {
     tr(
         lang,
-        "商家一侧首次查看或解密了买家联系方式（订单详情页、ERP 解密或打印电子面单）",
-        "the shop side first viewed or decoded the buyer's contact (the order details page, an ERP decode, or e-waybill printing)",
+        "按服务指南（商家主动查看后30天内有效），商家一侧约在此时查看了号码；是谁、用什么工具查看的，订单不记录（推测：后台详情页或 ERP，未经确认）",
+        "by the support guide (valid 30 days after the merchant actively views it), the merchant side viewed the number at about that time; who viewed it, and with what tool, the order does not record (a hypothesis: the console's details page or an ERP, unconfirmed)",
     )
 }
 
+/// `10:11–10:31` style ranges, joined.
+fn ranges(rs: &[(i64, i64)], lang: Lang) -> String {
+    let parts: Vec<String> = rs.iter().map(|&(a, b)| format!("{}–{}", timefmt::short(a), timefmt::short(b))).collect();
+    parts.join(lang.text("、", ", "))
+}
+
 /// What the stored pushes can say about a span, for "no push" sentences.
-pub(crate) fn coverage_words(lang: Lang, c: Coverage, what: &str) -> String {
+pub(crate) fn coverage_words(lang: Lang, c: &Coverage, what: &str) -> String {
     match (c, lang) {
-        (Coverage::Receiver, Lang::Zh) => format!("推送接收器全程在运行，没有收到{what}"),
-        (Coverage::Receiver, Lang::En) => format!("the receiver was running throughout and received no {what}"),
-        (Coverage::PushLog { first, last }, Lang::Zh) => {
-            format!("导入的推送日志（{} 至 {}）中没有{what}", timefmt::short(first), timefmt::short(last))
+        (Coverage::Receiver { gaps }, Lang::Zh) if gaps.is_empty() => format!("推送接收器全程在运行，没有收到{what}"),
+        (Coverage::Receiver { gaps }, Lang::En) if gaps.is_empty() => {
+            format!("the receiver was running throughout and received no {what}")
         }
-        (Coverage::PushLog { first, last }, Lang::En) => {
-            format!("the imported push log ({} to {}) has no {what}", timefmt::short(first), timefmt::short(last))
-        }
-        (Coverage::Partly { from, to }, Lang::Zh) => format!(
-            "没有存储{what}；但接收器只在 {} 至 {} 运行，其余时间的推送不会被记录",
-            timefmt::short(from),
-            timefmt::short(to)
+        (Coverage::Receiver { gaps }, Lang::Zh) => format!(
+            "接收器在 {} 停止过，但按平台的重试规则（0s/0s/10s/1min/5min/30min/60min/60min/60min），这期间产生的推送会在接收器恢复后重新送达；没有收到{what}",
+            ranges(gaps, lang)
         ),
-        (Coverage::Partly { from, to }, Lang::En) => format!(
-            "no {what} is stored, but the receiver ran only from {} to {} of this span; a push outside that could not have been stored",
-            timefmt::short(from),
-            timefmt::short(to)
+        (Coverage::Receiver { gaps }, Lang::En) => format!(
+            "the receiver was down {}, but by the platform's retry schedule (0s/0s/10s/1min/5min/30min/60min/60min/60min) a push made then would have been redelivered once it was up again; no {what} was received",
+            ranges(gaps, lang)
+        ),
+        (Coverage::Partly { lost, .. }, Lang::Zh) => format!(
+            "没有存储{what}；但在 {} 产生的推送，其全部投递（含重试，约 3.6 小时）都落在接收器停止期间，不可能被存储，所以这几段无法判断",
+            ranges(lost, lang)
+        ),
+        (Coverage::Partly { lost, .. }, Lang::En) => format!(
+            "no {what} is stored, but a push made {} would have had every delivery (retries included, about 3.6 h) while no receiver was up, so for those stretches it cannot be told",
+            ranges(lost, lang)
         ),
         (Coverage::None, Lang::Zh) => {
-            format!("这段时间没有存储任何推送（接收器未运行 / 未导入推送日志），无法判断是否发送过 {what}")
+            format!("这段时间没有存储任何推送（接收器未运行 / 未导入接收器运行记录），无法判断是否发送过 {what}")
         }
         (Coverage::None, Lang::En) => format!(
-            "no push is stored for this span (the receiver was not running / no push log was imported), so whether any {what} was sent cannot be told"
+            "no push is stored for this span (the receiver was not running / no receiver period was imported), so whether any {what} was sent cannot be told"
         ),
     }
 }

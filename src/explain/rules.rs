@@ -103,6 +103,7 @@ pub struct Facts<'a> {
     /// The newest version by the order's own update time.
     pub latest: Option<&'a Version>,
     pub shipped_at: Option<i64>,
+    pub now: i64,
 }
 
 impl<'a> Facts<'a> {
@@ -113,7 +114,7 @@ impl<'a> Facts<'a> {
         pushes.sort_by_key(|p| (p.received_at, p.id));
         let latest = super::timeline::latest(&versions);
         let shipped_at = latest.and_then(|v| v.order.shipped_at());
-        Facts { versions, pushes, periods: &ev.periods, notes: &ev.notes, latest, shipped_at }
+        Facts { versions, pushes, periods: &ev.periods, notes: &ev.notes, latest, shipped_at, now: ev.now }
     }
 
     fn type5(&self) -> Vec<&'a PushRecord> {
@@ -139,7 +140,7 @@ impl<'a> Facts<'a> {
     }
 
     fn coverage(&self, lo: i64, hi: i64) -> Coverage {
-        coverage(lo, hi, self.periods, self.pushes.iter().copied())
+        coverage(lo, hi, self.periods, self.now)
     }
 }
 
@@ -280,8 +281,8 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
         } else {
             let ids: Vec<String> = waybill.iter().map(|at| crate::timefmt::full(*at)).collect();
             match lang {
-                Lang::Zh => format!("订单不记录查看或解密；获取于 {} 的版本有 ewaybill_order_code（已建电子面单；打印面单会解密联系方式，但该字段不说明是否已打印）", ids.join(", ")),
-                Lang::En => format!("the order does not record views or decodes; the version fetched {} has an ewaybill_order_code (an e-waybill order exists; printing it decodes the contact, but the field does not say it was printed)", ids.join(", ")),
+                Lang::Zh => format!("订单不记录查看或解密；获取于 {} 的版本有 ewaybill_order_code，但它是取电子面单用的订单密文，支付后即有，不说明有人查看过联系方式", ids.join(", ")),
+                Lang::En => format!("the order does not record views or decodes; the version fetched {} has an ewaybill_order_code, but that is the order ciphertext for taking an e-waybill, present from payment on, and no evidence that anyone viewed the contact", ids.join(", ")),
             }
         },
     ));
@@ -324,8 +325,8 @@ pub fn pending_number(f: &Facts, lang: Lang) -> Option<Statement> {
         Rule::PendingNumber,
         tr(
             lang,
-            "use_tel_number 为 1，但最新版本中还没有虚拟号（tel_number_ext_info 里没有 virtual_tel_number）。社区回答称号码在订单被解密（查看联系方式）后才出现；之后的读取会显示它。",
-            "use_tel_number is 1 but the latest version has no virtual number yet (no virtual_tel_number in tel_number_ext_info). A community answer says the number appears once the order is decoded (the contact viewed); a later read would show it.",
+            "use_tel_number 为 1，但最新版本中没有虚拟号（tel_number_ext_info 里没有 virtual_tel_number）。社区的工作人员回答称号码在订单被解密后、且店铺在灰度范围内才出现（未经官方确认）；数据无法判断之后是否会出现，再读取一次订单可以判断。",
+            "use_tel_number is 1 but the latest version has no virtual number (no virtual_tel_number in tel_number_ext_info). A staff answer in the community says the number appears only after the order is decoded and in gray-release shops (not confirmed officially); whether one will appear the data cannot tell, and a later read would decide it.",
         ),
         tr(lang, "use_tel_number 1，尚无号码", "use_tel_number 1, no number yet"),
         vec![snap_ev(lang, latest)],
@@ -356,13 +357,11 @@ pub fn clock_start(f: &Facts, lang: Lang) -> Vec<Statement> {
         };
         let mut text = match lang {
             Lang::Zh => {
-                format!("虚拟号的30天计时约于 {}（推断）开始{relation}：大约此时{}", when(start), clock_meaning(lang))
+                format!("虚拟号的30天计时约于 {}（推断）开始{relation}：{}", when(start), clock_meaning(lang))
             }
-            Lang::En => format!(
-                "The 30-day clock started ≈ {} (inferred){relation}: at about that time {}",
-                when(start),
-                clock_meaning(lang)
-            ),
+            Lang::En => {
+                format!("The 30-day clock started ≈ {} (inferred){relation}: {}", when(start), clock_meaning(lang))
+            }
         };
         text.push_str(lang.text("。", "."));
         let mut evidence = vec![
@@ -370,24 +369,6 @@ pub fn clock_start(f: &Facts, lang: Lang) -> Vec<Statement> {
             format!("has_delay_times {}", vn.has_delay_times.map(|d| d.to_string()).unwrap_or_else(|| "-".into())),
             clock_rule(lang),
         ];
-        let waybill: Vec<String> = f
-            .versions
-            .iter()
-            .filter(|v| v.order.ewaybill_order_code().is_some())
-            .map(|v| crate::timefmt::full(v.fetched_at))
-            .collect();
-        if !waybill.is_empty() {
-            evidence.push(match lang {
-                Lang::Zh => format!(
-                    "ewaybill_order_code 见于获取于 {} 的版本（存在电子面单；打印面单会解密联系方式）",
-                    waybill.join(", ")
-                ),
-                Lang::En => format!(
-                    "ewaybill_order_code in the version fetched {} (an e-waybill order exists; printing it decodes the contact)",
-                    waybill.join(", ")
-                ),
-            });
-        }
         if vn.has_delay_times.is_none() {
             text.push_str(&tr(
                 lang,
@@ -527,7 +508,7 @@ pub fn number_changed_between_snapshots(f: &Facts, lang: Lang) -> Vec<Statement>
             text.push_str(&format!(
                 "{}{}",
                 lang.text("；", "; "),
-                coverage_words(lang, c, lang.text("type 5 推送", "type 5 push"))
+                coverage_words(lang, &c, lang.text("type 5 推送", "type 5 push"))
             ));
             text.push_str(lang.text("。", "."));
         } else {
@@ -592,7 +573,7 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
             (false, true, Lang::En) => ", right at the inferred clock start",
             _ => "",
         };
-        let text = match lang {
+        let mut text = match lang {
             Lang::Zh => format!(
                 "存储了一条 {} 收到的 type 5 推送（虚拟号码信息更新）：{}{closest}。",
                 timefmt::full(p.received_at),
@@ -604,6 +585,29 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
                 relations.join(", ")
             ),
         };
+        // A retry carries its old CreateTime: an event from before the
+        // shipment can arrive after it, which is what a merchant then
+        // reports as "type 5 after shipping".
+        if let (Some(created), Some(delay)) = (p.created_at, p.redelivery_delay()) {
+            let before_ship = f.shipped_at.filter(|ship| created < *ship && p.received_at >= *ship);
+            text.push_str(&match (lang, before_ship) {
+                (Lang::Zh, Some(ship)) => format!(
+                    "它的事件时间（CreateTime）是 {}，比发货早 {}，却在发货后才收到：这是平台的重新投递（晚到 {}；平台最长等待5秒，失败后按 0s/0s/10s/1min/5min/30min/60min/60min/60min 重试），事件本身发生在发货之前。",
+                    when(created), span(ship - created), span(delay)
+                ),
+                (Lang::En, Some(ship)) => format!(
+                    " Its event time (CreateTime) is {}, {} before the shipment, yet it arrived after it: a redelivery by the platform ({} late; it waits at most 5 s, then retries at 0s/0s/10s/1min/5min/30min/60min/60min/60min), so the event itself happened before shipping.",
+                    when(created), span(ship - created), span(delay)
+                ),
+                (Lang::Zh, None) => format!("它的事件时间（CreateTime）是 {}，晚到 {}：这是平台的重新投递。", when(created), span(delay)),
+                (Lang::En, None) => format!(" Its event time (CreateTime) is {}, {} earlier: a redelivery by the platform.", when(created), span(delay)),
+            });
+            evidence.push(tr(
+                lang,
+                "重试规则：最长等待5秒，之后 0s/0s/10s/1min/5min/30min/60min/60min/60min（订单回调文档）",
+                "retry rule: at most a 5 s wait, then 0s/0s/10s/1min/5min/30min/60min/60min/60min (the order-callback docs)",
+            ));
+        }
         let short = match (lang, f.shipped_at) {
             (Lang::Zh, Some(ship)) => {
                 format!(
@@ -626,13 +630,17 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
 }
 
 /// The span that bears on a type 5 push: from the earliest of the clock
-/// start, the shipment and the first read, to the last read.
+/// start, the shipment and the first read, through the shipment and after
+/// it, to now (or to the number's expiry once it has passed, but never
+/// before the last read).
 pub fn relevant_span(f: &Facts) -> Option<(i64, i64)> {
     let first = f.versions.first()?.fetched_at;
     let last = f.versions.last()?.fetched_at;
     let starts = f.clock_starts().into_iter().map(|(s, _)| s);
     let lo = starts.chain(f.shipped_at).chain([first]).min()?;
-    Some((lo, last.max(f.shipped_at.unwrap_or(last))))
+    let expired = f.versions.iter().rev().find_map(|v| Vnum::of(&v.order).expire_time).filter(|e| *e <= f.now);
+    let end = expired.unwrap_or(f.now).max(last).max(f.shipped_at.unwrap_or(last));
+    Some((lo, end))
 }
 
 /// A number, but no type 5 push stored: whether that can be read as "none sent".
@@ -642,7 +650,7 @@ pub fn no_type5_push(f: &Facts, lang: Lang) -> Option<Statement> {
     }
     let (lo, hi) = relevant_span(f)?;
     let c = f.coverage(lo, hi);
-    let words = coverage_words(lang, c, lang.text("type 5 推送", "type 5 push"));
+    let words = coverage_words(lang, &c, lang.text("type 5 推送", "type 5 push"));
     let text = match lang {
         Lang::Zh => format!("该订单有虚拟号，但没有存储任何 type 5 推送；从 {} 到 {}，{words}。", when(lo), when(hi)),
         Lang::En => format!(
@@ -665,41 +673,111 @@ pub fn no_type5_push(f: &Facts, lang: Lang) -> Option<Statement> {
     Some(statement(Rule::NoType5Push, text, short, evidence, demo))
 }
 
-/// The clock started while the receiver was down: a push then was not stored.
+/// The clock started while no receiver was up: by the platform's retry
+/// schedule, would a push made then have reached the store (and when), or
+/// did every delivery fall inside the gap?
 pub fn clock_start_while_receiver_down(f: &Facts, lang: Lang) -> Vec<Statement> {
-    let up = f.periods;
+    use super::delivery::{Reach, Uptime, reach};
+    let up = Uptime::of(f.periods, f.now);
     let mut out = Vec::new();
-    let Some(last) = up.len().checked_sub(1) else { return out };
-    let first_up = up.iter().map(|p| p.start).min().unwrap_or(i64::MAX);
+    let Some(first_up) = up.ranges.first().map(|r| r.0) else { return out };
+    let type5 = f.type5();
     for (s, v) in f.clock_starts() {
-        let covered = up.iter().enumerate().any(|(i, p)| p.start <= s && (s <= p.end || (i == last && !p.stopped)));
-        if covered || s < first_up {
+        if s < first_up {
             continue;
         }
-        let last_before = up.iter().filter(|p| p.end < s).map(|p| p.end).max();
-        let next_after = up.iter().filter(|p| p.start > s).map(|p| p.start).min();
+        let Some((last_before, next_after)) = up.gap_around(s) else { continue };
         let fmt = |t: Option<i64>| t.map(when).unwrap_or_else(|| "-".into());
+        let gap = match lang {
+            Lang::Zh => format!("{} 至 {}", fmt(last_before), fmt(next_after)),
+            Lang::En => format!("from {} to {}", fmt(last_before), fmt(next_after)),
+        };
+        let stored = type5.iter().any(|p| (p.event_time() - s).abs() <= NEAR);
+        let stored_words = if stored {
+            tr(lang, "存储中有一条事件时间在此附近的 type 5 推送", "a type 5 push with an event time near it is stored")
+        } else {
+            tr(lang, "没有存储这样的推送", "none is stored")
+        };
+        let r = reach(s, &up);
+        let (text, short) = match (r, lang) {
+            (Reach::Retry { at, offset, .. }, Lang::Zh) => (
+                format!(
+                    "推断的计时开始（{}）落在推送接收器停止期间（{gap}）：按平台的重试规则，那时产生的推送会在 {}（事件后 {} 的重试）重新送达，那时接收器已恢复；{stored_words}。",
+                    when(s),
+                    timefmt::clock(at),
+                    span(offset)
+                ),
+                format!("计时开始时接收器停止；重试会在 {} 送达", timefmt::clock(at)),
+            ),
+            (Reach::Retry { at, offset, .. }, Lang::En) => (
+                format!(
+                    "The inferred clock start ({}) falls while no push receiver was up ({gap}): by the platform's retry schedule, a push made then would have been redelivered at {} (the retry {} after it), when the receiver was up again; {stored_words}.",
+                    when(s),
+                    timefmt::clock(at),
+                    span(offset)
+                ),
+                format!("clock started while the receiver was down; a retry would land at {}", timefmt::clock(at)),
+            ),
+            (Reach::Lost { last_at }, Lang::Zh) => (
+                format!(
+                    "推断的计时开始（{}）落在推送接收器停止期间（{gap}）：那时产生的推送，其全部投递（最后一次重试在 {}）都在接收器停止期间，不可能被存储。",
+                    when(s),
+                    when(last_at)
+                ),
+                tr(
+                    lang,
+                    "计时开始时接收器停止；所有重试都落空",
+                    "clock started while the receiver was down; every retry missed",
+                ),
+            ),
+            (Reach::Lost { last_at }, Lang::En) => (
+                format!(
+                    "The inferred clock start ({}) falls while no push receiver was up ({gap}): every delivery of a push made then, the last retry at {}, fell inside the gap, so such a push could not have been stored.",
+                    when(s),
+                    when(last_at)
+                ),
+                tr(
+                    lang,
+                    "计时开始时接收器停止；所有重试都落空",
+                    "clock started while the receiver was down; every retry missed",
+                ),
+            ),
+            (_, Lang::Zh) => (
+                format!(
+                    "推断的计时开始（{}）落在推送接收器停止期间（{gap}）；之后的重试还没有到时间，现在还无法判断。",
+                    when(s)
+                ),
+                tr(
+                    lang,
+                    "计时开始时接收器停止；重试未到",
+                    "clock started while the receiver was down; retries still due",
+                ),
+            ),
+            (_, Lang::En) => (
+                format!(
+                    "The inferred clock start ({}) falls while no push receiver was up ({gap}); later retries are still due, so it cannot be told yet.",
+                    when(s)
+                ),
+                tr(
+                    lang,
+                    "计时开始时接收器停止；重试未到",
+                    "clock started while the receiver was down; retries still due",
+                ),
+            ),
+        };
         out.push(statement(
             Rule::ClockStartWhileReceiverDown,
-            match lang {
-                Lang::Zh => format!(
-                    "推断的计时开始（{}）落在推送接收器停止期间（{} 至 {}）：那时发出的推送不会被记录。",
-                    when(s),
-                    fmt(last_before),
-                    fmt(next_after)
-                ),
-                Lang::En => format!(
-                    "The inferred clock start ({}) falls while the push receiver was down (from {} to {}): a push sent then could not have been stored.",
-                    when(s),
-                    fmt(last_before),
-                    fmt(next_after)
-                ),
-            },
-            tr(lang, "计时开始时推送接收器未运行", "clock started while the receiver was down"),
+            text,
+            short,
             vec![
                 format!("{} ≈ {} ({})", tr(lang, "计时开始", "clock start"), when(s), clock_rule(lang)),
                 format!("{} {}", tr(lang, "接收器最后心跳", "receiver last heartbeat"), fmt(last_before)),
                 format!("{} {}", tr(lang, "接收器再次启动", "receiver up again"), fmt(next_after)),
+                tr(
+                    lang,
+                    "重试规则：最长等待5秒，之后 0s/0s/10s/1min/5min/30min/60min/60min/60min，约 3.6 小时（订单回调文档）",
+                    "retry rule: at most a 5 s wait, then 0s/0s/10s/1min/5min/30min/60min/60min/60min, about 3.6 h (the order-callback docs)",
+                ),
             ],
             v.is_demo(),
         ));
@@ -736,7 +814,7 @@ pub fn reported(f: &Facts, lang: Lang) -> Vec<Statement> {
                 let span = n.at.map(|t| (t - NEAR, t + NEAR)).or_else(|| relevant_span(f));
                 let gap = match span {
                     Some((lo, hi)) => {
-                        coverage_words(lang, f.coverage(lo, hi), &format!("{what} {}", lang.text("推送", "push")))
+                        coverage_words(lang, &f.coverage(lo, hi), &format!("{what} {}", lang.text("推送", "push")))
                     }
                     None => tr(
                         lang,
@@ -814,22 +892,79 @@ mod tests {
         assert_eq!(out.len(), 1);
         let s = &out[0].statement;
         assert!(
-            s.contains("no push is stored for this span (the receiver was not running / no push log was imported)"),
+            s.contains(
+                "no push is stored for this span (the receiver was not running / no receiver period was imported)"
+            ),
             "{s}"
         );
         assert!(!s.contains("was received"), "{s}");
         let zh = &number_changed_between_snapshots(&Facts::of(&ev), Lang::Zh)[0].statement;
-        assert!(zh.contains("接收器未运行 / 未导入推送日志"), "{zh}");
+        assert!(zh.contains("接收器未运行 / 未导入接收器运行记录"), "{zh}");
     }
 
     #[test]
     fn a_receiver_running_throughout_lets_absence_count() {
-        let ev = seed(vec![], vec![Period { start: 1_764_600_000, end: 1_764_700_000, stopped: true }]);
+        let ev = seed(vec![], vec![Period { start: 1_764_600_000, end: NOW, stopped: false }]);
         let f = Facts::of(&ev);
         let s = &number_changed_between_snapshots(&f, Lang::En)[0].statement;
         assert!(s.contains("the receiver was running throughout and received no type 5 push"), "{s}");
         let none = no_type5_push(&f, Lang::En).unwrap();
         assert_eq!(none.short, "has a number, no type 5 push while listening");
+    }
+
+    #[test]
+    fn the_time_after_shipping_is_judged_and_its_gap_named() {
+        // The receiver ran through shipping and stopped a day later: the
+        // span after shipping (to the number's expiry) is only partly covered.
+        let ev = seed(vec![], vec![Period { start: 1_764_600_000, end: SHIP + 86_400, stopped: true }]);
+        let f = Facts::of(&ev);
+        assert_eq!(relevant_span(&f), Some((1_764_642_404, EXPIRY)), "from the first read to the expiry");
+        let none = no_type5_push(&f, Lang::En).unwrap();
+        assert_eq!(none.short, "has a number, no type 5 push stored (record incomplete)");
+        assert!(
+            none.statement.contains("would have had every delivery (retries included, about 3.6 h)"),
+            "{}",
+            none.statement
+        );
+        assert!(none.statement.contains("12-03 14:21"), "the lost stretch starts after the stop: {}", none.statement);
+    }
+
+    #[test]
+    fn a_clock_start_inside_a_short_gap_is_reached_by_a_retry() {
+        let start = EXPIRY - 30 * 86_400; // 12:27:31
+        let up = vec![
+            Period { start: start - 10_000, end: start - 1_000, stopped: true },
+            Period { start: start + 200, end: NOW, stopped: false },
+        ];
+        let ev = seed(vec![], up);
+        let out = clock_start_while_receiver_down(&Facts::of(&ev), Lang::En);
+        assert_eq!(out.len(), 1);
+        let s = &out[0].statement;
+        assert!(s.contains("would have been redelivered at 12:33:41 (the retry 6 min after it)"), "{s}");
+        assert!(s.contains("none is stored"), "{s}");
+        assert!(!s.contains("could not have been stored"), "{s}");
+        // A six-hour gap: every delivery falls inside it.
+        let up = vec![
+            Period { start: start - 10_000, end: start - 1_000, stopped: true },
+            Period { start: start + 21_600, end: NOW, stopped: false },
+        ];
+        let s = &clock_start_while_receiver_down(&Facts::of(&seed(vec![], up)), Lang::En)[0].statement;
+        assert!(s.contains("such a push could not have been stored"), "{s}");
+    }
+
+    #[test]
+    fn a_type5_push_made_before_shipping_and_received_after_is_named_a_redelivery() {
+        let mut p = push(3, SHIP + 1_200, Some(5), "serve");
+        p.created_at = Some(SHIP - 970);
+        let ev = seed(vec![p], vec![]);
+        let s = &type5_push(&Facts::of(&ev), Lang::En)[0].statement;
+        assert!(s.contains("Its event time (CreateTime) is 2025-12-02 14:05:16 +08:00, 16 min before the shipment, yet it arrived after it: a redelivery"), "{s}");
+        let zh = &type5_push(&Facts::of(&ev), Lang::Zh)[0].statement;
+        assert!(zh.contains("这是平台的重新投递"), "{zh}");
+        let entries = crate::explain::timeline::entries(&ev, Lang::En);
+        let e = entries.iter().find(|e| e.kind == "push").unwrap();
+        assert_eq!(e.created_at, Some(SHIP - 970));
+        assert!(e.summary.contains("made 2025-12-02 14:05:16, 36 min late (a redelivery)"), "{}", e.summary);
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn inferred_from(v: &Version) -> Source {
 }
 
 fn inferred(at: i64, kind: &'static str, source: Source, summary: String, rule: String) -> Entry {
-    Entry { at, kind, source, summary, rule: Some(rule), reference: None }
+    Entry { at, kind, source, summary, rule: Some(rule), created_at: None, reference: None }
 }
 
 /// The newest version by the order's own update time.
@@ -78,6 +78,7 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
             source: observed(v.is_demo()),
             summary,
             rule: None,
+            created_at: None,
             reference: Some(Ref::Snapshot(v.snapshot_id)),
         });
     }
@@ -88,12 +89,24 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
         if p.deliveries > 1 {
             summary.push_str(&format!(" ×{}", p.deliveries));
         }
+        // The event's own time beside the receipt, when a retry brought it late.
+        if let (Some(created), Some(delay)) = (p.created_at, p.redelivery_delay()) {
+            summary.push_str(&match lang {
+                Lang::Zh => {
+                    format!(" · 事件时间 {}，晚到 {}（重新投递）", crate::timefmt::full(created), super::span(delay))
+                }
+                Lang::En => {
+                    format!(" · made {}, {} late (a redelivery)", crate::timefmt::full(created), super::span(delay))
+                }
+            });
+        }
         entries.push(Entry {
             at: p.received_at,
             kind: "push",
             source: observed(p.is_demo()),
             summary,
             rule: None,
+            created_at: p.created_at,
             reference: Some(Ref::Message(p.id)),
         });
     }
@@ -115,6 +128,7 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
             source: Source::Reported,
             summary: format!("{}: {}{what}{unknown_time}", tr(lang, "报告", "reported"), n.text),
             rule: None,
+            created_at: None,
             reference: Some(Ref::Note(n.id)),
         });
     }
@@ -131,6 +145,7 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
                     source: Source::Observed,
                     summary: tr(lang, "推送接收器启动", "push receiver up"),
                     rule: None,
+                    created_at: None,
                     reference: None,
                 });
             }
@@ -142,6 +157,7 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
                     source: Source::Observed,
                     summary: tr(lang, "推送接收器停止（最后一次心跳）", "push receiver down (last heartbeat)"),
                     rule: None,
+                    created_at: None,
                     reference: None,
                 });
             }
@@ -180,8 +196,8 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
                     inferred_from(v),
                     tr(
                         lang,
-                        "虚拟号30天计时开始（商家一侧首次查看或解密联系方式）",
-                        "virtual number's 30-day clock started (shop side first viewed or decoded the contact)",
+                        "虚拟号30天计时开始（按服务指南：商家一侧约在此时查看了号码）",
+                        "virtual number's 30-day clock started (by the guide: the merchant side viewed the number about then)",
                     ),
                     format!("{} · {}", clock_rule(lang), snap_ev(lang, v)),
                 ));

@@ -7,6 +7,8 @@ use super::order::Order;
 pub const VALIDITY_DAYS: i64 = 30;
 pub const EXTENSION_DAYS: i64 = 15;
 pub const EXTEND_WINDOW_DAYS: i64 = 7;
+/// The guide: at most 10 extensions per virtual number.
+pub const MAX_EXTENSIONS: i64 = 10;
 const DAY: i64 = 86_400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,7 +18,8 @@ pub enum VnumState {
     /// `use_tel_number` is 1 but no number has been assigned yet.
     Pending,
     Active,
-    /// Within the last 7 days before expiry, when it can be extended.
+    /// Within the last 7 days before expiry, with fewer than 10 extensions
+    /// used: when the delay API accepts it.
     Extendable,
     Expired,
 }
@@ -69,7 +72,33 @@ impl Vnum {
     }
 
     pub fn state(&self, now: i64) -> VnumState {
-        state_of(self.use_tel_number, self.number.is_some(), self.expire_time, now)
+        // The guide: no number is generated for an invalid contact number.
+        if self.number.is_none() && self.phone_invalid() {
+            return VnumState::None;
+        }
+        let state = state_of(self.use_tel_number, self.number.is_some(), self.expire_time, now);
+        match (state, self.has_delay_times) {
+            (VnumState::Extendable, Some(n)) if n >= MAX_EXTENSIONS => VnumState::Active,
+            (s, _) => s,
+        }
+    }
+
+    /// The buyer's phone as the order shows it (masked as `139****0775`)
+    /// is not 11 characters, or is blank: the guide's "invalid contact
+    /// number", for which no virtual number is generated.
+    pub fn phone_invalid(&self) -> bool {
+        match self.real_tel_number.as_deref().map(str::trim) {
+            None => false,
+            Some(t) => {
+                let shape = t.chars().filter(|c| c.is_ascii_digit() || *c == '*').count();
+                t.is_empty() || shape != 11 || shape != t.chars().count()
+            }
+        }
+    }
+
+    /// Extensions still allowed by the guide's limit of 10.
+    pub fn extensions_left(&self) -> Option<i64> {
+        self.has_delay_times.map(|n| (MAX_EXTENSIONS - n).max(0))
     }
 
     /// `host 转 ext` (or `host ext. ext`), as a caller dials it.
@@ -128,6 +157,24 @@ mod tests {
         assert_eq!(vnum(Some("1-2"), Some(now + 7 * DAY), None, Some(1)).state(now), VnumState::Extendable);
         assert_eq!(vnum(Some("1-2"), Some(now + 1), None, Some(1)).state(now), VnumState::Extendable);
         assert_eq!(vnum(Some("1-2"), Some(now), None, Some(1)).state(now), VnumState::Expired);
+    }
+
+    #[test]
+    fn ten_extensions_end_the_extendable_window_and_a_bad_phone_gets_no_number() {
+        let now = 1_000_000_000;
+        let mut v = vnum(Some("1-2"), Some(now + DAY), Some(9), Some(1));
+        assert_eq!(v.state(now), VnumState::Extendable);
+        v.has_delay_times = Some(10);
+        assert_eq!(v.state(now), VnumState::Active, "the tenth extension was the last");
+        let mut p = vnum(None, None, None, Some(1));
+        p.real_tel_number = Some("139****0775".into());
+        assert!(!p.phone_invalid());
+        assert_eq!(p.state(now), VnumState::Pending);
+        for bad in ["1390775", "", "139****07751", "139-0775-123"] {
+            p.real_tel_number = Some(bad.into());
+            assert!(p.phone_invalid(), "{bad}");
+            assert_eq!(p.state(now), VnumState::None);
+        }
     }
 
     #[test]

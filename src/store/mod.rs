@@ -289,6 +289,12 @@ impl Store {
     /// two-order comparison: its versions that parse, its pushes, the
     /// receivers' up periods and the notes reported about it.
     pub fn evidence(&self, order_id: &str) -> Result<crate::explain::Evidence> {
+        self.evidence_at(order_id, crate::timefmt::now())
+    }
+
+    /// The same, read as of `now` (the inspector's clock, so its views and
+    /// their tests agree on what "now" is).
+    pub fn evidence_at(&self, order_id: &str, now: i64) -> Result<crate::explain::Evidence> {
         let (versions, _) = self.versions(order_id)?;
         Ok(crate::explain::Evidence {
             order_id: order_id.to_string(),
@@ -296,6 +302,7 @@ impl Store {
             pushes: self.messages(Some(order_id))?.iter().map(Into::into).collect(),
             periods: self.receiver_periods()?,
             notes: self.notes(order_id)?,
+            now,
         })
     }
 

@@ -62,6 +62,7 @@ impl From<&MessageRow> for crate::explain::PushRecord {
         crate::explain::PushRecord {
             id: m.id,
             received_at: m.received_at,
+            created_at: m.create_time,
             event: m.event.clone().unwrap_or_default(),
             kind: m.kind,
             deliveries: m.deliveries,

@@ -48,15 +48,17 @@ impl Detail {
         messages: Vec<MessageRow>,
         periods: Vec<Period>,
         notes: Vec<Note>,
-        now_year: Option<i16>,
+        now: i64,
         lang: Lang,
     ) -> Detail {
+        let now_year = crate::timefmt::year_of(now);
         let evidence = Evidence {
             order_id: order_id.to_string(),
             versions,
             pushes: messages.iter().map(Into::into).collect(),
             periods,
             notes,
+            now,
         };
         let story = crate::explain::story(&evidence, lang);
         let versions = evidence.versions;
@@ -84,7 +86,7 @@ pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> Result<Detai
     let messages = store.messages(Some(order_id)).map_err(|e| e.to_string())?;
     let periods = store.receiver_periods().map_err(|e| e.to_string())?;
     let notes = store.notes(order_id).map_err(|e| e.to_string())?;
-    Ok(Detail::build(order_id, versions, problems, messages, periods, notes, crate::timefmt::year_of(now), lang))
+    Ok(Detail::build(order_id, versions, problems, messages, periods, notes, now, lang))
 }
 
 /// The value as shown in a pane, with status codes named and times as dates

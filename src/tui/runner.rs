@@ -39,7 +39,7 @@ pub struct LiveClient {
 pub enum StoreJob {
     LoadList,
     LoadDetail { order_id: String },
-    LoadComparison { a: String, b: String },
+    LoadComparison { a: String, b: String, now: i64 },
     StoreVersion { order: Box<Order>, source: &'static str, purpose: Option<Purpose> },
 }
 
@@ -115,10 +115,10 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
             }
         }
-        StoreJob::LoadComparison { a, b } => {
+        StoreJob::LoadComparison { a, b, now } => {
             let result = (|| -> Result<Box<super::state::Comparison>, String> {
-                let ea = store.evidence(&a).map_err(|e| e.to_string())?;
-                let eb = store.evidence(&b).map_err(|e| e.to_string())?;
+                let ea = store.evidence_at(&a, now).map_err(|e| e.to_string())?;
+                let eb = store.evidence_at(&b, now).map_err(|e| e.to_string())?;
                 let c = crate::explain::compare::compare(&ea, &eb, lang);
                 let rows = crate::explain::compare::fact_rows(&c, lang);
                 Ok(Box::new(super::state::Comparison { rows, explanation: c.explanation }))
@@ -210,7 +210,7 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
         let job = match effect {
             Effect::LoadList => StoreJob::LoadList,
             Effect::LoadDetail { order_id } => StoreJob::LoadDetail { order_id },
-            Effect::LoadComparison { a, b } => StoreJob::LoadComparison { a, b },
+            Effect::LoadComparison { a, b, now } => StoreJob::LoadComparison { a, b, now },
             Effect::StoreVersion { order, source, purpose } => {
                 StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
             }
@@ -260,7 +260,7 @@ impl Runner {
         match effect {
             Effect::LoadList => self.job(StoreJob::LoadList),
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
-            Effect::LoadComparison { a, b } => self.job(StoreJob::LoadComparison { a, b }),
+            Effect::LoadComparison { a, b, now } => self.job(StoreJob::LoadComparison { a, b, now }),
             Effect::StoreVersion { order, source, purpose } => {
                 self.job(StoreJob::StoreVersion { order, source, purpose: Some(purpose) })
             }

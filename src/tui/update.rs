@@ -123,6 +123,8 @@ pub enum Effect {
     LoadComparison {
         a: String,
         b: String,
+        /// The inspector's clock: spans after shipping run to here.
+        now: i64,
     },
     StoreVersion {
         order: Box<Order>,
@@ -713,7 +715,7 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
                     state.overlay =
                         Some(Overlay::Compare(CompareView { a: a.clone(), b: b.clone(), result: None, scroll: 0 }));
                     state.dirty = true;
-                    return vec![Effect::LoadComparison { a, b }];
+                    return vec![Effect::LoadComparison { a, b, now: state.now }];
                 }
                 (Some(_), _) => {
                     state.notice = Some(
