@@ -660,6 +660,8 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
                     "order_id": m.order_id,
                     "type": m.kind,
                     "create_time": m.create_time,
+                    // Seconds later than its event beyond the 5 s answer limit: a retry.
+                    "redelivery_delay": crate::explain::PushRecord::from(m).redelivery_delay(),
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
                     "source": if m.source == "demo" { "demo" } else { "observed" },
@@ -676,8 +678,19 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
     for m in &rows {
         let event = m.event.as_deref().unwrap_or("?");
         let details = names::push_details(&m.payload(), lang);
+        let late = match (m.create_time, crate::explain::PushRecord::from(m).redelivery_delay()) {
+            (Some(created), Some(delay)) => match lang {
+                Lang::Zh => {
+                    format!(" · 事件时间 {}，晚到 {}（重新投递）", timefmt::full(created), crate::explain::span(delay))
+                }
+                Lang::En => {
+                    format!(" · made {}, {} late (a redelivery)", timefmt::full(created), crate::explain::span(delay))
+                }
+            },
+            _ => String::new(),
+        };
         let line = format!(
-            "{}  {}  {}  {}{}{}{}",
+            "{}  {}  {}  {}{}{}{late}{}",
             timefmt::full(m.received_at),
             m.order_id.as_deref().unwrap_or("-"),
             names::event_short(event),

@@ -321,6 +321,23 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
 pub fn pending_number(f: &Facts, lang: Lang) -> Option<Statement> {
     let latest = f.latest?;
     let vn = Vnum::of(&latest.order);
+    if vn.use_tel_number == Some(1) && vn.number.is_none() && vn.phone_invalid() {
+        let phone = crate::text::mask_phone(vn.real_tel_number.as_deref().unwrap_or(""));
+        return Some(statement(
+            Rule::PendingNumber,
+            match lang {
+                Lang::Zh => format!(
+                    "use_tel_number 为 1，但买家手机号「{phone}」不是 11 位：服务指南说明联系电话无效（非 11 位、空号）时不生成虚拟号，所以不会有号码，也没有可供 type 5 报告的号码变更。"
+                ),
+                Lang::En => format!(
+                    "use_tel_number is 1, but the buyer's phone \"{phone}\" is not 11 digits: the support guide says no virtual number is generated for an invalid contact number (not 11 digits, blank or dead), so none will come, and there is no number whose change a type 5 push would report."
+                ),
+            },
+            tr(lang, "手机号无效：不生成虚拟号", "invalid phone: no virtual number"),
+            vec![snap_ev(lang, latest), format!("real_tel_number {phone}")],
+            latest.is_demo(),
+        ));
+    }
     (vn.use_tel_number == Some(1) && vn.number.is_none()).then(|| statement(
         Rule::PendingNumber,
         tr(
@@ -990,6 +1007,32 @@ mod tests {
         let s = &clock_start(&Facts::of(&ev), Lang::En)[0];
         assert!(s.statement.contains("get_virtual_tel_cnt is 1"), "{}", s.statement);
         assert!(s.evidence.contains(&"get_virtual_tel_cnt 1".to_string()));
+    }
+
+    #[test]
+    fn an_invalid_phone_means_no_number_rather_than_pending() {
+        let ext = json!({"real_tel_number": "1390775"});
+        let mut v = version(1, 100, true, Some(ext));
+        v.order.raw["order_detail"]["delivery_info"]["address_info"]["tel_number"] = "1390775".into();
+        let ev = evidence(vec![v], vec![], vec![], vec![]);
+        let s = pending_number(&Facts::of(&ev), Lang::En).unwrap();
+        assert!(
+            s.statement.contains("no virtual number is generated for an invalid contact number"),
+            "{}",
+            s.statement
+        );
+        assert!(!s.statement.contains("a later read would"), "{}", s.statement);
+        let zh = pending_number(&Facts::of(&ev), Lang::Zh).unwrap();
+        assert!(zh.statement.contains("不生成虚拟号"), "{}", zh.statement);
+        // a well-formed masked phone stays undecided
+        let ev = evidence(
+            vec![version(1, 100, true, Some(json!({"real_tel_number": "139****0775"})))],
+            vec![],
+            vec![],
+            vec![],
+        );
+        let s = pending_number(&Facts::of(&ev), Lang::En).unwrap();
+        assert!(s.statement.contains("a later read would decide it"), "{}", s.statement);
     }
 
     #[test]
