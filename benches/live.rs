@@ -48,7 +48,7 @@ fn held_key(bin: &Path) {
     let old = orderscope::timefmt::now() - 5 * 86_400;
     for i in 0..100 {
         let o = order(i, old + i as i64);
-        store.add_snapshot(&Order::from_order(o.clone()).unwrap(), old, "bench").unwrap();
+        store.add_snapshot(&Order::from_order(o.clone()).unwrap(), old, "bench".into()).unwrap();
         shop.add_version(0, o);
     }
     drop(store);
@@ -95,7 +95,8 @@ fn answer_to_frame() {
         let generation = app.live.generation;
         app.live.in_flight = Some((generation, id.clone()));
         let t = Instant::now();
-        let store_it = Effect::StoreVersion { order: Box::new(o), source: "live", purpose: Purpose::Fetch(generation) };
+        let store_it =
+            Effect::StoreVersion { order: Box::new(o), source: "live".into(), purpose: Purpose::Fetch(generation) };
         run_inline(&mut app, &mut store, vec![store_it]);
         terminal.draw(|f| view::draw(f, &app, Theme { color: true })).unwrap();
         times.push(t.elapsed());

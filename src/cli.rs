@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use crate::model::Origin;
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::settings::{Flags, Settings};
@@ -275,6 +276,11 @@ pub enum Command {
         /// Files of order/get answers (JSON, one per file or one per line) or push logs (JSON lines)
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// When bare order/get responses were read (e.g. the call time a
+        /// merchant quotes: "2025-12-02 10:26:44"); without it they are
+        /// stored as read at an unknown time
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        fetched_at: Option<i64>,
     },
     /// Check the setup end to end: config, credentials, store, receiver
     #[command(after_help = concat!(
@@ -516,7 +522,7 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
         ),
         format!("fetched    {} ({})", timefmt::full_tz(snap.fetched_at), snap.source),
     ];
-    if snap.source == "demo" {
+    if snap.source.is_demo() {
         lines.insert(0, "[demo] made up by the bundled demo: not evidence".into());
     }
     let time =
@@ -561,8 +567,7 @@ pub fn versions(store: &Store, order_id: &str) -> Result<Vec<Version>> {
 fn describe(v: &Option<Version>) -> Value {
     match v {
         Some(v) => {
-            let source = if v.is_demo() { "demo" } else { "observed" };
-            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "status": v.order.status(), "shipped": v.order.is_shipped(), "source": source})
+            json!({"id": v.snapshot_id, "fetched_at": v.fetched_at, "read_time_known": v.source.read_time_known(), "status": v.order.status(), "shipped": v.order.is_shipped(), "source": v.source.provenance()})
         }
         None => Value::Null,
     }
@@ -664,7 +669,7 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
                     "redelivery_delay": crate::explain::PushRecord::from(m).redelivery_delay(),
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
-                    "source": if m.source == "demo" { "demo" } else { "observed" },
+                    "source": m.source.provenance(),
                     "stored_by": m.source,
                     "details": names::push_details(&m.payload(), Lang::En),
                     "payload": m.payload(),
@@ -697,19 +702,19 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
             names::push_meaning(event, m.kind, lang),
             m.kind.map(|k| format!(" (type {k})")).unwrap_or_default(),
             if details.is_empty() { String::new() } else { format!(" · {}", details.join("; ")) },
-            if m.source == "demo" { lang.text("  [演示]", "  [demo]") } else { "" },
+            if m.source.is_demo() { lang.text("  [演示]", "  [demo]") } else { "" },
         );
         text::write_line(&mut out, &line)?;
     }
     Ok(())
 }
 
-pub fn import(s: &Settings, paths: &[PathBuf]) -> Result<bool> {
+pub fn import(s: &Settings, paths: &[PathBuf], fetched_at: Option<i64>) -> Result<bool> {
     let mut store = open_store(s, OpenMode::Create)?;
     let mut total = import::Report::default();
     let now = timefmt::now();
     for p in paths {
-        total.merge(import::import_file(&mut store, p, now)?);
+        total.merge(import::import_file(&mut store, p, now, fetched_at)?);
     }
     let mut err = std::io::stderr().lock();
     for (src, line, problem) in &total.problems {
@@ -909,8 +914,8 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
 
 /// The source a fetched version is stored under: what the demo shop serves is
 /// made up, so it is stored as demo, never as observed.
-fn fetched_source(api: &crate::settings::ApiSettings) -> &'static str {
-    if api.credentials.appid == crate::demo::DEMO_APPID { "demo" } else { "live" }
+fn fetched_source(api: &crate::settings::ApiSettings) -> Origin {
+    api.client().origin_of(Origin::Live)
 }
 
 pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::import::{self, Item, Report};
+use crate::model::Origin;
 use crate::store::{self, OpenMode, Store};
 
 const SEED_BEFORE: &str = include_str!("../assets/demo/seed/order-3732676853715311104-before-shipping.json");
@@ -70,14 +71,14 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
     let mut report = Report::default();
     for (text, fetched_at) in [SEED_BEFORE, SEED_AFTER].into_iter().zip(SEED_FETCHED_AT) {
         let item = crate::model::Order::parse_text(text)
-            .map(|order| Item::Snapshot { order, fetched_at, demo: false })
+            .map(|order| Item::Snapshot { order, fetched_at, timed: true, demo: false })
             .map_err(|e| e.to_string());
         // The two real reads from the forum thread: observed, not demo.
-        report.merge(import::import_documents(store, "seed", "seed", vec![(0, item)])?);
+        report.merge(import::import_documents(store, "seed", Origin::Seed, vec![(0, item)])?);
     }
-    report.merge(import::import_documents(store, "seed pushes", "demo", import::documents(SEED_PUSHES, now))?);
-    report.merge(import::import_documents(store, "demo snapshots", "demo", relative_docs(SNAPSHOTS, now))?);
-    report.merge(import::import_documents(store, "demo pushes", "demo", relative_docs(PUSHES, now))?);
+    report.merge(import::import_documents(store, "seed pushes", Origin::Demo, import::documents(SEED_PUSHES, now))?);
+    report.merge(import::import_documents(store, "demo snapshots", Origin::Demo, relative_docs(SNAPSHOTS, now))?);
+    report.merge(import::import_documents(store, "demo pushes", Origin::Demo, relative_docs(PUSHES, now))?);
     // When the demo shop's receiver ran (with one gap).
     store.write(|c| {
         for line in RECEIVER.lines().filter(|l| !l.trim().is_empty()) {
@@ -221,6 +222,7 @@ pub fn client_for(shop: &crate::api::fake::FakeShop) -> crate::api::Client {
         },
         std::time::Duration::from_secs(10),
     )
+    .made_up()
 }
 
 #[cfg(test)]

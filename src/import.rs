@@ -3,8 +3,10 @@
 //! A file is either one JSON document (a response, a push, or an array of
 //! them) or one document per line. Each document is recognised by shape:
 //!
-//! - `{"errcode":0,"order":{…}}` or `{"order":{…}}`: an order version, fetched
-//!   at the order's `update_time` (the latest moment it is known to be true);
+//! - `{"errcode":0,"order":{…}}` or `{"order":{…}}`: an order version whose
+//!   read time is unknown: it is placed at the order's `update_time` (the
+//!   latest moment it is known to be true) and marked untimed, unless the
+//!   read time is given (`import --fetched-at`);
 //! - `{"fetched_at":N,"response":{…}}`: the same with its fetch time;
 //! - a decrypted push (`{"Event":…}` or `<xml>…</xml>`), received at its
 //!   `CreateTime`;
@@ -21,6 +23,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::json::as_i64;
+use crate::model::Origin;
 use crate::model::{Order, Push};
 use crate::store::{self, Redelivery, Store};
 
@@ -77,6 +80,8 @@ pub enum Item {
     Snapshot {
         order: Order,
         fetched_at: i64,
+        /// `fetched_at` is when it was read (not the order's `update_time`).
+        timed: bool,
         demo: bool,
     },
     Message {
@@ -105,7 +110,7 @@ fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     if let Some(resp) = v.get("response") {
         let order = Order::from_response(resp).map_err(|e| e.to_string())?;
         let fetched_at = v.get("fetched_at").and_then(as_i64).ok_or("\"fetched_at\" is not a number")?;
-        return Ok(Item::Snapshot { order, fetched_at, demo: false });
+        return Ok(Item::Snapshot { order, fetched_at, timed: true, demo: false });
     }
     if let Some(msg) = v.get("message") {
         let received_at = v.get("received_at").and_then(as_i64).ok_or("\"received_at\" is not a number")?;
@@ -119,7 +124,7 @@ fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     if v.get("order").is_some() || v.get("errcode").is_some() || v.get("order_id").is_some() {
         let order = Order::from_response(&v).map_err(|e| e.to_string())?;
         let fetched_at = order.update_time().unwrap_or(now);
-        return Ok(Item::Snapshot { order, fetched_at, demo: false });
+        return Ok(Item::Snapshot { order, fetched_at, timed: false, demo: false });
     }
     if let Some(started_at) = v.get("started_at") {
         let started_at = as_i64(started_at).ok_or("\"started_at\" is not a number")?;
@@ -259,7 +264,7 @@ fn xml_item(text: &str, now: i64) -> Result<Item, String> {
 pub fn import_documents(
     store: &mut Store,
     source_name: &str,
-    source_tag: &str,
+    source_tag: Origin,
     docs: Vec<(usize, Result<Item, String>)>,
 ) -> store::Result<Report> {
     let mut report = Report::default();
@@ -270,8 +275,12 @@ pub fn import_documents(
             let mut part = Report::default();
             for (line, item) in chunk {
                 match item {
-                    Ok(Item::Snapshot { order, fetched_at, demo }) => {
-                        let tag = if *demo { "demo" } else { source_tag };
+                    Ok(Item::Snapshot { order, fetched_at, timed, demo }) => {
+                        let tag = match (*demo, *timed) {
+                            (true, _) => Origin::Demo,
+                            (false, true) => source_tag,
+                            (false, false) => Origin::ImportUntimed,
+                        };
                         if c.add_snapshot(order, *fetched_at, tag)? {
                             part.snapshots_new += 1;
                         } else {
@@ -283,7 +292,7 @@ pub fn import_documents(
                             *received_at,
                             None,
                             plaintext,
-                            if *demo { "demo" } else { source_tag },
+                            if *demo { Origin::Demo } else { source_tag },
                             Redelivery::Ignore,
                         )? {
                             store::MessageInsert::New(_) => part.messages_new += 1,
@@ -314,7 +323,9 @@ pub fn import_documents(
 /// Imports one file from disk. A file small enough to be one JSON document
 /// is read whole; anything else is streamed a line at a time, so memory
 /// stays bounded whatever the file's size.
-pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Report> {
+/// `read_at`, when given, is when the file's bare responses were read (e.g.
+/// the call times a merchant quotes); without it they are imported untimed.
+pub fn import_file(store: &mut Store, path: &Path, now: i64, read_at: Option<i64>) -> store::Result<Report> {
     use std::io::Read;
     let name = path.display().to_string();
     let problem = |what: String| Ok(Report { problems: vec![(name.clone(), 0, what)], bad: 1, ..Report::default() });
@@ -330,9 +341,9 @@ pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Re
         }
         let text = String::from_utf8_lossy(&bytes);
         return match whole_document(&text, now) {
-            Some(docs) => import_documents(store, &name, "import", docs),
+            Some(docs) => import_documents(store, &name, Origin::Import, read_at_given(docs, read_at)),
             // A log of lines: stored in batches, not all parsed first.
-            None => import_lines(store, &name, Lines::new(text.as_bytes(), MAX_LINE), now),
+            None => import_lines(store, &name, Lines::new(text.as_bytes(), MAX_LINE), now, read_at),
         };
     }
     let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, file), MAX_LINE).peekable();
@@ -344,7 +355,23 @@ pub fn import_file(store: &mut Store, path: &Path, now: i64) -> store::Result<Re
             MAX_DOCUMENT >> 20
         ));
     }
-    import_lines(store, &name, lines, now)
+    import_lines(store, &name, lines, now, read_at)
+}
+
+/// Gives untimed responses the read time the user stated.
+fn read_at_given(docs: Vec<(usize, Result<Item, String>)>, read_at: Option<i64>) -> Vec<(usize, Result<Item, String>)> {
+    let Some(at) = read_at else { return docs };
+    docs.into_iter()
+        .map(|(n, item)| {
+            let item = item.map(|i| match i {
+                Item::Snapshot { order, timed: false, demo, .. } => {
+                    Item::Snapshot { order, fetched_at: at, timed: true, demo }
+                }
+                other => other,
+            });
+            (n, item)
+        })
+        .collect()
 }
 
 /// Imports numbered lines in batches of `BATCH` documents.
@@ -353,6 +380,7 @@ pub fn import_lines(
     name: &str,
     lines: impl Iterator<Item = std::io::Result<(usize, Result<String, String>)>>,
     now: i64,
+    read_at: Option<i64>,
 ) -> store::Result<Report> {
     let mut report = Report::default();
     let mut batch = Vec::with_capacity(BATCH);
@@ -365,10 +393,11 @@ pub fn import_lines(
             }
         }
         if batch.len() == BATCH {
-            report.merge(import_documents(store, name, "import", std::mem::take(&mut batch))?);
+            let docs = read_at_given(std::mem::take(&mut batch), read_at);
+            report.merge(import_documents(store, name, Origin::Import, docs)?);
         }
     }
-    report.merge(import_documents(store, name, "import", batch)?);
+    report.merge(import_documents(store, name, Origin::Import, read_at_given(batch, read_at))?);
     Ok(report)
 }
 
@@ -437,7 +466,7 @@ mod tests {
             text.push_str("not json\n");
         }
         let lines = Lines::new(text.as_bytes(), MAX_LINE);
-        let report = import_lines(&mut store, "log", lines, 0).unwrap();
+        let report = import_lines(&mut store, "log", lines, 0, None).unwrap();
         assert_eq!((report.messages_new, report.bad, report.problems.len()), (2500, MAX_PROBLEMS + 5, MAX_PROBLEMS));
         assert_eq!(report.problems[0].1, 2501);
     }
@@ -452,11 +481,11 @@ mod tests {
             "{\"started_at\":300,\"last_seen\":250}\n",
             "{\"started_at\":400,\"last_seen\":500,\"stopped_at\":null}\n",
         );
-        let report = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        let report = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0, None).unwrap();
         assert_eq!((report.periods_new, report.messages_new, report.bad), (2, 1, 1));
         assert_eq!(report.problems[0].1, 3);
         assert!(report.summary().contains("2 new receiver periods"), "{}", report.summary());
-        let again = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0).unwrap();
+        let again = import_lines(&mut store, "log", Lines::new(text.as_bytes(), MAX_LINE), 0, None).unwrap();
         assert_eq!((again.periods_new, again.messages_known), (0, 1));
     }
 }

@@ -59,7 +59,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             };
             orderscope::receiver::serve::run(&s, log.as_deref(), limits).map(|_| true)
         }
-        Some(Command::Import { paths }) => cli::import(&s, paths),
+        Some(Command::Import { paths, fetched_at }) => cli::import(&s, paths, *fetched_at),
         Some(Command::Compare { order_a, order_b, json }) => cli::compare(&s, order_a, order_b, *json).map(|_| true),
         Some(Command::Note { order_id, text, at, event, kind }) => {
             cli::note(&s, order_id, text, *at, event.as_deref(), *kind).map(|_| true)

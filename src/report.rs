@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::explain::{Source, Story};
+use crate::explain::Story;
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, Vnum};
@@ -66,7 +66,7 @@ pub fn markdown(
     let ts = |t: Option<i64>| t.map(timefmt::full_tz).unwrap_or_else(|| "-".into());
     let _ = writeln!(md, "# {} {order_id}\n", t(lang, "订单", "Order"));
     let demo_versions = versions.iter().filter(|v| v.is_demo()).count();
-    let demo_pushes = messages.iter().filter(|m| m.source == "demo").count();
+    let demo_pushes = messages.iter().filter(|m| m.source.is_demo()).count();
     if demo_versions + demo_pushes > 0 {
         let _ = writeln!(
             md,
@@ -228,7 +228,7 @@ pub fn markdown(
         );
         for m in messages {
             let event = m.event.as_deref().unwrap_or("?");
-            let source = if m.source == "demo" { Source::Demo } else { Source::Observed };
+            let source = m.source.provenance();
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {} | {} | {} | {} | {} |",

@@ -76,7 +76,7 @@ pub async fn pass(client: &Client, store: &mut Store, start: i64, end: i64, prog
                 let mut new = 0;
                 for result in &chunk {
                     if let Ok(order) = result
-                        && c.add_snapshot(order, now, "sync")?
+                        && c.add_snapshot(order, now, crate::model::Origin::Sync)?
                     {
                         new += 1;
                     }

@@ -10,14 +10,14 @@ pub struct Version {
     pub snapshot_id: i64,
     pub fetched_at: i64,
     pub order: Order,
-    /// How it reached the store: `live`, `import`, `sync`, `seed`, `demo`, …
-    pub source: String,
+    /// How it reached the store, and so whether `fetched_at` is a read time.
+    pub source: crate::model::Origin,
 }
 
 impl Version {
     /// Made up by the bundled demo (the seed order's two real reads are not).
     pub fn is_demo(&self) -> bool {
-        self.source == "demo"
+        self.source.is_demo()
     }
 }
 
@@ -61,7 +61,7 @@ mod tests {
         let order = Order::from_order(json!({"order_id":"1","status":status,"update_time":update,
             "order_detail":{"delivery_info":{"ship_done_time":ship}}}))
         .unwrap();
-        Version { snapshot_id: id, fetched_at: update, order, source: "import".into() }
+        Version { snapshot_id: id, fetched_at: update, order, source: crate::model::Origin::Import }
     }
 
     #[test]

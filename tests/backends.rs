@@ -41,17 +41,17 @@ fn versions_are_deduplicated_by_content_and_the_summary_follows_the_newest() {
         let order = Order::parse_text(&pretty).unwrap();
         let compact: serde_json::Value = serde_json::from_str(&pretty).unwrap();
         let same = Order::parse_text(&compact.to_string()).unwrap();
-        assert!(store.add_snapshot(&order, 100, "test").unwrap());
-        assert!(!store.add_snapshot(&same, 200, "test").unwrap(), "{}", b.name);
+        assert!(store.add_snapshot(&order, 100, "test".into()).unwrap());
+        assert!(!store.add_snapshot(&same, 200, "test".into()).unwrap(), "{}", b.name);
         let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
-        assert!(store.add_snapshot(&after, 300, "test").unwrap());
+        assert!(store.add_snapshot(&after, 300, "test".into()).unwrap());
         assert_eq!(store.snapshots(SEED).unwrap().len(), 2, "{}", b.name);
         let row = store.order(SEED).unwrap().unwrap();
         assert_eq!((row.status, row.snapshots), (Some(30), 2), "{}", b.name);
         assert_eq!(row.vnum.as_deref(), Some("18400984191-0775"));
         let mut older = order.clone();
         older.raw["update_time"] = serde_json::json!(1);
-        assert!(store.add_snapshot(&older, 400, "test").unwrap());
+        assert!(store.add_snapshot(&older, 400, "test".into()).unwrap());
         assert_eq!(store.order(SEED).unwrap().unwrap().status, Some(30), "{}", b.name);
         assert_eq!(store.latest_snapshot(SEED).unwrap().unwrap().fetched_at, 300, "{}", b.name);
     }
@@ -63,23 +63,23 @@ fn a_redelivery_is_stored_once_and_counted_and_unparsed_pushes_are_kept() {
         let mut store = open(&b, OpenMode::Create).unwrap();
         let push = type5_push("9", 1);
         let MessageInsert::New(id) =
-            store.add_message(10, Some("{envelope}"), &push, "serve", Redelivery::Count).unwrap()
+            store.add_message(10, Some("{envelope}"), &push, "serve".into(), Redelivery::Count).unwrap()
         else {
             panic!("{}", b.name)
         };
         assert_eq!(
-            store.add_message(20, None, &push, "serve", Redelivery::Count).unwrap(),
+            store.add_message(20, None, &push, "serve".into(), Redelivery::Count).unwrap(),
             MessageInsert::Duplicate(id)
         );
         assert_eq!(
-            store.add_message(30, None, &push, "import", Redelivery::Ignore).unwrap(),
+            store.add_message(30, None, &push, "import".into(), Redelivery::Ignore).unwrap(),
             MessageInsert::Duplicate(id)
         );
         let msgs = store.messages(Some("9")).unwrap();
         assert_eq!((msgs.len(), msgs[0].deliveries, msgs[0].received_at), (1, 2, 10), "{}", b.name);
         let row = store.order("9").unwrap().unwrap();
         assert_eq!((row.messages, row.type5), (1, true), "{}", b.name);
-        store.add_message(40, None, "{truncated", "serve", Redelivery::Count).unwrap();
+        store.add_message(40, None, "{truncated", "serve".into(), Redelivery::Count).unwrap();
         assert_eq!(store.quarantined_count().unwrap(), 1, "{}", b.name);
         store.write(|tx| tx.add_quarantined(50, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
         store.write(|tx| tx.add_quarantined(60, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
@@ -106,7 +106,7 @@ fn concurrent_redeliveries_from_two_connections_are_stored_once_and_all_counted(
                             .write(|tx| {
                                 for k in 0..5 {
                                     let push = type5_push(&format!("{}", 1000 + (i * 5 + k) % 40), i * 5 + k);
-                                    tx.add_message(i * 5 + k, None, &push, "serve", Redelivery::Count)?;
+                                    tx.add_message(i * 5 + k, None, &push, "serve".into(), Redelivery::Count)?;
                                 }
                                 Ok(())
                             })
@@ -136,7 +136,7 @@ fn the_change_feed_sees_another_connection_s_push_once_and_reports_nothing_when_
         let mut reader = open(&b, OpenMode::Existing).unwrap();
         let mut feed = Feed::start(&mut reader).unwrap();
         assert_eq!(feed.poll(&mut reader).unwrap(), None, "{}", b.name);
-        writer.add_message(NOW + 100, None, &type5_push(SEED, NOW + 100), "test", Redelivery::Count).unwrap();
+        writer.add_message(NOW + 100, None, &type5_push(SEED, NOW + 100), "test".into(), Redelivery::Count).unwrap();
         // A notification may take a moment to cross the socket.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
         let changes = loop {
@@ -186,8 +186,8 @@ fn store_copy_moves_everything_and_adds_nothing_the_second_time() {
         };
         source.write(|tx| tx.add_note(&note)).unwrap();
         source.write(|tx| tx.add_receiver_period(NOW, NOW + 60, None, Some("h1"))).unwrap();
-        source.add_message(NOW, None, &type5_push(SEED, NOW), "serve", Redelivery::Count).unwrap();
-        source.add_message(NOW + 1, None, &type5_push(SEED, NOW), "serve", Redelivery::Count).unwrap();
+        source.add_message(NOW, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
+        source.add_message(NOW + 1, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
         let mut target = open(&b, OpenMode::Create).unwrap();
         let first = orderscope::store::copy::copy(&source, &mut target, &mut |_| {}).unwrap();
         assert!(first.versions.0 > 0 && first.pushes.0 > 0 && first.notes.0 == 1, "{}: {first:?}", b.name);

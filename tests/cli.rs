@@ -42,6 +42,27 @@ fn import_seed_responses_then_read_them_back() {
 }
 
 #[test]
+fn a_bare_response_is_untimed_unless_its_read_time_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = seed_file("before");
+    let db = dir.path().join("untimed.db");
+    assert!(run(&db, &["import", before.to_str().unwrap()]).status.success());
+    let story = json(&run(&db, &["timeline", SEED, "--json"]));
+    let snap = story["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "snapshot").unwrap().clone();
+    assert_eq!(snap["at"], 1764642403, "placed at its update_time");
+    assert!(snap["summary"].as_str().unwrap().contains("read time unknown"), "{snap}");
+
+    // The call time the merchant quoted in the forum thread (10:26:44.901).
+    let db = dir.path().join("timed.db");
+    let o = run(&db, &["import", "--fetched-at", "2025-12-02 10:26:44", before.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let story = json(&run(&db, &["timeline", SEED, "--json"]));
+    let snap = story["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "snapshot").unwrap().clone();
+    assert_eq!(snap["at"], 1764642404, "stored at the read time given");
+    assert!(!snap["summary"].as_str().unwrap().contains("read time unknown"), "{snap}");
+}
+
+#[test]
 fn importing_twice_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");

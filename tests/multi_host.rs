@@ -349,7 +349,7 @@ fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
     let push = format!(
         r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{NOW},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":4000000000000000001,"type":5}}}}"#
     );
-    writer.add_message(NOW, None, &push, "serve", Redelivery::Count).unwrap();
+    writer.add_message(NOW, None, &push, "serve".into(), Redelivery::Count).unwrap();
 
     relay.restore();
     wait_for(&mut rx, "problem cleared", &|m| matches!(m, Msg::StoreProblem(None)));

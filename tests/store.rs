@@ -33,10 +33,10 @@ fn snapshots_are_deduplicated_by_content_not_formatting() {
     let order = Order::parse_text(&pretty).unwrap();
     let compact: serde_json::Value = serde_json::from_str(&pretty).unwrap();
     let same = Order::parse_text(&compact.to_string()).unwrap();
-    assert!(store.add_snapshot(&order, 100, "test").unwrap());
-    assert!(!store.add_snapshot(&same, 200, "test").unwrap());
+    assert!(store.add_snapshot(&order, 100, "test".into()).unwrap());
+    assert!(!store.add_snapshot(&same, 200, "test".into()).unwrap());
     let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
-    assert!(store.add_snapshot(&after, 300, "test").unwrap());
+    assert!(store.add_snapshot(&after, 300, "test".into()).unwrap());
     let snaps = store.snapshots(SEED).unwrap();
     assert_eq!(snaps.len(), 2);
     assert_eq!(snaps[0].fetched_at, 100);
@@ -46,7 +46,7 @@ fn snapshots_are_deduplicated_by_content_not_formatting() {
     // An older version imported later does not roll the summary back.
     let mut older = order.clone();
     older.raw["update_time"] = serde_json::json!(1);
-    assert!(store.add_snapshot(&older, 400, "test").unwrap());
+    assert!(store.add_snapshot(&older, 400, "test".into()).unwrap());
     assert_eq!(store.order(SEED).unwrap().unwrap().status, Some(30));
 }
 
@@ -55,10 +55,16 @@ fn redelivered_pushes_are_stored_once_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("s.db"), OpenMode::Create).unwrap();
     let push = r#"{"CreateTime":1,"Event":"channels_ec_order_ext_info_update","order_info":{"order_id":"9","type":5}}"#;
-    let first = store.add_message(10, Some("{envelope}"), push, "serve", Redelivery::Count).unwrap();
+    let first = store.add_message(10, Some("{envelope}"), push, "serve".into(), Redelivery::Count).unwrap();
     let MessageInsert::New(id) = first else { panic!("{first:?}") };
-    assert_eq!(store.add_message(20, None, push, "serve", Redelivery::Count).unwrap(), MessageInsert::Duplicate(id));
-    assert_eq!(store.add_message(30, None, push, "import", Redelivery::Ignore).unwrap(), MessageInsert::Duplicate(id));
+    assert_eq!(
+        store.add_message(20, None, push, "serve".into(), Redelivery::Count).unwrap(),
+        MessageInsert::Duplicate(id)
+    );
+    assert_eq!(
+        store.add_message(30, None, push, "import".into(), Redelivery::Ignore).unwrap(),
+        MessageInsert::Duplicate(id)
+    );
     let msgs = store.messages(Some("9")).unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].deliveries, 2);
@@ -66,7 +72,7 @@ fn redelivered_pushes_are_stored_once_and_counted() {
     let row = store.order("9").unwrap().unwrap();
     assert_eq!((row.messages, row.type5), (1, true));
     // A message that does not parse is still kept, with its problem.
-    store.add_message(40, None, "{truncated", "serve", Redelivery::Count).unwrap();
+    store.add_message(40, None, "{truncated", "serve".into(), Redelivery::Count).unwrap();
     let all = store.messages(None).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all[1].parse_error.as_deref().unwrap().starts_with("not JSON"));

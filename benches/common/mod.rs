@@ -47,14 +47,14 @@ pub fn ensure_store(path: &Path) {
                     raw["update_time"] = t.into();
                     raw["order_detail"]["delivery_info"]["address_info"]["tel_number_ext_info"]["virtual_tel_expire_time"] =
                         (t + 20 * 86_400).into();
-                    c.add_snapshot(&Order::from_order(raw).unwrap(), t, "bench")?;
+                    c.add_snapshot(&Order::from_order(raw).unwrap(), t, "bench".into())?;
                     for k in 0..MESSAGES_PER_ORDER {
                         let push = format!(
                             "{{\"CreateTime\":{},\"MsgType\":\"event\",\"Event\":\"channels_ec_order_ext_info_update\",\"order_info\":{{\"order_id\":{id},\"type\":{}}}}}",
                             t + k as i64,
                             1 + k
                         );
-                        c.add_message(t + k as i64, None, &push, "bench", Redelivery::Ignore)?;
+                        c.add_message(t + k as i64, None, &push, "bench".into(), Redelivery::Ignore)?;
                     }
                 }
                 Ok(())
@@ -93,7 +93,7 @@ pub fn ensure_wide_store(path: &Path, orders: u64) {
                     raw["order_id"] = (BASE_ID + i).to_string().into();
                     let t = now - (i as i64) * 30;
                     raw["update_time"] = t.into();
-                    c.add_snapshot(&Order::from_order(raw).unwrap(), t, "bench")?;
+                    c.add_snapshot(&Order::from_order(raw).unwrap(), t, "bench".into())?;
                 }
                 Ok(())
             })

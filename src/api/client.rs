@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 use super::{Endpoint, STABLE_TOKEN_PATH, TOKEN_PATH};
 use crate::config::Secret;
 use crate::json::as_i64;
+use crate::model::Origin;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenApi {
@@ -107,6 +108,8 @@ pub struct Client {
     /// Backoff before the n-th retry of a busy answer; short in tests.
     pub backoff: Duration,
     pub busy_retries: u32,
+    /// What the orders it fetches are, as evidence: the demo shop's are made up.
+    origin: Origin,
 }
 
 const TOKEN_ERRORS: [i64; 3] = [40001, 40014, 42001];
@@ -120,7 +123,21 @@ impl Client {
             token: Mutex::new(None),
             backoff: Duration::from_millis(500),
             busy_retries: 3,
+            origin: Origin::Live,
         }
+    }
+
+    /// A client of a shop whose orders are made up (the bundled demo shop):
+    /// what it fetches is stored as demo, never as observed.
+    pub fn made_up(mut self) -> Client {
+        self.origin = Origin::Demo;
+        self
+    }
+
+    /// How a version this client fetched on its own is stored; `usual` is
+    /// the origin of a real shop's fetch (`live`, `list`, `sync`).
+    pub fn origin_of(&self, usual: Origin) -> Origin {
+        if self.origin.is_demo() { Origin::Demo } else { usual }
     }
 
     pub fn base(&self) -> &str {

@@ -18,8 +18,8 @@ pub struct PushRecord {
     pub event: String,
     pub kind: Option<i64>,
     pub deliveries: i64,
-    /// How it reached the store: `serve` (the receiver), `import`, `demo`, …
-    pub source: String,
+    /// How it reached the store: the receiver, an import, the demo, …
+    pub source: crate::model::Origin,
 }
 
 impl PushRecord {
@@ -28,7 +28,7 @@ impl PushRecord {
     }
 
     pub fn is_demo(&self) -> bool {
-        self.source == "demo"
+        self.source.is_demo()
     }
 
     /// The event's time, or the receipt time when the push carries none.
@@ -196,7 +196,7 @@ mod tests {
             event: "e".into(),
             kind: None,
             deliveries: 1,
-            source: "serve".into(),
+            source: crate::model::Origin::Serve,
         };
         assert_eq!(p(Some(100), 105).redelivery_delay(), None);
         assert_eq!(p(Some(100), 2_270).redelivery_delay(), Some(2_170));

@@ -33,37 +33,9 @@ pub use rules::Rule;
 use crate::model::names::Lang;
 use crate::version_pair::Version;
 
-/// Where a timeline entry comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Observed,
-    Inferred,
-    /// A fact someone reported (`orderscope note`), not seen by the tool.
-    Reported,
-    /// Made up by the bundled demo; not evidence of anything.
-    Demo,
-}
-
-impl Source {
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Observed => "observed",
-            Source::Inferred => "inferred",
-            Source::Reported => "reported",
-            Source::Demo => "demo",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Source::Observed => lang.text("观测", "observed"),
-            Source::Inferred => lang.text("推断", "inferred"),
-            Source::Reported => lang.text("报告", "reported"),
-            Source::Demo => lang.text("演示", "demo"),
-        }
-    }
-}
+/// Where a timeline entry or a fact comes from: one type with the store's
+/// provenance, so "demo" means the same everywhere.
+pub use crate::model::Provenance as Source;
 
 /// What a timeline entry points at, so it can be opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -41,6 +41,12 @@ fn demo_mark(lang: Lang, demo: bool) -> &'static str {
 
 pub(crate) fn snap_ev(lang: Lang, v: &Version) -> String {
     let mark = demo_mark(lang, v.is_demo());
+    if !v.source.read_time_known() {
+        return match lang {
+            Lang::Zh => format!("update_time 为 {}、读取时间未知的订单版本{mark}", when(v.fetched_at)),
+            Lang::En => format!("the version with update_time {}, read time unknown{mark}", when(v.fetched_at)),
+        };
+    }
     match lang {
         // Versions are named by when they were fetched: the store's row ids
         // follow import order, not time, and mean nothing to a merchant.

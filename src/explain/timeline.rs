@@ -72,6 +72,15 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
             }
             Some(prev) => format!("{}: {}", tr(lang, "订单版本", "version"), change_summary(&prev.order, &v.order)),
         };
+        // Placed at its update_time: when it was read nobody said.
+        let summary = if v.source.read_time_known() {
+            summary
+        } else {
+            format!(
+                "{summary}{}",
+                tr(lang, "（读取时间未知，按 update_time 排列）", " (read time unknown; placed at its update_time)")
+            )
+        };
         entries.push(Entry {
             at: v.fetched_at,
             kind: "snapshot",

@@ -447,7 +447,9 @@ impl Loop {
 fn write_side(c: &mut dyn store::Tx, period: i64, job: &Job) -> store::Result<()> {
     match job {
         Job::Heartbeat { now } => c.heartbeat(period, *now),
-        Job::Snapshot { order, fetched_at } => c.add_snapshot(order, *fetched_at, "push").map(|_| ()),
+        Job::Snapshot { order, fetched_at } => {
+            c.add_snapshot(order, *fetched_at, crate::model::Origin::PushReread).map(|_| ())
+        }
         Job::Push { .. } => Ok(()),
     }
 }

@@ -15,12 +15,13 @@ use super::inbox::{Arrival, InboxRow, Projected};
 use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
 use crate::explain::{Note, Period};
 use crate::model::Order;
+use crate::model::Origin;
 
 /// The writes, inside one transaction.
 pub trait Tx {
     /// Stores a version of an order unless the same content is stored
     /// already (by content hash). Returns whether it was new.
-    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool>;
+    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: Origin) -> Result<bool>;
     /// Stores one decrypted push; the same push again (same duplicate key)
     /// is counted (`Redelivery::Count`) or left alone (`Ignore`).
     fn add_message(
@@ -28,7 +29,7 @@ pub trait Tx {
         received_at: i64,
         envelope: Option<&str>,
         plaintext: &str,
-        source: &str,
+        source: Origin,
         redelivery: Redelivery,
     ) -> Result<MessageInsert>;
     /// The receiver's durable step: appends the group's arrivals to the

@@ -67,7 +67,7 @@ pub fn copy(from: &Store, to: &mut Store, say: &mut dyn FnMut(&str)) -> Result<C
             let (mut new, mut known) = (0, 0);
             for row in &rows {
                 let Ok(order) = row.order() else { continue };
-                if tx.add_snapshot(&order, row.fetched_at, &row.source)? {
+                if tx.add_snapshot(&order, row.fetched_at, row.source)? {
                     new += 1;
                 } else {
                     known += 1;

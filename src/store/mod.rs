@@ -18,6 +18,7 @@ mod schema;
 mod sqlite_backend;
 pub mod write;
 
+use crate::model::Origin;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -251,7 +252,7 @@ impl Store {
 
     /// Stores a version of an order unless the same content is stored
     /// already. Returns whether it was new.
-    pub fn add_snapshot(&mut self, order: &crate::model::Order, fetched_at: i64, source: &str) -> Result<bool> {
+    pub fn add_snapshot(&mut self, order: &crate::model::Order, fetched_at: i64, source: Origin) -> Result<bool> {
         self.write(|tx| tx.add_snapshot(order, fetched_at, source))
     }
 
@@ -260,7 +261,7 @@ impl Store {
         received_at: i64,
         envelope: Option<&str>,
         plaintext: &str,
-        source: &str,
+        source: Origin,
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
         self.write(|tx| tx.add_message(received_at, envelope, plaintext, source, redelivery))
@@ -277,7 +278,7 @@ impl Store {
                     snapshot_id: s.id,
                     fetched_at: s.fetched_at,
                     order,
-                    source: s.source.clone(),
+                    source: s.source,
                 }),
                 Err(problem) => problems.push(problem),
             }

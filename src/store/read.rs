@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{Result, Sqlite};
 use crate::model::Order;
+use crate::model::Origin;
 
 /// One line of the order list: everything it shows, without JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub struct SnapshotRow {
     pub id: i64,
     pub order_id: String,
     pub fetched_at: i64,
-    pub source: String,
+    pub source: Origin,
     pub content_hash: String,
     pub body: String,
 }
@@ -54,7 +55,7 @@ pub struct MessageRow {
     pub plaintext: String,
     pub parse_error: Option<String>,
     pub deliveries: i64,
-    pub source: String,
+    pub source: Origin,
 }
 
 impl From<&MessageRow> for crate::explain::PushRecord {
@@ -66,7 +67,7 @@ impl From<&MessageRow> for crate::explain::PushRecord {
             event: m.event.clone().unwrap_or_default(),
             kind: m.kind,
             deliveries: m.deliveries,
-            source: m.source.clone(),
+            source: m.source,
         }
     }
 }
@@ -130,7 +131,7 @@ fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
         plaintext: r.get(6)?,
         parse_error: r.get(7)?,
         deliveries: r.get(8)?,
-        source: r.get(9)?,
+        source: Origin::from_stored(&r.get::<_, String>(9)?),
     })
 }
 
@@ -154,7 +155,7 @@ pub(super) fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
         id: r.get(0)?,
         order_id: r.get(1)?,
         fetched_at: r.get(2)?,
-        source: r.get(3)?,
+        source: Origin::from_stored(&r.get::<_, String>(3)?),
         content_hash: r.get(4)?,
         body: r.get(5)?,
     })

@@ -10,13 +10,14 @@ use super::inbox::{self, Arrival, InboxRow, Projected};
 use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write};
 use crate::explain::{Note, Period};
 use crate::model::Order;
+use crate::model::Origin;
 
 /// A SQLite transaction, as the interface's writes.
 struct SqliteTx<'a>(&'a Connection);
 
 impl Tx for SqliteTx<'_> {
-    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
-        write::add_snapshot(self.0, order, fetched_at, source)
+    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: Origin) -> Result<bool> {
+        write::add_snapshot(self.0, order, fetched_at, source.as_str())
     }
 
     fn add_message(
@@ -24,10 +25,10 @@ impl Tx for SqliteTx<'_> {
         received_at: i64,
         envelope: Option<&str>,
         plaintext: &str,
-        source: &str,
+        source: Origin,
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
-        write::add_message(self.0, received_at, envelope, plaintext, source, redelivery)
+        write::add_message(self.0, received_at, envelope, plaintext, source.as_str(), redelivery)
     }
 
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {

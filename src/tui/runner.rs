@@ -13,6 +13,7 @@ use tokio::task::AbortHandle;
 
 use super::detail;
 use super::update::{Effect, Msg, Purpose};
+use crate::model::Origin;
 use crate::model::{Lang, Order};
 use crate::store::Store;
 use crate::store::feed::Feed;
@@ -40,7 +41,7 @@ pub enum StoreJob {
     LoadList,
     LoadDetail { order_id: String },
     LoadComparison { a: String, b: String, now: i64 },
-    StoreVersion { order: Box<Order>, source: &'static str, purpose: Option<Purpose> },
+    StoreVersion { order: Box<Order>, source: Origin, purpose: Option<Purpose> },
 }
 
 /// What the store side keeps between jobs: the change feed's cursors and
@@ -262,6 +263,7 @@ impl Runner {
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
             Effect::LoadComparison { a, b, now } => self.job(StoreJob::LoadComparison { a, b, now }),
             Effect::StoreVersion { order, source, purpose } => {
+                let source = self.live.as_ref().map(|l| l.client.origin_of(source)).unwrap_or(source);
                 self.job(StoreJob::StoreVersion { order, source, purpose: Some(purpose) })
             }
             Effect::Fetch { generation, order_id } => {
@@ -337,7 +339,8 @@ async fn refresh_list(live: Arc<LiveClient>, tx: UnboundedSender<Msg>, jobs: mps
         fetched += 1;
         match result {
             Ok(order) => {
-                let _ = jobs.send(StoreJob::StoreVersion { order: Box::new(order), source: "list", purpose: None });
+                let source = live.client.origin_of(Origin::List);
+                let _ = jobs.send(StoreJob::StoreVersion { order: Box::new(order), source, purpose: None });
             }
             Err(e) => error = Some(e.to_string()),
         }

@@ -18,6 +18,7 @@ use super::state::{
 };
 use crate::explain::Ref;
 use crate::model::Order;
+use crate::model::Origin;
 use crate::model::names::Lang;
 use crate::store::OrderRow;
 
@@ -128,7 +129,9 @@ pub enum Effect {
     },
     StoreVersion {
         order: Box<Order>,
-        source: &'static str,
+        /// As a real shop's fetch; the runner, which knows its client,
+        /// stores the demo shop's as demo.
+        source: Origin,
         purpose: Purpose,
     },
     /// Fetch the order from the shop API (cancelling an older fetch).
@@ -274,7 +277,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 // Every fetched version is kept, even when the selection moved on.
                 Ok(order) => vec![Effect::StoreVersion {
                     order: Box::new(order),
-                    source: "live",
+                    source: Origin::Live,
                     purpose: Purpose::Fetch(generation),
                 }],
                 Err(e) => {
@@ -295,7 +298,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Ok(order) => {
                     vec![Effect::StoreVersion {
                         order: Box::new(order),
-                        source: "live",
+                        source: Origin::Live,
                         purpose: Purpose::LookUp(generation),
                     }]
                 }

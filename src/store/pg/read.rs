@@ -10,6 +10,7 @@ use super::super::inbox::{self, InboxRow};
 use super::super::{MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use super::Postgres;
 use crate::explain::{Note, Period};
+use crate::model::Origin;
 
 fn order_row(r: &Row) -> OrderRow {
     OrderRow {
@@ -38,7 +39,7 @@ fn message_row(r: &Row) -> MessageRow {
         plaintext: r.get(6),
         parse_error: r.get(7),
         deliveries: r.get(8),
-        source: r.get(9),
+        source: Origin::from_stored(r.get(9)),
     }
 }
 
@@ -47,7 +48,7 @@ fn snapshot_row(r: &Row) -> SnapshotRow {
         id: r.get(0),
         order_id: r.get(1),
         fetched_at: r.get(2),
-        source: r.get(3),
+        source: Origin::from_stored(r.get(3)),
         content_hash: r.get(4),
         body: r.get(5),
     }

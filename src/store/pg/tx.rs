@@ -12,6 +12,7 @@ use super::super::{MessageInsert, Redelivery, Result, StoreError};
 use super::{Conn, no_nul, plain};
 use crate::explain::Note;
 use crate::json::{canonical, sha1_hex};
+use crate::model::Origin;
 use crate::model::{Order, Push};
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
@@ -163,7 +164,8 @@ pub(super) fn parse(plaintext: &str) -> Parsed {
 }
 
 impl Tx for PgTx<'_> {
-    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
+    fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: Origin) -> Result<bool> {
+        let source = source.as_str();
         let hash = sha1_hex(canonical(&order.raw).as_bytes());
         let body = serde_json::to_string(&order.raw).expect("a JSON value always serialises");
         let body = no_nul(&body);
@@ -217,10 +219,10 @@ impl Tx for PgTx<'_> {
         received_at: i64,
         envelope: Option<&str>,
         plaintext: &str,
-        source: &str,
+        source: Origin,
         redelivery: Redelivery,
     ) -> Result<MessageInsert> {
-        self.insert_message(received_at, envelope, plaintext, source, redelivery, None)
+        self.insert_message(received_at, envelope, plaintext, source.as_str(), redelivery, None)
     }
 
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {

@@ -417,7 +417,7 @@ fn draw_messages(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Them
             text.push_str(t(app.lang, " ● 新", " ● new"));
             style = style.add_modifier(Modifier::BOLD);
         }
-        if m.source == "demo" {
+        if m.source.is_demo() {
             text.push_str(t(app.lang, " ［演示］", " [demo]"));
         }
         // The fields a support person asks about, named (cancel_type, …).
