@@ -810,10 +810,9 @@ pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> Stri
     }
     out.push_str(&format!("\n{}\n", lang.text("解释", "Explanation")));
     for s in &c.explanation {
-        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
-        out.push_str(&format!("- {mark}{}\n", text::visible(&s.statement)));
-        for e in &s.evidence {
-            out.push_str(&format!("    · {}\n", text::visible(e)));
+        out.push_str(&format!("- {}\n", text::visible(&s.headline(lang))));
+        for line in s.detail_lines(lang) {
+            out.push_str(&format!("    · {}\n", text::visible(&line)));
         }
     }
     out
@@ -933,10 +932,9 @@ pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
     }
     text::write_line(&mut out, "")?;
     for s in &story.explanation {
-        let mark = if s.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
-        text::write_line(&mut out, &format!("- {mark}{}", s.statement))?;
-        for e in &s.evidence {
-            text::write_line(&mut out, &format!("    · {e}"))?;
+        text::write_line(&mut out, &format!("- {}", s.headline(lang)))?;
+        for line in s.detail_lines(lang) {
+            text::write_line(&mut out, &format!("    · {line}"))?;
         }
     }
     Ok(())

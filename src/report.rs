@@ -264,13 +264,7 @@ pub fn markdown(
         );
     }
     let _ = writeln!(md, "\n## {}\n", t(lang, "解释", "Explanation"));
-    for s in &story.explanation {
-        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
-        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
-        for e in &s.evidence {
-            let _ = writeln!(md, "  - {}", cell(e));
-        }
-    }
+    explanation_markdown(&mut md, &story.explanation, lang);
     md
 }
 
@@ -313,12 +307,17 @@ pub fn comparison_markdown(c: &crate::explain::compare::Comparison, lang: Lang) 
         );
     }
     let _ = writeln!(md, "\n### {}\n", t(lang, "对比解释", "Comparative explanation"));
-    for s in &c.explanation {
-        let mark = if s.demo { t(lang, "**[演示数据]** ", "**[demo data]** ") } else { "" };
-        let _ = writeln!(md, "- {mark}{}", cell(&s.statement));
-        for e in &s.evidence {
-            let _ = writeln!(md, "  - {}", cell(e));
+    explanation_markdown(&mut md, &c.explanation, lang);
+    md
+}
+
+/// Each finding: its verdict and sentence, then its facts, what would
+/// decide it and its sources.
+fn explanation_markdown(md: &mut String, explanation: &[crate::explain::Statement], lang: Lang) {
+    for s in explanation {
+        let _ = writeln!(md, "- {}", cell(&s.headline(lang)));
+        for line in s.detail_lines(lang) {
+            let _ = writeln!(md, "  - {}", cell(&line));
         }
     }
-    md
 }

@@ -492,8 +492,8 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     let text = stdout(&o);
     assert!(text.contains(&format!("{B} [demo]")), "{text}");
     assert!(text.contains("≠ virtual number"), "{text}");
-    assert!(text.contains("- Reported, and weighed as reports, not observations: A"), "{text}");
-    assert!(text.contains("- The data cannot decide:"), "{text}");
+    assert!(text.contains("- [cannot decide] Reported, and weighed as reports, not observations: A"), "{text}");
+    assert!(text.contains("- [cannot decide] The data cannot decide:"), "{text}");
     // the same comparison under the report, in Markdown for the ticket
     let o = run(&db, &["report", SEED, "--compare", B]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -502,7 +502,7 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     assert!(md.contains(&format!("\n## Compared with order {B}\n")), "{md}");
     assert!(md.contains("| virtual number ≠ | 18400984191-0775 | - |"), "{md}");
     assert!(md.contains("- `virtual_number`: A `true` · B `false`"), "{md}");
-    assert!(md.contains("  - B 3732679488426088960 (demo data): invalid buyer phone: the data cannot tell"), "{md}");
+    assert!(md.contains("  - (demo) B 3732679488426088960 (demo data): invalid buyer phone (the guide: none for a number not of 11 digits, blank or dead): the data cannot tell"), "{md}");
     // bad usage
     let o = run(&db, &["compare", SEED, SEED]);
     assert_eq!(o.status.code(), Some(1));
@@ -570,11 +570,11 @@ fn demo_data_is_marked_and_the_seed_reads_stay_observed() {
     let t5 = t["explanation"].as_array().unwrap().iter().find(|s| s["rule"] == "type5_push").unwrap();
     assert_eq!(t5["demo"], true);
     let text = stdout(&run(&db, &["timeline", SEED]));
-    assert!(text.contains("- [demo data] A type 5 push"), "{text}");
+    assert!(text.contains("- [shows] [demo data] A type 5 push"), "{text}");
     assert!(stdout(&run(&db, &["messages", SEED])).lines().all(|l| l.ends_with("[demo]")));
     let md = stdout(&run(&db, &["report", SEED]));
     assert!(md.contains("> **Contains demo data: 0 versions and 4 pushes were made up"), "{md}");
-    assert!(md.contains("**[demo data]** A type 5 push"), "{md}");
+    assert!(md.contains("- [shows] [demo data] A type 5 push"), "{md}");
 }
 
 #[test]

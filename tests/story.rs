@@ -62,7 +62,7 @@ fn seed_order_timeline() {
     // its type 5 push carries the demo mark, and so do the push entries.
     let t5 = rule(&s, Rule::Type5Push);
     assert!(t5.demo);
-    assert!(t5.evidence[0].ends_with("(demo data)"), "{:?}", t5.evidence);
+    assert!(t5.evidence[0].text.ends_with("(demo data)"), "{:?}", t5.evidence);
     assert!(s.entries.iter().filter(|e| e.kind == "push").all(|e| e.source == Source::Demo));
     assert!(has(&s, Rule::NoPublishedRule));
 }
@@ -72,9 +72,13 @@ fn rule_never_had_number() {
     let s = story("3741203385562701568");
     let st = rule(&s, Rule::NoNumber);
     assert!(st.statement.contains("in all 2 stored versions"), "{}", st.statement);
-    // two versions, then the five documented causes, each weighed
-    assert_eq!(st.evidence.len(), 2 + 5, "{:#?}", st.evidence);
-    assert!(st.evidence[2].starts_with("virtual goods") && st.evidence[2].contains("against"), "{:?}", st.evidence);
+    // two versions, then the six documented causes, each weighed
+    assert_eq!(st.evidence.len(), 2 + 6, "{:#?}", st.evidence);
+    assert!(
+        st.evidence[2].text.starts_with("virtual goods") && st.evidence[2].text.contains("against"),
+        "{:?}",
+        st.evidence
+    );
     assert!(st.demo);
     assert!(!has(&s, Rule::Type5Push));
 }
@@ -90,7 +94,7 @@ fn rule_virtual_goods() {
 fn rule_number_before_first_record() {
     let s = story("3741150627718225920");
     let st = rule(&s, Rule::NumberBeforeFirstRecord);
-    assert!(st.evidence[0].starts_with("17052873310-3301"), "{:?}", st.evidence);
+    assert!(st.evidence[0].text.starts_with("17052873310-3301"), "{:?}", st.evidence);
     assert!(!has(&s, Rule::NumberChangedBetweenSnapshots));
 }
 

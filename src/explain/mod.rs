@@ -5,8 +5,10 @@
 //!   and how much of a span the push record covers;
 //! - [`timeline`]: those merged into one list of entries, each marked with
 //!   where it comes from;
-//! - [`rules`]: one function per rule, each returning statements that name
-//!   their evidence;
+//! - [`rules`]: one function per rule, grouped by what they judge (the
+//!   number, the clock, the pushes, the reports), each returning
+//!   [`finding::Statement`]s: a typed verdict, the facts it rests on with
+//!   their provenance, the sources it cites, and its sentence;
 //! - [`compare`]: two orders side by side, with what differs that bears on a
 //!   type 5 push and what the data cannot decide.
 //!
@@ -18,6 +20,7 @@
 pub mod compare;
 pub mod delivery;
 pub mod evidence;
+pub mod finding;
 #[cfg(test)]
 mod fixtures;
 mod prose;
@@ -27,6 +30,7 @@ pub mod timeline;
 use serde::Serialize;
 
 pub use evidence::{Coverage, Evidence, Note, Period, PushRecord};
+pub use finding::{Cite, Decider, Fact, Statement, Verdict};
 pub use prose::span;
 pub use rules::Rule;
 
@@ -60,19 +64,6 @@ pub struct Entry {
     pub created_at: Option<i64>,
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub reference: Option<Ref>,
-}
-
-/// One statement of the explanation, with the evidence it rests on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Statement {
-    pub rule: Rule,
-    pub statement: String,
-    /// The statement in a few words, for one line of the screen.
-    pub short: String,
-    pub evidence: Vec<String>,
-    /// Rests on data the demo made up (shown with a demo mark).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub demo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

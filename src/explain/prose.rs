@@ -6,6 +6,7 @@ use crate::timefmt;
 use crate::version_pair::Version;
 
 use super::evidence::{Coverage, Note, PushRecord};
+use super::{Fact, Ref, Source};
 
 pub(crate) const DAY: i64 = 86_400;
 
@@ -142,4 +143,29 @@ pub(crate) fn coverage_words(lang: Lang, c: &Coverage, what: &str) -> String {
             "no push is stored for this span (the receiver was not running / no receiver period was imported), so whether any {what} was sent cannot be told"
         ),
     }
+}
+
+/// A stored version as a fact.
+pub(crate) fn snap_fact(lang: Lang, v: &Version) -> Fact {
+    Fact::observed(snap_ev(lang, v), v.is_demo()).at(Ref::Snapshot(v.snapshot_id))
+}
+
+/// A field read off a stored version, as a fact.
+pub(crate) fn field_fact(text: String, v: &Version) -> Fact {
+    Fact::observed(text, v.is_demo()).at(Ref::Snapshot(v.snapshot_id))
+}
+
+/// A stored push as a fact.
+pub(crate) fn push_fact(lang: Lang, p: &PushRecord) -> Fact {
+    Fact::observed(push_ev(lang, p), p.is_demo()).at(Ref::Message(p.id))
+}
+
+/// A note as a fact: reported, never observed.
+pub(crate) fn note_fact(lang: Lang, n: &Note) -> Fact {
+    Fact::new(Source::Reported, note_ev(lang, n)).at(Ref::Note(n.id))
+}
+
+/// The inferred clock start as a fact, with the rule it comes from.
+pub(crate) fn clock_fact(lang: Lang, start: i64) -> Fact {
+    Fact::inferred(format!("{} ≈ {} ({})", tr(lang, "计时开始", "clock start"), when(start), clock_rule(lang)))
 }

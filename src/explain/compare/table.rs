@@ -1,0 +1,117 @@
+//! The side-by-side table both the text and the Markdown comparison show.
+
+use crate::model::names::Lang;
+use crate::timefmt;
+
+use super::super::Source;
+use super::super::evidence::Coverage;
+use super::super::prose::span;
+use super::{Comparison, Side};
+
+/// One line of the side-by-side table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub label: String,
+    pub a: String,
+    pub b: String,
+    /// The two values differ (the order row itself never counts).
+    pub differs: bool,
+}
+
+/// The side-by-side table both the text and the Markdown comparison show.
+pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
+    let dash = || "-".to_string();
+    let t = |x: Option<i64>| x.map(timefmt::full).unwrap_or_else(dash);
+    let n = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(dash);
+    let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
+    type Row<'a> = (&'a str, Box<dyn Fn(&Side) -> String + 'a>);
+    let rows: Vec<Row> = vec![
+        ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
+        (
+            lang.text("状态", "status"),
+            Box::new(|s: &Side| format!("{} {}", n(s.status), s.status_name.clone().unwrap_or_default())),
+        ),
+        (
+            lang.text("状态历史", "status history"),
+            Box::new(|s: &Side| {
+                let steps: Vec<String> =
+                    s.versions.iter().map(|v| format!("{}@{}", n(v.status), timefmt::short(v.fetched_at))).collect();
+                if steps.is_empty() { dash() } else { steps.join(" → ") }
+            }),
+        ),
+        ("deliver_method", Box::new(|s: &Side| n(s.deliver_method))),
+        (lang.text("发货", "shipped"), Box::new(|s: &Side| t(s.shipped_at))),
+        (
+            lang.text("包裹", "parcels"),
+            Box::new(|s: &Side| {
+                let p: Vec<String> = s
+                    .parcels
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} deliver_type {}",
+                            p.waybill_id.as_deref().unwrap_or("-"),
+                            p.delivery_name.as_deref().unwrap_or(""),
+                            n(p.deliver_type)
+                        )
+                    })
+                    .collect();
+                if p.is_empty() { dash() } else { p.join("; ") }
+            }),
+        ),
+        (
+            "ewaybill_order_code",
+            Box::new(|s: &Side| {
+                if s.ewaybill_in.is_empty() {
+                    lang.text("无", "none").to_string()
+                } else {
+                    let at: Vec<String> = s.ewaybill_in.iter().map(|t| crate::timefmt::full(*t)).collect();
+                    format!("{} {}", lang.text("见于获取于此时的版本", "in the version fetched"), at.join(", "))
+                }
+            }),
+        ),
+        ("use_tel_number", Box::new(|s: &Side| n(s.use_tel_number))),
+        (lang.text("虚拟号", "virtual number"), Box::new(|s: &Side| s.virtual_number.clone().unwrap_or_else(dash))),
+        (lang.text("到期", "expires"), Box::new(|s: &Side| t(s.expire_time))),
+        ("has_delay_times", Box::new(|s: &Side| n(s.has_delay_times))),
+        ("get_virtual_tel_cnt", Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
+        (
+            lang.text("计时开始（推断）", "clock start (inferred)"),
+            Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
+                (Some(c), Some(d)) if d >= 0 => {
+                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("早于发货", "before shipping"))
+                }
+                (Some(c), Some(d)) => {
+                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("晚于发货", "after shipping"))
+                }
+                (Some(c), None) => timefmt::full(c),
+                (None, _) => dash(),
+            }),
+        ),
+        (
+            lang.text("推送（type 5）", "pushes (type 5)"),
+            Box::new(|s: &Side| format!("{} ({})", s.pushes.len(), s.type5_pushes)),
+        ),
+        (
+            lang.text("推送记录覆盖", "push record covers"),
+            Box::new(|s: &Side| match &s.coverage {
+                None => dash(),
+                Some(c) => {
+                    let kind = match c.coverage {
+                        Coverage::Receiver { .. } => lang.text("接收器全程运行", "receiver ran throughout"),
+                        Coverage::Partly { .. } => lang.text("部分", "partly"),
+                        Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
+                    };
+                    format!("{kind}: {} – {}", timefmt::full(c.from), timefmt::full(c.to))
+                }
+            }),
+        ),
+        (lang.text("报告", "reported notes"), Box::new(|s: &Side| s.notes.len().to_string())),
+    ];
+    rows.iter()
+        .map(|(label, f)| {
+            let (a, b) = (f(&c.a), f(&c.b));
+            FactRow { label: label.to_string(), differs: a != b && *label != "order", a, b }
+        })
+        .collect()
+}
