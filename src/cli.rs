@@ -504,7 +504,14 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
     }
     let store = ensure_order(s, order_id, !json_out)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
-        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
+        bail!(
+            "{}",
+            crate::explain::collect::what_to_collect(
+                order_id,
+                "only pushes or notes are stored for it, no order/get response",
+                s.lang
+            )
+        );
     };
     if json_out {
         let mut out = std::io::stdout().lock();
@@ -577,7 +584,14 @@ pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
     let store = ensure_order(s, order_id, !json_out)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
-        bail!("{}", what_to_collect(order_id, "only pushes or notes are stored for it, no order/get response"));
+        bail!(
+            "{}",
+            crate::explain::collect::what_to_collect(
+                order_id,
+                "only pushes or notes are stored for it, no order/get response",
+                s.lang
+            )
+        );
     }
     let pair = pick_pair(&versions);
     if json_out {
@@ -855,18 +869,6 @@ pub fn note(
     Ok(())
 }
 
-/// What to collect about an order the store knows nothing (or too little)
-/// about, and the commands that bring it in.
-pub fn what_to_collect(order_id: &str, why: &str) -> String {
-    format!(
-        "order {order_id}: {why}. To answer about it, collect:\n  \
-         - its order/get responses from before and after shipping (or one current read: the expiry still dates the clock start): orderscope import RESPONSE.json...\n  \
-         - the push log for it, with receive times: orderscope import PUSHES.jsonl\n  \
-         - when the push receiver was running (orderscope serve records it; a log of up periods, one {{\"started_at\",\"last_seen\",\"stopped_at\"}} per line: orderscope import PERIODS.jsonl)\n  \
-         - or configure the shop API (ORDERSCOPE_APPID and ORDERSCOPE_APPSECRET, or appid/appsecret in the config file) and rerun: it fetches the order itself"
-    )
-}
-
 /// The store, holding at least one version of `order_id`: fetched from the
 /// shop API (and stored) when the store has none and credentials are
 /// configured; otherwise an error naming what to collect. An order the store
@@ -891,14 +893,22 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
         }
         bail!(
             "{}",
-            what_to_collect(order_id, "not in the store, and no shop API credentials are configured to fetch it")
+            crate::explain::collect::what_to_collect(
+                order_id,
+                "not in the store, and no shop API credentials are configured to fetch it",
+                s.lang
+            )
         );
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let order = runtime.block_on(api.client().order_get(order_id)).map_err(|e| {
         anyhow::anyhow!(
             "{}",
-            what_to_collect(order_id, &format!("not in the store, and the shop API could not fetch it ({e})"))
+            crate::explain::collect::what_to_collect(
+                order_id,
+                &format!("not in the store, and the shop API could not fetch it ({e})"),
+                s.lang
+            )
         )
     })?;
     let mut store = open_store(s, OpenMode::Create)?;

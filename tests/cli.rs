@@ -326,12 +326,17 @@ fn an_order_not_in_the_store_names_what_to_collect() {
             "before and after shipping",
             "one current read",
             "push log",
-            "receiver was running",
-            "orderscope import",
+            "CreateTime and its receipt time",
+            "receiver was up",
+            "errcode/errmsg",
+            "the time of each call to the second",
+            "AppID",
+            "orderscope import --fetched-at",
             "ORDERSCOPE_APPSECRET",
         ] {
             assert!(err.contains(needed), "{cmd}: {needed} missing from {err}");
         }
+        assert!(err.lines().filter(|l| l.starts_with("  - ")).count() >= 6, "one item per line: {err}");
         assert!(stdout(&o).is_empty());
     }
     // nothing was written for B

@@ -17,6 +17,7 @@
 //! computed from the documented rules is `inferred` and names the rule; what
 //! a person reported is `reported`; what the bundled demo made up is `demo`.
 
+pub mod collect;
 pub mod compare;
 pub mod delivery;
 pub mod evidence;
