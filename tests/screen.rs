@@ -263,3 +263,21 @@ fn the_filter_matches_product_buyer_and_waybill() {
         key(&mut app, &mut store, KeyCode::Esc);
     }
 }
+
+#[test]
+fn an_order_without_a_number_lists_the_weighed_causes_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    select(&mut app, &mut store, "3741203385562701568");
+    let wide = render(&mut app, 160, 48);
+    assert!(wide.contains("· against · virtual goods (the guide: no number for goods without logistics) —"), "{wide}");
+    assert!(wide.contains("· the data cannot tell · invalid buyer phone"), "{wide}");
+    assert!(wide.contains("unconfirmed"), "the community's causes are marked as such: {wide}");
+    insta::assert_snapshot!("no_number_160x48", wide);
+    let mut app = demo_app(&mut store, Lang::Zh);
+    select(&mut app, &mut store, "3741203385562701568");
+    let narrow = render(&mut app, 80, 24);
+    assert!(narrow.contains("· 不支持 · 虚拟商品"), "{narrow}");
+    insta::assert_snapshot!("no_number_80x24_zh", narrow);
+}

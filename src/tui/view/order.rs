@@ -40,6 +40,9 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
     // Number and expiry lines, the inferred clock start on its own line when
     // narrow, and the one-line explanation.
     let vnum_h = if area.width >= 110 || d.vnum.number.is_none() { 5 } else { 6 };
+    // The weighed causes of "no number", as many as fit beside the versions.
+    let causes = no_number_causes(d).len() as u16;
+    let vnum_h = vnum_h + causes.min(area.height.saturating_sub(4 + msg_h + vnum_h));
     let [compare, vnum, messages] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(vnum_h), Constraint::Length(msg_h)]).areas(area);
     if area.width + 34 >= SIDE_BY_SIDE_WIDTH && d.pair.before.is_some() && d.pair.after.is_some() {
@@ -276,6 +279,23 @@ fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Li
     ))
 }
 
+/// `cause: weight — why` as `weight · cause — why`: on a narrow screen the
+/// verdict is what must not be cut off.
+fn weight_first(text: &str) -> String {
+    let Some((head, why)) = text.split_once(" — ") else { return text.to_string() };
+    match head.rsplit_once(": ") {
+        Some((cause, weight)) => format!("{weight} · {cause} — {why}"),
+        None => text.to_string(),
+    }
+}
+
+/// The documented causes of "no number", weighed by the order's own explanation.
+fn no_number_causes(d: &Detail) -> Vec<&crate::explain::Fact> {
+    let no_number =
+        d.story.as_ref().and_then(|s| s.explanation.iter().find(|x| x.rule == crate::explain::Rule::NoNumber));
+    no_number.map(|x| x.evidence.iter().filter(|e| e.reference.is_none()).collect()).unwrap_or_default()
+}
+
 fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
     let lang = app.lang;
     let v = &d.vnum;
@@ -351,6 +371,12 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
                 _ if d.latest.is_none() => {
                     t(lang, "没有订单详情，无法判断", "No stored order/get response to tell from")
                 }
+                // The block can be there with only the masked real number.
+                _ if d.latest.as_ref().and_then(Order::tel_ext).is_some() => t(
+                    lang,
+                    "该订单没有虚拟号（tel_number_ext_info 中没有 virtual_tel_number）",
+                    "No virtual number (no virtual_tel_number in tel_number_ext_info)",
+                ),
                 _ => t(
                     lang,
                     "该订单没有虚拟号（use_tel_number 0，无 tel_number_ext_info）",
@@ -378,7 +404,17 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
         if width(&text) + width(more) + 2 <= area.width as usize {
             text.push_str(more);
         }
-        lines.push(Line::from(Span::styled(text, theme.accent())));
+        lines.push(Line::from(Span::styled(text, theme.accent().add_modifier(Modifier::BOLD))));
+    }
+    // No number: the documented causes, each weighed, on the screen itself;
+    // one that holds is emphasised, the ones the data cannot tell are dim.
+    for cause in no_number_causes(d) {
+        let holds = cause.text.contains(t(app.lang, ": 支持 —", ": for —"));
+        let style = if holds { theme.warn().add_modifier(Modifier::BOLD) } else { theme.dim() };
+        lines.push(Line::from(Span::styled(
+            truncate(&format!("  · {}", visible(&weight_first(&cause.text))), area.width.saturating_sub(2) as usize),
+            style,
+        )));
     }
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
@@ -395,7 +431,8 @@ fn draw_messages(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Them
     if d.messages.is_empty() {
         lines.push(Line::from(Span::styled(
             t(app.lang, "存储中没有该订单的推送", "No push is stored for this order"),
-            theme.dim(),
+            // The deciding fact for "why no type 5": never dim.
+            theme.warn().add_modifier(Modifier::BOLD),
         )));
     }
     for (i, m) in d.messages.iter().enumerate().skip(offset).take(fit) {
