@@ -140,7 +140,7 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
         .iter()
         .flat_map(|(l, x)| {
             // Each side's finding, and the weighed causes of "no number" with it.
-            let head = Fact::inferred(format!("{l}: {}", x.statement));
+            let head = Fact::new(if x.demo { Source::Demo } else { Source::Inferred }, format!("{l}: {}", x.statement));
             let causes = x.evidence.iter().filter(|e| x.rule == Rule::NoNumber && e.reference.is_none());
             std::iter::once(head).chain(causes.map(|e| sided(l, e)))
         })

@@ -215,14 +215,15 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
     };
     // A read long after shipping cannot show a number that lived and expired before it.
     let late = f.shipped_at.filter(|ship| f.versions.iter().all(|v| v.fetched_at > ship + 30 * DAY));
+    let first_read = f.versions.first().map(|v| v.fetched_at).unwrap_or(latest.fetched_at);
     let late_words = match (late, lang) {
         (Some(ship), Lang::Zh) => format!(
-            "注意：所有读取都在发货后 {} 以上；号码过期后是否还留在订单中，文档没有说明，所以发货时是否有过号码，数据无法判断。",
-            span(latest.fetched_at - ship)
+            "注意：第一次读取在发货后 {}；号码过期后是否还留在订单中，文档没有说明，所以发货时是否有过号码，数据无法判断。",
+            span(first_read - ship)
         ),
         (Some(ship), Lang::En) => format!(
-            " Caution: every read is more than {} after shipping; whether an expired number stays in the order the docs do not say, so whether it had one at shipping the data cannot tell.",
-            span(latest.fetched_at - ship)
+            " Caution: the first read came {} after shipping; whether an expired number stays in the order the docs do not say, so whether it had one at shipping the data cannot tell.",
+            span(first_read - ship)
         ),
         (None, _) => String::new(),
     };

@@ -211,6 +211,41 @@ fn no_number_weighs_each_documented_cause() {
 }
 
 #[test]
+fn one_read_a_year_after_shipping_cannot_say_there_was_no_number_at_shipping() {
+    let ev = evidence(vec![version(1, SHIP + 365 * 86_400, true, None)], vec![], vec![], vec![]);
+    let s = no_number(&Facts::of(&ev), Lang::En).unwrap();
+    assert!(s.statement.contains("the first read came 365 d 0 h after shipping"), "{}", s.statement);
+    assert_eq!(s.verdict, Verdict::CannotDecide);
+    assert_eq!(s.decided_by[0], Decider::LaterRead);
+    // read soon after shipping, no such caution
+    let ev = evidence(vec![version(1, SHIP + 60, true, None)], vec![], vec![], vec![]);
+    assert!(!no_number(&Facts::of(&ev), Lang::En).unwrap().statement.contains("Caution"));
+}
+
+#[test]
+fn a_type5_push_before_shipping_or_made_up_does_not_agree_with_a_report_after_it() {
+    let note = Note {
+        id: 7,
+        order_id: "1".into(),
+        at: Some(SHIP + 60),
+        event: Some("channels_ec_order_ext_info_update".into()),
+        kind: Some(5),
+        text: "type 5 after shipping".into(),
+        recorded_at: NOW,
+    };
+    let mut before = push(3, SHIP + 100, Some(5), "serve");
+    before.created_at = Some(SHIP - 100); // made before shipping, redelivered after
+    let mut ev = seed(vec![before], vec![]);
+    ev.notes = vec![note.clone()];
+    let s = &reported(&Facts::of(&ev), Lang::En)[0];
+    assert!(s.statement.contains("none is stored"), "{}", s.statement);
+    let mut ev = seed(vec![push(4, SHIP + 70, Some(5), "demo")], vec![]);
+    ev.notes = vec![note];
+    let s = &reported(&Facts::of(&ev), Lang::En)[0];
+    assert!(!s.statement.contains("agree"), "a demo push agrees with nothing: {}", s.statement);
+}
+
+#[test]
 fn a_reported_push_is_weighed_as_a_report() {
     let note = |at| Note {
         id: 7,
