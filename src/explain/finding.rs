@@ -24,6 +24,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `[shows]`, `［数据显示］`: the verdict as the mark in front of a sentence.
+    pub fn mark(self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => format!("［{}］", self.label(lang)),
+            Lang::En => format!("[{}] ", self.label(lang)),
+        }
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Verdict::Shows => lang.text("数据显示", "shows"),
@@ -297,8 +305,8 @@ impl Statement {
     /// The statement with its verdict in front, as the text and Markdown
     /// renderings print it.
     pub fn headline(&self, lang: Lang) -> String {
-        let mark = if self.demo { lang.text("[演示数据] ", "[demo data] ") } else { "" };
-        format!("[{}] {mark}{}", self.verdict.label(lang), self.statement)
+        let mark = if self.demo { lang.text("［演示数据］", "[demo data] ") } else { "" };
+        format!("{}{mark}{}", self.verdict.mark(lang), self.statement)
     }
 
     /// The lines under the statement: each fact with its provenance, what

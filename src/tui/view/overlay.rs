@@ -162,7 +162,9 @@ pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &Tim
     let fixed = lines.len();
     let mut expl: Vec<Line> = Vec::new();
     for s in &story.explanation {
-        for (k, l) in wrap(&visible(&s.statement), w.saturating_sub(2)).into_iter().enumerate() {
+        // The verdict first, as the text and the report print it.
+        let text = format!("{}{}", s.verdict.mark(lang), visible(&s.statement));
+        for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
             let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
             expl.push(Line::from(vec![bullet, Span::raw(l)]));
         }
@@ -220,7 +222,7 @@ pub(super) fn draw_compare(f: &mut Frame, area: Rect, view: &CompareView, lang: 
             )));
             for s in &c.explanation {
                 let demo = if s.demo { t(lang, "［演示数据］", "[demo data] ") } else { "" };
-                let text = format!("{demo}{}", visible(&s.statement));
+                let text = format!("{}{demo}{}", s.verdict.mark(lang), visible(&s.statement));
                 for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
                     let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
                     lines.push(Line::from(vec![bullet, Span::raw(l)]));
