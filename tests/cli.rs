@@ -234,7 +234,20 @@ fn timeline_json_follows_the_contract() {
     let clock = entries.iter().find(|e| e["kind"] == "vnum_clock_start").unwrap();
     assert_eq!(clock["at"], 1764649651);
     assert_eq!(clock["source"], "inferred");
-    assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "number_changed_between_snapshots"));
+    let explanation = t["explanation"].as_array().unwrap();
+    assert!(explanation.iter().any(|s| s["rule"] == "number_changed_between_snapshots"));
+    // Each finding carries its typed parts beside its sentence.
+    let start = explanation.iter().find(|s| s["rule"] == "clock_start").unwrap();
+    assert_eq!(start["verdict"], "suggests", "{start}");
+    assert!(start["sources"].as_array().unwrap().iter().any(|c| c["id"] == "support_guide"
+        && c["url"].as_str().unwrap().starts_with("https://support.weixin.qq.com/")
+        && c["official"] == true));
+    let facts = start["evidence"].as_array().unwrap();
+    assert!(facts.iter().any(|e| e["provenance"] == "observed" && e["ref"]["type"] == "snapshot"), "{start}");
+    assert!(facts.iter().any(|e| e["provenance"] == "inferred"), "{start}");
+    let none = explanation.iter().find(|s| s["rule"] == "no_type5_push").unwrap();
+    assert_eq!(none["verdict"], "cannot_decide");
+    assert_eq!(none["decided_by"], serde_json::json!(["push_log", "receiver_periods"]));
     let o = run(&db, &["timeline", "1", "--json"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("order 1: not in the store"), "{}", stderr(&o));

@@ -16,6 +16,7 @@ use super::evidence::{Coverage, Evidence, Note, Period, PushRecord, coverage};
 mod clock;
 mod number;
 mod pushes;
+mod receiver;
 mod reports;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ mod tests;
 pub use clock::*;
 pub use number::*;
 pub use pushes::*;
+pub use receiver::*;
 pub use reports::*;
 
 /// How close a push must be to an event to be called "near" it.
