@@ -42,6 +42,8 @@ pub enum Rule {
     PendingNumber,
     ClockStart,
     ExtensionsUsedUp,
+    /// An open after-sale: it has a virtual number of its own.
+    AftersaleNumber,
     NumberBeforeFirstRecord,
     NumberChangedBetweenSnapshots,
     Type5Push,
@@ -83,6 +85,7 @@ impl Rule {
             Rule::PendingNumber => "pending_number",
             Rule::ClockStart => "clock_start",
             Rule::ExtensionsUsedUp => "extensions_used_up",
+            Rule::AftersaleNumber => "aftersale_number",
             Rule::NumberBeforeFirstRecord => "number_before_first_record",
             Rule::NumberChangedBetweenSnapshots => "number_changed_between_snapshots",
             Rule::Type5Push => "type5_push",
@@ -236,6 +239,7 @@ pub fn explain(f: &Facts, lang: Lang) -> Vec<Statement> {
         out.extend(pending_number(f, lang));
         out.extend(clock_start(f, lang));
         out.extend(extensions_used_up(f, lang));
+        out.extend(aftersale_number(f, lang));
         out.extend(number_before_first_record(f, lang));
         out.extend(number_changed_between_snapshots(f, lang));
         out.extend(type5_push(f, lang));

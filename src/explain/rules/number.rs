@@ -355,3 +355,24 @@ pub fn number_before_first_record(f: &Facts, lang: Lang) -> Option<Statement> {
         .demo(first.is_demo()),
     )
 }
+
+/// An open after-sale gets a virtual number of its own, which `order/get`
+/// does not carry: the number above is not it.
+pub fn aftersale_number(f: &Facts, lang: Lang) -> Option<Statement> {
+    let latest = f.latest?;
+    let open = latest.order.open_aftersales();
+    (open > 0).then(|| {
+        Statement::new(
+            Rule::AftersaleNumber,
+            Verdict::Shows,
+            match lang {
+                Lang::Zh => format!("订单有 {open} 个进行中的售后：售后单有自己的虚拟号（售后虚拟号接口：自售后开始起 30 天有效，不能延期，售后完成即失效），不在 order/get 中；这里的号码和到期时间只属于订单本身。"),
+                Lang::En => format!("The order has {open} open after-sale(s): an after-sale has a virtual number of its own (the after-sale number API: valid 30 days from the after-sale's start, not extendable, gone when it completes), which order/get does not carry; the number and expiry here are the order's own."),
+            },
+            tr(lang, "售后单有自己的虚拟号", "the after-sale has its own number"),
+        )
+        .facts([field_fact(format!("aftersale_detail.on_aftersale_order_cnt {open} ({})", snap_ev(lang, latest)), latest)])
+        .cite(&[Cite::AftersaleNumberApi, Cite::OrderGet])
+        .demo(latest.is_demo())
+    })
+}
