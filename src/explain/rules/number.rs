@@ -72,7 +72,7 @@ impl Weight {
 
 /// One documented cause of "no number", with what the order says about it.
 fn cause(lang: Lang, name: (&str, &str), weight: Weight, why: String) -> Fact {
-    Fact::inferred(format!("{}: {} — {why}", lang.text(name.0, name.1), weight.words(lang)))
+    Fact::inferred(format!("{}{}{} — {why}", lang.text(name.0, name.1), lang.text("：", ": "), weight.words(lang)))
 }
 
 /// The documented causes of "no number", each weighed against the order.

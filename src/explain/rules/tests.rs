@@ -206,6 +206,12 @@ fn no_number_weighs_each_documented_cause() {
     assert_eq!(s.verdict, Verdict::Shows);
     assert!(s.decided_by.is_empty());
     assert!(s.statement.contains("there is no tel_number_ext_info"), "{}", s.statement);
+    let zh = no_number(&Facts::of(&ev), Lang::Zh).unwrap();
+    assert!(
+        zh.evidence[1].text.contains("：不支持 — deliver_method 0"),
+        "full-width in Chinese: {}",
+        zh.evidence[1].text
+    );
     // with a number in any version, the rule says nothing
     assert!(no_number(&Facts::of(&seed(vec![], vec![])), Lang::En).is_none());
 }

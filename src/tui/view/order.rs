@@ -283,7 +283,7 @@ fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Li
 /// verdict is what must not be cut off.
 fn weight_first(text: &str) -> String {
     let Some((head, why)) = text.split_once(" — ") else { return text.to_string() };
-    match head.rsplit_once(": ") {
+    match head.rsplit_once(": ").or_else(|| head.rsplit_once('：')) {
         Some((cause, weight)) => format!("{weight} · {cause} — {why}"),
         None => text.to_string(),
     }
@@ -409,7 +409,7 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
     // No number: the documented causes, each weighed, on the screen itself;
     // one that holds is emphasised, the ones the data cannot tell are dim.
     for cause in no_number_causes(d) {
-        let holds = cause.text.contains(t(app.lang, ": 支持 —", ": for —"));
+        let holds = cause.text.contains(t(app.lang, "：支持 —", ": for —"));
         let style = if holds { theme.warn().add_modifier(Modifier::BOLD) } else { theme.dim() };
         lines.push(Line::from(Span::styled(
             truncate(&format!("  · {}", visible(&weight_first(&cause.text))), area.width.saturating_sub(2) as usize),
