@@ -29,52 +29,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use load::{APPID, KEY, Server, TOKEN, connect, exchange, percentile};
+use load::{Server, TOKEN, connect, exchange, percentile, plaintext, request, signed_push};
 use orderscope::crypto;
 use tokio::net::TcpStream;
-
-/// A random-looking 19-digit order id for push `i` (splitmix64).
-fn order_id(i: usize) -> u64 {
-    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    1_000_000_000_000_000_000 + z % 8_000_000_000_000_000_000
-}
-
-/// The decrypted text of push `i`: an order event for a random order.
-fn plaintext(i: usize) -> String {
-    format!(
-        r#"{{"ToUserName":"gh_bench","FromUserName":"o{i}","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":{}}}}}"#,
-        1_760_000_000 + i,
-        order_id(i),
-        1 + i % 23
-    )
-}
-
-/// Push `i` as the platform sends it: the path with its signed query string, and the JSON body.
-fn signed_push(i: usize) -> (String, String) {
-    // Decoded once: the bench prepares a million pushes.
-    static DECODED: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(|| crypto::decode_key(KEY).unwrap());
-    let key = *DECODED;
-    let mut random = [0u8; 16];
-    random[..8].copy_from_slice(&(i as u64).to_be_bytes());
-    let encrypt = crypto::seal(&key, &random, plaintext(i).as_bytes(), APPID);
-    let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
-    let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
-    let path = format!("/wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}");
-    (path, format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#))
-}
-
-/// The full request bytes of push `i`.
-fn request(i: usize) -> Vec<u8> {
-    let (path, body) = signed_push(i);
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
 
 /// The path and signed query string of URL verification `i`.
 fn verify_path(i: usize) -> String {
@@ -299,14 +256,9 @@ fn count(db: &Path, sql: &str) -> i64 {
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
+    let Some(bin) = load::release_binary() else {
         return;
-    }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/orderscope");
-    if !bin.exists() {
-        println!("build the release binary first: cargo build --release");
-        return;
-    }
+    };
     if Command::new("wrk").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
         println!("wrk is not installed (apt-get install wrk)");
         return;

@@ -160,14 +160,9 @@ fn measure(
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
+    let Some(bin) = load::release_binary() else {
         return;
-    }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/orderscope");
-    if !bin.exists() {
-        println!("build the release binary first: cargo build --release");
-        return;
-    }
+    };
     let Some(server) = std::env::var("ORDERSCOPE_BENCH_PG").or_else(|_| std::env::var("ORDERSCOPE_TEST_PG")).ok()
     else {
         println!("set ORDERSCOPE_BENCH_PG to a PostgreSQL server's URL (the bench creates its own databases there)");

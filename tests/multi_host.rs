@@ -250,6 +250,193 @@ fn a_host_killed_under_load_loses_no_acknowledged_push() {
     assert!(acknowledged.len() >= 400, "only {} of 600 acknowledged", acknowledged.len());
 }
 
+/// Three hosts on one store; one is killed under load while pushes it
+/// acknowledged are not yet projected, and no push comes after: they are
+/// readable within 5 s all the same (the survivors look at the shared inbox
+/// every second), with no new traffic and no restart. To leave such pushes
+/// behind for certain, the doomed host's database connection freezes at its
+/// first projection after the load starts (its inbox commits went through).
+#[test]
+fn what_a_dead_host_acknowledged_is_readable_within_5_s_without_new_traffic() {
+    let Some(server) = server("what_a_dead_host_acknowledged_is_readable_within_5_s_without_new_traffic") else {
+        return;
+    };
+    let db = Database::create(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, through) = FreezingRelay::in_front_of(&db.url);
+    let ports = [free_port(), free_port(), free_port()];
+    let mut doomed = Host::start(through.as_str(), &dir.path().join("doomed.log"), ports[0]);
+    let survivors: Vec<Host> = ports[1..]
+        .iter()
+        .enumerate()
+        .map(|(k, p)| Host::start(&db.url, &dir.path().join(format!("{k}.log")), *p))
+        .collect();
+    // The survivors are up and idle: only the shared inbox can tell them
+    // that anything is left to project.
+    for (k, port) in ports.iter().enumerate() {
+        assert_eq!(push(*port, 900_000 + k as u64), Some((200, "success".into())));
+    }
+    relay.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..8u64)
+        .map(|c| {
+            let (acknowledged, frozen) = (acknowledged.clone(), relay.frozen.clone());
+            std::thread::spawn(move || {
+                let mut k = 0u64;
+                while !frozen.load(std::sync::atomic::Ordering::SeqCst) {
+                    let i = c * 100_000 + k;
+                    if push(ports[0], i) == Some((200, "success".into())) {
+                        acknowledged.lock().unwrap().push(i);
+                    }
+                    k += 1;
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    doomed.kill();
+    let killed_at = Instant::now();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(!acknowledged.is_empty(), "the doomed host acknowledged nothing");
+    let mut client = db.client();
+    let backlog = |c: &mut postgres::Client| -> i64 {
+        c.query_one(
+            "SELECT (SELECT coalesce(max(id), 0) FROM inbox) - (SELECT coalesce(max(last_id), 0) FROM projector_cursor)",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    loop {
+        let left = backlog(&mut client);
+        if left == 0 {
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(5),
+            "{left} pushes still unreadable 5 s after their host died ({} acknowledged)",
+            acknowledged.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stored = by_create_time(&messages(&db.url));
+    for i in &acknowledged {
+        let at = 1_764_656_488 + *i as i64;
+        assert_eq!(stored.get(&at).map(|s| s.0), Some(1), "push {i} acknowledged but not readable");
+    }
+    drop(survivors);
+}
+
+/// A relay to the database that freezes the connection the moment its
+/// client opens a writing transaction that does not commit in the same
+/// message (a projection step): the server sees a client gone quiet while
+/// it holds the writers' lock, as when a host's network hangs.
+struct FreezingRelay {
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FreezingRelay {
+    /// A relay to the database at `url`, and the URL that goes through it.
+    fn in_front_of(url: &str) -> (FreezingRelay, url::Url) {
+        let mut through = url::Url::parse(url).unwrap();
+        let relay = FreezingRelay::start(through.port().unwrap_or(5432));
+        through.set_port(Some(relay.port)).unwrap();
+        (relay, through)
+    }
+
+    fn start(to: u16) -> FreezingRelay {
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (armed2, frozen2) = (armed.clone(), frozen.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else { continue };
+                for (upstream, mut from, mut into) in
+                    [(true, client.try_clone().unwrap(), server.try_clone().unwrap()), (false, server, client)]
+                {
+                    let (armed, frozen) = (armed2.clone(), frozen2.clone());
+                    std::thread::spawn(move || {
+                        let mut buf = vec![0u8; 1 << 16];
+                        loop {
+                            let Ok(n) = from.read(&mut buf) else { return };
+                            if n == 0 {
+                                return;
+                            }
+                            while frozen.load(SeqCst) {
+                                std::thread::sleep(Duration::from_millis(50));
+                            }
+                            if into.write_all(&buf[..n]).is_err() {
+                                return;
+                            }
+                            let chunk = &buf[..n];
+                            let has = |s: &[u8]| chunk.windows(s.len()).any(|w| w == s);
+                            if upstream && armed.load(SeqCst) && has(b"pg_advisory_xact_lock") && !has(b"COMMIT") {
+                                frozen.store(true, SeqCst);
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        FreezingRelay { port, armed, frozen }
+    }
+}
+
+/// One host's database connection hangs in the middle of a projection,
+/// holding the writers' lock: the server ends that transaction within its
+/// bound, and the other host goes on answering `success` within the
+/// platform's 5 s, every push it acknowledged readable.
+#[test]
+fn a_host_whose_connection_hangs_mid_projection_does_not_freeze_the_others() {
+    let Some(server) = server("a_host_whose_connection_hangs_mid_projection_does_not_freeze_the_others") else {
+        return;
+    };
+    let db = Database::create(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, through) = FreezingRelay::in_front_of(&db.url);
+    let (port1, port2) = (free_port(), free_port());
+    let _hung = Host::start(through.as_str(), &dir.path().join("hung.log"), port1);
+    let other = Host::start(&db.url, &dir.path().join("other.log"), port2);
+    for i in 0..4 {
+        assert_eq!(push(if i % 2 == 0 { port1 } else { port2 }, i), Some((200, "success".into())));
+    }
+    relay.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    // Its inbox commit goes through in one message; the projection that follows freezes.
+    let _ = push(port1, 100);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !relay.frozen.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the hung host never started a projection");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for i in 200..206 {
+        let started = Instant::now();
+        let answer = push(other.port, i);
+        assert_eq!(
+            answer,
+            Some((200, "success".into())),
+            "push {i} to the other host, {:?} after the hang",
+            started.elapsed()
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "push {i} answered after {:?}", started.elapsed());
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stored = by_create_time(&messages(&db.url));
+        if (200..206).all(|i| stored.contains_key(&(1_764_656_488 + i))) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the other host's pushes are not readable");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A TCP relay between the inspector and the server that can cut every
 /// connection (as a network failure or a server restart would) and let
 /// them through again.

@@ -238,15 +238,20 @@ async fn receive(
         Err(TrySendError::Disconnected(_)) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
     }
     // Answer only once the push is in the inbox, on disk; the platform retries otherwise.
+    // An error or a late commit may still have stored it (the commit can
+    // land after the wait, or fail only on its way back): the platform
+    // delivers it again, and the duplicate key counts that as a second
+    // delivery of the same push. So the answer is an error and the log says
+    // what is known: not acknowledged, outcome unknown.
     match tokio::time::timeout(Duration::from_secs(4), rx).await {
         Ok(Ok(Ok(_))) => plain(StatusCode::OK, "success"),
         Ok(Ok(Err(e))) => {
-            tracing::error!(%peer, "push not stored: {e}");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "not stored")
+            tracing::error!(%peer, "push not acknowledged: {e}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "not acknowledged")
         }
         _ => {
-            tracing::error!(%peer, "push not stored in time");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "not stored")
+            tracing::error!(%peer, "push not acknowledged (outcome unknown): the store did not commit within 4 s");
+            plain(StatusCode::SERVICE_UNAVAILABLE, "not acknowledged")
         }
     }
 }

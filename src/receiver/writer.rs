@@ -2,12 +2,23 @@
 //!
 //! Its first duty is the inbox. Pushes waiting for the disk are appended in
 //! one `synchronous=FULL` transaction (group commit: one fsync per group),
-//! and each request is answered as soon as its group is committed. Only when
-//! no push has arrived for a moment (or projection has waited 10 s under
-//! load that never pauses) does it project: turn inbox rows into messages
-//! and order summaries in small transactions that also move the projector's
-//! cursor, so a restart resumes exactly where the last committed projection
-//! stopped. What follows a projection (forwarding, snapshot fetches, the log
+//! and each request is answered as soon as its group is committed. Its
+//! second is projection: turning inbox rows into messages and order
+//! summaries (what every read sees) in transactions that also move the
+//! projector's cursor, so a restart resumes exactly where the last committed
+//! projection stopped. The two share the writer's time: projection runs
+//! whenever no push has arrived for a moment, and under load that never
+//! pauses, once the oldest row not yet readable has waited [`MAX_LAG`], it
+//! takes a share after every inbox commit: twice the rows just appended and
+//! a chunk more, so the backlog shrinks while pushes keep coming and a push
+//! is readable a fraction of a second after its `success`.
+//!
+//! The cursor is the store's, not the writer's: on a store shared by
+//! several hosts any of them projects whatever follows it, under the
+//! writers' lock. Every second the writer also looks at the shared inbox, so
+//! rows that a host appended and did not live to project are projected by
+//! the survivors within about a second, with no new traffic: no host holds a
+//! claim that has to expire first. What follows a projection (forwarding, snapshot fetches, the log
 //! line of a repeated push) is handed back to the async side. On SQLite, WAL
 //! checkpoints run beside the writer on a thread of their own
 //! ([`Checkpointer`]); the writer only finishes each one, between two of its
@@ -34,12 +45,20 @@ const MAX_GROUP: usize = 1024;
 /// Rows projected per transaction: short enough that a push arriving during
 /// a projection waits little for its own commit.
 const PROJECT_CHUNK: usize = 64;
-/// Projection waits until no push has arrived for this long: while pushes
-/// keep coming, the disk and the lock are theirs.
+/// Rows projected per transaction while catching up under load: fewer,
+/// larger transactions (each takes the lock and, on PostgreSQL, a round
+/// trip), still short enough that the pushes waiting meanwhile wait little.
+const CATCH_UP_CHUNK: usize = 256;
+/// Projection runs at once when no push has arrived for this long.
 const QUIET: Duration = Duration::from_micros(200);
-/// Under load that never pauses, projection still runs (one chunk per inbox
-/// group) once its oldest row has waited this long.
-const MAX_LAG: Duration = Duration::from_secs(10);
+/// Under load that never pauses, projection takes its share after every
+/// inbox commit once its oldest row has waited this long: a user sees a
+/// push about this soon after its `success`, and the wait lets each share
+/// project many rows per transaction.
+const MAX_LAG: Duration = Duration::from_millis(100);
+/// How often the writer looks for rows other hosts appended to a shared
+/// inbox and did not project (a host that died under load).
+const SHARED_LOOK: Duration = Duration::from_secs(1);
 /// Rows appended or projected between WAL checkpoints (run beside the
 /// writer, see [`Checkpointer`]): often enough that each copies little.
 const CHECKPOINT_EVERY: u64 = 4096;
@@ -146,6 +165,12 @@ struct Loop {
     pause: Duration,
     /// When the oldest row not yet projected was appended (roughly).
     behind_since: Option<Instant>,
+    /// This writer's committed groups not yet projected: the last inbox id
+    /// of each and when it was committed, oldest first (how long the oldest
+    /// unprojected row has waited).
+    groups: std::collections::VecDeque<(i64, Instant)>,
+    /// When the shared inbox was last looked at.
+    looked: Instant,
     since_checkpoint: u64,
     /// When the latest inbox commit or projection step began.
     last_write: Instant,
@@ -186,6 +211,8 @@ impl Loop {
             retry_at: None,
             pause: FIRST_RETRY,
             behind_since: (appended > cursor).then(Instant::now),
+            groups: std::collections::VecDeque::new(),
+            looked: Instant::now(),
             since_checkpoint: 0,
             last_write: Instant::now(),
             slow: (0, None),
@@ -204,7 +231,7 @@ impl Loop {
                 (false, None) if self.checkpointer.as_ref().is_some_and(Checkpointer::busy) => {
                     rx.recv_timeout(CHECKPOINT_POLL)
                 }
-                (false, _) => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                (false, _) => rx.recv_timeout(SHARED_LOOK.saturating_sub(self.looked.elapsed())),
                 (true, None) => rx.recv_timeout(QUIET),
                 (true, Some(at)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
             };
@@ -217,28 +244,37 @@ impl Loop {
                             Err(_) => break,
                         }
                     }
-                    self.commit_inbox(&mut group);
+                    let pushes = self.commit_inbox(&mut group);
                     // Under load that never pauses no quiet moment comes,
                     // and a WAL that never starts over grows into new file
                     // blocks the whole time (slower to write than warm
                     // ones): right after a commit the copy left is short too.
                     self.finish_checkpoint();
                     if self.behind_since.is_some_and(|t| t.elapsed() >= MAX_LAG) {
-                        self.project_due();
+                        self.project_share(2 * pushes + PROJECT_CHUNK);
+                        // The share's commits are writes too: a checkpoint
+                        // pass that ended during them is finished now, or
+                        // it would always look stale by the next commit.
+                        self.finish_checkpoint();
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    self.project_due();
+                    if self.appended > self.cursor || !self.side.is_empty() {
+                        self.project_due();
+                    }
                     self.finish_checkpoint();
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if self.looked.elapsed() >= SHARED_LOOK {
+                self.look_at_shared_inbox();
             }
         }
         // Every sender is gone: the server has stopped. Project what is left
         // (unless projection is failing: the inbox keeps it for the next start).
         self.retry_at = None;
         while self.appended > self.cursor || !self.side.is_empty() {
-            if !self.project_once() {
+            if !self.project_once(CATCH_UP_CHUNK) {
                 tracing::error!("stopping with {} pushes stored but not projected", self.appended - self.cursor);
                 break;
             }
@@ -254,8 +290,9 @@ impl Loop {
         store.write(|c| c.stop_period(self.period, crate::timefmt::now())).map_err(|e| e.to_string())
     }
 
-    /// Appends the group's pushes in one durable transaction and answers them.
-    fn commit_inbox(&mut self, group: &mut Vec<Job>) {
+    /// Appends the group's pushes in one durable transaction and answers
+    /// them; returns how many were appended.
+    fn commit_inbox(&mut self, group: &mut Vec<Job>) -> usize {
         let mut ids: Vec<i64> = Vec::with_capacity(group.len());
         let started = Instant::now();
         self.last_write = started;
@@ -305,9 +342,65 @@ impl Loop {
             }
         }
         self.stats.1 += 1;
-        if failure.is_none() {
+        if failure.is_none() && committed > 0 {
+            self.groups.push_back((self.appended, started));
             self.wrote(committed);
         }
+        committed as usize
+    }
+
+    /// Rows appended to a shared inbox by other hosts (alive or not) that
+    /// nobody has projected: this writer projects them too.
+    fn look_at_shared_inbox(&mut self) {
+        self.looked = Instant::now();
+        match self.store.inbox_state() {
+            Ok((cursor, last)) => {
+                self.cursor = self.cursor.max(cursor);
+                if last > self.appended.max(self.cursor) {
+                    self.appended = last;
+                    self.behind_since.get_or_insert_with(Instant::now);
+                }
+                self.note_progress();
+            }
+            Err(e) => tracing::warn!("cannot look at the shared inbox: {}", self.store.explain(e)),
+        }
+    }
+
+    /// Under load: projects up to `rows` rows in a few larger transactions,
+    /// stopping early when caught up or when a step fails.
+    fn project_share(&mut self, rows: usize) {
+        let mut left = rows;
+        while left > 0 && (self.appended > self.cursor || !self.side.is_empty()) {
+            if self.retry_at.is_some_and(|at| Instant::now() < at) {
+                return;
+            }
+            let before = self.cursor;
+            if !self.project_once(left.min(CATCH_UP_CHUNK)) {
+                return;
+            }
+            let done = (self.cursor - before).max(0) as usize;
+            if done == 0 {
+                return;
+            }
+            left = left.saturating_sub(done);
+        }
+    }
+
+    /// After the cursor moved: forgets the groups projected and says how
+    /// long the oldest row left has waited.
+    fn note_progress(&mut self) {
+        while self.groups.front().is_some_and(|(last, _)| *last <= self.cursor) {
+            self.groups.pop_front();
+        }
+        self.appended = self.appended.max(self.cursor);
+        self.behind_since = if self.appended > self.cursor {
+            // The oldest of this writer's own rows left; rows only another
+            // host appended keep the time they were first seen.
+            self.groups.front().map(|(_, at)| *at).or(self.behind_since)
+        } else {
+            self.groups.clear();
+            None
+        };
     }
 
     /// Counts rows written to the WAL and asks for a checkpoint every
@@ -344,14 +437,15 @@ impl Loop {
         if self.retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
-        self.project_once();
+        self.project_once(PROJECT_CHUNK);
     }
 
-    /// One projection step; false when it failed and projection is paused.
-    fn project_once(&mut self) -> bool {
+    /// One projection step of up to `limit` rows; false when it failed and
+    /// projection is paused.
+    fn project_once(&mut self, limit: usize) -> bool {
         let side = std::mem::take(&mut self.side);
         let t0 = Instant::now();
-        let result = self.write_projection(PROJECT_CHUNK, None, &side);
+        let result = self.write_projection(limit, None, &side);
         self.stages.projections.record(t0.elapsed());
         match result {
             Ok(()) => {
@@ -421,8 +515,7 @@ impl Loop {
         });
         let (rows, projected, cursor) = result.map_err(|e| self.store.explain(e).to_string())?;
         self.cursor = cursor;
-        self.appended = self.appended.max(cursor);
-        self.behind_since = if self.appended > self.cursor { Some(Instant::now()) } else { None };
+        self.note_progress();
         self.wrote(rows.len() as u64);
         for (row, p) in rows.into_iter().zip(projected) {
             if let store::MessageInsert::Duplicate(id) = p.outcome {

@@ -58,7 +58,21 @@ pub struct Postgres {
     /// Set by a reconnect: commits may have been missed while away.
     reconnected: std::cell::Cell<bool>,
     last_health: std::cell::Cell<Instant>,
+    /// The receiver's writer: its transactions are bounded tighter (see [`RECEIVER_LIMITS`]).
+    receiver: bool,
 }
+
+/// Every connection: a client that stops in the middle of a transaction
+/// (suspended, its network frozen) loses it, and the writers' lock with
+/// it, instead of holding every other writer up for as long as it is gone.
+const SESSION_LIMITS: &str = "SET idle_in_transaction_session_timeout = '10s'";
+/// The receiver's connection, inside the platform's 5 s answer limit (the
+/// receiver waits 4 s for its commit): a host whose connection hangs
+/// mid-transaction loses the lock after 2 s and the other hosts carry on;
+/// waiting for the lock or for one statement never takes longer than an
+/// answer may.
+const RECEIVER_LIMITS: &str = "SET idle_in_transaction_session_timeout = '2s'; SET lock_timeout = '3s'; \
+     SET statement_timeout = '3s'";
 
 /// One connection and its prepared statements.
 pub(super) struct Conn {
@@ -134,6 +148,7 @@ impl Postgres {
             watching: false,
             reconnected: std::cell::Cell::new(false),
             last_health: std::cell::Cell::new(Instant::now()),
+            receiver: false,
         };
         {
             let mut conn = store.conn()?;
@@ -158,6 +173,8 @@ impl Postgres {
             client
                 .batch_execute("SET synchronous_commit = on; SET standard_conforming_strings = on")
                 .map_err(|e| self.error(&e))?;
+            let limits = if self.receiver { RECEIVER_LIMITS } else { SESSION_LIMITS };
+            client.batch_execute(limits).map_err(|e| self.error(&e))?;
             if self.watching {
                 client.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| self.error(&e))?;
             }
@@ -215,6 +232,12 @@ impl Postgres {
             let _ = conn.client.batch_execute("ROLLBACK");
         }
         outcome
+    }
+
+    /// From now on this connection (and any made again) is the receiver's.
+    pub(super) fn bound_for_receiver(&mut self) -> Result<()> {
+        self.receiver = true;
+        self.with(|c| c.client.batch_execute(RECEIVER_LIMITS))
     }
 
     pub(super) fn describe(&self) -> String {

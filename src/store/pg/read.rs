@@ -251,7 +251,7 @@ impl Backend for Postgres {
     }
 
     fn prepare_receiver(&mut self) -> Result<()> {
-        Ok(())
+        self.bound_for_receiver()
     }
 
     fn checkpoint(&mut self) -> Result<()> {
