@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use crate::config::ConfigFile;
 use crate::settings::{Flags, Settings, env};
-use crate::store::{OpenMode, Store};
+use crate::store::{OpenMode, ReceiverStatus, Store};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,21 @@ pub fn run(flags: &Flags, url: Option<&str>) -> Result<bool> {
             return Ok(false);
         }
     };
-    report("store", check_store(&settings))?;
+    let (outcome, store) = check_store(&settings);
+    report("store", outcome)?;
+    if let Some(store) = store {
+        let now = crate::timefmt::now();
+        match (store.receiver_status(), store.quarantine_reasons(5)) {
+            (Ok(status), Ok(reasons)) => {
+                for (name, outcome) in pipeline(&status, &reasons, now) {
+                    report(name, outcome)?;
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                report("backlog", Outcome::Failed(e.to_string(), "see the message; check the store".into()))?
+            }
+        }
+    }
     report("shop API", runtime.block_on(check_api(&settings)))?;
     report("receiver", runtime.block_on(check_receiver(&settings, url)))?;
     Ok(ok)
@@ -82,11 +96,16 @@ fn config_outcome(file: Option<&ConfigFile>) -> Outcome {
     }
 }
 
-fn check_store(s: &Settings) -> Outcome {
-    match Store::open_at(&s.store_location(), OpenMode::Existing, crate::store::Durability::Normal) {
+fn check_store(s: &Settings) -> (Outcome, Option<Store>) {
+    let outcome = match Store::open_at(&s.store_location(), OpenMode::Existing, crate::store::Durability::Normal) {
         Ok(store) => {
             let (orders, _, pushes) = store.counts().unwrap_or((-1, -1, -1));
-            Outcome::Ok(format!("{} ({orders} orders, {pushes} pushes; from {})", store.location(), s.store_origin))
+            let ok = Outcome::Ok(format!(
+                "{} ({orders} orders, {pushes} pushes; from {})",
+                store.location(),
+                s.store_origin
+            ));
+            return (ok, Some(store));
         }
         Err(crate::store::StoreError::Missing(p)) => Outcome::Failed(
             format!("no store at {} (from {})", p.display(), s.store_origin),
@@ -95,7 +114,105 @@ fn check_store(s: &Settings) -> Outcome {
                 .into(),
         ),
         Err(e) => Outcome::Failed(e.to_string(), "see the message; check the path and its permissions".into()),
+    };
+    (outcome, None)
+}
+
+/// Reads this long behind mean projection is not running (it keeps within
+/// a second or two while a receiver runs).
+const BEHIND_AFTER: i64 = 10;
+/// A quarantined push newer than this is a problem of today's setup.
+const RECENT_QUARANTINE: i64 = 24 * 3600;
+
+/// What the store says about the receiving pipeline: the backlog (pushes
+/// stored, not yet readable), the quarantine (pushes that could not be
+/// read, by reason) and each host's receiver with its last heartbeat.
+pub fn pipeline(status: &ReceiverStatus, reasons: &[(String, i64, i64)], now: i64) -> Vec<(&'static str, Outcome)> {
+    use crate::store::status::Receiving;
+    use crate::text::thousands;
+    let ago = |t: i64| crate::timefmt::ago(crate::model::Lang::En, now - t);
+    let mut out = Vec::new();
+    let b = &status.backlog;
+    let last = b.last_arrival.map(|t| format!("; last push {} ago", ago(t))).unwrap_or_default();
+    out.push((
+        "backlog",
+        match status.behind(now) {
+            None => Outcome::Ok(format!("every stored push is readable{last}")),
+            Some(waited) if waited < BEHIND_AFTER => Outcome::Ok(format!(
+                "{} pushes stored and being processed (the oldest {} ago){last}",
+                thousands(b.pending),
+                ago(now - waited)
+            )),
+            Some(waited) => Outcome::Failed(
+                format!(
+                    "{} pushes stored and not yet readable, the oldest for {}: reads (messages, timeline, the inspector) do not show them yet",
+                    thousands(b.pending),
+                    ago(now - waited)
+                ),
+                "a running receiver processes them (any host sharing the store): start `orderscope serve`; if one \
+                 runs, its log says why processing is paused"
+                    .into(),
+            ),
+        },
+    ));
+    let total: i64 = reasons.iter().map(|r| r.1).sum();
+    let listed = reasons
+        .iter()
+        .map(|(why, n, _)| format!("{} × {}", thousands(*n), crate::text::visible(why)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push((
+        "quarantine",
+        match reasons.iter().map(|r| r.2).max() {
+            None => Outcome::Ok("no push in quarantine".into()),
+            Some(newest) if now - newest > RECENT_QUARANTINE => Outcome::Ok(format!(
+                "{} older pushes in quarantine, none in the last 24 h ({listed})",
+                thousands(total)
+            )),
+            Some(newest) => Outcome::Failed(
+                format!(
+                    "{} pushes could not be read and are in quarantine, the newest {} ago: {listed}",
+                    thousands(total),
+                    ago(newest)
+                ),
+                "pushes that do not decrypt usually mean another EncodingAESKey (or AppID) than the shop console's: \
+                 correct it, restart serve, then `orderscope messages --reprocess`"
+                    .into(),
+            ),
+        },
+    ));
+    if status.hosts.is_empty() {
+        out.push(("hosts", Outcome::Skipped("no receiver has run on this store".into())));
+        return out;
     }
+    let hosts = status
+        .hosts
+        .iter()
+        .map(|h| {
+            let name = h.host.as_deref().map(crate::text::visible).unwrap_or_else(|| "(host not recorded)".into());
+            if h.stopped {
+                format!("{name} stopped {} ago", ago(h.last_seen))
+            } else if h.is_up(now) {
+                format!("{name} up, last heartbeat {} ago", ago(h.last_seen))
+            } else {
+                format!("{name} silent: last heartbeat {} ago and no stop recorded", ago(h.last_seen))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push((
+        "hosts",
+        match status.receiving(now) {
+            Receiving::Up { .. } => Outcome::Ok(hosts),
+            _ => Outcome::Failed(
+                format!("no receiver is running: {hosts}"),
+                "start `orderscope serve` (`systemctl start orderscope-serve`); a silent host died without stopping: \
+                 its log or journal says why"
+                    .into(),
+            ),
+        },
+    ));
+    out
 }
 
 async fn check_api(s: &Settings) -> Outcome {
@@ -178,5 +295,52 @@ async fn check_receiver(s: &Settings, url: Option<&str>) -> Outcome {
             };
             Outcome::Failed(crate::http::describe(&e), fix.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Backlog, PeriodRow};
+
+    fn host(name: &str, last_seen: i64, stopped_at: Option<i64>) -> PeriodRow {
+        PeriodRow { started_at: 0, last_seen, stopped_at, host: Some(name.into()) }
+    }
+
+    fn outcome<'a>(all: &'a [(&str, Outcome)], name: &str) -> &'a Outcome {
+        &all.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn a_healthy_pipeline_is_green_and_says_what_it_saw() {
+        let now = 10_000;
+        let status = ReceiverStatus::of(
+            &[host("a", now - 20, None), host("b", now - 7_200, Some(now - 7_200))],
+            Backlog { pending: 2, oldest: Some(now - 1), last_arrival: Some(now - 1) },
+        );
+        let all = pipeline(&status, &[("bad padding".into(), 3, now - 90_000)], now);
+        assert!(all.iter().all(|(_, o)| matches!(o, Outcome::Ok(_))), "{all:?}");
+        let Outcome::Ok(hosts) = outcome(&all, "hosts") else { unreachable!() };
+        assert_eq!(hosts, "a up, last heartbeat 20 s ago; b stopped 2 h ago");
+        let Outcome::Ok(q) = outcome(&all, "quarantine") else { unreachable!() };
+        assert!(q.contains("3 older pushes in quarantine") && q.contains("3 × bad padding"), "{q}");
+    }
+
+    #[test]
+    fn a_backlog_that_waits_a_quarantine_of_today_and_a_dead_host_each_fail_with_a_fix() {
+        let now = 10_000;
+        let status = ReceiverStatus::of(
+            &[host("a", now - 3_600, None)],
+            Backlog { pending: 30_812, oldest: Some(now - 300), last_arrival: Some(now - 290) },
+        );
+        let all = pipeline(&status, &[("decryption failed: bad padding".into(), 1_200, now - 60)], now);
+        let Outcome::Failed(what, fix) = outcome(&all, "backlog") else { panic!("{all:?}") };
+        assert!(what.starts_with("30,812 pushes stored and not yet readable, the oldest for 5 min"), "{what}");
+        assert!(fix.contains("start `orderscope serve`"), "{fix}");
+        let Outcome::Failed(what, fix) = outcome(&all, "quarantine") else { panic!("{all:?}") };
+        assert!(what.contains("1,200 × decryption failed: bad padding") && what.contains("1 min ago"), "{what}");
+        assert!(fix.contains("EncodingAESKey"), "{fix}");
+        let Outcome::Failed(what, _) = outcome(&all, "hosts") else { panic!("{all:?}") };
+        assert!(what.contains("a silent: last heartbeat 1 h ago and no stop recorded"), "{what}");
     }
 }

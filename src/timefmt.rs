@@ -82,6 +82,22 @@ pub fn coarse(secs: i64) -> String {
     }
 }
 
+/// A coarse age in the screen's language: `3 s`, `12 min`, `5 h`, `4 d`
+/// (`3 秒`, `12 分钟`, `5 小时`, `4 天`).
+pub fn ago(lang: crate::model::Lang, secs: i64) -> String {
+    let s = secs.max(0);
+    let (n, zh, en) = match s {
+        0..60 => (s, "秒", "s"),
+        60..3600 => (s / 60, "分钟", "min"),
+        3600..86_400 => (s / 3600, "小时", "h"),
+        _ => (s / 86_400, "天", "d"),
+    };
+    match lang {
+        crate::model::Lang::Zh => format!("{n} {zh}"),
+        crate::model::Lang::En => format!("{n} {en}"),
+    }
+}
+
 /// Parses durations written like `90s`, `30m`, `2h`, `10d`.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     let t = text.trim();

@@ -400,3 +400,83 @@ fn sslmode_require_never_falls_back_to_plain_text() {
     assert!(err.to_lowercase().contains("tls"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Pushes acknowledged and not yet processed (in the inbox past the
+/// projector's cursor) are stored: the order's explanation counts them,
+/// marked as not yet processed, and never says no type 5 push is stored;
+/// arrivals whose order cannot be told keep the absence undecided. The
+/// backlog says how many are waiting and since when.
+#[test]
+fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
+    use orderscope::explain::{Decider, Rule, Verdict};
+    use orderscope::model::Lang;
+    use orderscope::store::inbox::{Arrival, dup_key};
+    for b in backends("pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
+        store.add_snapshot(&after, 1_764_656_487, "import".into()).unwrap();
+        // The receiver was up all along.
+        store.write(|c| c.add_receiver_period(1_764_600_000, 1_764_700_000, None, Some("h")).map(|_| ())).unwrap();
+        let now = 1_764_700_010;
+        assert_eq!(store.backlog().unwrap(), Default::default(), "{}", b.name);
+        let none = store.story_at(SEED, now, Lang::En).unwrap();
+        let rule = none.explanation.iter().find(|s| s.rule == Rule::NoType5Push).expect("no type 5 push");
+        assert_eq!(rule.verdict, Verdict::Shows, "{}: {}", b.name, rule.statement);
+
+        let envelope = b"{\"Encrypt\":\"x\"}".as_slice();
+        let arrival = |text: &'static [u8], at: i64, problem: Option<&'static str>| Arrival {
+            received_at: at,
+            query: "timestamp=1",
+            content_type: Some("application/json"),
+            envelope,
+            plaintext: Some(text),
+            problem,
+        };
+        // Someone else's push that cannot be read (it goes to quarantine):
+        // whose it is cannot be told.
+        let unreadable = arrival(b"\xff", 1_764_699_990, Some("bad padding"));
+        store.append_inbox_group(&[(unreadable, &dup_key(None, envelope))]).unwrap();
+        let open_question = store.story_at(SEED, now, Lang::En).unwrap();
+        let rule = open_question.explanation.iter().find(|s| s.rule == Rule::NoType5Push).unwrap();
+        assert_eq!(rule.verdict, Verdict::CannotDecide, "{}: {}", b.name, rule.statement);
+        assert!(rule.decided_by.contains(&Decider::Processing), "{}", b.name);
+        assert!(
+            rule.statement.contains("1 more pushes are received and stored but not yet processed"),
+            "{}",
+            rule.statement
+        );
+
+        // This order's type 5 push, acknowledged and waiting.
+        let text = type5_push(SEED, 1_764_656_400);
+        let leaked: &'static [u8] = Box::leak(text.clone().into_boxed_str()).as_bytes();
+        let mine = arrival(leaked, 1_764_699_995, None);
+        store.append_inbox_group(&[(mine, &dup_key(Some(leaked), envelope))]).unwrap();
+        let backlog = store.backlog().unwrap();
+        assert_eq!(
+            (backlog.pending, backlog.oldest, backlog.last_arrival),
+            (2, Some(1_764_699_990), Some(1_764_699_995)),
+            "{}",
+            b.name
+        );
+        assert!(store.messages(Some(SEED)).unwrap().is_empty(), "{}: not projected yet", b.name);
+        let story = store.story_at(SEED, now, Lang::En).unwrap();
+        assert!(story.explanation.iter().all(|s| s.rule != Rule::NoType5Push), "{}", b.name);
+        let shown = story.explanation.iter().find(|s| s.rule == Rule::Type5Push).expect("the waiting type 5 push");
+        assert!(shown.evidence.iter().any(|e| e.text.contains("stored, not yet processed")), "{}: {shown:?}", b.name);
+        let entry = story.entries.iter().find(|e| e.kind == "push").unwrap();
+        assert!(entry.summary.contains("stored, not yet processed"), "{}", entry.summary);
+        assert!(matches!(entry.reference, Some(orderscope::explain::Ref::Inbox(_))), "{}", b.name);
+
+        // Once processed it is the message itself, counted once.
+        while store.write(|c| c.project_inbox(16, None).map(|_| ())).is_ok() {
+            if store.backlog().unwrap().pending == 0 {
+                break;
+            }
+        }
+        assert_eq!(store.backlog().unwrap().pending, 0, "{}", b.name);
+        let story = store.story_at(SEED, now, Lang::En).unwrap();
+        let pushes: Vec<_> = story.entries.iter().filter(|e| e.kind == "push").collect();
+        assert_eq!(pushes.len(), 1, "{}", b.name);
+        assert!(!pushes[0].summary.contains("not yet processed"), "{}", pushes[0].summary);
+    }
+}

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use common::pg::{Database, server};
 use common::*;
-use orderscope::crypto;
 
 const TOKEN: &str = "AAAAA";
 const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -69,22 +68,6 @@ impl Drop for Host {
 }
 
 /// One HTTP/1.1 request; the status and body, or `None` when the host is gone.
-fn post(port: u16, target: &str, body: &[u8]) -> Option<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let head = format!(
-        "POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).ok()?;
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok())?;
-    Some((status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()))
-}
-
 /// Push `i` (order 3732676853715311104 + i) sealed and signed as the platform does.
 fn signed_push(i: u64) -> (String, Vec<u8>) {
     let plaintext = format!(
@@ -92,14 +75,7 @@ fn signed_push(i: u64) -> (String, Vec<u8>) {
         1_764_656_488 + i,
         3_732_676_853_715_311_104u64 + i
     );
-    let (nonce, timestamp) = (format!("n{i}"), (1_714_000_000 + i).to_string());
-    let key = crypto::decode_key(KEY).unwrap();
-    let mut random = [0u8; 16];
-    random[..nonce.len().min(16)].copy_from_slice(&nonce.as_bytes()[..nonce.len().min(16)]);
-    let encrypt = crypto::seal(&key, &random, plaintext.as_bytes(), APPID);
-    let sig = crypto::msg_signature(TOKEN, &timestamp, &nonce, &encrypt);
-    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
-    (format!("/wx?timestamp={timestamp}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}"), body.into_bytes())
+    sealed_push(TOKEN, KEY, APPID, &plaintext, i)
 }
 
 fn push(port: u16, i: u64) -> Option<(u16, String)> {

@@ -281,3 +281,56 @@ fn an_order_without_a_number_lists_the_weighed_causes_at_80x24_and_160x48() {
     assert!(narrow.contains("· 不支持 · 虚拟商品"), "{narrow}");
     insta::assert_snapshot!("no_number_80x24_zh", narrow);
 }
+
+/// The header says how far reads are behind (pushes stored and not yet
+/// processed, read from the real store), and turns red words when the
+/// receiver stopped or went silent.
+#[test]
+fn the_header_says_how_far_reads_are_behind_and_whether_the_receiver_runs() {
+    use orderscope::store::inbox::{Arrival, dup_key};
+    use orderscope::tui::update::{Msg, update};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let envelope = b"{\"Encrypt\":\"x\"}".as_slice();
+    let arrivals: Vec<(Arrival, String)> = (0..3)
+        .map(|i| {
+            let a = Arrival {
+                received_at: NOW - 3 + i,
+                query: "timestamp=1",
+                content_type: None,
+                envelope,
+                plaintext: None,
+                problem: Some("test"),
+            };
+            (a, format!("{}|{i}", dup_key(None, envelope)))
+        })
+        .collect();
+    let refs: Vec<(Arrival, &str)> = arrivals.iter().map(|(a, k)| (*a, k.as_str())).collect();
+    store.append_inbox_group(&refs).unwrap();
+    let mut app = demo_app(&mut store, Lang::Zh);
+    let zh = render(&mut app, 80, 24);
+    assert!(zh.lines().next().unwrap().contains("接收器运行中 · 最近推送 1 秒前 · 3 条尚未可读"), "{zh}");
+    insta::assert_snapshot!("backlog_80x24_zh", zh);
+    app.lang = Lang::En;
+    let en = render(&mut app, 160, 48);
+    assert!(en.lines().next().unwrap().contains("receiver up · last push 1 s ago · 3 not yet readable"), "{en}");
+    insta::assert_snapshot!("backlog_160x48_en", en);
+
+    // Every heartbeat missed for minutes: the receiver died.
+    let later = NOW + orderscope::store::status::SILENT_AFTER + 600;
+    update(&mut app, Msg::Tick { now: later });
+    assert!(app.take_dirty());
+    let silent = render(&mut app, 160, 48);
+    assert!(silent.lines().next().unwrap().contains("receiver silent for"), "{silent}");
+
+    // Stopped cleanly, nothing waiting.
+    let mut stopped = app.receiver.clone().unwrap();
+    for h in &mut stopped.hosts {
+        h.stopped = true;
+    }
+    stopped.backlog.pending = 0;
+    assert!(update(&mut app, Msg::Receiver(stopped)).is_empty());
+    let line = render(&mut app, 80, 24).lines().next().unwrap().to_string();
+    assert!(line.contains("receiver stopped · last push"), "{line}");
+    assert!(!line.contains("not yet readable"), "{line}");
+}

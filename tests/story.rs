@@ -170,6 +170,7 @@ fn rule_no_snapshot() {
         kind: None,
         deliveries: 1,
         source: "import".into(),
+        pending: false,
     }];
     let s = build("1", &[], &pushes, &[], 100, Lang::En);
     assert!(has(&s, Rule::NoSnapshot));

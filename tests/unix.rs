@@ -231,6 +231,28 @@ fn doctor_checks_the_setup_end_to_end_and_says_how_to_fix_it() {
         assert!(text.contains(check), "{check}: {text}");
     }
     assert!(text.contains("answered a signed URL verification"), "{text}");
+    for check in ["ok    backlog   every stored push is readable", "ok    quarantine no push in quarantine"] {
+        assert!(text.contains(check), "{check}: {text}");
+    }
+    assert!(text.contains("ok    hosts") && text.contains("up, last heartbeat"), "{text}");
+
+    // Pushes sealed with another EncodingAESKey than the receiver's (the
+    // console's key changed): each is kept in quarantine, and doctor says so.
+    let other_key = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
+    let plaintext =
+        r#"{"CreateTime":1764656488,"Event":"channels_ec_order_ext_info_update","order_info":{"order_id":1,"type":5}}"#;
+    let (target, body) = sealed_push(TOKEN, other_key, APPID, plaintext, 1);
+    assert!(post(port, &target, &body).is_some());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = stdout(&doctor());
+        if text.contains("FAIL  quarantine") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(text.contains("FAIL  quarantine 1 pushes could not be read"), "{text}");
+    assert!(text.contains("EncodingAESKey"), "{text}");
 
     // A wrong AppSecret: the token request fails, with the platform's hint.
     write_config("Wr0ngSecretXYZ");

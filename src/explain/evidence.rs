@@ -20,6 +20,10 @@ pub struct PushRecord {
     pub deliveries: i64,
     /// How it reached the store: the receiver, an import, the demo, …
     pub source: crate::model::Origin,
+    /// Received and acknowledged, still in the receiver's inbox: not yet
+    /// processed into the messages that reads list (`id` is its inbox id).
+    /// Stored all the same: never read as missing.
+    pub pending: bool,
 }
 
 impl PushRecord {
@@ -29,6 +33,11 @@ impl PushRecord {
 
     pub fn is_demo(&self) -> bool {
         self.source.is_demo()
+    }
+
+    /// Where it can be opened: the stored message, or the inbox row.
+    pub fn reference(&self) -> super::Ref {
+        if self.pending { super::Ref::Inbox(self.id) } else { super::Ref::Message(self.id) }
     }
 
     /// The event's time, or the receipt time when the push carries none.
@@ -91,6 +100,9 @@ pub struct Evidence {
     /// The receiver's up periods (for the whole store, not one order).
     pub periods: Vec<Period>,
     pub notes: Vec<Note>,
+    /// Pushes received and not yet processed whose order could not be told
+    /// (unreadable, or too many to read): any of them may be this order's.
+    pub unprocessed_elsewhere: i64,
     /// When the evidence was loaded: the span after shipping runs to here,
     /// and a receiver whose last heartbeat is recent is still running.
     pub now: i64,
@@ -197,6 +209,7 @@ mod tests {
             kind: None,
             deliveries: 1,
             source: crate::model::Origin::Serve,
+            pending: false,
         };
         assert_eq!(p(Some(100), 105).redelivery_delay(), None);
         assert_eq!(p(Some(100), 2_270).redelivery_delay(), Some(2_170));

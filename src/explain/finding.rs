@@ -57,6 +57,8 @@ pub enum Decider {
     PendingRetries,
     /// Platform support, who can see what the platform did.
     PlatformSupport,
+    /// The receiver processing the pushes it has stored and not yet processed.
+    Processing,
 }
 
 impl Decider {
@@ -70,6 +72,9 @@ impl Decider {
             ),
             Decider::ReceiverPeriods => lang.text("接收器在该时段的运行记录", "when the receiver was up over the span"),
             Decider::PendingRetries => lang.text("等待平台剩余的重试", "waiting for the platform's remaining retries"),
+            Decider::Processing => {
+                lang.text("接收器处理完已存储的推送", "the receiver processing the pushes it has stored")
+            }
             Decider::PlatformSupport => {
                 lang.text("平台客服（能看到平台一侧的记录）", "platform support (who see the platform's side)")
             }

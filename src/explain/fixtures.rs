@@ -44,11 +44,12 @@ pub fn push(id: i64, at: i64, kind: Option<i64>, source: &str) -> PushRecord {
         kind,
         deliveries: 1,
         source: source.into(),
+        pending: false,
     }
 }
 
 pub fn evidence(versions: Vec<Version>, pushes: Vec<PushRecord>, periods: Vec<Period>, notes: Vec<Note>) -> Evidence {
-    Evidence { order_id: "1".into(), versions, pushes, periods, notes, now: NOW }
+    Evidence { order_id: "1".into(), versions, pushes, periods, notes, unprocessed_elsewhere: 0, now: NOW }
 }
 
 pub fn seed(pushes: Vec<PushRecord>, periods: Vec<Period>) -> Evidence {

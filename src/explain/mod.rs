@@ -48,6 +48,8 @@ pub use crate::model::Provenance as Source;
 pub enum Ref {
     Snapshot(i64),
     Message(i64),
+    /// A push in the receiver's inbox, not yet processed into a message.
+    Inbox(i64),
     Note(i64),
 }
 
@@ -98,6 +100,7 @@ pub fn build(
         pushes: pushes.to_vec(),
         periods: up.to_vec(),
         notes: Vec::new(),
+        unprocessed_elsewhere: 0,
         now,
     };
     story(&ev, lang)

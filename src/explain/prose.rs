@@ -66,9 +66,20 @@ pub(crate) fn push_ev(lang: Lang, p: &PushRecord) -> String {
         (None, _) => String::new(),
     };
     let late = redelivery_words(lang, p);
+    let pending = pending_words(lang, p);
     match lang {
-        Lang::Zh => format!("推送 {event}{kind}（{created}收到于 {}{late}）{mark}", when(p.received_at)),
-        Lang::En => format!("push {event}{kind} ({created}received {}{late}){mark}", when(p.received_at)),
+        Lang::Zh => format!("推送 {event}{kind}（{created}收到于 {}{late}{pending}）{mark}", when(p.received_at)),
+        Lang::En => format!("push {event}{kind} ({created}received {}{late}{pending}){mark}", when(p.received_at)),
+    }
+}
+
+/// `, stored, not yet processed` for a push still in the receiver's inbox:
+/// acknowledged and on disk, not yet in the messages that reads list.
+pub(crate) fn pending_words(lang: Lang, p: &PushRecord) -> &'static str {
+    match (p.pending, lang) {
+        (true, Lang::Zh) => "，已存储，尚未处理",
+        (true, Lang::En) => ", stored, not yet processed",
+        (false, _) => "",
     }
 }
 
@@ -157,7 +168,7 @@ pub(crate) fn field_fact(text: String, v: &Version) -> Fact {
 
 /// A stored push as a fact.
 pub(crate) fn push_fact(lang: Lang, p: &PushRecord) -> Fact {
-    Fact::observed(push_ev(lang, p), p.is_demo()).at(Ref::Message(p.id))
+    Fact::observed(push_ev(lang, p), p.is_demo()).at(p.reference())
 }
 
 /// A note as a fact: reported, never observed.

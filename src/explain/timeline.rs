@@ -98,6 +98,9 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
         if p.deliveries > 1 {
             summary.push_str(&format!(" ×{}", p.deliveries));
         }
+        if p.pending {
+            summary.push_str(&tr(lang, " · 已存储，尚未处理", " · stored, not yet processed"));
+        }
         // The event's own time beside the receipt, when a retry brought it late.
         if let (Some(created), Some(delay)) = (p.created_at, p.redelivery_delay()) {
             summary.push_str(&match lang {
@@ -116,7 +119,7 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
             summary,
             rule: None,
             created_at: p.created_at,
-            reference: Some(Ref::Message(p.id)),
+            reference: Some(p.reference()),
         });
     }
     for n in &ev.notes {

@@ -108,7 +108,8 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
         let heartbeat = {
             let tx = writer.tx.clone();
             tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(60));
+                let mut every =
+                    tokio::time::interval(Duration::from_secs(crate::store::status::HEARTBEAT_SECS as u64));
                 every.tick().await;
                 loop {
                     every.tick().await;

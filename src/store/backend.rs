@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use super::inbox::{Arrival, InboxRow, Projected};
+use super::inbox::{Arrival, Backlog, InboxRow, Projected};
 use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
 use crate::explain::{Note, Period};
 use crate::model::Order;
@@ -136,6 +136,9 @@ pub trait Backend: Send {
     /// with the body as it arrived.
     fn quarantined(&self) -> Result<Vec<QuarantinedRow>>;
     fn quarantined_count(&self) -> Result<i64>;
+    /// Why pushes are in quarantine: each reason with how many and when the
+    /// newest of them arrived, most frequent first, at most `limit`.
+    fn quarantine_reasons(&self, limit: i64) -> Result<Vec<(String, i64, i64)>>;
     /// A value `sync` keeps between runs.
     fn sync_value(&self, key: &str) -> Result<Option<i64>>;
     /// (orders, snapshots, messages).
@@ -157,6 +160,8 @@ pub trait Backend: Send {
 
     /// The projector's cursor and the last inbox id.
     fn inbox_state(&self) -> Result<(i64, i64)>;
+    /// What reads do not show yet: inbox rows past the projector's cursor.
+    fn backlog(&self) -> Result<Backlog>;
     /// Up to `limit` inbox rows after `after`, oldest first.
     fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>>;
     /// Before the receiver's writer starts (SQLite: checkpoints only when

@@ -130,10 +130,28 @@ pub fn after(c: &Connection, after: i64, limit: usize) -> Result<Vec<InboxRow>> 
     Ok(rows)
 }
 
-/// Arrivals not yet projected.
-pub fn backlog(c: &Connection) -> Result<i64> {
+/// What reads do not show yet: arrivals past the projector's cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Backlog {
+    /// Arrivals stored and not yet projected (not in `messages` yet).
+    pub pending: i64,
+    /// When the oldest of them arrived.
+    pub oldest: Option<i64>,
+    /// When the newest arrival of all reached the inbox (projected or not).
+    pub last_arrival: Option<i64>,
+}
+
+/// Arrivals not yet projected, the oldest one's arrival, and the last arrival.
+pub fn backlog(c: &Connection) -> Result<Backlog> {
     let cursor = cursor(c, MESSAGES)?;
-    Ok(c.prepare_cached("SELECT count(*) FROM inbox WHERE id > ?1")?.query_row([cursor], |r| r.get(0))?)
+    // Each by the rowid: a count over the rows past the cursor (few, when
+    // projection keeps pace) and two lookups at the ends.
+    Ok(c.prepare_cached(
+        "SELECT (SELECT count(*) FROM inbox WHERE id > ?1),
+                (SELECT received_at FROM inbox WHERE id > ?1 ORDER BY id LIMIT 1),
+                (SELECT received_at FROM inbox ORDER BY id DESC LIMIT 1)",
+    )?
+    .query_row([cursor], |r| Ok(Backlog { pending: r.get(0)?, oldest: r.get(1)?, last_arrival: r.get(2)? }))?)
 }
 
 /// How one arrival was projected.

@@ -68,6 +68,7 @@ impl From<&MessageRow> for crate::explain::PushRecord {
             kind: m.kind,
             deliveries: m.deliveries,
             source: m.source,
+            pending: false,
         }
     }
 }

@@ -147,6 +147,15 @@ impl Backend for Sqlite {
         Sqlite::quarantined_count(self)
     }
 
+    fn quarantine_reasons(&self, limit: i64) -> Result<Vec<(String, i64, i64)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT quarantine, count(*), max(received_at) FROM messages WHERE quarantine IS NOT NULL
+             GROUP BY quarantine ORDER BY count(*) DESC, quarantine LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn sync_value(&self, key: &str) -> Result<Option<i64>> {
         Sqlite::sync_value(self, key)
     }
@@ -159,6 +168,10 @@ impl Backend for Sqlite {
         let cursor = inbox::cursor(self.conn(), inbox::MESSAGES)?;
         let last: i64 = self.conn().query_row("SELECT coalesce(max(id), 0) FROM inbox", [], |r| r.get(0))?;
         Ok((cursor, last))
+    }
+
+    fn backlog(&self) -> Result<inbox::Backlog> {
+        inbox::backlog(self.conn())
     }
 
     fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>> {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::diff::{Op, leaves};
-use crate::explain::{Evidence, Note, Period, Story};
+use crate::explain::{Evidence, Story};
 use crate::json::short;
 use crate::model::names::{self, Lang};
 use crate::model::{Order, Vnum};
@@ -38,55 +38,26 @@ pub struct CompareRow {
 }
 
 impl Detail {
-    /// The detail of one order from its stored versions, pushes, the
-    /// receiver's periods and the notes people recorded.
-    #[allow(clippy::too_many_arguments)]
-    pub fn build(
-        order_id: &str,
-        versions: Vec<Version>,
-        problems: Vec<String>,
-        messages: Vec<MessageRow>,
-        periods: Vec<Period>,
-        notes: Vec<Note>,
-        now: i64,
-        lang: Lang,
-    ) -> Detail {
-        let now_year = crate::timefmt::year_of(now);
-        let evidence = Evidence {
-            order_id: order_id.to_string(),
-            versions,
-            pushes: messages.iter().map(Into::into).collect(),
-            periods,
-            notes,
-            now,
-        };
+    /// The detail of one order from its evidence (stored versions, pushes,
+    /// the receiver's periods, the notes people recorded), with the stored
+    /// messages and the versions that could not be read.
+    pub fn build(evidence: Evidence, problems: Vec<String>, messages: Vec<MessageRow>, lang: Lang) -> Detail {
+        let order_id = evidence.order_id.clone();
+        let now_year = crate::timefmt::year_of(evidence.now);
         let story = crate::explain::story(&evidence, lang);
         let versions = evidence.versions;
         let pair = pick_pair(&versions);
         let latest = pair.after.as_ref().or(pair.before.as_ref()).map(|v| v.order.clone());
         let vnum = latest.as_ref().map(Vnum::of).unwrap_or_default();
         let rows = compare_rows(&pair, now_year, lang);
-        Detail {
-            order_id: order_id.to_string(),
-            versions,
-            pair,
-            rows,
-            latest,
-            vnum,
-            messages,
-            problems,
-            story: Some(story),
-        }
+        Detail { order_id, versions, pair, rows, latest, vnum, messages, problems, story: Some(story) }
     }
 }
 
 /// Reads one order's detail from the store (on the runner's store thread).
 pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> Result<Detail, String> {
-    let (versions, problems) = store.versions(order_id).map_err(|e| e.to_string())?;
-    let messages = store.messages(Some(order_id)).map_err(|e| e.to_string())?;
-    let periods = store.receiver_periods().map_err(|e| e.to_string())?;
-    let notes = store.notes(order_id).map_err(|e| e.to_string())?;
-    Ok(Detail::build(order_id, versions, problems, messages, periods, notes, now, lang))
+    let (evidence, messages, problems) = store.gather(order_id, now).map_err(|e| e.to_string())?;
+    Ok(Detail::build(evidence, problems, messages, lang))
 }
 
 /// The value as shown in a pane, with status codes named and times as dates

@@ -53,9 +53,30 @@ pub struct StoreSide {
     /// was down) is started again, with the list, once it is back.
     list_asked: bool,
     list: Option<super::state::Rows>,
+    /// The receivers' state last sent, and when it was read.
+    receiver: Option<(crate::store::ReceiverStatus, Instant)>,
 }
 
+/// How often the receivers' state and the backlog are read again: the
+/// header's "last push N s ago" moves by the second.
+const RECEIVER_LOOK: Duration = Duration::from_secs(1);
+
 impl StoreSide {
+    /// Reads the receivers' state and the backlog when due, and sends them
+    /// when they changed. A failed read says nothing: the feed reports the
+    /// store's problems.
+    fn look_at_receiver(&mut self, store: &Store, out: &mut dyn FnMut(Msg)) {
+        if self.receiver.as_ref().is_some_and(|(_, at)| at.elapsed() < RECEIVER_LOOK) {
+            return;
+        }
+        let Ok(status) = store.receiver_status() else { return };
+        let changed = self.receiver.as_ref().is_none_or(|(last, _)| *last != status);
+        self.receiver = Some((status.clone(), Instant::now()));
+        if changed {
+            out(Msg::Receiver(status));
+        }
+    }
+
     /// Reports changes with the list already merged, so the drawing task
     /// only swaps it in.
     fn changed(&mut self, changes: crate::store::feed::Changes, out: &mut dyn FnMut(Msg)) {
@@ -84,6 +105,8 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                     Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
                 }
             }
+            side.receiver = None;
+            side.look_at_receiver(store, out);
             let quarantined = store.quarantined_count().unwrap_or(0);
             // Which orders are all demo data scans every version: it comes
             // after the list, never before the first frame.
@@ -177,6 +200,9 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
                     send(Msg::StoreProblem(None));
                 }
                 continue;
+            }
+            if side.list_asked {
+                side.look_at_receiver(&store, &mut send);
             }
             if let Some(f) = side.feed.as_mut() {
                 match f.poll(&mut store) {

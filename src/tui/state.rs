@@ -11,6 +11,8 @@ use crate::model::VnumState;
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::store::OrderRow;
+use crate::store::ReceiverStatus;
+use crate::store::status::Receiving;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -157,6 +159,8 @@ pub struct State {
     pub fresh: HashMap<i64, i64>,
     /// A problem with the store itself (lost connection), shown until it clears.
     pub store_problem: Option<String>,
+    /// The receivers' state and how far reads are behind, as last read.
+    pub receiver: Option<ReceiverStatus>,
     /// Something on screen changed: the loop draws, then clears this.
     pub dirty: bool,
 }
@@ -196,6 +200,7 @@ impl State {
             pushes_since_start: 0,
             fresh: HashMap::new(),
             store_problem: None,
+            receiver: None,
             dirty: true,
         }
     }
@@ -330,6 +335,54 @@ impl State {
         let live_status = self.live.in_flight.is_some()
             || self.selected_id().map(|id| self.live.fetched_at.contains_key(id)).unwrap_or(false);
         (self.overlay.is_none() && live_status) || !self.fresh.is_empty()
+    }
+
+    /// The header's word on the receiver as of `now`, and whether it is an
+    /// alarm (stopped, silent, or reads far behind): "receiver up · last
+    /// push 3 s ago · 30,812 not yet readable". Nothing for a store no
+    /// receiver ever wrote to (an import, `sync` only).
+    pub fn receiver_line(&self, now: i64) -> Option<(String, bool)> {
+        let status = self.receiver.as_ref()?;
+        let lang = self.lang;
+        let mut parts = Vec::new();
+        let mut alarm = false;
+        match status.receiving(now) {
+            Receiving::Never if status.backlog.pending == 0 => return None,
+            Receiving::Never => {}
+            Receiving::Up { hosts } => parts.push(match (lang, hosts) {
+                (Lang::Zh, 1) => "接收器运行中".to_string(),
+                (Lang::Zh, n) => format!("{n} 台接收器运行中"),
+                (Lang::En, 1) => "receiver up".to_string(),
+                (Lang::En, n) => format!("{n} receivers up"),
+            }),
+            Receiving::Stopped { .. } => {
+                alarm = true;
+                parts.push(self.say("接收器已停止", "receiver stopped").to_string());
+            }
+            Receiving::Silent { since } => {
+                alarm = true;
+                parts.push(match lang {
+                    Lang::Zh => format!("接收器无心跳已 {}", crate::timefmt::ago(lang, now - since)),
+                    Lang::En => format!("receiver silent for {}", crate::timefmt::ago(lang, now - since)),
+                });
+            }
+        }
+        if let Some(at) = status.backlog.last_arrival {
+            parts.push(match lang {
+                Lang::Zh => format!("最近推送 {}前", crate::timefmt::ago(lang, now - at)),
+                Lang::En => format!("last push {} ago", crate::timefmt::ago(lang, now - at)),
+            });
+        }
+        if status.backlog.pending > 0 {
+            // Projection keeps within a second or two; longer is worth red.
+            alarm |= status.behind(now).is_some_and(|s| s >= 10);
+            let n = crate::text::thousands(status.backlog.pending);
+            parts.push(match lang {
+                Lang::Zh => format!("{n} 条尚未可读"),
+                Lang::En => format!("{n} not yet readable"),
+            });
+        }
+        Some((parts.join(" · "), alarm))
     }
 
     pub fn say(&self, zh: &'static str, en: &'static str) -> &'static str {

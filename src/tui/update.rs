@@ -67,6 +67,8 @@ pub enum Msg {
     },
     /// Orders whose stored records are all made-up demo data.
     DemoOrders(std::collections::HashSet<String>),
+    /// The receivers' state and the backlog, read again (sent when it changed).
+    Receiver(crate::store::ReceiverStatus),
     ComparisonLoaded {
         a: String,
         b: String,
@@ -185,10 +187,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now } => {
             let before = state.ticking();
             let countdown_moved = state.countdown_visible() && state.countdown_at(state.now) != state.countdown_at(now);
+            let header_moved = state.receiver_line(state.now) != state.receiver_line(now);
             state.now = now;
             let had_fresh = !state.fresh.is_empty();
             state.fresh.retain(|_, until| *until > now);
-            state.dirty |= countdown_moved || before || state.ticking() || had_fresh;
+            state.dirty |= countdown_moved || header_moved || before || state.ticking() || had_fresh;
             Vec::new()
         }
         Msg::RefetchDue => {
@@ -222,6 +225,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.dirty = true;
             settle(state)
+        }
+        Msg::Receiver(status) => {
+            if state.receiver.as_ref() != Some(&status) {
+                let before = state.receiver_line(state.now);
+                state.receiver = Some(status);
+                state.dirty |= state.receiver_line(state.now) != before;
+            }
+            Vec::new()
         }
         Msg::DemoOrders(ids) => {
             state.demo_orders = ids;
@@ -932,6 +943,16 @@ fn open_reference(state: &mut State, reference: Option<Ref>) {
                 state.message_selected = i;
                 open_raw_at(state, Pane::Messages, None);
             }
+        }
+        Some(Ref::Inbox(_)) => {
+            state.notice = Some(
+                state
+                    .say(
+                        "这条推送已存储，接收器尚未处理；处理后即可打开（通常在一秒内）",
+                        "this push is stored and not yet processed by the receiver; it opens once processed (usually within a second)",
+                    )
+                    .into(),
+            );
         }
         Some(Ref::Note(_)) => {
             state.notice = Some(

@@ -119,3 +119,38 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// One HTTP/1.1 POST over loopback, read to the end: (status, body), or
+/// `None` when the connection failed.
+#[allow(dead_code)]
+pub fn post(port: u16, target: &str, body: &[u8]) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    let head = format!(
+        "POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok())?;
+    Some((status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()))
+}
+
+/// `plaintext` sealed with `key` and signed with `token` as the platform
+/// does (push `i` picks the nonce and timestamp): the request target and body.
+#[allow(dead_code)]
+pub fn sealed_push(token: &str, key: &str, appid: &str, plaintext: &str, i: u64) -> (String, Vec<u8>) {
+    use orderscope::crypto;
+    let (nonce, timestamp) = (format!("n{i}"), (1_714_000_000 + i).to_string());
+    let key = crypto::decode_key(key).unwrap();
+    let mut random = [0u8; 16];
+    random[..nonce.len().min(16)].copy_from_slice(&nonce.as_bytes()[..nonce.len().min(16)]);
+    let encrypt = crypto::seal(&key, &random, plaintext.as_bytes(), appid);
+    let sig = crypto::msg_signature(token, &timestamp, &nonce, &encrypt);
+    let body = serde_json::json!({"ToUserName": "gh_1", "Encrypt": encrypt}).to_string();
+    (format!("/wx?timestamp={timestamp}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}"), body.into_bytes())
+}

@@ -84,9 +84,14 @@ fn push_clause(lang: Lang, s: &Side) -> String {
             Lang::En => format!("type 5 push stored at {}", at.join(", ")),
         };
     }
-    match &s.coverage {
+    let words = match &s.coverage {
         Some(c) => coverage_words(lang, &c.coverage, lang.text("type 5 推送", "type 5 push")),
         None => tr(lang, "没有订单版本，无法确定相关时间段", "no order version, so the span that matters is unknown"),
+    };
+    match (s.unprocessed_elsewhere, lang) {
+        (0, _) => words,
+        (n, Lang::Zh) => format!("{words}（另有 {} 条已存储的推送尚未处理）", crate::text::thousands(n)),
+        (n, Lang::En) => format!("{words} ({} stored pushes not yet processed)", crate::text::thousands(n)),
     }
 }
 
@@ -164,7 +169,10 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
 
     let pushes: Vec<String> = sides.iter().map(|(l, s)| format!("{l}: {}", push_clause(lang, s))).collect();
     let push_demo = a.pushes.iter().chain(&b.pushes).any(|p| p.source == Source::Demo);
-    let covered = |s: &Side| s.type5_pushes > 0 || s.coverage.as_ref().map(|c| c.coverage.is_full()).unwrap_or(false);
+    let covered = |s: &Side| {
+        s.type5_pushes > 0
+            || (s.unprocessed_elsewhere == 0 && s.coverage.as_ref().map(|c| c.coverage.is_full()).unwrap_or(false))
+    };
     let pushes_decided = covered(a) && covered(b);
     let push_facts: Vec<Fact> = sides
         .iter()
@@ -259,6 +267,18 @@ pub fn explain(a: &Side, b: &Side, lang: Lang) -> Vec<Statement> {
                 Lang::En => format!("whether {l} got a type 5 push: the push record does not cover all of its span"),
             });
             deciders.extend([Decider::PushLog, Decider::ReceiverPeriods]);
+        } else if s.type5_pushes == 0 && s.unprocessed_elsewhere > 0 {
+            open.push(match lang {
+                Lang::Zh => format!(
+                    "{l} 是否收到过 type 5 推送：另有 {} 条已存储的推送尚未处理，可能包含它",
+                    crate::text::thousands(s.unprocessed_elsewhere)
+                ),
+                Lang::En => format!(
+                    "whether {l} got a type 5 push: {} stored pushes are not yet processed and may include one",
+                    crate::text::thousands(s.unprocessed_elsewhere)
+                ),
+            });
+            deciders.push(Decider::Processing);
         }
         if s.virtual_number.is_none() {
             open.push(match lang {

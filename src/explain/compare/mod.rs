@@ -91,6 +91,9 @@ pub struct Side {
     pub pushes: Vec<PushFact>,
     pub type5_pushes: usize,
     pub coverage: Option<SpanCoverage>,
+    /// Pushes stored and not yet processed whose order is unknown (any of
+    /// them may be this order's).
+    pub unprocessed_elsewhere: i64,
     pub notes: Vec<Note>,
     /// The order's own explanation.
     pub explanation: Vec<Statement>,
@@ -192,6 +195,7 @@ pub fn side(ev: &Evidence, lang: Lang) -> Side {
             .collect(),
         type5_pushes,
         coverage,
+        unprocessed_elsewhere: ev.unprocessed_elsewhere,
         notes: ev.notes.clone(),
         explanation: rules::explain(&f, lang),
     }

@@ -145,6 +145,8 @@ pub struct Facts<'a> {
     /// The newest version by the order's own update time.
     pub latest: Option<&'a Version>,
     pub shipped_at: Option<i64>,
+    /// Pushes received and not yet processed whose order is unknown.
+    pub unprocessed_elsewhere: i64,
     pub now: i64,
 }
 
@@ -156,7 +158,16 @@ impl<'a> Facts<'a> {
         pushes.sort_by_key(|p| (p.received_at, p.id));
         let latest = super::timeline::latest(&versions);
         let shipped_at = latest.and_then(|v| v.order.shipped_at());
-        Facts { versions, pushes, periods: &ev.periods, notes: &ev.notes, latest, shipped_at, now: ev.now }
+        Facts {
+            versions,
+            pushes,
+            periods: &ev.periods,
+            notes: &ev.notes,
+            latest,
+            shipped_at,
+            unprocessed_elsewhere: ev.unprocessed_elsewhere,
+            now: ev.now,
+        }
     }
 
     fn type5(&self) -> Vec<&'a PushRecord> {

@@ -1,6 +1,7 @@
 //! The stored type 5 pushes, or what their absence can and cannot mean.
 
 use crate::model::names::Lang;
+use crate::text::thousands;
 use crate::timefmt;
 
 use super::super::finding::{Cite, Decider, Fact, Verdict};
@@ -118,7 +119,7 @@ pub fn no_type5_push(f: &Facts, lang: Lang) -> Option<Statement> {
     let (lo, hi) = relevant_span(f)?;
     let c = f.coverage(lo, hi);
     let words = coverage_words(lang, &c, lang.text("type 5 推送", "type 5 push"));
-    let text = match lang {
+    let mut text = match lang {
         Lang::Zh => format!("该订单有虚拟号，但没有存储任何 type 5 推送；从 {} 到 {}，{words}。", when(lo), when(hi)),
         Lang::En => format!(
             "The order has a virtual number, but no type 5 push is stored for it; from {} to {}, {words}.",
@@ -126,7 +127,23 @@ pub fn no_type5_push(f: &Facts, lang: Lang) -> Option<Statement> {
             when(hi)
         ),
     };
-    let short = match (lang, c.is_full()) {
+    // Pushes acknowledged and still in the inbox are stored: until they are
+    // processed nobody can say whose they are, so absence is not shown.
+    let waiting = f.unprocessed_elsewhere;
+    if waiting > 0 {
+        text.push_str(&match lang {
+            Lang::Zh => format!(
+                "另有 {} 条已收到并存储的推送尚未处理，无法判断其中是否有该订单的 type 5 推送；处理后再看（通常在几秒内）。",
+                thousands(waiting)
+            ),
+            Lang::En => format!(
+                " {} more pushes are received and stored but not yet processed; whether one of them is a type 5 push for this order cannot be told until they are (usually within seconds).",
+                thousands(waiting)
+            ),
+        });
+    }
+    let full = c.is_full() && waiting == 0;
+    let short = match (lang, full) {
         (Lang::Zh, true) => "有号码，接收期间没有 type 5 推送".to_string(),
         (Lang::En, true) => "has a number, no type 5 push while listening".to_string(),
         (Lang::Zh, false) => "有号码，未存储 type 5 推送（记录不完整）".to_string(),
@@ -136,13 +153,27 @@ pub fn no_type5_push(f: &Facts, lang: Lang) -> Option<Statement> {
     if f.periods.is_empty() {
         evidence.push(Fact::observed(tr(lang, "没有推送接收器的运行记录", "no receiver up period is stored"), false));
     }
+    if waiting > 0 {
+        evidence.push(Fact::observed(
+            match lang {
+                Lang::Zh => format!("接收器收件箱中有 {} 条推送尚未处理", thousands(waiting)),
+                Lang::En => format!("{} pushes in the receiver's inbox not yet processed", thousands(waiting)),
+            },
+            false,
+        ));
+    }
     let demo = f.versions.iter().all(|v| v.is_demo());
-    let full = c.is_full();
+    let deciders: &[Decider] = match (full, waiting > 0) {
+        (true, _) => &[],
+        (false, true) if c.is_full() => &[Decider::Processing],
+        (false, true) => &[Decider::Processing, Decider::PushLog, Decider::ReceiverPeriods],
+        (false, false) => &[Decider::PushLog, Decider::ReceiverPeriods],
+    };
     Some(
         Statement::new(Rule::NoType5Push, if full { Verdict::Shows } else { Verdict::CannotDecide }, text, short)
             .facts(evidence)
             .cite(&[Cite::OrderCallback, Cite::ExtInfoEvent])
-            .decided_by(if full { &[] } else { &[Decider::PushLog, Decider::ReceiverPeriods] })
+            .decided_by(deciders)
             .demo(demo),
     )
 }

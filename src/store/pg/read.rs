@@ -237,6 +237,19 @@ impl Backend for Postgres {
         })
     }
 
+    fn backlog(&self) -> Result<inbox::Backlog> {
+        self.with(|c| {
+            let r = c.query(
+                "WITH cursor AS (SELECT coalesce(max(last_id), 0) AS at FROM projector_cursor WHERE name = $1)
+                 SELECT (SELECT count(*) FROM inbox, cursor WHERE id > cursor.at),
+                        (SELECT received_at FROM inbox, cursor WHERE id > cursor.at ORDER BY id LIMIT 1),
+                        (SELECT received_at FROM inbox ORDER BY id DESC LIMIT 1)",
+                &[&inbox::MESSAGES],
+            )?;
+            Ok(inbox::Backlog { pending: r[0].get(0), oldest: r[0].get(1), last_arrival: r[0].get(2) })
+        })
+    }
+
     fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>> {
         self.with(|c| {
             Ok(c.query(
@@ -261,6 +274,19 @@ impl Backend for Postgres {
 
     fn quarantined_count(&self) -> Result<i64> {
         self.with(|c| Ok(c.query("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", &[])?[0].get(0)))
+    }
+
+    fn quarantine_reasons(&self, limit: i64) -> Result<Vec<(String, i64, i64)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT quarantine, count(*), max(received_at) FROM messages WHERE quarantine IS NOT NULL
+                 GROUP BY quarantine ORDER BY count(*) DESC, quarantine LIMIT $1",
+                &[&limit],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+        })
     }
 
     fn sync_value(&self, key: &str) -> Result<Option<i64>> {

@@ -147,11 +147,17 @@ fn draw_header(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         String::new()
     };
     let warning = arrived + &warning;
-    let left_w = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
+    // The receiver's state comes before the title: reads that are behind or
+    // a receiver that stopped change what every screen below means.
+    let (receiver, alarm) = app.receiver_line(app.now).map(|(l, a)| (format!("{l}  "), a)).unwrap_or_default();
+    let room = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
+    let receiver = truncate(&receiver, room.saturating_sub(16));
+    let left_w = room.saturating_sub(width(&receiver));
     let left = truncate(&format!(" orderscope · {}", app.title), left_w);
     let line = Line::from(vec![
         Span::styled(pad(&left, left_w), theme.accent().add_modifier(Modifier::BOLD)),
         Span::raw(" "),
+        Span::styled(receiver, if alarm { theme.warn() } else { theme.dim() }),
         Span::styled(warning, theme.warn()),
         Span::styled(right, theme.dim()),
     ]);
