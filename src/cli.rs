@@ -504,14 +504,7 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
     }
     let store = ensure_order(s, order_id, !json_out)?;
     let Some(snap) = store.latest_snapshot(order_id)? else {
-        bail!(
-            "{}",
-            crate::explain::collect::what_to_collect(
-                order_id,
-                "only pushes or notes are stored for it, no order/get response",
-                s.lang
-            )
-        );
+        return Err(no_version(s, order_id));
     };
     if json_out {
         let mut out = std::io::stdout().lock();
@@ -580,18 +573,19 @@ fn describe(v: &Option<Version>) -> Value {
     }
 }
 
+/// The order is known only from pushes or notes: say what to collect.
+fn no_version(s: &Settings, order_id: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        crate::explain::collect::what_to_collect(order_id, &crate::explain::collect::Missing::NoVersion, s.lang)
+    )
+}
+
 pub fn diff(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
     let store = ensure_order(s, order_id, !json_out)?;
     let versions = versions(&store, order_id)?;
     if versions.is_empty() {
-        bail!(
-            "{}",
-            crate::explain::collect::what_to_collect(
-                order_id,
-                "only pushes or notes are stored for it, no order/get response",
-                s.lang
-            )
-        );
+        return Err(no_version(s, order_id));
     }
     let pair = pick_pair(&versions);
     if json_out {
@@ -895,7 +889,7 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
             "{}",
             crate::explain::collect::what_to_collect(
                 order_id,
-                "not in the store, and no shop API credentials are configured to fetch it",
+                &crate::explain::collect::Missing::NotStoredNoApi,
                 s.lang
             )
         );
@@ -906,7 +900,7 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
             "{}",
             crate::explain::collect::what_to_collect(
                 order_id,
-                &format!("not in the store, and the shop API could not fetch it ({e})"),
+                &crate::explain::collect::Missing::NotStoredFetchFailed(e.to_string()),
                 s.lang
             )
         )

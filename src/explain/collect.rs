@@ -4,8 +4,43 @@
 
 use crate::model::names::Lang;
 
-/// One line per item, in the user's language; `why` says what is missing.
-pub fn what_to_collect(order_id: &str, why: &str, lang: Lang) -> String {
+/// What the store lacks about the order, said in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// Only pushes or notes are stored, no `order/get` response.
+    NoVersion,
+    /// Nothing is stored and no shop API is configured to fetch it.
+    NotStoredNoApi,
+    /// Nothing is stored and the shop API refused or failed (its error, as said).
+    NotStoredFetchFailed(String),
+}
+
+impl Missing {
+    fn words(&self, lang: Lang) -> String {
+        match self {
+            Missing::NoVersion => lang
+                .text(
+                    "只存有推送或备注，没有 order/get 结果",
+                    "only pushes or notes are stored for it, no order/get response",
+                )
+                .to_string(),
+            Missing::NotStoredNoApi => lang
+                .text(
+                    "不在存储中，也没有配置店铺接口凭据来获取它",
+                    "not in the store, and no shop API credentials are configured to fetch it",
+                )
+                .to_string(),
+            Missing::NotStoredFetchFailed(e) => match lang {
+                Lang::Zh => format!("不在存储中，店铺接口也未能获取它（{e}）"),
+                Lang::En => format!("not in the store, and the shop API could not fetch it ({e})"),
+            },
+        }
+    }
+}
+
+/// One line per item, in the user's language; `missing` says what is missing.
+pub fn what_to_collect(order_id: &str, missing: &Missing, lang: Lang) -> String {
+    let why = missing.words(lang);
     let items: [(&str, &str); 6] = [
         (
             "发货前后的 order/get 原始结果（含 errcode/errmsg；只有一次当前读取也可以，到期时间仍能推算计时开始），以及每次调用的时间（精确到秒）：orderscope import --fetched-at \"2025-12-02 10:26:44\" RESPONSE.json",
@@ -52,7 +87,7 @@ mod tests {
     #[test]
     fn each_item_is_its_own_line_with_its_command_in_both_languages() {
         for lang in [Lang::En, Lang::Zh] {
-            let text = what_to_collect("42", "x", lang);
+            let text = what_to_collect("42", &Missing::NoVersion, lang);
             let lines: Vec<&str> = text.lines().collect();
             assert_eq!(lines.len(), 7, "{text}");
             assert!(lines[1..].iter().all(|l| l.starts_with("  - ")), "{text}");
@@ -60,6 +95,10 @@ mod tests {
             assert!(text.contains("CreateTime") && text.contains("errcode/errmsg") && text.contains("AppID"), "{text}");
             assert!(!text.contains('␊'));
         }
-        assert!(what_to_collect("42", "x", Lang::Zh).contains("精确到秒"));
+        let zh = what_to_collect("42", &Missing::NotStoredNoApi, Lang::Zh);
+        assert!(zh.contains("精确到秒") && zh.contains("不在存储中"), "{zh}");
+        assert!(!zh.contains("not in the store"), "{zh}");
+        let en = what_to_collect("42", &Missing::NotStoredFetchFailed("errcode 40001".into()), Lang::En);
+        assert!(en.contains("could not fetch it (errcode 40001)"), "{en}");
     }
 }
