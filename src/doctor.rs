@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::config::ConfigFile;
-use crate::settings::{Flags, Settings, env};
+use crate::settings::{Flags, Settings};
 use crate::store::{OpenMode, ReceiverStatus, Store};
 
 /// The outcome of one check.
@@ -219,11 +219,9 @@ async fn check_api(s: &Settings) -> Outcome {
     let api = match s.api() {
         Ok(Some(api)) => api,
         Ok(None) => {
-            return Outcome::Skipped(format!(
-                "no {} and {} (needed by sync, show --live and the live inspector)",
-                env::APPID,
-                env::APPSECRET
-            ));
+            // Names the one credential missing, and where it may be set.
+            let missing = s.require_api().err().map(|e| e.to_string()).unwrap_or_default();
+            return Outcome::Skipped(format!("{missing} (needed by sync, show --live and the live inspector)"));
         }
         Err(e) => return Outcome::Failed(format!("{e:#}"), "correct the value named".into()),
     };
@@ -243,6 +241,19 @@ async fn check_api(s: &Settings) -> Outcome {
     }
 }
 
+/// `--url` as given, or how to write it: an address without a scheme is
+/// what an operator types most often, and `localhost:8090` even parses as a
+/// URL of scheme `localhost`.
+fn full_url(given: &str) -> Result<String, String> {
+    match reqwest::Url::parse(given) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(given.to_string()),
+        _ if !given.contains("://") => {
+            Err(format!("write it in full, like http://{given} (or https:// behind a proxy)"))
+        }
+        _ => Err("give the receiver's address as http://HOST:PORT/PATH or https://HOST/PATH".into()),
+    }
+}
+
 async fn check_receiver(s: &Settings, url: Option<&str>) -> Outcome {
     let push = match s.receiver() {
         Ok(p) => p,
@@ -252,7 +263,10 @@ async fn check_receiver(s: &Settings, url: Option<&str>) -> Outcome {
         Err(e) => return Outcome::Failed(format!("{e:#}"), "set the console's Token, EncodingAESKey and AppID".into()),
     };
     let target = match url {
-        Some(u) => u.to_string(),
+        Some(u) => match full_url(u) {
+            Ok(u) => u,
+            Err(fix) => return Outcome::Failed(format!("--url {u:?} is not an http:// or https:// URL"), fix),
+        },
         None => match s.listen() {
             Ok(addr) => format!("http://{addr}/"),
             Err(e) => return Outcome::Failed(format!("{e:#}"), "correct the listen address".into()),
@@ -309,6 +323,16 @@ mod tests {
 
     fn outcome<'a>(all: &'a [(&str, Outcome)], name: &str) -> &'a Outcome {
         &all.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_is_answered_with_the_url_to_write() {
+        assert_eq!(full_url("http://127.0.0.1:18090/wx"), Ok("http://127.0.0.1:18090/wx".to_string()));
+        for bare in ["127.0.0.1:18090", "localhost:8090", "shop.example.com/wx"] {
+            let fix = full_url(bare).unwrap_err();
+            assert!(fix.contains(&format!("http://{bare}")), "{bare}: {fix}");
+        }
+        assert!(full_url("ftp://x/").unwrap_err().contains("http://HOST:PORT"));
     }
 
     #[test]
