@@ -53,6 +53,11 @@ impl Report {
         self.bad += other.bad;
     }
 
+    /// A report of one problem with the input as a whole.
+    fn problem_only(source: &str, what: String) -> Report {
+        Report { problems: vec![(source.to_string(), 0, what)], bad: 1, ..Report::default() }
+    }
+
     fn problem(&mut self, source: &str, line: usize, what: &str) {
         self.bad += 1;
         if self.problems.len() < MAX_PROBLEMS {
@@ -143,8 +148,8 @@ fn classify_shape(v: Value, now: i64) -> Result<Item, String> {
     Err("neither an order/get response nor a push message".into())
 }
 
-/// A file up to this size may be one (pretty-printed) JSON document and is
-/// read whole; a larger one is read line by line, in bounded memory.
+/// The largest input read whole as one (pretty-printed) JSON document;
+/// logs of lines are streamed whatever their size.
 pub const MAX_DOCUMENT: u64 = 64 << 20;
 /// The longest line kept; a longer one is reported and skipped without
 /// being held in memory.
@@ -224,7 +229,7 @@ impl<R: std::io::BufRead> Iterator for Lines<R> {
                     break;
                 }
                 any = true;
-                let newline = available.iter().position(|&b| b == b'\n');
+                let newline = memchr::memchr(b'\n', available);
                 let part = &available[..newline.unwrap_or(available.len())];
                 if !too_long && self.buf.len() + part.len() > self.max {
                     too_long = true;
@@ -246,7 +251,8 @@ impl<R: std::io::BufRead> Iterator for Lines<R> {
             if too_long {
                 return Some(Ok((self.number, Err(format!("line longer than {} MiB; skipped", self.max >> 20)))));
             }
-            let text = String::from_utf8_lossy(&self.buf);
+            // Bytes first: a padded or blank line is cut without decoding it.
+            let text = String::from_utf8_lossy(self.buf.trim_ascii());
             let text = text.trim_start_matches('\u{feff}').trim();
             if !text.is_empty() {
                 return Some(Ok((self.number, Ok(text.to_string()))));
@@ -320,42 +326,76 @@ pub fn import_documents(
     Ok(report)
 }
 
-/// Imports one file from disk. A file small enough to be one JSON document
-/// is read whole; anything else is streamed a line at a time, so memory
-/// stays bounded whatever the file's size.
+/// Imports one file: a regular file, a pipe, a FIFO or `<(…)` alike (see
+/// [`import_reader`]).
 /// `read_at`, when given, is when the file's bare responses were read (e.g.
 /// the call times a merchant quotes); without it they are imported untimed.
 pub fn import_file(store: &mut Store, path: &Path, now: i64, read_at: Option<i64>) -> store::Result<Report> {
-    use std::io::Read;
     let name = path.display().to_string();
-    let problem = |what: String| Ok(Report { problems: vec![(name.clone(), 0, what)], bad: 1, ..Report::default() });
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return problem(format!("cannot read: {e}")),
-    };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    if size <= MAX_DOCUMENT {
-        let mut bytes = Vec::with_capacity(size as usize);
-        if let Err(e) = file.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes) {
-            return problem(format!("cannot read: {e}"));
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        return match whole_document(&text, now) {
-            Some(docs) => import_documents(store, &name, Origin::Import, read_at_given(docs, read_at)),
-            // A log of lines: stored in batches, not all parsed first.
-            None => import_lines(store, &name, Lines::new(text.as_bytes(), MAX_LINE), now, read_at),
-        };
+    match std::fs::File::open(path) {
+        Ok(file) => import_reader(store, &name, file, now, read_at),
+        Err(e) => Ok(Report::problem_only(&name, format!("cannot read: {e}"))),
     }
-    let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, file), MAX_LINE).peekable();
-    if let Some(Ok((_, Ok(first)))) = lines.peek()
-        && (first == "[" || first == "{")
-    {
-        return problem(format!(
-            "one JSON document over {} MiB; write it as JSON lines (one document per line), e.g. jq -c '.[]'",
-            MAX_DOCUMENT >> 20
+}
+
+/// Imports everything `reader` gives, to its end. The shape is decided by
+/// the first non-empty line, never by a size (a pipe has none): a line that
+/// is a whole JSON object, an XML push or anything not starting a JSON
+/// document begins a log of lines, streamed in batches in bounded memory;
+/// a first line that opens a JSON document without closing it (a
+/// pretty-printed response, an array) is one document, read whole up to
+/// [`MAX_DOCUMENT`].
+pub fn import_reader(
+    store: &mut Store,
+    name: &str,
+    reader: impl std::io::Read,
+    now: i64,
+    read_at: Option<i64>,
+) -> store::Result<Report> {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    // The leading blank lines and the first line, held at most MAX_LINE long.
+    let mut head = Vec::new();
+    let first = loop {
+        let start = head.len();
+        let room = (MAX_LINE + 1).saturating_sub(head.len()) as u64;
+        match (&mut reader).take(room).read_until(b'\n', &mut head) {
+            Ok(0) => break String::new(),
+            Ok(_) => {}
+            Err(e) => return Ok(Report::problem_only(name, format!("cannot read: {e}"))),
+        }
+        let line = String::from_utf8_lossy(&head[start..]);
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if !line.is_empty() || head.len() > MAX_LINE {
+            break line.to_string();
+        }
+    };
+    let opens_document = (first.starts_with('{') || first.starts_with('['))
+        && !serde_json::from_str::<Value>(&first).is_ok_and(|v| v.is_object());
+    if !opens_document {
+        let lines = Lines::new(std::io::Cursor::new(head).chain(reader), MAX_LINE);
+        return import_lines(store, name, lines, now, read_at);
+    }
+    let mut bytes = head;
+    let room = (MAX_DOCUMENT + 1).saturating_sub(bytes.len() as u64);
+    if let Err(e) = reader.take(room).read_to_end(&mut bytes) {
+        return Ok(Report::problem_only(name, format!("cannot read: {e}")));
+    }
+    if bytes.len() as u64 > MAX_DOCUMENT {
+        return Ok(Report::problem_only(
+            name,
+            format!(
+                "one JSON document over {} MiB; write it as JSON lines (one document per line), e.g. jq -c '.[]'",
+                MAX_DOCUMENT >> 20
+            ),
         ));
     }
-    import_lines(store, &name, lines, now, read_at)
+    let text = String::from_utf8_lossy(&bytes);
+    match whole_document(&text, now) {
+        Some(docs) => import_documents(store, name, Origin::Import, read_at_given(docs, read_at)),
+        // Not one document after all: its lines, each judged on its own.
+        None => import_lines(store, name, Lines::new(text.as_bytes(), MAX_LINE), now, read_at),
+    }
 }
 
 /// Gives untimed responses the read time the user stated.

@@ -414,3 +414,62 @@ fn receiver_logs_to_a_pipe_carry_offset_times_and_no_colour() {
     assert_eq!(first.get(23..29), Some("+08:00"), "{first}");
     assert!(first.contains("listening on"), "{first}");
 }
+
+/// A push log larger than any whole-document read: JSON lines, each
+/// followed by a line of spaces (skipped as blank, so that the log is big
+/// without being slow to store), pushes all the way to its end.
+fn big_push_log(path: &Path, lines: usize) -> u64 {
+    use std::io::Write;
+    let pad = " ".repeat(40_000);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..lines {
+        writeln!(
+            f,
+            "{{\"CreateTime\":{},\"MsgType\":\"event\",\"Event\":\"channels_ec_order_new\",\"order_info\":{{\"order_id\":{}}}}}\n{pad}",
+            1_764_000_000 + i,
+            3_700_000_000_000_000_000u64 + i as u64
+        )
+        .unwrap();
+    }
+    f.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+#[test]
+fn a_pipe_a_fifo_and_a_file_import_every_line_of_a_log_over_64_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("pushes.jsonl");
+    let lines = 2_000;
+    assert!(big_push_log(&log, lines) > orderscope::import::MAX_DOCUMENT, "the log must exceed a whole-document read");
+    let want = format!("0 new snapshots (0 already stored), {lines} new messages (0 already stored), 0 bad lines");
+
+    // `cat log | orderscope import /dev/stdin`: a real pipe.
+    let piped = dir.path().join("piped.db");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"cat "$1" | "$2" --store "$3" import /dev/stdin"#)
+        .args(["sh", log.to_str().unwrap(), env!("CARGO_BIN_EXE_orderscope"), piped.to_str().unwrap()])
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .unwrap();
+    assert!(o.status.success() && stdout(&o).contains(&want), "{}{}", stdout(&o), stderr(&o));
+
+    // A FIFO, written by another process while import reads it.
+    let fifo = dir.path().join("pushes.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"cat "$1" > "$2""#)
+        .args(["sh", log.to_str().unwrap(), fifo.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    let from_fifo = dir.path().join("fifo.db");
+    let o = run(&from_fifo, &["import", fifo.to_str().unwrap()]);
+    assert!(writer.wait_with_output().unwrap().status.success());
+    assert!(o.status.success() && stdout(&o).contains(&want), "{}{}", stdout(&o), stderr(&o));
+
+    // The same file by path gives the same store.
+    let by_path = dir.path().join("path.db");
+    let o = run(&by_path, &["import", log.to_str().unwrap()]);
+    assert!(stdout(&o).contains(&want), "{}{}", stdout(&o), stderr(&o));
+}
