@@ -19,7 +19,8 @@ pub fn as_i64(v: &Value) -> Option<i64> {
 }
 
 /// An identifier that may arrive as a number or a string, as a string.
-/// Numbers are printed from their integer form, so 19-digit ids survive.
+/// Numbers are printed as the digits they arrived as (serde_json's
+/// `arbitrary_precision`), so ids of 2^64 and more stay exact and distinct.
 pub fn as_id(v: &Value) -> Option<String> {
     match v {
         Value::Number(n) => Some(n.to_string()),

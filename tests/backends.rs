@@ -480,3 +480,40 @@ fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
         assert!(!pushes[0].summary.contains("not yet processed"), "{}", pushes[0].summary);
     }
 }
+
+#[test]
+fn ids_of_2_to_the_64_and_more_keep_their_digits_as_numbers() {
+    for b in backends("ids_of_2_to_the_64_and_more_keep_their_digits_as_numbers") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        // Two pushes and a version whose ids are JSON numbers past u64: as
+        // floats they would all be 1.8446744073709552e19, one order.
+        let log = format!(
+            "{}\n{}\n{}\n",
+            type5_push("18446744073709551616", 1_764_656_488),
+            type5_push("18446744073709551617", 1_764_656_489),
+            r#"{"errcode":0,"order":{"order_id":123456789012345678901234567890,"status":30,"update_time":1764656490}}"#
+        );
+        let report = orderscope::import::import_reader(&mut store, "log", log.as_bytes(), 1_764_656_500, None).unwrap();
+        assert_eq!(
+            (report.messages_new, report.snapshots_new, report.bad),
+            (2, 1, 0),
+            "{}: {:?}",
+            b.name,
+            report.problems
+        );
+        for id in ["18446744073709551616", "18446744073709551617"] {
+            let pushes = store.messages(Some(id)).unwrap();
+            assert_eq!(pushes.len(), 1, "{}: {id}", b.name);
+        }
+        let mut ids: Vec<String> = store.orders().unwrap().into_iter().map(|o| o.order_id).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            ["123456789012345678901234567890", "18446744073709551616", "18446744073709551617"],
+            "{}",
+            b.name
+        );
+        let version = store.latest_snapshot("123456789012345678901234567890").unwrap().unwrap();
+        assert_eq!(version.order().unwrap().order_id, "123456789012345678901234567890", "{}", b.name);
+    }
+}
