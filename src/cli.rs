@@ -154,7 +154,10 @@ pub enum Command {
         /// Close a kept-alive connection idle for this long between requests
         #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DUR")]
         idle_timeout: i64,
-        /// At most this many open connections; at the cap the one idle longest is closed
+        /// Close a connection whose client leaves an answer untaken this long
+        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        write_timeout: i64,
+        /// At most this many open sockets; at the cap the one waiting longest without its request being stored is closed
         #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         max_connections: u32,
     },

@@ -49,12 +49,21 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Report { order_id, compare }) => cli::report(&s, order_id, compare.as_deref()).map(|_| true),
         Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(&s),
         Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
-        Some(Command::Serve { log, header_timeout, body_timeout, idle_timeout, max_connections, .. }) => {
+        Some(Command::Serve {
+            log,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
+            write_timeout,
+            max_connections,
+            ..
+        }) => {
             let secs = |s: &i64| std::time::Duration::from_secs((*s).max(1) as u64);
             let limits = orderscope::receiver::conn::Limits {
                 header_timeout: secs(header_timeout),
                 body_timeout: secs(body_timeout),
                 idle_timeout: secs(idle_timeout),
+                write_timeout: secs(write_timeout),
                 max_connections: *max_connections as usize,
             };
             orderscope::receiver::serve::run(&s, log.as_deref(), limits).map(|_| true)

@@ -75,10 +75,10 @@ where
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    clock.busy();
+    clock.body();
     let started = std::time::Instant::now();
     let push = req.method() == Method::POST;
-    let response = route(shared, peer, req).await;
+    let response = route(shared, peer, clock, req).await;
     if push && response.status() == StatusCode::OK {
         shared.answered.record(started.elapsed());
     }
@@ -86,7 +86,7 @@ where
     response
 }
 
-async fn route<B>(shared: &Shared, peer: SocketAddr, req: Request<B>) -> Response
+async fn route<B>(shared: &Shared, peer: SocketAddr, clock: &Clock, req: Request<B>) -> Response
 where
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
@@ -95,7 +95,10 @@ where
     let query: HashMap<String, String> =
         parts.uri.query().map(|q| form_pairs(q).into_iter().collect()).unwrap_or_default();
     match parts.method {
-        Method::GET => verify_url(shared, peer, &query),
+        Method::GET => {
+            clock.busy();
+            verify_url(shared, peer, &query)
+        }
         Method::POST => {
             let read = axum::body::to_bytes(Body::new(body), MAX_BODY);
             let body = match tokio::time::timeout(shared.limits.body_timeout, read).await {
@@ -107,6 +110,8 @@ where
                     return r;
                 }
             };
+            // From here the request is whole and is being stored: never cut.
+            clock.busy();
             let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
             receive(shared, peer, &query, parts.uri.query().unwrap_or(""), content_type, body).await
         }

@@ -55,8 +55,9 @@ impl tracing_subscriber::fmt::time::FormatTime for LogTime {
     }
 }
 
-/// File descriptors kept for the store, the log and outgoing requests.
-const RESERVED_FDS: u64 = 64;
+/// File descriptors kept for the store, the log, outgoing requests and the
+/// evicted sockets still closing (`conn::EVICTING`).
+const RESERVED_FDS: u64 = 64 + conn::EVICTING as u64;
 
 /// The connection cap, lowered to what the process's open-file limit allows.
 fn fit_to_fd_limit(mut limits: Limits) -> Limits {
@@ -122,12 +123,13 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
             })
         };
         tracing::info!(
-            "listening on {addr}; store {location}; appid {}{}; header/body/idle timeouts {:?}/{:?}/{:?}, at most {} connections",
+            "listening on {addr}; store {location}; appid {}{}; header/body/idle/write timeouts {:?}/{:?}/{:?}/{:?}, at most {} connections",
             settings.appid,
             forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default(),
             limits.header_timeout,
             limits.body_timeout,
             limits.idle_timeout,
+            limits.write_timeout,
             limits.max_connections,
         );
         let sink = super::snapshots::Sink::new(writer.tx.clone());
@@ -200,10 +202,20 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
                 continue;
             }
         };
-        let Some((slot, evicted)) = registry.admit() else {
+        let (slot, evicted) = loop {
+            match registry.admit() {
+                conn::Admit::Open(slot) => break (Some(slot), false),
+                conn::Admit::Room(slot) => break (Some(slot), true),
+                // The evicted tasks run on this thread: let them drop their
+                // sockets, then ask again.
+                conn::Admit::Closing => tokio::task::yield_now().await,
+                conn::Admit::Full => break (None, false),
+            }
+        };
+        let Some(slot) = slot else {
             shared.log.warn("connection cap", Some(peer), || {
                 format!(
-                    "refused a connection: {} open, every one with a request in progress (--max-connections)",
+                    "refused a connection: {} open, every one with a request being stored (--max-connections)",
                     registry.limits().max_connections
                 )
             });
@@ -238,6 +250,9 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,
+                // Chosen to make room: dropped now, even in the middle of a
+                // write its client never takes.
+                _ = clock_closing(&slot) => Ok(()),
                 _ = stop_rx.changed() => {
                     conn.as_mut().graceful_shutdown();
                     conn.as_mut().await
@@ -251,6 +266,10 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
     }
     let _ = stopping.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), async { while tasks.join_next().await.is_some() {} }).await;
+}
+
+async fn clock_closing(slot: &conn::Slot) {
+    slot.clock.evicted().await
 }
 
 /// Logs why hyper gave up on a connection, when a limit or a malformed
