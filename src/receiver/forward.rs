@@ -21,9 +21,10 @@ const ATTEMPTS: u32 = 5;
 
 impl Forwarder {
     pub fn new(url: &str) -> Result<Forwarder, String> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| format!("--forward {url:?} is not a URL: {e}"))?;
+        // Never the value itself in a message: it may carry user:password@.
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("--forward is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("--forward {url:?} must be an http or https URL"));
+            return Err(format!("--forward {} must be an http or https URL", crate::http::shown_url(&parsed)));
         }
         Ok(Forwarder {
             client: crate::http::client(Duration::from_secs(5)),

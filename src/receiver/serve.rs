@@ -125,7 +125,12 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
         tracing::info!(
             "listening on {addr}; store {location}; appid {}{}; header/body/idle/write timeouts {:?}/{:?}/{:?}/{:?}, at most {} connections",
             settings.appid,
-            forward.as_deref().map(|f| format!("; forwarding to {}", crate::http::mask_token(f))).unwrap_or_default(),
+            // Without its user:password@ and query, which may carry secrets.
+            forward
+                .as_deref()
+                .and_then(|f| reqwest::Url::parse(f).ok())
+                .map(|f| format!("; forwarding to {}", crate::http::shown_url(&f)))
+                .unwrap_or_default(),
             limits.header_timeout,
             limits.body_timeout,
             limits.idle_timeout,

@@ -103,11 +103,19 @@ pub fn mask_password(url: &str) -> String {
     let tail = match tail.find('?') {
         Some(q) => {
             let (path, query) = tail.split_at(q + 1);
+            // Keys compared as the driver reads them, percent-decoded:
+            // `pass%77ord=` is a password too.
             let pairs: Vec<String> = query
                 .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => pair.to_string(),
+                .map(|pair| {
+                    let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+                    let decoded: String =
+                        url::form_urlencoded::parse(key.as_bytes()).map(|(k, _)| k.into_owned()).collect();
+                    if decoded.trim().eq_ignore_ascii_case("password") {
+                        format!("{key}=***")
+                    } else {
+                        pair.to_string()
+                    }
                 })
                 .collect();
             format!("{path}{}", pairs.join("&"))
@@ -140,6 +148,8 @@ mod tests {
             "postgresql://h/db?user=a&password=***&sslmode=disable"
         );
         assert_eq!(mask_password("postgres://u@h/db"), "postgres://u@h/db");
+        // The driver decodes keys: so does the masking.
+        assert_eq!(mask_password("postgres://u@h/db?pass%77ord=s3cret"), "postgres://u@h/db?pass%77ord=***");
         // An '@' inside the password does not leak its first part.
         assert_eq!(mask_password("postgres://u:a@b@h/db"), "postgres://u:***@h/db");
     }

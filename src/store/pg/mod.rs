@@ -18,6 +18,7 @@
 //!   masked.
 
 mod append;
+mod password;
 mod read;
 mod schema;
 mod tx;
@@ -121,8 +122,27 @@ fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConne
 
 impl Postgres {
     pub fn open(url: &PgUrl, mode: OpenMode) -> Result<Postgres> {
-        let mut config = postgres::Config::from_str(url.expose())
+        let (driver_url, passfile) = password::take_passfile(url.expose());
+        let mut config = postgres::Config::from_str(&driver_url)
             .map_err(|e| StoreError::Postgres(format!("{url} is not a usable PostgreSQL URL: {}", plain(&e))))?;
+        if config.get_password().is_none() {
+            let host = match config.get_hosts().first() {
+                Some(postgres::config::Host::Tcp(h)) => h.clone(),
+                #[cfg(unix)]
+                Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+                None => "localhost".to_string(),
+            };
+            let user = config.get_user().unwrap_or_default().to_string();
+            let target = password::Target {
+                host: &host,
+                port: config.get_ports().first().copied().unwrap_or(5432),
+                dbname: config.get_dbname().unwrap_or(&user),
+                user: &user,
+            };
+            if let Some(found) = password::find(&target, passfile.as_deref(), |why| eprintln!("orderscope: {why}")) {
+                config.password(found);
+            }
+        }
         // sslmode=require: TLS, with the server's certificate checked against
         // the system's authorities. disable and prefer connect in plain text
         // (prefer does not insist, and a private network's self-signed
@@ -191,7 +211,13 @@ impl Postgres {
     }
 
     fn unreachable(&self, e: &postgres::Error) -> StoreError {
-        StoreError::Unreachable(format!("cannot reach the PostgreSQL store {}: {}", self.url, plain(e)))
+        let why = plain(e);
+        let fix = if why.contains("password missing") {
+            "; give it in PGPASSWORD, ~/.pgpass, PGPASSFILE or the URL's passfile= (a password in the URL shows in ps)"
+        } else {
+            ""
+        };
+        StoreError::Unreachable(format!("cannot reach the PostgreSQL store {}: {why}{fix}", self.url))
     }
 
     /// A driver error as the user should see it; lost races are marked for retry.
