@@ -83,8 +83,14 @@ fn http(port: u16, method: &str, target: &str, body: &[u8]) -> (u16, String) {
     (status, body)
 }
 
-/// A push sealed and signed as the platform does.
-fn signed_push(plaintext: &str, appid: &str, nonce: &str, timestamp: &str) -> (String, Vec<u8>) {
+/// A push sealed and signed as the platform does, now.
+fn signed_push(plaintext: &str, appid: &str, nonce: &str, _timestamp: &str) -> (String, Vec<u8>) {
+    // Signed now: a push already stored and signed long ago is a replay.
+    signed_push_at(plaintext, appid, nonce, &orderscope::timefmt::now().to_string())
+}
+
+/// A push sealed and signed as the platform does, with its timestamp.
+fn signed_push_at(plaintext: &str, appid: &str, nonce: &str, timestamp: &str) -> (String, Vec<u8>) {
     let key = crypto::decode_key(KEY).unwrap();
     let mut random = [0u8; 16];
     random[..nonce.len().min(16)].copy_from_slice(&nonce.as_bytes()[..nonce.len().min(16)]);
@@ -177,6 +183,32 @@ fn refusals_store_nothing_and_log_no_body_or_secret() {
     let encrypt: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(!logged.contains(&encrypt["Encrypt"].as_str().unwrap()[..20]));
     assert!(!logged.contains(KEY) && !logged.contains("AAAAA\n"));
+}
+
+/// A push already stored, sent again signed long after the platform's
+/// retries end, adds nothing; a late push not yet stored is taken.
+#[test]
+fn a_replayed_push_fills_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, log) = (dir.path().join("s.db"), dir.path().join("log"));
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let old = (orderscope::timefmt::now() - 5 * 3600).to_string();
+    let (target, body) = signed_push_at(&push_text(1), APPID, "1", &old);
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    wait_for("the projection", || messages(&db).len() == 1);
+    for _ in 0..50 {
+        assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    }
+    // A legitimate retry, signed within the window, is counted.
+    let (target, body) = signed_push(&push_text(1), APPID, "2", "");
+    assert_eq!(http(r.port, "POST", &target, &body), (200, "success".into()));
+    wait_for("the retry counted", || messages(&db)[0]["deliveries"] == 2);
+    assert_eq!(inbox_times(&db).values().sum::<usize>(), 2);
+    assert!(r.stop().success());
+    let text = logged(&log);
+    assert_eq!(text.matches("ignored a replayed push").count(), 1, "{text}");
+    assert!(text.contains("50 replays ignored"), "{text}");
+    assert!(text.contains("2 accepted, 1 redelivered, 0 quarantined, 0 refused"), "{text}");
 }
 
 #[test]

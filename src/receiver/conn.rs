@@ -372,39 +372,6 @@ impl Registry {
     }
 }
 
-/// Log lines about refused or closed connections, at most one per kind per
-/// interval, each saying how many were left out since the last.
-pub struct RateLimitedLog {
-    every: Duration,
-    last: Mutex<HashMap<&'static str, (Instant, u64)>>,
-}
-
-impl RateLimitedLog {
-    pub fn new(every: Duration) -> RateLimitedLog {
-        RateLimitedLog { every, last: Mutex::default() }
-    }
-
-    /// Logs `line` for `kind` (with the peer's address when known) unless
-    /// one was logged within the interval.
-    pub fn warn(&self, kind: &'static str, peer: Option<std::net::SocketAddr>, line: impl FnOnce() -> String) {
-        let now = Instant::now();
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = last.entry(kind).or_insert((now - self.every - Duration::from_millis(1), 0));
-        if now.duration_since(entry.0) < self.every {
-            entry.1 += 1;
-            return;
-        }
-        let skipped = std::mem::take(&mut entry.1);
-        entry.0 = now;
-        drop(last);
-        let more = if skipped > 0 { format!(" ({skipped} more like it not logged)") } else { String::new() };
-        match peer {
-            Some(peer) => tracing::warn!(%peer, "{}{more}", line()),
-            None => tracing::warn!("{}{more}", line()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 pub mod checkpointer;
 pub mod conn;
 pub mod forward;
+pub mod journal;
 pub mod latency;
 pub mod reprocess;
 pub mod serve;
@@ -18,6 +19,7 @@ pub mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
@@ -29,11 +31,19 @@ use tokio::sync::oneshot;
 
 use crate::config::Secret;
 use crate::crypto;
-use conn::{Clock, Limits, RateLimitedLog};
-use writer::{Incoming, Job};
+use conn::{Clock, Limits};
+use journal::{Count, Journal, Level};
+use writer::{Incoming, Job, Stored};
 
 /// Bodies larger than this are refused before they are read whole.
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// A push already stored that arrives with a timestamp older than this is
+/// a replay, not a retry: the platform's retries end 3 h 36 min 10 s after
+/// the first attempt (`delivery::LAST_OFFSET`, wechat-channels.md "Timeouts
+/// and retries"), each attempt may wait 5 s for its answer, and a quarter
+/// of an hour more allows for the two clocks disagreeing.
+pub const REPLAY_AFTER: i64 = crate::explain::delivery::LAST_OFFSET + 10 * 5 + 15 * 60;
 
 pub struct Settings {
     pub token: Secret,
@@ -46,7 +56,9 @@ pub struct Shared {
     pub settings: Settings,
     pub writer: SyncSender<Job>,
     pub limits: Limits,
-    pub log: RateLimitedLog,
+    /// Rate-limited lines and the counts behind the minute's summary;
+    /// shared with the writer.
+    pub journal: Arc<Journal>,
     /// From a push's head read to its `success`, for the stop's summary.
     pub answered: latency::Histogram,
 }
@@ -57,7 +69,8 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 
 impl Shared {
     fn refuse(&self, peer: SocketAddr, status: StatusCode, why: &'static str) -> Response {
-        self.log.warn(why, Some(peer), || format!("refused ({}): {why}", status.as_u16()));
+        self.journal.count(Count::Refused);
+        self.journal.warn(why, Some(peer), || format!("refused ({}): {why}", status.as_u16()));
         let text = match status {
             StatusCode::UNAUTHORIZED => "bad signature",
             StatusCode::PAYLOAD_TOO_LARGE => "body too large",
@@ -218,14 +231,18 @@ async fn receive(
     let (plaintext, problem) = match crypto::open_for(&shared.settings.key, &encrypt, &shared.settings.appid) {
         Ok(msg) => (Some(msg), None),
         Err(e) => {
-            tracing::warn!(%peer, "signed push kept in quarantine: {e}");
+            shared.journal.warn("undecryptable push", Some(peer), || format!("signed push kept in quarantine: {e}"));
             (None, Some(e.to_string()))
         }
     };
     let envelope = body.to_vec();
     let dup_key = crate::store::inbox::dup_key(plaintext.as_deref(), &envelope);
+    let received_at = crate::timefmt::now();
+    // Signed with the push, so a captured request keeps its age.
+    let sent_at = ts.parse::<i64>().ok();
     let push = Incoming {
-        received_at: crate::timefmt::now(),
+        received_at,
+        stale: sent_at.is_some_and(|t| received_at - t > REPLAY_AFTER),
         query: raw_query.to_string(),
         content_type: content_type.map(str::to_string),
         envelope,
@@ -237,7 +254,8 @@ async fn receive(
     match shared.writer.try_send(Job::Push { push: Box::new(push), reply: tx }) {
         Ok(()) => {}
         Err(TrySendError::Full(_)) => {
-            shared.log.warn("writer queue full", Some(peer), || "busy: the store writer's queue is full".into());
+            shared.journal.count(Count::NotAcknowledged);
+            shared.journal.warn("writer queue full", Some(peer), || "busy: the store writer's queue is full".into());
             return plain(StatusCode::SERVICE_UNAVAILABLE, "busy");
         }
         Err(TrySendError::Disconnected(_)) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
@@ -249,13 +267,31 @@ async fn receive(
     // delivery of the same push. So the answer is an error and the log says
     // what is known: not acknowledged, outcome unknown.
     match tokio::time::timeout(Duration::from_secs(4), rx).await {
-        Ok(Ok(Ok(_))) => plain(StatusCode::OK, "success"),
+        Ok(Ok(Ok(Stored::Inbox(_)))) => {
+            shared.journal.count(Count::Accepted);
+            plain(StatusCode::OK, "success")
+        }
+        // Answered like any push (a replayer learns nothing), stored nowhere.
+        Ok(Ok(Ok(Stored::Replay))) => {
+            shared.journal.count(Count::Replay);
+            let age = sent_at.map(|t| crate::timefmt::coarse(received_at - t)).unwrap_or_default();
+            shared.journal.line_every(Duration::from_secs(60), Level::Warn, "replay", Some(peer), || {
+                format!(
+                    "ignored a replayed push: already stored, and signed {age} ago, after the platform's retries end"
+                )
+            });
+            plain(StatusCode::OK, "success")
+        }
         Ok(Ok(Err(e))) => {
-            tracing::error!(%peer, "push not acknowledged: {e}");
+            shared.journal.count(Count::NotAcknowledged);
+            shared.journal.error("not acknowledged", Some(peer), || format!("push not acknowledged: {e}"));
             plain(StatusCode::INTERNAL_SERVER_ERROR, "not acknowledged")
         }
         _ => {
-            tracing::error!(%peer, "push not acknowledged (outcome unknown): the store did not commit within 4 s");
+            shared.journal.count(Count::NotAcknowledged);
+            shared.journal.error("outcome unknown", Some(peer), || {
+                "push not acknowledged (outcome unknown): the store did not commit within 4 s".into()
+            });
             plain(StatusCode::SERVICE_UNAVAILABLE, "not acknowledged")
         }
     }

@@ -13,7 +13,8 @@ use anyhow::{Context, Result};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{mpsc, watch};
 
-use super::conn::{self, Limits, RateLimitedLog, Registry};
+use super::conn::{self, Limits, Registry};
+use super::journal::{Journal, SUMMARY_EVERY};
 use super::writer::{AfterProjection, Job, Writer};
 use super::{Shared, forward::Forwarder};
 use crate::settings::Settings as AllSettings;
@@ -104,7 +105,8 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
 
     runtime.block_on(async move {
         let (after_tx, after_rx) = mpsc::channel::<AfterProjection>(8192);
-        let writer = Writer::start(store, period, 8192, Some(after_tx));
+        let journal = Arc::new(Journal::default());
+        let writer = Writer::start(store, period, 8192, Some(after_tx), journal.clone());
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let heartbeat = {
             let tx = writer.tx.clone();
@@ -143,14 +145,18 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
             tracing::info!("fetching a snapshot of each order a push is about");
         }
         let effects = tokio::spawn(after_projection(after_rx, forwarder, order_events));
+        let summaries = tokio::spawn(summarize(journal.clone()));
         let shared = Arc::new(Shared {
             settings,
             writer: writer.tx.clone(),
             limits,
-            log: RateLimitedLog::new(Duration::from_secs(10)),
+            journal: journal.clone(),
             answered: Default::default(),
         });
+        let since_summary = std::time::Instant::now();
         accept_until(listener, shared.clone(), stop).await;
+        summaries.abort();
+        let _ = summaries.await;
         tracing::info!("pushes answered success: {}", shared.answered.summary());
         // Its queue sender too must go for the writer to see the end.
         drop(shared);
@@ -161,9 +167,26 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
         tokio::task::spawn_blocking(move || writer.finish()).await?.map_err(anyhow::Error::msg)?;
         // The writer has reported every projection: relay and fetch what is left.
         let _ = tokio::time::timeout(Duration::from_secs(10), effects).await;
+        // What the last (partial) minute saw, projections of the stop included.
+        let over = since_summary.elapsed().as_secs() % SUMMARY_EVERY.as_secs();
+        if let Some(line) = journal.take_summary(Duration::from_secs(over.max(1))) {
+            tracing::info!("{line}");
+        }
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// One line a minute while pushes flow: what happened to them.
+async fn summarize(journal: Arc<Journal>) {
+    let mut every = tokio::time::interval(SUMMARY_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Some(line) = journal.take_summary(SUMMARY_EVERY) {
+            tracing::info!("{line}");
+        }
+    }
 }
 
 /// Forwarding and snapshot fetches for each push once it is projected.
@@ -202,7 +225,7 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
             Ok(a) => a,
             Err(e) => {
                 // Out of file descriptors, mostly: wait a little rather than spin.
-                shared.log.warn("accept failed", None, || format!("cannot accept a connection: {e}"));
+                shared.journal.warn("accept failed", None, || format!("cannot accept a connection: {e}"));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
@@ -218,7 +241,7 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
             }
         };
         let Some(slot) = slot else {
-            shared.log.warn("connection cap", Some(peer), || {
+            shared.journal.warn("connection cap", Some(peer), || {
                 format!(
                     "refused a connection: {} open, every one with a request being stored (--max-connections)",
                     registry.limits().max_connections
@@ -227,7 +250,7 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
             continue;
         };
         if evicted {
-            shared.log.warn(conn::EVICTED, Some(peer), || {
+            shared.journal.warn(conn::EVICTED, Some(peer), || {
                 format!(
                     "{} connections open (--max-connections): closed the one waiting longest without a request",
                     registry.limits().max_connections
@@ -237,7 +260,7 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
         let _ = stream.set_nodelay(true);
         let log = shared.clone();
         let on_timeout = Box::new(move |why: &'static str| {
-            log.log.warn(why, Some(peer), || format!("closed a connection: {why}"));
+            log.journal.warn(why, Some(peer), || format!("closed a connection: {why}"));
         });
         let io = TokioIo::new(registry.guard(stream, &slot, on_timeout));
         let (shared, mut stop_rx) = (shared.clone(), stop_rx.clone());
@@ -264,7 +287,7 @@ async fn accept_until(listener: tokio::net::TcpListener, shared: Arc<Shared>, st
                 }
             };
             if let Err(e) = result {
-                log_connection_error(&log.log, peer, &e);
+                log_connection_error(&log.journal, peer, &e);
             }
             drop(slot);
         });
@@ -279,7 +302,7 @@ async fn clock_closing(slot: &conn::Slot) {
 
 /// Logs why hyper gave up on a connection, when a limit or a malformed
 /// request is the reason (hyper has already answered 400, 414 or 431).
-fn log_connection_error(log: &RateLimitedLog, peer: SocketAddr, e: &hyper::Error) {
+fn log_connection_error(log: &Journal, peer: SocketAddr, e: &hyper::Error) {
     let limit = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<std::io::Error>())
         .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);

@@ -29,6 +29,8 @@
 //! touched), and when even that cannot be written (a full disk) projection
 //! pauses with backoff while the inbox keeps taking pushes.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,6 +38,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpointer::Checkpointer;
+use super::journal::{Count, Journal};
 use super::latency::Histogram;
 use crate::store::inbox::{Arrival, Projected};
 use crate::store::{self, Store};
@@ -68,11 +71,18 @@ const CHECKPOINT_POLL: Duration = Duration::from_millis(1);
 const SLOW_COMMIT: Duration = Duration::from_millis(50);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_secs(30);
+/// Duplicate keys of late pushes this writer appended, remembered until
+/// they are projected (a replayed burst is caught before then too); past
+/// this many the set starts over.
+const LATE_KEYS: usize = 4096;
 
 /// A push as it arrived, owned, with its duplicate key.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub received_at: i64,
+    /// Signed longer ago than the platform's retries last
+    /// ([`super::REPLAY_AFTER`]): appended only when its key is new.
+    pub stale: bool,
     pub query: String,
     pub content_type: Option<String>,
     pub envelope: Vec<u8>,
@@ -94,11 +104,21 @@ impl Incoming {
     }
 }
 
+/// Where a push went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Appended to the inbox with this id, committed.
+    Inbox(i64),
+    /// A stale push whose duplicate key is already stored: a replay, not
+    /// appended.
+    Replay,
+}
+
 pub enum Job {
-    /// Answered with the inbox id once committed.
+    /// Answered once committed (or found to be a replay).
     Push {
         push: Box<Incoming>,
-        reply: oneshot::Sender<Result<i64, String>>,
+        reply: oneshot::Sender<Result<Stored, String>>,
     },
     /// A version of an order fetched because a push about it arrived.
     Snapshot {
@@ -135,11 +155,17 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer on an open store; `period` is this run's receiver
     /// period; projected rows are reported on `after` when given.
-    pub fn start(store: Store, period: i64, queue: usize, after: Option<mpsc::Sender<AfterProjection>>) -> Writer {
+    pub fn start(
+        store: Store,
+        period: i64,
+        queue: usize,
+        after: Option<mpsc::Sender<AfterProjection>>,
+        journal: Arc<Journal>,
+    ) -> Writer {
         let (tx, rx) = sync_channel::<Job>(queue);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || Loop::new(store, period, after).and_then(|l| l.run(rx)))
+            .spawn(move || Loop::new(store, period, after, journal).and_then(|l| l.run(rx)))
             .expect("spawning the writer thread");
         Writer { tx, handle }
     }
@@ -182,10 +208,18 @@ struct Loop {
     /// How long each inbox commit, projection step and checkpoint of the
     /// writer's own took: logged at the stop.
     stages: Stages,
+    journal: Arc<Journal>,
+    /// Keys of stale pushes appended, see [`LATE_KEYS`].
+    late_keys: HashSet<String>,
 }
 
 impl Loop {
-    fn new(store: Store, period: i64, after: Option<mpsc::Sender<AfterProjection>>) -> Result<Loop, String> {
+    fn new(
+        store: Store,
+        period: i64,
+        after: Option<mpsc::Sender<AfterProjection>>,
+        journal: Arc<Journal>,
+    ) -> Result<Loop, String> {
         let err = |e: store::StoreError| e.to_string();
         let mut store = store;
         // No checkpoint inside a commit: they run beside the writer (SQLite).
@@ -219,6 +253,8 @@ impl Loop {
             stats: (0, 0),
             checkpointer,
             stages: Stages::default(),
+            journal,
+            late_keys: HashSet::new(),
         })
     }
 
@@ -294,12 +330,15 @@ impl Loop {
     /// them; returns how many were appended.
     fn commit_inbox(&mut self, group: &mut Vec<Job>) -> usize {
         let mut ids: Vec<i64> = Vec::with_capacity(group.len());
+        let replays = self.replays(group);
         let started = Instant::now();
         self.last_write = started;
         let arrivals: Vec<(Arrival, &str)> = group
             .iter()
             .filter_map(|job| match job {
-                Job::Push { push, .. } => Some((push.arrival(), push.dup_key.as_str())),
+                Job::Push { push, .. } if !replays.contains(&push.dup_key) => {
+                    Some((push.arrival(), push.dup_key.as_str()))
+                }
                 _ => None,
             })
             .collect();
@@ -312,7 +351,7 @@ impl Loop {
             // most one every 10 s), the disk is the usual cause.
             self.slow.0 += 1;
             if self.slow.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-                let more = std::mem::take(&mut self.slow.0) - 1;
+                let more = std::mem::take(&mut self.slow.0).saturating_sub(1);
                 tracing::warn!(
                     pushes = ids.len(),
                     "slow inbox commit: {} ms ({more} more since the last line)",
@@ -326,7 +365,10 @@ impl Loop {
         let mut ids = ids.into_iter();
         for job in group.drain(..) {
             match job {
-                Job::Push { reply, .. } => {
+                Job::Push { push, reply } if replays.contains(&push.dup_key) => {
+                    let _ = reply.send(Ok(Stored::Replay));
+                }
+                Job::Push { push, reply } => {
                     let result = match &failure {
                         Some(e) => Err(e.clone()),
                         None => Ok(ids.next().unwrap_or_default()),
@@ -335,8 +377,14 @@ impl Loop {
                         self.appended = self.appended.max(id);
                         self.behind_since.get_or_insert_with(Instant::now);
                         self.stats.0 += 1;
+                        if push.stale {
+                            if self.late_keys.len() >= LATE_KEYS {
+                                self.late_keys.clear();
+                            }
+                            self.late_keys.insert(push.dup_key);
+                        }
                     }
-                    let _ = reply.send(result);
+                    let _ = reply.send(result.map(Stored::Inbox));
                 }
                 side => self.side.push(side),
             }
@@ -347,6 +395,38 @@ impl Loop {
             self.wrote(committed);
         }
         committed as usize
+    }
+
+    /// The duplicate keys of the group's stale pushes that are stored
+    /// already (projected, or appended by this writer): replays. Only stale
+    /// pushes are looked up, so the pushes of a live shop cost nothing
+    /// more; when the store cannot say, the push is appended (and counted
+    /// as a redelivery when projected): nothing is refused on a guess.
+    fn replays(&mut self, group: &[Job]) -> HashSet<String> {
+        let stale: Vec<&str> = group
+            .iter()
+            .filter_map(|job| match job {
+                Job::Push { push, .. } if push.stale => Some(push.dup_key.as_str()),
+                _ => None,
+            })
+            .collect();
+        if stale.is_empty() {
+            return HashSet::new();
+        }
+        let mut found: HashSet<String> =
+            stale.iter().filter(|k| self.late_keys.contains(**k)).map(|k| k.to_string()).collect();
+        let unknown: Vec<&str> = stale.into_iter().filter(|k| !found.contains(*k)).collect();
+        if unknown.is_empty() {
+            return found;
+        }
+        match self.store.stored_dup_keys(&unknown) {
+            Ok(stored) => found.extend(stored),
+            Err(e) => {
+                let e = self.store.explain(e).to_string();
+                self.journal.warn("replay lookup", None, || format!("cannot look up late pushes ({e}); storing them"));
+            }
+        }
+        found
     }
 
     /// Rows appended to a shared inbox by other hosts (alive or not) that
@@ -362,7 +442,10 @@ impl Loop {
                 }
                 self.note_progress();
             }
-            Err(e) => tracing::warn!("cannot look at the shared inbox: {}", self.store.explain(e)),
+            Err(e) => {
+                let e = self.store.explain(e).to_string();
+                self.journal.warn("shared inbox", None, || format!("cannot look at the shared inbox: {e}"));
+            }
         }
     }
 
@@ -428,7 +511,7 @@ impl Loop {
         let result = self.store.checkpoint();
         self.stages.checkpoints.record(started.elapsed());
         if let Err(e) = result {
-            tracing::warn!("checkpoint failed: {e}");
+            self.journal.warn("checkpoint", None, || format!("checkpoint failed: {e}"));
         }
     }
 
@@ -454,11 +537,14 @@ impl Loop {
                 true
             }
             Err(e) => {
-                tracing::error!("projecting inbox rows after {} failed: {e}; retrying them one by one", self.cursor);
+                let cursor = self.cursor;
+                self.journal.error("projection failed", None, || {
+                    format!("projecting inbox rows after {cursor} failed: {e}; retrying them one by one")
+                });
                 // Snapshots and heartbeats are best effort: logged, not retried.
                 for job in side {
                     if let Err(e) = self.store.write(|c| write_side(c, self.period, &job)) {
-                        tracing::warn!("not recorded: {e}");
+                        self.journal.warn("side write", None, || format!("not recorded: {e}"));
                     }
                 }
                 self.project_singly()
@@ -476,7 +562,9 @@ impl Loop {
             if let Err(e) = self.write_projection(1, None, &[]) {
                 let reason = format!("projection failed: {e}");
                 match self.write_projection(1, Some(&reason), &[]) {
-                    Ok(()) => tracing::warn!(inbox = row.id, "push kept in quarantine: {reason}"),
+                    Ok(()) => self.journal.warn("projection quarantine", None, || {
+                        format!("push kept in quarantine (inbox row {}): {reason}", row.id)
+                    }),
                     Err(e) => return self.pause_projection(&e),
                 }
             }
@@ -487,11 +575,10 @@ impl Loop {
     }
 
     fn pause_projection(&mut self, error: &str) -> bool {
-        tracing::error!(
-            "cannot project ({error}); {} pushes are safe in the inbox, retrying in {:?}",
-            self.appended - self.cursor,
-            self.pause
-        );
+        let (safe, pause) = (self.appended - self.cursor, self.pause);
+        self.journal.error("projection paused", None, || {
+            format!("cannot project ({error}); {safe} pushes are safe in the inbox, retrying in {pause:?}")
+        });
         self.retry_at = Some(Instant::now() + self.pause);
         self.pause = (self.pause * 2).min(LAST_RETRY);
         false
@@ -519,8 +606,13 @@ impl Loop {
         self.wrote(rows.len() as u64);
         for (row, p) in rows.into_iter().zip(projected) {
             if let store::MessageInsert::Duplicate(id) = p.outcome {
-                tracing::info!(message = id, inbox = row.id, "repeated push counted");
+                self.journal.count(Count::Redelivered);
+                tracing::debug!(message = id, inbox = row.id, "repeated push counted");
+            } else if p.quarantined {
+                self.journal.count(Count::Quarantined);
             }
+            // Projected: from now on the store finds it.
+            self.late_keys.remove(&row.dup_key);
             if let Some(after) = &self.after {
                 let item = AfterProjection {
                     projected: p,
@@ -529,7 +621,8 @@ impl Loop {
                     envelope: row.envelope,
                 };
                 if after.try_send(item).is_err() {
-                    tracing::error!(inbox = row.id, "busy: a stored push was not forwarded or fetched");
+                    self.journal
+                        .error("after projection", None, || "busy: a stored push was not forwarded or fetched".into());
                 }
             }
         }
@@ -552,10 +645,11 @@ mod tests {
     use super::*;
     use crate::store::{Durability, OpenMode};
 
-    fn push(i: usize) -> (Job, oneshot::Receiver<Result<i64, String>>) {
+    fn push(i: usize) -> (Job, oneshot::Receiver<Result<Stored, String>>) {
         let (reply, answer) = oneshot::channel();
         let push = Incoming {
             received_at: 1_760_000_000,
+            stale: false,
             query: format!("timestamp={i}"),
             content_type: Some("application/json".into()),
             envelope: vec![b'x'; 1000],
@@ -572,7 +666,7 @@ mod tests {
         let path = dir.path().join("s.db");
         let mut store = Store::open_with(&path, OpenMode::Create, Durability::Normal).unwrap();
         let period = store.write(|c| c.add_receiver_period(1, 1, None, None)).unwrap();
-        let writer = Writer::start(store, period, 1024, None);
+        let writer = Writer::start(store, period, 1024, None, Default::default());
         // A few pushes every 100 µs: never the quiet moment the writer
         // waits for (200 µs without a push), and still processor time to
         // spare for the checkpoints beside it (they run at a lower
@@ -600,7 +694,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(last.unwrap().blocking_recv().unwrap(), Ok(sent as i64));
+        assert_eq!(last.unwrap().blocking_recv().unwrap(), Ok(Stored::Inbox(sent as i64)));
         let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
         writer.finish().unwrap();
         assert!(sent < MOST, "{sent} pushes and the WAL never started over ({} MB)", grown >> 20);

@@ -164,6 +164,8 @@ pub trait Backend: Send {
     fn backlog(&self) -> Result<Backlog>;
     /// Up to `limit` inbox rows after `after`, oldest first.
     fn inbox_after(&self, after: i64, limit: usize) -> Result<Vec<InboxRow>>;
+    /// Which of these duplicate keys a projected message has.
+    fn stored_dup_keys(&self, keys: &[&str]) -> Result<Vec<String>>;
     /// Before the receiver's writer starts (SQLite: checkpoints only when
     /// the writer says, never inside an inbox commit).
     fn prepare_receiver(&mut self) -> Result<()>;

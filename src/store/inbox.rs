@@ -159,6 +159,8 @@ pub fn backlog(c: &Connection) -> Result<Backlog> {
 pub struct Projected {
     pub inbox_id: i64,
     pub outcome: MessageInsert,
+    /// Kept in quarantine (unreadable, or its projection failed).
+    pub quarantined: bool,
     /// The order the push is about, when it is a readable order event.
     pub order_id: Option<String>,
 }
@@ -171,6 +173,7 @@ pub fn project_batch(c: &Connection, rows: &[InboxRow], quarantine: Option<&str>
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let reason = quarantine.map(str::to_string).or_else(|| row.quarantine_reason());
+        let quarantined = reason.is_some() || row.text().is_none();
         let (outcome, order_id) = match (reason, row.text()) {
             (None, Some(text)) => {
                 let parsed = Push::parse(text).ok();
@@ -192,7 +195,7 @@ pub fn project_batch(c: &Connection, rows: &[InboxRow], quarantine: Option<&str>
                 (quarantine_row(c, row, plaintext, &reason)?, None)
             }
         };
-        out.push(Projected { inbox_id: row.id, outcome, order_id });
+        out.push(Projected { inbox_id: row.id, outcome, quarantined, order_id });
     }
     if let Some(last) = rows.last() {
         set_cursor(c, MESSAGES, last.id)?;
@@ -212,6 +215,18 @@ fn quarantine_row(c: &Connection, row: &InboxRow, plaintext: &str, reason: &str)
         return super::write::count_redelivery(c, &row.dup_key);
     }
     Ok(MessageInsert::New(c.last_insert_rowid()))
+}
+
+/// Which of `keys` are stored in `messages` (projected).
+pub fn stored_keys(c: &Connection, keys: &[&str]) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT 1 FROM messages WHERE dup_key = ?1")?;
+    let mut found = Vec::new();
+    for key in keys {
+        if stmt.exists([key])? {
+            found.push(key.to_string());
+        }
+    }
+    Ok(found)
 }
 
 /// The inbox row a message was projected from.

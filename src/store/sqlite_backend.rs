@@ -178,6 +178,10 @@ impl Backend for Sqlite {
         inbox::after(self.conn(), after, limit)
     }
 
+    fn stored_dup_keys(&self, keys: &[&str]) -> Result<Vec<String>> {
+        inbox::stored_keys(self.conn(), keys)
+    }
+
     fn prepare_receiver(&mut self) -> Result<()> {
         Ok(self.conn().pragma_update(None, "wal_autocheckpoint", 0)?)
     }

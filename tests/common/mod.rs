@@ -145,7 +145,8 @@ pub fn post(port: u16, target: &str, body: &[u8]) -> Option<(u16, String)> {
 #[allow(dead_code)]
 pub fn sealed_push(token: &str, key: &str, appid: &str, plaintext: &str, i: u64) -> (String, Vec<u8>) {
     use orderscope::crypto;
-    let (nonce, timestamp) = (format!("n{i}"), (1_714_000_000 + i).to_string());
+    // Signed now: a push already stored and signed long ago is a replay.
+    let (nonce, timestamp) = (format!("n{i}"), orderscope::timefmt::now().to_string());
     let key = crypto::decode_key(key).unwrap();
     let mut random = [0u8; 16];
     random[..nonce.len().min(16)].copy_from_slice(&nonce.as_bytes()[..nonce.len().min(16)]);

@@ -263,6 +263,15 @@ impl Backend for Postgres {
         })
     }
 
+    fn stored_dup_keys(&self, keys: &[&str]) -> Result<Vec<String>> {
+        self.with(|c| {
+            Ok(c.query("SELECT dup_key FROM messages WHERE dup_key = ANY($1)", &[&keys])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
     fn prepare_receiver(&mut self) -> Result<()> {
         self.bound_for_receiver()
     }

@@ -273,6 +273,7 @@ impl Tx for PgTx<'_> {
         let mut projected = Vec::with_capacity(rows.len());
         for row in &rows {
             let reason = quarantine.map(str::to_string).or_else(|| row.quarantine_reason());
+            let quarantined = reason.is_some() || row.text().is_none();
             let (outcome, order_id) = match (reason, row.text()) {
                 (None, Some(text)) => {
                     let order_id = Push::parse(text).ok().and_then(|p| p.order_id);
@@ -296,7 +297,7 @@ impl Tx for PgTx<'_> {
                     (outcome, None)
                 }
             };
-            projected.push(Projected { inbox_id: row.id, outcome, order_id });
+            projected.push(Projected { inbox_id: row.id, outcome, quarantined, order_id });
         }
         let cursor = rows.last().map_or(cursor, |r| r.id);
         if !rows.is_empty() {
