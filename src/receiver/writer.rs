@@ -336,7 +336,7 @@ impl Loop {
         let arrivals: Vec<(Arrival, &str)> = group
             .iter()
             .filter_map(|job| match job {
-                Job::Push { push, .. } if !replays.contains(&push.dup_key) => {
+                Job::Push { push, .. } if !(push.stale && replays.contains(&push.dup_key)) => {
                     Some((push.arrival(), push.dup_key.as_str()))
                 }
                 _ => None,
@@ -365,7 +365,7 @@ impl Loop {
         let mut ids = ids.into_iter();
         for job in group.drain(..) {
             match job {
-                Job::Push { push, reply } if replays.contains(&push.dup_key) => {
+                Job::Push { push, reply } if push.stale && replays.contains(&push.dup_key) => {
                     let _ = reply.send(Ok(Stored::Replay));
                 }
                 Job::Push { push, reply } => {
@@ -611,8 +611,11 @@ impl Loop {
             } else if p.quarantined {
                 self.journal.count(Count::Quarantined);
             }
-            // Projected: from now on the store finds it.
-            self.late_keys.remove(&row.dup_key);
+            // Projected: from now on the store finds it. (Nothing to hash
+            // for the pushes of a live shop, which are never late.)
+            if !self.late_keys.is_empty() {
+                self.late_keys.remove(&row.dup_key);
+            }
             if let Some(after) = &self.after {
                 let item = AfterProjection {
                     projected: p,
