@@ -14,6 +14,7 @@ pub mod explain;
 pub mod http;
 pub mod import;
 pub mod json;
+pub mod loglimit;
 pub mod model;
 pub mod receiver;
 pub mod report;

@@ -1,19 +1,19 @@
 //! What the receiver tells its operator. A fault that hits every push (a
 //! database outage, a full disk, a flood of forged requests) must not turn
 //! into a line per push: each kind of warning or error is logged at most
-//! once per interval, with the count of those left out since. And while
+//! once per interval ([`Limiter`]), with the count of those left out since. And while
 //! pushes flow, one summary line a minute says what happened to them, so a
 //! log that is quiet means no pushes, not a silent receiver.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::loglimit::Limiter;
 
 /// Per-push lines of one kind: at most one per this interval.
-pub const LINE_EVERY: Duration = Duration::from_secs(10);
+pub const LINE_EVERY: Duration = crate::loglimit::EVERY;
 /// The summary of what happened to the pushes: one line per this interval.
 pub const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
@@ -50,8 +50,7 @@ pub enum Level {
 }
 
 pub struct Journal {
-    every: Duration,
-    last: Mutex<HashMap<&'static str, (Instant, u64)>>,
+    lines: Limiter,
     counts: [AtomicU64; COUNTS.len()],
 }
 
@@ -63,7 +62,7 @@ impl Default for Journal {
 
 impl Journal {
     pub fn new(every: Duration) -> Journal {
-        Journal { every, last: Mutex::default(), counts: Default::default() }
+        Journal { lines: Limiter::new(every), counts: Default::default() }
     }
 
     pub fn warn(&self, kind: &'static str, peer: Option<SocketAddr>, line: impl FnOnce() -> String) {
@@ -78,7 +77,7 @@ impl Journal {
     /// one was logged within the interval; the next one logged says how
     /// many were left out.
     pub fn line(&self, level: Level, kind: &'static str, peer: Option<SocketAddr>, line: impl FnOnce() -> String) {
-        self.line_every(self.every, level, kind, peer, line)
+        self.line_every(self.lines.every, level, kind, peer, line)
     }
 
     /// [`Journal::line`] with an interval of its own for this kind.
@@ -90,33 +89,13 @@ impl Journal {
         peer: Option<SocketAddr>,
         line: impl FnOnce() -> String,
     ) {
-        let Some(skipped) = self.due(kind, every) else { return };
-        let more = if skipped > 0 { format!(" ({skipped} more like it not logged)") } else { String::new() };
+        let Some(skipped) = self.lines.due(kind, every) else { return };
+        let more = Limiter::more(skipped);
         match (level, peer) {
             (Level::Warn, Some(peer)) => tracing::warn!(%peer, "{}{more}", line()),
             (Level::Warn, None) => tracing::warn!("{}{more}", line()),
             (Level::Error, Some(peer)) => tracing::error!(%peer, "{}{more}", line()),
             (Level::Error, None) => tracing::error!("{}{more}", line()),
-        }
-    }
-
-    /// Whether a line of `kind` may be logged now, and how many were left out before it.
-    fn due(&self, kind: &'static str, every: Duration) -> Option<u64> {
-        let now = Instant::now();
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        match last.get_mut(kind) {
-            Some(entry) if now.duration_since(entry.0) < every => {
-                entry.1 += 1;
-                None
-            }
-            Some(entry) => {
-                entry.0 = now;
-                Some(std::mem::take(&mut entry.1))
-            }
-            None => {
-                last.insert(kind, (now, 0));
-                Some(0)
-            }
         }
     }
 
@@ -152,26 +131,6 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_of_a_kind_are_limited_and_say_how_many_were_left_out() {
-        let j = Journal::new(Duration::from_secs(3600));
-        assert_eq!(j.due("a", j.every), Some(0));
-        for _ in 0..500 {
-            assert_eq!(j.due("a", j.every), None);
-        }
-        // Another kind is not held back by the first.
-        assert_eq!(j.due("b", j.every), Some(0));
-        let j = Journal::new(Duration::ZERO);
-        assert_eq!(j.due("a", j.every), Some(0));
-        assert_eq!(j.due("a", j.every), Some(0));
-        let j = Journal::new(Duration::from_millis(20));
-        j.due("a", j.every);
-        j.due("a", j.every);
-        j.due("a", j.every);
-        std::thread::sleep(Duration::from_millis(25));
-        assert_eq!(j.due("a", j.every), Some(2));
-    }
 
     #[test]
     fn the_summary_names_the_four_counts_and_the_rare_ones_that_happened() {

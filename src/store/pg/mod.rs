@@ -35,6 +35,7 @@ use postgres::{Client, NoTls, Row, Statement};
 use super::backend::Writes;
 use super::location::PgUrl;
 use super::{OpenMode, Result, StoreError};
+use crate::loglimit::Limiter;
 
 /// The channel every writing transaction notifies.
 pub const CHANNEL: &str = "orderscope";
@@ -45,6 +46,8 @@ const HEALTH_EVERY: Duration = Duration::from_secs(5);
 /// How many times a transaction that lost a serialization or deadlock race
 /// is run again before its error is returned.
 const RETRIES: u32 = 8;
+/// At most one "retrying a transaction" line per this interval, process-wide.
+static RETRY_LINES: std::sync::LazyLock<Limiter> = std::sync::LazyLock::new(|| Limiter::new(crate::loglimit::EVERY));
 /// How long a look at the notifications waits for one to arrive.
 const NOTIFY_WAIT: Duration = Duration::from_millis(5);
 
@@ -276,7 +279,11 @@ impl Postgres {
             match self.write_once(f) {
                 Err(StoreError::Retry(why)) if attempt < RETRIES => {
                     attempt += 1;
-                    tracing::warn!("retrying a transaction ({attempt}): {why}");
+                    // Writers contending for the same rows retry each other's
+                    // conflicts; under load that is one line per write.
+                    if let Some(skipped) = RETRY_LINES.due("retry", RETRY_LINES.every) {
+                        tracing::warn!("retrying a transaction ({attempt}): {why}{}", Limiter::more(skipped));
+                    }
                     std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
                 }
                 Err(StoreError::Retry(why)) => return Err(StoreError::Postgres(why)),
