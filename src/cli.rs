@@ -12,7 +12,7 @@ use crate::model::Origin;
 use crate::model::names::{self, Lang};
 use crate::model::vnum::state_of;
 use crate::settings::{Flags, Settings};
-use crate::store::{OpenMode, Store};
+use crate::store::{ListFilter, OpenMode, Store};
 use crate::version_pair::{Version, pick_pair};
 use crate::{import, text, timefmt};
 
@@ -162,11 +162,19 @@ pub enum Command {
         max_connections: u32,
     },
     /// The stored orders, newest activity first
-    #[command(after_help = env_help!("orderscope orders --json | jq -r '.[].order_id'"))]
+    #[command(after_help = env_help!(
+        "orderscope orders --json | jq -r '.[].order_id'\n  orderscope orders --since 2d --limit 50\n  orderscope orders --jsonl | grep '\"type5_received\":true'"
+    ))]
+    #[command(
+        mut_arg("since", |a| a.help(
+            "Only orders with activity since then (a version stored or a push received): a span back from now \
+             like 30m, 2h, 10d, or a time: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339"
+        )),
+        mut_arg("limit", |a| a.help("At most the N most recently active orders"))
+    )]
     Orders {
-        /// Print one JSON document (order ids as strings)
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        listing: Listing,
     },
     /// The latest stored version of an order
     #[command(after_help = env_help!("orderscope show 3732676853715311104 --live", api))]
@@ -228,19 +236,26 @@ pub enum Command {
     },
     /// Received pushes, oldest first
     #[command(after_help = concat!(
-        "Example:\n  orderscope messages 3732676853715311104\n  orderscope messages --reprocess\n\n",
+        "Example:\n  orderscope messages 3732676853715311104\n  orderscope messages --since 1h --jsonl | jq -r .event\n",
+        "  orderscope messages --limit 20        the 20 newest, oldest of them first\n  orderscope messages --reprocess\n\n",
         "Environment:\n",
         "  ORDERSCOPE_STORE, ORDERSCOPE_CONFIG, ORDERSCOPE_LANG\n",
         "  ORDERSCOPE_PUSH_TOKEN, ORDERSCOPE_PUSH_AES_KEY, ORDERSCOPE_APPID: with --reprocess"
     ))]
+    #[command(
+        mut_arg("since", |a| a.help(
+            "Only pushes received since then: a span back from now like 30m, 2h, 10d, or a time: \
+             unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339"
+        )),
+        mut_arg("limit", |a| a.help("At most the N newest pushes (still printed oldest first)"))
+    )]
     Messages {
         /// Only the pushes about this order (order_id in the shop API)
         order_id: Option<String>,
-        /// Print one JSON document (order ids as strings)
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        listing: Listing,
         /// Retry the quarantined pushes (after fixing the EncodingAESKey or appid)
-        #[arg(long, conflicts_with = "order_id")]
+        #[arg(long, conflicts_with_all = ["order_id", "json", "jsonl", "since", "limit"])]
         reprocess: bool,
     },
     /// Record a fact someone reported about an order (provenance: reported)
@@ -319,6 +334,44 @@ pub enum Command {
     },
 }
 
+/// What `orders` and `messages` print and how: lines of text, or JSON
+/// written row by row as the store is read (so no listing is held whole).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Listing {
+    /// Print one JSON array (order ids as strings), written element by element
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// Print one compact JSON object a line, the same objects as --json (for pipelines)
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Only rows since then (its help says of what)
+    #[arg(long, value_name = "WHEN", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// At most this many rows (its help says which)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub limit: Option<i64>,
+}
+
+impl Listing {
+    pub fn filter(&self) -> ListFilter {
+        ListFilter { since: self.since, limit: self.limit }
+    }
+
+    fn json(&self) -> Option<JsonShape> {
+        match (self.json, self.jsonl) {
+            (_, true) => Some(JsonShape::Lines),
+            (true, false) => Some(JsonShape::Array),
+            (false, false) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonShape {
+    Array,
+    Lines,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Copy everything (versions, pushes, receiver periods, notes) from one store into another; running it twice adds nothing
@@ -376,6 +429,10 @@ fn parse_duration(text: &str) -> std::result::Result<i64, String> {
 
 fn parse_time(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_time(text)
+}
+
+fn parse_since(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_since(text, timefmt::now())
 }
 
 impl From<LangArg> for Lang {
@@ -444,16 +501,50 @@ fn vnum_state_name(row: &crate::store::OrderRow, now: i64, lang: Lang) -> &'stat
     state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, now).label(lang)
 }
 
-pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
+/// Writes a listing's JSON as the rows come: an array element by element
+/// (the same text as the whole array printed at once) or one compact object
+/// a line. `rows` hands each row's object to the writer it is given.
+/// Returns how many were written.
+fn write_json_list(
+    shape: JsonShape,
+    rows: impl FnOnce(&mut dyn FnMut(Value) -> Result<()>) -> Result<()>,
+) -> Result<u64> {
+    use serde::ser::{SerializeSeq, Serializer};
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = 0;
+    match shape {
+        JsonShape::Lines => rows(&mut |v| {
+            serde_json::to_writer(&mut out, &v)?;
+            out.write_all(b"\n")?;
+            written += 1;
+            Ok(())
+        })?,
+        JsonShape::Array => {
+            let mut json = serde_json::Serializer::pretty(&mut out);
+            let mut array = json.serialize_seq(None)?;
+            rows(&mut |v| {
+                array.serialize_element(&v)?;
+                written += 1;
+                Ok(())
+            })?;
+            array.end()?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+pub fn orders(s: &Settings, listing: &Listing) -> Result<()> {
+    let filter = &listing.filter();
     let store = open_store(s, OpenMode::Existing)?;
-    let rows = store.orders()?;
     let now = timefmt::now();
+    // Only the ids of demo orders: few on a real store.
     let demo = store.demo_orders()?;
-    if json_out {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                json!({
+    if let Some(shape) = listing.json() {
+        write_json_list(shape, |emit| {
+            store.each_order(filter, |r| {
+                emit(json!({
                     "order_id": r.order_id,
                     "source": if demo.contains(&r.order_id) { "demo" } else { "observed" },
                     "status": r.status,
@@ -463,24 +554,24 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
                     "messages": r.messages,
                     "type5_received": r.type5,
                     "virtual_number": {
-                        "state": vnum_state_name(r, now, Lang::En),
+                        "state": vnum_state_name(&r, now, Lang::En),
                         "number": r.vnum,
                         "expire_time": r.vnum_expire,
                     },
-                })
+                }))
             })
-            .collect();
-        return print_json(&Value::Array(list));
+        })?;
+        return Ok(());
     }
     let lang = s.lang;
-    let mut out = std::io::stdout().lock();
-    for r in &rows {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    store.each_order(filter, |r| {
         let line = format!(
             "{}  {}  {}  ☎ {}  ✉ {}{}  {}",
             r.order_id,
             text::pad(&names::status_label(r.status, lang), 10),
             r.update_time.map(timefmt::full).unwrap_or_else(|| "-".repeat(19)),
-            text::pad(vnum_state_name(r, now, lang), 10),
+            text::pad(vnum_state_name(&r, now, lang), 10),
             r.messages,
             if r.type5 { " ⚑5" } else { "" },
             format_args!(
@@ -489,8 +580,9 @@ pub fn orders(s: &Settings, json_out: bool) -> Result<()> {
                 if demo.contains(&r.order_id) { lang.text("  [演示]", "  [demo]") } else { "" }
             ),
         );
-        text::write_line(&mut out, &line)?;
-    }
+        Ok::<_, anyhow::Error>(text::write_line(&mut out, &line)?)
+    })?;
+    out.flush()?;
     Ok(())
 }
 
@@ -655,21 +747,13 @@ pub fn diff_text(pair: &crate::version_pair::Pair) -> String {
     out
 }
 
-pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<()> {
+pub fn messages(s: &Settings, order_id: Option<&str>, listing: &Listing) -> Result<()> {
+    let filter = &listing.filter();
     let store = open_store(s, OpenMode::Existing)?;
-    let rows = store.messages(order_id)?;
-    if rows.is_empty() {
-        let whose = order_id.map(|id| format!(" for order {id}")).unwrap_or_default();
-        let says = format!(
-            "no push is stored{whose} (the receiver was not running / no push log was imported: orderscope import PUSHES.jsonl)"
-        );
-        text::write_line(&mut std::io::stderr().lock(), &says)?;
-    }
-    if json_out {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|m| {
-                json!({
+    let written = match listing.json() {
+        Some(shape) => write_json_list(shape, |emit| {
+            store.each_message(order_id, filter, |m| {
+                emit(json!({
                     "id": m.id,
                     "received_at": m.received_at,
                     "event": m.event,
@@ -677,24 +761,39 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
                     "type": m.kind,
                     "create_time": m.create_time,
                     // Seconds later than its event beyond the 5 s answer limit: a retry.
-                    "redelivery_delay": crate::explain::PushRecord::from(m).redelivery_delay(),
+                    "redelivery_delay": crate::explain::PushRecord::from(&m).redelivery_delay(),
                     "deliveries": m.deliveries,
                     "parse_error": m.parse_error,
                     "source": m.source.provenance(),
                     "stored_by": m.source,
                     "details": names::push_details(&m.payload(), Lang::En),
                     "payload": m.payload(),
-                })
+                }))
             })
-            .collect();
-        return print_json(&Value::Array(list));
+        })?,
+        None => messages_text(&store, order_id, filter, s.lang)?,
+    };
+    if written == 0 {
+        let whose = order_id.map(|id| format!(" for order {id}")).unwrap_or_default();
+        let says = match filter.since {
+            Some(since) => format!("no push is stored{whose} received since {}", timefmt::full_tz(since)),
+            None => format!(
+                "no push is stored{whose} (the receiver was not running / no push log was imported: orderscope import PUSHES.jsonl)"
+            ),
+        };
+        text::write_line(&mut std::io::stderr().lock(), &says)?;
     }
-    let lang = s.lang;
-    let mut out = std::io::stdout().lock();
-    for m in &rows {
+    Ok(())
+}
+
+/// The pushes as lines of text, each written as it is read; how many.
+fn messages_text(store: &Store, order_id: Option<&str>, filter: &ListFilter, lang: Lang) -> Result<u64> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = 0;
+    store.each_message(order_id, filter, |m| {
         let event = m.event.as_deref().unwrap_or("?");
         let details = names::push_details(&m.payload(), lang);
-        let late = match (m.create_time, crate::explain::PushRecord::from(m).redelivery_delay()) {
+        let late = match (m.create_time, crate::explain::PushRecord::from(&m).redelivery_delay()) {
             (Some(created), Some(delay)) => match lang {
                 Lang::Zh => {
                     format!(" · 事件时间 {}，晚到 {}（重新投递）", timefmt::full(created), crate::explain::span(delay))
@@ -715,9 +814,11 @@ pub fn messages(s: &Settings, order_id: Option<&str>, json_out: bool) -> Result<
             if details.is_empty() { String::new() } else { format!(" · {}", details.join("; ")) },
             if m.source.is_demo() { lang.text("  [演示]", "  [demo]") } else { "" },
         );
-        text::write_line(&mut out, &line)?;
-    }
-    Ok(())
+        written += 1;
+        Ok::<_, anyhow::Error>(text::write_line(&mut out, &line)?)
+    })?;
+    out.flush()?;
+    Ok(written)
 }
 
 pub fn import(s: &Settings, paths: &[PathBuf], fetched_at: Option<i64>) -> Result<bool> {

@@ -39,7 +39,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
         Some(Command::Demo { shop: false }) => orderscope::tui::run_demo(&s).map(|_| true),
-        Some(Command::Orders { json }) => cli::orders(&s, *json).map(|_| true),
+        Some(Command::Orders { listing }) => cli::orders(&s, listing).map(|_| true),
         Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),
         Some(Command::Sync { since, follow, interval, yes }) => {
             orderscope::sync::run(&s, *since, *follow, *interval, *yes)
@@ -48,7 +48,9 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
         Some(Command::Timeline { order_id, json }) => cli::timeline(&s, order_id, *json).map(|_| true),
         Some(Command::Report { order_id, compare }) => cli::report(&s, order_id, compare.as_deref()).map(|_| true),
         Some(Command::Messages { reprocess: true, .. }) => cli::reprocess(&s),
-        Some(Command::Messages { order_id, json, .. }) => cli::messages(&s, order_id.as_deref(), *json).map(|_| true),
+        Some(Command::Messages { order_id, listing, .. }) => {
+            cli::messages(&s, order_id.as_deref(), listing).map(|_| true)
+        }
         Some(Command::Serve {
             log,
             header_timeout,

@@ -143,9 +143,31 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
         })
 }
 
+/// Parses where a listing starts: a span back from `now` (90s, 30m, 2h,
+/// 10d: a number with its unit) or a moment as [`parse_time`] reads it (a
+/// bare number is unix seconds).
+pub fn parse_since(text: &str, now: i64) -> Result<i64, String> {
+    let t = text.trim();
+    let span =
+        t.strip_suffix(['s', 'm', 'h', 'd']).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if span {
+        return Ok(now.saturating_sub(parse_duration(t)?));
+    }
+    parse_time(t).map_err(|e| format!("{e}, or a span back from now like 30m, 2h, 10d"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_is_a_span_back_from_now_or_a_moment() {
+        assert_eq!(parse_since("2h", 10_000), Ok(10_000 - 7200));
+        assert_eq!(parse_since("90s", 1000), Ok(910));
+        assert_eq!(parse_since("1764000000", 0), Ok(1_764_000_000));
+        assert_eq!(parse_since("2025-12-02 14:21:28", 0), parse_time("2025-12-02 14:21:28"));
+        assert!(parse_since("2x", 0).is_err());
+    }
 
     #[test]
     fn china_time() {

@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 
 use super::inbox::{Arrival, Backlog, InboxRow, Projected};
-use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
+use super::{ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
 use crate::explain::{Note, Period};
 use crate::model::Order;
 use crate::model::Origin;
@@ -103,6 +103,16 @@ pub struct FullMessage {
     pub quarantine: Option<String>,
 }
 
+/// Every row a scan hands out, kept.
+fn collect<T>(scan: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<()>) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    scan(&mut |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(rows)
+}
+
 /// The closure `write_dyn` runs: the caller's writes.
 pub type Writes<'a> = dyn FnMut(&mut dyn Tx) -> Result<()> + 'a;
 
@@ -115,10 +125,18 @@ pub trait Backend: Send {
     /// returns only when it is durable as the store was opened for.
     fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()>;
 
+    /// The orders `filter` selects, most recently active first, each handed
+    /// to `visit` as it is read (none kept) until `visit` returns false.
+    /// `visit` must not use the store.
+    fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()>;
     /// Every order, most recently active first.
-    fn orders(&self) -> Result<Vec<OrderRow>>;
+    fn orders(&self) -> Result<Vec<OrderRow>> {
+        collect(|visit| self.scan_orders(&ListFilter::default(), visit))
+    }
     /// The first `limit` orders of the list: what the screen shows first.
-    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>>;
+    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+        collect(|visit| self.scan_orders(&ListFilter { since: None, limit: Some(limit) }, visit))
+    }
     fn order(&self, order_id: &str) -> Result<Option<OrderRow>>;
     /// Every stored version of an order, oldest fetch first.
     fn snapshots(&self, order_id: &str) -> Result<Vec<SnapshotRow>>;
@@ -128,8 +146,19 @@ pub trait Backend: Send {
     fn notes(&self, order_id: &str) -> Result<Vec<Note>>;
     /// The newest version by the order's own update time.
     fn latest_snapshot(&self, order_id: &str) -> Result<Option<SnapshotRow>>;
+    /// The received pushes `filter` selects, for one order or all, oldest
+    /// first (a limit takes the newest that many), each handed to `visit` as
+    /// it is read until `visit` returns false. `visit` must not use the store.
+    fn scan_messages(
+        &self,
+        order_id: Option<&str>,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(MessageRow) -> bool,
+    ) -> Result<()>;
     /// Received pushes, oldest first; for one order or all.
-    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>>;
+    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
+        collect(|visit| self.scan_messages(order_id, &ListFilter::default(), visit))
+    }
     /// When a receiver was running (on any host).
     fn receiver_periods(&self) -> Result<Vec<Period>>;
     /// Messages kept whole because they could not be decrypted or parsed,

@@ -28,7 +28,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 pub use backend::{Backend, FullMessage, PeriodRow, Tx};
 pub use inbox::Backlog;
 pub use location::Location;
-pub use read::{MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
+pub use read::{ListFilter, MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use status::ReceiverStatus;
 pub use write::{MessageInsert, Redelivery};
 
@@ -270,6 +270,32 @@ impl Store {
         self.write(|tx| tx.add_message(received_at, envelope, plaintext, source, redelivery))
     }
 
+    /// Hands each order `filter` selects to `f` as it is read, most recently
+    /// active first, so a listing of any size holds one row at a time. The
+    /// first error of `f` stops the read and is returned.
+    pub fn each_order<E: From<StoreError>>(
+        &self,
+        filter: &ListFilter,
+        mut f: impl FnMut(OrderRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut failed = None;
+        let read = self.scan_orders(filter, &mut |row| keep_going(f(row), &mut failed));
+        finish(read, failed)
+    }
+
+    /// Hands each push `filter` selects (about `order_id`, or all) to `f` as
+    /// it is read, oldest first; the first error of `f` stops the read.
+    pub fn each_message<E: From<StoreError>>(
+        &self,
+        order_id: Option<&str>,
+        filter: &ListFilter,
+        mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut failed = None;
+        let read = self.scan_messages(order_id, filter, &mut |row| keep_going(f(row), &mut failed));
+        finish(read, failed)
+    }
+
     /// Every stored version as a comparable version, oldest fetch first, and
     /// the stored versions that no longer parse (with why).
     pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::version_pair::Version>, Vec<String>)> {
@@ -389,6 +415,25 @@ impl Store {
 
     pub fn story(&self, order_id: &str, lang: crate::model::Lang) -> Result<crate::explain::Story> {
         Ok(crate::explain::story(&self.evidence(order_id)?, lang))
+    }
+}
+
+/// Whether a scan goes on after its visitor's outcome; an error is kept for [`finish`].
+fn keep_going<E>(outcome: std::result::Result<(), E>, failed: &mut Option<E>) -> bool {
+    match outcome {
+        Ok(()) => true,
+        Err(e) => {
+            *failed = Some(e);
+            false
+        }
+    }
+}
+
+/// The visitor's error first (it stopped the read), else the read's own.
+fn finish<E: From<StoreError>>(read: Result<()>, failed: Option<E>) -> std::result::Result<(), E> {
+    match failed {
+        Some(e) => Err(e),
+        None => read.map_err(E::from),
     }
 }
 

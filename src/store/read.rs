@@ -100,6 +100,26 @@ pub struct QuarantinedRow {
     pub decrypted: Option<Vec<u8>>,
 }
 
+/// Which rows a listing takes: those since a moment (orders by their last
+/// activity, pushes by when they were received) and at most the newest
+/// `limit` of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub since: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+impl ListFilter {
+    pub(super) fn since_or_all(&self) -> i64 {
+        self.since.unwrap_or(i64::MIN)
+    }
+
+    /// SQLite reads a negative LIMIT as none.
+    fn sqlite_limit(&self) -> i64 {
+        self.limit.unwrap_or(-1)
+    }
+}
+
 const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
@@ -162,23 +182,31 @@ pub(super) fn snapshot_row(r: &Row) -> rusqlite::Result<SnapshotRow> {
     })
 }
 
-impl Sqlite {
-    /// Every order, most recently active first.
-    pub fn orders(&self) -> Result<Vec<OrderRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC"
-        ))?;
-        let rows = stmt.query_map([], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
-        rows.map_err(|e| self.explain(e.into()))
+/// Hands each row to `visit` as it is stepped to, until `visit` says stop.
+fn each<T>(
+    mut rows: rusqlite::Rows<'_>,
+    read: fn(&Row) -> rusqlite::Result<T>,
+    visit: &mut dyn FnMut(T) -> bool,
+) -> rusqlite::Result<()> {
+    while let Some(r) = rows.next()? {
+        if !visit(read(r)?) {
+            break;
+        }
     }
+    Ok(())
+}
 
-    /// The first `limit` orders of the list: what the screen shows first.
-    pub fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+impl Sqlite {
+    /// The orders `filter` selects, most recently active first, one at a
+    /// time: a row is handed to `visit` as soon as it is read (nothing is
+    /// kept), until `visit` says stop.
+    pub fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY last_activity DESC, order_id DESC LIMIT ?1"
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE last_activity >= ?1
+             ORDER BY last_activity DESC, order_id DESC LIMIT ?2"
         ))?;
-        let rows = stmt.query_map([limit], order_row)?.collect::<rusqlite::Result<Vec<_>>>();
-        rows.map_err(|e| self.explain(e.into()))
+        let rows = stmt.query(params![filter.since_or_all(), filter.sqlite_limit()])?;
+        each(rows, order_row, visit).map_err(|e| self.explain(e.into()))
     }
 
     pub fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
@@ -223,23 +251,32 @@ impl Sqlite {
         Ok(stmt.query_row([order_id], snapshot_row).optional()?)
     }
 
-    /// Received pushes, oldest first; for one order or all.
-    pub fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
-        let rows = match order_id {
-            Some(id) => {
-                let mut stmt = self.conn.prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE order_id = ?1 ORDER BY received_at, id"
-                ))?;
-                stmt.query_map(params![id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
-            }
-            None => {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages ORDER BY received_at, id"))?;
-                stmt.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()
-            }
+    /// The pushes `filter` selects (for one order or all), oldest first,
+    /// one at a time as they are read, until `visit` says stop. A limit
+    /// takes the newest that many, still shown oldest first.
+    pub fn scan_messages(
+        &self,
+        order_id: Option<&str>,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(MessageRow) -> bool,
+    ) -> Result<()> {
+        let of_order = if order_id.is_some() { "order_id = ?3 AND" } else { "?3 IS NULL AND" };
+        let sql = match filter.limit {
+            None => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {of_order} received_at >= ?1
+                 ORDER BY received_at, id LIMIT ?2"
+            ),
+            // The newest `limit` found backwards along the index, then put
+            // in order: only they are sorted.
+            Some(_) => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM (SELECT {MESSAGE_COLUMNS} FROM messages
+                     WHERE {of_order} received_at >= ?1 ORDER BY received_at DESC, id DESC LIMIT ?2)
+                 ORDER BY received_at, id"
+            ),
         };
-        Ok(rows?)
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query(params![filter.since_or_all(), filter.sqlite_limit(), order_id])?;
+        each(rows, message_row, visit).map_err(|e| self.explain(e.into()))
     }
 
     /// When the receiver was running: from start to its stop, or to its

@@ -7,7 +7,9 @@ use rusqlite::{Connection, params};
 
 use super::backend::{Backend, FullMessage, PeriodRow, Tx, Writes};
 use super::inbox::{self, Arrival, InboxRow, Projected};
-use super::{MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write};
+use super::{
+    ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write,
+};
 use crate::explain::{Note, Period};
 use crate::model::Order;
 use crate::model::Origin;
@@ -103,12 +105,8 @@ impl Backend for Sqlite {
         self.write(|c| f(&mut SqliteTx(c)))
     }
 
-    fn orders(&self) -> Result<Vec<OrderRow>> {
-        Sqlite::orders(self)
-    }
-
-    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
-        Sqlite::orders_first(self, limit)
+    fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()> {
+        Sqlite::scan_orders(self, filter, visit)
     }
 
     fn order(&self, order_id: &str) -> Result<Option<OrderRow>> {
@@ -131,8 +129,13 @@ impl Backend for Sqlite {
         Sqlite::latest_snapshot(self, order_id)
     }
 
-    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
-        Sqlite::messages(self, order_id)
+    fn scan_messages(
+        &self,
+        order_id: Option<&str>,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(MessageRow) -> bool,
+    ) -> Result<()> {
+        Sqlite::scan_messages(self, order_id, filter, visit)
     }
 
     fn receiver_periods(&self) -> Result<Vec<Period>> {

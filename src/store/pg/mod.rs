@@ -102,6 +102,27 @@ impl Conn {
         let s = self.statement(sql)?;
         self.client.query(&s, params)
     }
+
+    /// Runs a query and hands each row to `visit` as it comes off the
+    /// socket, until `visit` says stop: the rows are never all held here
+    /// (the driver reads the next ones only as these are taken).
+    pub(super) fn each<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        read: fn(&Row) -> T,
+        visit: &mut dyn FnMut(T) -> bool,
+    ) -> std::result::Result<(), postgres::Error> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let s = self.statement(sql)?;
+        let mut rows = self.client.query_raw(&s, params.iter().copied())?;
+        while let Some(r) = rows.next()? {
+            if !visit(read(&r)) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A TLS connector trusting the system's certificate authorities.

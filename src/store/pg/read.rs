@@ -7,7 +7,7 @@ use postgres::Row;
 
 use super::super::backend::{Backend, FullMessage, PeriodRow, Writes};
 use super::super::inbox::{self, InboxRow};
-use super::super::{MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
+use super::super::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use super::Postgres;
 use crate::explain::{Note, Period};
 use crate::model::Origin;
@@ -90,21 +90,18 @@ impl Backend for Postgres {
         Postgres::write_dyn(self, f)
     }
 
-    fn orders(&self) -> Result<Vec<OrderRow>> {
-        self.orders_first(i64::MAX)
-    }
-
-    fn orders_first(&self, limit: i64) -> Result<Vec<OrderRow>> {
+    fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()> {
+        // LIMIT NULL is no limit.
         self.with(|c| {
-            Ok(c.query(
+            c.each(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
                      last_activity, search
-                 FROM orders ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $1",
-                &[&limit],
-            )?
-            .iter()
-            .map(order_row)
-            .collect())
+                 FROM orders WHERE last_activity >= $1
+                 ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $2",
+                &[&filter.since_or_all(), &filter.limit],
+                order_row,
+                visit,
+            )
         })
     }
 
@@ -168,23 +165,49 @@ impl Backend for Postgres {
         })
     }
 
-    fn messages(&self, order_id: Option<&str>) -> Result<Vec<MessageRow>> {
-        self.with(|c| {
-            let rows = match order_id {
-                Some(id) => c.query(
-                    "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries,
-                         source
-                     FROM messages WHERE order_id = $1 ORDER BY received_at, id",
-                    &[&id],
-                )?,
-                None => c.query(
-                    "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries,
-                         source
-                     FROM messages ORDER BY received_at, id",
-                    &[],
-                )?,
-            };
-            Ok(rows.iter().map(message_row).collect())
+    fn scan_messages(
+        &self,
+        order_id: Option<&str>,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(MessageRow) -> bool,
+    ) -> Result<()> {
+        let since = filter.since_or_all();
+        // With a limit, the newest that many are found backwards along the
+        // index and only they are sorted into order.
+        self.with(|c| match (order_id, filter.limit) {
+            (Some(id), None) => c.each(
+                "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries, source
+                 FROM messages WHERE order_id = $1 AND received_at >= $2 ORDER BY received_at, id",
+                &[&id, &since],
+                message_row,
+                visit,
+            ),
+            (Some(id), Some(limit)) => c.each(
+                "SELECT * FROM (SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error,
+                         deliveries, source
+                     FROM messages WHERE order_id = $1 AND received_at >= $2
+                     ORDER BY received_at DESC, id DESC LIMIT $3) newest
+                 ORDER BY received_at, id",
+                &[&id, &since, &limit],
+                message_row,
+                visit,
+            ),
+            (None, None) => c.each(
+                "SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error, deliveries, source
+                 FROM messages WHERE received_at >= $1 ORDER BY received_at, id",
+                &[&since],
+                message_row,
+                visit,
+            ),
+            (None, Some(limit)) => c.each(
+                "SELECT * FROM (SELECT id, received_at, event, order_id, type, create_time, plaintext, parse_error,
+                         deliveries, source
+                     FROM messages WHERE received_at >= $1 ORDER BY received_at DESC, id DESC LIMIT $2) newest
+                 ORDER BY received_at, id",
+                &[&since, &limit],
+                message_row,
+                visit,
+            ),
         })
     }
 
