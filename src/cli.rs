@@ -167,8 +167,8 @@ pub enum Command {
     ))]
     #[command(
         mut_arg("since", |a| a.help(
-            "Only orders with activity since then (a version stored or a push received): a span back from now \
-             like 30m, 2h, 10d, or a time: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339"
+            "Only orders active since then (updated, by the order's update_time, or a push received about it): \
+             a span back from now like 30m, 2h, 10d, or a time: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339"
         )),
         mut_arg("limit", |a| a.help("At most the N most recently active orders"))
     )]
