@@ -342,9 +342,10 @@ pub fn import_file(store: &mut Store, path: &Path, now: i64, read_at: Option<i64
 /// the first non-empty line, never by a size (a pipe has none): a line that
 /// is a whole JSON object, an XML push or anything not starting a JSON
 /// document begins a log of lines, streamed in batches in bounded memory;
-/// a first line that opens a JSON document without closing it (a
-/// pretty-printed response, an array) is one document, read whole up to
-/// [`MAX_DOCUMENT`].
+/// a first line that opens an array is read element by element, stored in
+/// batches (any size, in bounded memory); one that opens another JSON
+/// document without closing it (a pretty-printed response) is one
+/// document, read whole up to [`MAX_DOCUMENT`].
 pub fn import_reader(
     store: &mut Store,
     name: &str,
@@ -376,6 +377,11 @@ pub fn import_reader(
         let lines = Lines::new(std::io::Cursor::new(head).chain(reader), MAX_LINE);
         return import_lines(store, name, lines, now, read_at);
     }
+    if first.starts_with('[') {
+        // A byte-order mark is no part of the JSON.
+        let body = head.strip_prefix("\u{feff}".as_bytes()).map(<[u8]>::to_vec).unwrap_or(head);
+        return import_array(store, name, std::io::Cursor::new(body).chain(reader), now, read_at);
+    }
     let mut bytes = head;
     let room = (MAX_DOCUMENT + 1).saturating_sub(bytes.len() as u64);
     if let Err(e) = reader.take(room).read_to_end(&mut bytes) {
@@ -395,6 +401,73 @@ pub fn import_reader(
         Some(docs) => import_documents(store, name, Origin::Import, read_at_given(docs, read_at)),
         // Not one document after all: its lines, each judged on its own.
         None => import_lines(store, name, Lines::new(text.as_bytes(), MAX_LINE), now, read_at),
+    }
+}
+
+/// Imports a JSON array as it is parsed: each element is a document
+/// (numbered from 1), stored `BATCH` at a time, so only one batch is held.
+/// Input that stops being JSON is reported where it does, after what came
+/// before it is stored.
+fn import_array(
+    store: &mut Store,
+    name: &str,
+    reader: impl std::io::Read,
+    now: i64,
+    read_at: Option<i64>,
+) -> store::Result<Report> {
+    let mut report = Report::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut failed = None;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = {
+        let mut element = 0;
+        let mut each = |v: Value| {
+            element += 1;
+            batch.push((element, classify(v, now)));
+            if batch.len() < BATCH {
+                return true;
+            }
+            match import_documents(store, name, Origin::Import, read_at_given(std::mem::take(&mut batch), read_at)) {
+                Ok(part) => {
+                    report.merge(part);
+                    true
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        };
+        serde::Deserializer::deserialize_seq(&mut de, Elements(&mut each)).and_then(|()| de.end())
+    };
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Err(e) = parsed {
+        batch.push((0, Err(format!("not JSON: {e}"))));
+    }
+    report.merge(import_documents(store, name, Origin::Import, read_at_given(batch, read_at))?);
+    Ok(report)
+}
+
+/// Hands each element of a JSON array to its closure as it is parsed,
+/// until the closure says stop.
+struct Elements<'a>(&'a mut dyn FnMut(Value) -> bool);
+
+impl<'de> serde::de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of documents")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            if !(self.0)(v) {
+                return Err(serde::de::Error::custom("the store failed"));
+            }
+        }
+        Ok(())
     }
 }
 

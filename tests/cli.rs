@@ -658,3 +658,21 @@ fn demo_shop_serves_order_b_to_the_command_line() {
     assert!(t["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "snapshot" && e["source"] == "demo"), "{t}");
     assert!(t["explanation"].as_array().unwrap().iter().any(|s| s["rule"] == "no_number"), "{t}");
 }
+
+#[test]
+fn an_array_is_stored_as_it_is_read_and_where_it_breaks_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let push = |at: i64| {
+        format!(
+            r#"{{"received_at":{at},"message":{{"Event":"channels_ec_order_ext_info_update","CreateTime":{at},"order_info":{{"order_id":7,"type":5}}}}}}"#
+        )
+    };
+    // Cut off inside its third element: the two before it are kept.
+    let cut = write(dir.path(), "cut.json", &format!("[\n  {},\n  {},\n  {{\"received_at\": 3,", push(1), push(2)));
+    let o = run(&db, &["import", cut.to_str().unwrap()]);
+    assert!(stdout(&o).contains("2 new messages"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("cut.json: not JSON: EOF while parsing"), "{}", stderr(&o));
+    let stored = json(&run(&db, &["messages", "--json"]));
+    assert_eq!(stored.as_array().unwrap().len(), 2);
+}
