@@ -27,6 +27,7 @@ const AFTER_MAIN: &str = "Examples:
   orderscope config init                write ~/.config/orderscope/config.toml (mode 600)
   orderscope doctor                     check the setup end to end
   orderscope timeline 3732676853715311104
+  orderscope orders --since 1d --jsonl  the orders active in the last day, one JSON object a line
   orderscope compare 3732676853715311104 3732679488426088960
 
 Environment:
