@@ -1075,10 +1075,25 @@ pub fn reprocess(s: &Settings) -> Result<bool> {
     let settings = s.receiver()?;
     let mut store = open_store(s, OpenMode::Existing)?;
     let outcome = crate::receiver::reprocess::run(&mut store, &settings)?;
-    for (id, why) in &outcome.still {
-        text::write_line(&mut std::io::stderr().lock(), &format!("message {id}: still unreadable: {why}"))?;
+    for still in &outcome.still {
+        let ids: Vec<String> = still.first_ids.iter().map(i64::to_string).collect();
+        let more =
+            if still.count > ids.len() { format!(" and {} more", still.count - ids.len()) } else { String::new() };
+        let noun = if still.count == 1 { "message" } else { "messages" };
+        text::write_line(
+            &mut std::io::stderr().lock(),
+            &format!("{noun} {}{more}: still unreadable: {}", ids.join(", "), still.reason),
+        )?;
     }
-    println!("{} quarantined pushes recovered, {} still quarantined", outcome.released, outcome.still.len());
+    let elsewhere = match outcome.released_elsewhere {
+        0 => String::new(),
+        n => format!(" ({n} more released meanwhile by another run)"),
+    };
+    println!(
+        "{} quarantined pushes recovered, {} still quarantined{elsewhere}",
+        outcome.released,
+        outcome.still_count()
+    );
     Ok(outcome.still.is_empty())
 }
 

@@ -517,3 +517,32 @@ fn ids_of_2_to_the_64_and_more_keep_their_digits_as_numbers() {
         assert_eq!(version.order().unwrap().order_id, "123456789012345678901234567890", "{}", b.name);
     }
 }
+
+/// Two `messages --reprocess` runs read the same page; the one that
+/// releases a message second finds it gone from quarantine and is told so,
+/// instead of failing on a row that is no longer there.
+#[test]
+fn quarantine_is_read_by_pages_and_a_message_is_released_once() {
+    for b in backends("quarantine_is_read_by_pages_and_a_message_is_released_once") {
+        let mut one = open(&b, OpenMode::Create).unwrap();
+        let mut two = open(&b, OpenMode::Existing).unwrap();
+        for at in 0..5 {
+            // Distinct bodies: the same body again counts as a redelivery.
+            let body = format!("{{\"Encrypt\":\"x{at}\"}}");
+            one.write(|tx| tx.add_quarantined(at, &body, "bad padding")).unwrap();
+        }
+        let first = one.quarantined_after(0, 2).unwrap();
+        assert_eq!(first.len(), 2, "{}", b.name);
+        let rest = one.quarantined_after(first[1].id, 10).unwrap();
+        assert_eq!(rest.len(), 3, "{}", b.name);
+        assert!(rest[0].id > first[1].id, "{}", b.name);
+
+        let seen_by_two = two.quarantined_after(0, 10).unwrap();
+        let id = seen_by_two[0].id;
+        let text = type5_push("77", 1);
+        assert!(matches!(one.write(|tx| tx.release_quarantined(id, &text)).unwrap(), Some(MessageInsert::New(_))));
+        assert_eq!(two.write(|tx| tx.release_quarantined(id, &text)).unwrap(), None, "{}", b.name);
+        assert_eq!(one.quarantined_count().unwrap(), 4, "{}", b.name);
+        assert_eq!(one.messages(Some("77")).unwrap().len(), 1, "{}", b.name);
+    }
+}

@@ -8,23 +8,66 @@ use super::{Settings, envelope_encrypt};
 use crate::crypto;
 use crate::store::{self, QuarantinedRow, Store};
 
+/// How many quarantined messages one page holds: enough to keep the
+/// round trips few, few enough that memory does not follow the quarantine.
+const PAGE: i64 = 500;
+
+/// The message ids named per reason; the rest are counted.
+const IDS_SHOWN: usize = 5;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub released: usize,
-    /// Message id and why it is still unreadable.
-    pub still: Vec<(i64, String)>,
+    /// Released by another run while this one was reading them.
+    pub released_elsewhere: usize,
+    /// Why messages are still unreadable, each reason with how many and
+    /// the first few ids, in the order the reasons were first met.
+    pub still: Vec<Still>,
 }
 
-/// Retries every quarantined message; releases each one that now reads.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Still {
+    pub reason: String,
+    pub count: usize,
+    pub first_ids: Vec<i64>,
+}
+
+impl Outcome {
+    pub fn still_count(&self) -> usize {
+        self.still.iter().map(|s| s.count).sum()
+    }
+
+    fn keep(&mut self, id: i64, reason: String) {
+        match self.still.iter_mut().find(|s| s.reason == reason) {
+            Some(s) => {
+                s.count += 1;
+                if s.first_ids.len() < IDS_SHOWN {
+                    s.first_ids.push(id);
+                }
+            }
+            None => self.still.push(Still { reason, count: 1, first_ids: vec![id] }),
+        }
+    }
+}
+
+/// Retries every quarantined message, a page at a time; releases each one
+/// that now reads. Two runs at once split the work: a message the other run
+/// released first is counted, not an error.
 pub fn run(store: &mut Store, settings: &Settings) -> store::Result<Outcome> {
     let mut out = Outcome::default();
-    for row in store.quarantined()? {
-        match readable(&row, settings) {
-            Ok(text) => {
-                store.write(|c| c.release_quarantined(row.id, &text))?;
-                out.released += 1;
+    let mut after = 0;
+    loop {
+        let page = store.quarantined_after(after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for row in page {
+            match readable(&row, settings) {
+                Ok(text) => match store.write(|c| c.release_quarantined(row.id, &text))? {
+                    Some(_) => out.released += 1,
+                    None => out.released_elsewhere += 1,
+                },
+                Err(why) => out.keep(row.id, why),
             }
-            Err(why) => out.still.push((row.id, why)),
         }
     }
     Ok(out)

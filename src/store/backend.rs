@@ -54,7 +54,9 @@ pub trait Tx {
     /// Keeps a signed push that could not be decrypted, whole.
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert>;
     /// Replaces a quarantined message by its now-readable plaintext.
-    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert>;
+    /// `None` when the message is no longer quarantined: another run
+    /// released it first.
+    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<Option<MessageInsert>>;
     /// A receiver period on `host`; returns its id for heartbeats.
     fn add_receiver_period(
         &mut self,
@@ -163,7 +165,12 @@ pub trait Backend: Send {
     fn receiver_periods(&self) -> Result<Vec<Period>>;
     /// Messages kept whole because they could not be decrypted or parsed,
     /// with the body as it arrived.
-    fn quarantined(&self) -> Result<Vec<QuarantinedRow>>;
+    fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
+        self.quarantined_after(0, i64::MAX)
+    }
+    /// At most `limit` of them with ids above `after`, in id order: a page,
+    /// so a large quarantine is retried in bounded memory.
+    fn quarantined_after(&self, after: i64, limit: i64) -> Result<Vec<QuarantinedRow>>;
     fn quarantined_count(&self) -> Result<i64>;
     /// Why pushes are in quarantine: each reason with how many and when the
     /// newest of them arrived, most frequent first, at most `limit`.

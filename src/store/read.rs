@@ -294,14 +294,14 @@ impl Sqlite {
     /// Messages kept whole because they could not be decrypted or parsed,
     /// with the body as it arrived (from the inbox for pushes received since
     /// it exists).
-    pub fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
+    pub fn quarantined_after(&self, after: i64, limit: i64) -> Result<Vec<QuarantinedRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.id, coalesce(CAST(m.envelope AS BLOB), i.envelope, X''), m.plaintext, m.quarantine, i.plaintext
              FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id
-             WHERE m.quarantine IS NOT NULL ORDER BY m.id",
+             WHERE m.quarantine IS NOT NULL AND m.id > ?1 ORDER BY m.id LIMIT ?2",
         )?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([after, limit], |r| {
                 Ok(QuarantinedRow {
                     id: r.get(0)?,
                     envelope: r.get(1)?,

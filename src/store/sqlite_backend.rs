@@ -53,7 +53,7 @@ impl Tx for SqliteTx<'_> {
         write::add_quarantined(self.0, received_at, envelope, reason)
     }
 
-    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert> {
+    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<Option<MessageInsert>> {
         write::release_quarantined(self.0, id, plaintext)
     }
 
@@ -142,8 +142,8 @@ impl Backend for Sqlite {
         Sqlite::receiver_periods(self)
     }
 
-    fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
-        Sqlite::quarantined(self)
+    fn quarantined_after(&self, after: i64, limit: i64) -> Result<Vec<QuarantinedRow>> {
+        Sqlite::quarantined_after(self, after, limit)
     }
 
     fn quarantined_count(&self) -> Result<i64> {

@@ -1,7 +1,7 @@
 //! Writes: snapshots and messages, each keeping the order's summary row in
 //! step so the order list never has to open JSON.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Result;
 use super::backend::{FullMessage, PeriodRow};
@@ -168,11 +168,18 @@ pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason:
 
 /// Replaces a quarantined message by its now-readable plaintext, keeping its
 /// receive time, inbox row and delivery count; if that push is already
-/// stored, it counts as a delivery.
-pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<MessageInsert> {
-    let (received_at, envelope, deliveries, inbox_id): (i64, Option<String>, i64, Option<i64>) = c
-        .prepare_cached("SELECT received_at, envelope, deliveries, inbox_id FROM messages WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+/// stored, it counts as a delivery. `None` when it is no longer quarantined
+/// (another `messages --reprocess` released it first).
+pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<Option<MessageInsert>> {
+    let Some((received_at, envelope, deliveries, inbox_id)): Option<(i64, Option<String>, i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT received_at, envelope, deliveries, inbox_id FROM messages WHERE id = ?1 AND quarantine IS NOT NULL",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
     c.prepare_cached("DELETE FROM messages WHERE id = ?1")?.execute([id])?;
     let parsed = Push::parse(plaintext).ok();
     let out = add_message_row(
@@ -188,7 +195,7 @@ pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<M
     if let MessageInsert::New(new_id) = out {
         c.prepare_cached("UPDATE messages SET deliveries = ?2 WHERE id = ?1")?.execute(params![new_id, deliveries])?;
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 pub fn heartbeat(c: &Connection, period: i64, now: i64) -> Result<()> {

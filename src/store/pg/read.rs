@@ -224,14 +224,14 @@ impl Backend for Postgres {
         })
     }
 
-    fn quarantined(&self) -> Result<Vec<QuarantinedRow>> {
+    fn quarantined_after(&self, after: i64, limit: i64) -> Result<Vec<QuarantinedRow>> {
         self.with(|c| {
             Ok(c.query(
                 "SELECT m.id, coalesce(convert_to(m.envelope, 'UTF8'), i.envelope, '\\x'::bytea), m.plaintext,
                      m.quarantine, i.plaintext
                  FROM messages m LEFT JOIN inbox i ON i.id = m.inbox_id
-                 WHERE m.quarantine IS NOT NULL ORDER BY m.id",
-                &[],
+                 WHERE m.quarantine IS NOT NULL AND m.id > $1 ORDER BY m.id LIMIT $2",
+                &[&after, &limit],
             )?
             .iter()
             .map(|r| QuarantinedRow {

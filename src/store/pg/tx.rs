@@ -324,11 +324,16 @@ impl Tx for PgTx<'_> {
         }
     }
 
-    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<MessageInsert> {
-        let rows =
-            self.q("DELETE FROM messages WHERE id = $1 RETURNING received_at, envelope, deliveries, inbox_id", &[&id])?;
+    fn release_quarantined(&mut self, id: i64, plaintext: &str) -> Result<Option<MessageInsert>> {
+        // A concurrent run that released it first holds the row until it
+        // commits; this DELETE then finds nothing.
+        let rows = self.q(
+            "DELETE FROM messages WHERE id = $1 AND quarantine IS NOT NULL
+             RETURNING received_at, envelope, deliveries, inbox_id",
+            &[&id],
+        )?;
         let Some(row) = rows.first() else {
-            return Err(StoreError::Postgres(format!("message {id} is no longer stored")));
+            return Ok(None);
         };
         let (received_at, envelope, deliveries, inbox_id): (i64, Option<String>, i64, Option<i64>) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -337,7 +342,7 @@ impl Tx for PgTx<'_> {
         if let MessageInsert::New(new_id) = out {
             self.q("UPDATE messages SET deliveries = $2 WHERE id = $1", &[&new_id, &deliveries])?;
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn add_receiver_period(
