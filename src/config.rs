@@ -105,6 +105,32 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     Ok(ConfigFile { path: path.to_path_buf(), values, line_starts: starts })
 }
 
+/// The largest config file read: a real one is a few kilobytes, and a
+/// path such as `/dev/zero` or a pipe that never ends must not be read
+/// until memory runs out.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// The file's text, refused past `MAX_CONFIG_BYTES` without reading more.
+fn read_bounded(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        let fix =
+            if e.kind() == std::io::ErrorKind::NotFound { "; create one with `orderscope config init`" } else { "" };
+        ConfigError(format!("cannot read config {}: {e}{fix}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError(format!(
+            "config {} is larger than {} KiB: not a config file",
+            path.display(),
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| ConfigError(format!("config {} is not UTF-8 text", path.display())))
+}
+
 /// `~/.config/orderscope/config.toml` (or under `$XDG_CONFIG_HOME`).
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "orderscope").map(|d| d.config_dir().join("config.toml"))
@@ -121,14 +147,7 @@ impl ConfigFile {
                 _ => return Ok(None),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            let fix = if e.kind() == std::io::ErrorKind::NotFound {
-                "; create one with `orderscope config init`"
-            } else {
-                ""
-            };
-            ConfigError(format!("cannot read config {}: {e}{fix}", path.display()))
-        })?;
+        let text = read_bounded(&path)?;
         let file = parse(&text, &path)?;
         if file.values.has_secret() {
             check_private(&path)?;

@@ -473,3 +473,54 @@ fn a_pipe_a_fifo_and_a_file_import_every_line_of_a_log_over_64_mib() {
     let o = run(&by_path, &["import", log.to_str().unwrap()]);
     assert!(stdout(&o).contains(&want), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// A config path that never ends (`/dev/zero`) is refused after a bounded
+/// read: under a 256 MiB address-space limit an unbounded read aborts.
+#[test]
+fn a_config_that_never_ends_is_refused_in_bounded_memory() {
+    let mut cmd = clean();
+    cmd.args(["--config", "/dev/zero", "orders"]);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            let rl = libc::rlimit { rlim_cur: 256 << 20, rlim_max: 256 << 20 };
+            if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = cmd.output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "orderscope: config /dev/zero is larger than 1024 KiB: not a config file",
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A store path naming a device or a pipe is refused before SQLite opens
+/// it, so no journal appears beside it.
+#[test]
+fn a_store_path_that_is_not_a_regular_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("store.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for store in [fifo.to_str().unwrap(), "/dev/null"] {
+        for args in [&["import", seed_file("before").to_str().unwrap()][..], &["orders"][..]] {
+            let o = clean().arg("--store").arg(store).args(args).output().unwrap();
+            assert_eq!(o.status.code(), Some(1), "{store} {args:?}");
+            assert_eq!(
+                stderr(&o).trim_end(),
+                format!(
+                    "orderscope: {store} is not an orderscope store: it is not a regular file (a device, pipe or socket)"
+                ),
+            );
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("store.fifo")]);
+}

@@ -456,6 +456,11 @@ impl Sqlite {
         let path = path.to_path_buf();
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => return Err(StoreError::NotAStore(path, "it is a directory".into())),
+            // SQLite would open a device or a pipe and then create its
+            // journal beside it (`/dev/null-journal`): refused before that.
+            Ok(meta) if !meta.is_file() => {
+                return Err(StoreError::NotAStore(path, "it is not a regular file (a device, pipe or socket)".into()));
+            }
             Ok(meta) if meta.len() > 0 => check_header(&path)?,
             // An empty file is no store; a read command must not turn it into one.
             Ok(_) if mode == OpenMode::Existing => return Err(StoreError::Missing(path)),
