@@ -153,6 +153,46 @@ fn hangup_ends_the_inspector_and_removes_the_demo_store() {
     }
 }
 
+/// `kill -INT` and `kill -QUIT` from another shell (raw mode makes Ctrl-C
+/// a key, so only a signal from elsewhere arrives this way): the inspector
+/// leaves the alternate screen, shows the cursor, restores cooked mode and
+/// removes its demo store, as it does for SIGTERM.
+#[test]
+fn interrupt_and_quit_signals_restore_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    for (name, signal) in [("int", libc::SIGINT), ("quit", libc::SIGQUIT)] {
+        let t = Tmux::new(&format!("sig{name}"));
+        let tmp = tempfile::tempdir().unwrap();
+        t.start(
+            100,
+            30,
+            &format!(
+                "env TMPDIR={} {bin} demo; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon; sleep 30",
+                tmp.path().display()
+            ),
+        );
+        t.wait_for("the demo", |s| s.contains("3732676853715311104"));
+        let shell = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"]).stdout)
+            .trim()
+            .to_string();
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        let pid: i32 = children.split_whitespace().next().expect("the inspector runs under the shell").parse().unwrap();
+        // SAFETY: kill only sends a signal to the inspector this test started.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let after = t.wait_for("the inspector to end", |s| s.contains("EXIT="));
+        assert!(after.contains("EXIT=0"), "{name}: {after}");
+        let mode = t.wait_for("stty", |s| s.lines().any(|l| l.trim().ends_with("icanon")));
+        assert!(mode.lines().any(|l| l.trim() == "icanon"), "{name}: terminal left in raw mode:\n{mode}");
+        let flags = String::from_utf8_lossy(
+            &t.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag}"]).stdout,
+        )
+        .trim()
+        .to_string();
+        assert_eq!(flags, "0 1", "{name}: alternate screen on, cursor hidden");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "{name}: the demo store was left behind");
+    }
+}
+
 #[test]
 fn live_demo_shows_an_order_shipping() {
     let t = Tmux::new("live");

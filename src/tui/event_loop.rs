@@ -59,6 +59,11 @@ where
     use tokio::signal::unix::{SignalKind, signal};
     let mut hup = if sources.signals { Some(signal(SignalKind::hangup())?) } else { None };
     let mut term = if sources.signals { Some(signal(SignalKind::terminate())?) } else { None };
+    // Raw mode turns Ctrl-C and Ctrl-\ into keys, but `kill -INT` or
+    // `kill -QUIT` from elsewhere still arrive as signals, whose default
+    // action would leave the terminal in the alternate screen, cursor hidden.
+    let mut int = if sources.signals { Some(signal(SignalKind::interrupt())?) } else { None };
+    let mut quit = if sources.signals { Some(signal(SignalKind::quit())?) } else { None };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tick.tick().await;
@@ -83,6 +88,8 @@ where
             biased;
             _ = wait_signal(&mut hup) => return Ok(End::Signal),
             _ = wait_signal(&mut term) => return Ok(End::Signal),
+            _ = wait_signal(&mut int) => return Ok(End::Signal),
+            _ = wait_signal(&mut quit) => return Ok(End::Signal),
             input = sources.input.recv() => match input {
                 Some(Input::Event(ev)) => to_msg(ev),
                 Some(Input::Gone) | None => return Ok(End::TerminalGone),
