@@ -546,3 +546,45 @@ fn quarantine_is_read_by_pages_and_a_message_is_released_once() {
         assert_eq!(one.messages(Some("77")).unwrap().len(), 1, "{}", b.name);
     }
 }
+
+/// A NUL character in a push's event or order id is refused by the parser
+/// on every backend alike: the push is quarantined with the same reason on
+/// SQLite and PostgreSQL, never projected on one and rejected by the other.
+/// A store from before that rule, holding such a row, still copies whole.
+#[test]
+fn a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_copies() {
+    let nul_event =
+        r#"{"CreateTime":1,"Event":"channels_ec_order\u0000_ext_info_update","order_info":{"order_id":"5","type":5}}"#;
+    let nul_id =
+        r#"{"CreateTime":2,"Event":"channels_ec_order_ext_info_update","order_info":{"order_id":"5\u00006","type":5}}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db");
+    {
+        let mut s = Store::open(&old, OpenMode::Create).unwrap();
+        s.add_message(10, None, &type5_push("8", 3), "serve".into(), Redelivery::Count).unwrap();
+    }
+    // As an older orderscope projected it: the NUL in the event and the key.
+    let c = rusqlite::Connection::open(&old).unwrap();
+    c.execute("UPDATE messages SET event = 'a' || char(0) || 'b', dup_key = 'k' || char(0) || 'k'", []).unwrap();
+    drop(c);
+    let from = Store::open(&old, OpenMode::Existing).unwrap();
+    for b in backends("a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_copies") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        for (text, field) in [(nul_event, "event"), (nul_id, "order_id")] {
+            store.add_message(20, None, text, "serve".into(), Redelivery::Count).unwrap();
+            let q = store.quarantined().unwrap();
+            let reason = format!("cannot parse the decrypted message: the message's {field} contains a NUL character");
+            assert!(
+                q.iter().any(|r| r.reason == reason),
+                "{}: {:?}",
+                b.name,
+                q.iter().map(|r| &r.reason).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(store.quarantined_count().unwrap(), 2, "{}", b.name);
+        assert!(store.order("5").unwrap().is_none(), "{}", b.name);
+        let copied = orderscope::store::copy::copy(&from, &mut store, &mut |_| {});
+        assert!(copied.is_ok(), "{}: {:?}", b.name, copied.err().map(|e| e.to_string()));
+        assert_eq!(store.messages(Some("8")).unwrap().len(), 1, "{}", b.name);
+    }
+}

@@ -12,6 +12,7 @@ pub enum OrderError {
     ApiError { errcode: i64, errmsg: String },
     NoOrder,
     NoOrderId,
+    NulInOrderId,
 }
 
 impl std::fmt::Display for OrderError {
@@ -23,6 +24,7 @@ impl std::fmt::Display for OrderError {
             }
             OrderError::NoOrder => write!(f, "no \"order\" object in the response"),
             OrderError::NoOrderId => write!(f, "the order has no order_id"),
+            OrderError::NulInOrderId => write!(f, "the order's order_id contains a NUL character"),
         }
     }
 }
@@ -105,6 +107,10 @@ impl Order {
     /// Wraps a bare `order` object.
     pub fn from_order(raw: Value) -> Result<Order, OrderError> {
         let order_id = raw.get("order_id").and_then(crate::json::as_id).ok_or(OrderError::NoOrderId)?;
+        // As for pushes: no real id holds one, and PostgreSQL text cannot.
+        if order_id.contains('\0') {
+            return Err(OrderError::NulInOrderId);
+        }
         Ok(Order { raw, order_id })
     }
 

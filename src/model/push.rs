@@ -23,6 +23,10 @@ pub enum PushError {
     NotXml(String),
     NotAnObject,
     NoEvent,
+    /// The event name or order id holds a NUL character. No real one does,
+    /// and PostgreSQL text cannot hold it: refused on every backend alike, so
+    /// the same push is quarantined wherever it is stored.
+    Nul(&'static str),
 }
 
 impl std::fmt::Display for PushError {
@@ -32,6 +36,7 @@ impl std::fmt::Display for PushError {
             PushError::NotXml(e) => write!(f, "not XML: {e}"),
             PushError::NotAnObject => write!(f, "the message is not an object"),
             PushError::NoEvent => write!(f, "the message has neither Event nor MsgType"),
+            PushError::Nul(field) => write!(f, "the message's {field} contains a NUL character"),
         }
     }
 }
@@ -63,7 +68,13 @@ impl Push {
             .ok_or(PushError::NoEvent)?
             .to_string();
         let block = ORDER_BLOCKS.iter().find_map(|k| obj.get(*k)).filter(|b| b.is_object());
+        if event.contains('\0') {
+            return Err(PushError::Nul("event"));
+        }
         let order_id = block.and_then(|b| b.get("order_id")).and_then(as_id);
+        if order_id.as_deref().is_some_and(|id| id.contains('\0')) {
+            return Err(PushError::Nul("order_id"));
+        }
         let kind = block.and_then(|b| b.get("type")).and_then(as_i64);
         let create_time = obj.get("CreateTime").and_then(as_i64);
         Ok(Push { payload, event, order_id, kind, create_time })

@@ -416,29 +416,36 @@ impl Tx for PgTx<'_> {
     fn put_message(&mut self, m: &FullMessage) -> Result<bool> {
         let envelope = m.envelope.as_deref().map(no_nul);
         let text = no_nul(&m.plaintext);
+        // A store written before NUL was refused in ids may hold one in any
+        // of these: copied with U+FFFD in its place rather than aborting.
+        let event = m.event.as_deref().map(no_nul);
+        let order_id = m.order_id.as_deref().map(no_nul);
+        let dup_key = no_nul(&m.dup_key);
+        let parse_error = m.parse_error.as_deref().map(no_nul);
+        let quarantine = m.quarantine.as_deref().map(no_nul);
         let inserted = self.q(
             "INSERT INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error,
                  dup_key, deliveries, source, quarantine)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dup_key) DO NOTHING RETURNING id",
             &[
                 &m.received_at,
-                &m.event,
-                &m.order_id,
+                &event.as_deref(),
+                &order_id.as_deref(),
                 &m.kind,
                 &m.create_time,
                 &envelope.as_deref(),
                 &text.as_ref(),
-                &m.parse_error,
-                &m.dup_key,
+                &parse_error.as_deref(),
+                &dup_key.as_ref(),
                 &m.deliveries,
                 &m.source,
-                &m.quarantine,
+                &quarantine.as_deref(),
             ],
         )?;
         if inserted.is_empty() {
             return Ok(false);
         }
-        if let Some(order_id) = &m.order_id {
+        if let Some(order_id) = &order_id {
             let type5 = crate::model::names::is_type5(m.event.as_deref().unwrap_or(""), m.kind);
             self.order_summary_after_message(order_id, type5, m.received_at)?;
         }
