@@ -554,3 +554,42 @@ fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
     let orders: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(orders.as_array().map(Vec::len), Some(1), "{orders}");
 }
+
+/// A server restart ends every connection (as `pg_terminate_backend` does,
+/// with the same FATAL admin-shutdown message). The next write or read on a
+/// store that held such a connection makes a new one and succeeds: the
+/// receiver's first push after a restart is stored, not answered 500.
+#[test]
+fn the_first_write_and_read_after_a_server_restart_succeed() {
+    use orderscope::store::inbox::Arrival;
+    use orderscope::store::{Durability, OpenMode, Redelivery, Store};
+    let Some(server) = server("the_first_write_and_read_after_a_server_restart_succeed") else { return };
+    let db = Database::create(&server);
+    let mut store = Store::open_at(&db.location(), OpenMode::Create, Durability::Full).unwrap();
+    let push = |t: i64| {
+        format!(
+            r#"{{"CreateTime":{t},"Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":"9","type":5}}}}"#
+        )
+    };
+    store.add_message(1, None, &push(1), "serve".into(), Redelivery::Count).unwrap();
+    let mut admin = db.client();
+    let end_others = |admin: &mut postgres::Client| {
+        let ended = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        assert!(!ended.is_empty(), "the store's connection was there to end");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    end_others(&mut admin);
+    store.add_message(2, None, &push(2), "serve".into(), Redelivery::Count).unwrap();
+    end_others(&mut admin);
+    assert_eq!(store.messages(Some("9")).unwrap().len(), 2);
+    end_others(&mut admin);
+    let envelope = br#"{"Encrypt":"x"}"#;
+    let arrival = Arrival { received_at: 3, query: "", content_type: None, envelope, plaintext: None, problem: None };
+    assert_eq!(store.append_inbox_group(&[(arrival, "k3")]).unwrap().len(), 1);
+}

@@ -75,16 +75,16 @@ impl Postgres {
             return Ok(Vec::new());
         }
         let sql = transaction(arrivals);
-        let answer = {
+        let answer = self.again_if_lost(|| {
             let mut conn = self.conn()?;
             let answer = conn.client.simple_query(&sql);
             if answer.is_err() && !conn.client.is_closed() {
                 let _ = conn.client.batch_execute("ROLLBACK");
             }
-            answer
-        };
+            answer.map_err(|e| self.error(&e))
+        })?;
         let mut ids = Vec::with_capacity(arrivals.len());
-        for m in answer.map_err(|e| self.error(&e))? {
+        for m in answer {
             // The lock's row is the other one-column row.
             if let SimpleQueryMessage::Row(r) = m
                 && r.columns().first().is_some_and(|c| c.name() == "id")

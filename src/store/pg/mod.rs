@@ -228,10 +228,32 @@ impl Postgres {
         Ok(RefMut::map(slot, |c| c.as_mut().expect("connected above")))
     }
 
-    /// Runs a read on the connection.
-    pub(super) fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
-        let mut conn = self.conn()?;
-        f(&mut conn).map_err(|e| self.error(&e))
+    /// Runs a read on the connection (again on a new one if the server had
+    /// ended it: see [`Postgres::again_if_lost`]).
+    pub(super) fn with<T>(&self, mut f: impl FnMut(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        self.again_if_lost(|| {
+            let mut conn = self.conn()?;
+            f(&mut conn).map_err(|e| self.error(&e))
+        })
+    }
+
+    /// Runs `f`, and once more on a new connection when it failed because
+    /// the connection it started on was gone. A server restart ends every
+    /// idle connection, and the driver only learns so on the next call: that
+    /// call's work never ran (the server rolls back whatever it had begun),
+    /// so repeating it is safe, and the first push after a restart is stored
+    /// instead of answered 500. Only a loss during COMMIT itself leaves it
+    /// unknown whether the commit landed; repeated, its messages are then
+    /// counted as a redelivery, as the platform's own retry would be.
+    pub(super) fn again_if_lost<T>(&self, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+        let held = self.conn.borrow().as_ref().is_some_and(|c| !c.client.is_closed());
+        match f() {
+            Err(StoreError::Unreachable(_)) if held => {
+                *self.conn.borrow_mut() = None;
+                f()
+            }
+            other => other,
+        }
     }
 
     fn unreachable(&self, e: &postgres::Error) -> StoreError {
@@ -246,7 +268,7 @@ impl Postgres {
 
     /// A driver error as the user should see it; lost races are marked for retry.
     pub(super) fn error(&self, e: &postgres::Error) -> StoreError {
-        if e.is_closed() {
+        if lost(e) {
             return StoreError::Unreachable(format!("lost the connection to the PostgreSQL store {}", self.url));
         }
         let text = format!("PostgreSQL store {}: {}", self.url, plain(e));
@@ -297,7 +319,16 @@ impl Postgres {
     pub(super) fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
         let mut attempt = 0;
         loop {
-            match self.write_once(f) {
+            // As `again_if_lost` does, spelled out: the write needs `&mut self`.
+            let held = self.conn.borrow().as_ref().is_some_and(|c| !c.client.is_closed());
+            let outcome = match self.write_once(f) {
+                Err(StoreError::Unreachable(_)) if held => {
+                    *self.conn.borrow_mut() = None;
+                    self.write_once(f)
+                }
+                other => other,
+            };
+            match outcome {
                 Err(StoreError::Retry(why)) if attempt < RETRIES => {
                     attempt += 1;
                     // Writers contending for the same rows retry each other's
@@ -348,6 +379,15 @@ impl Postgres {
         }
         Ok(heard || self.reconnected.replace(false))
     }
+}
+
+/// Whether the connection is gone: closed under the driver, or ended by the
+/// server (shutdown, restart, crash recovery, `pg_terminate_backend`).
+pub(super) fn lost(e: &postgres::Error) -> bool {
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CRASH_SHUTDOWN || *c == SqlState::CANNOT_CONNECT_NOW
+        })
 }
 
 /// The driver's message without its "db error: " wrapper.

@@ -9,7 +9,7 @@ use postgres::types::ToSql;
 use super::super::backend::{FullMessage, PeriodRow, Tx};
 use super::super::inbox::{self, Arrival, InboxRow, Projected};
 use super::super::{MessageInsert, Redelivery, Result, StoreError};
-use super::{Conn, no_nul, plain};
+use super::{Conn, lost, no_nul, plain};
 use crate::explain::Note;
 use crate::json::{canonical, sha1_hex};
 use crate::model::Origin;
@@ -96,7 +96,7 @@ impl PgTx<'_> {
                 {
                     StoreError::Retry(plain(&e))
                 }
-                _ if e.is_closed() => StoreError::Unreachable("lost the connection to the PostgreSQL store".into()),
+                _ if lost(&e) => StoreError::Unreachable("lost the connection to the PostgreSQL store".into()),
                 _ => StoreError::Postgres(format!("PostgreSQL store: {}", plain(&e))),
             };
             self.failed = Some(match &err {
