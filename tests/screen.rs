@@ -334,3 +334,27 @@ fn the_header_says_how_far_reads_are_behind_and_whether_the_receiver_runs() {
     assert!(line.contains("receiver stopped · last push"), "{line}");
     assert!(!line.contains("not yet readable"), "{line}");
 }
+
+/// A detail that could not be read says so (and that it will be read
+/// again), never "loading…" for a read that is no longer on its way.
+#[test]
+fn a_detail_that_could_not_be_read_says_so_instead_of_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    for (lang, said, w, h) in [
+        (Lang::Zh, "读取失败，存储恢复后自动重读: lost the connection", 80, 24),
+        (Lang::En, "not read, read again when the store answers: lost the connection", 160, 48),
+    ] {
+        let mut app = demo_app(&mut store, lang);
+        let id = app.selected_id().unwrap().to_string();
+        app.detail = None;
+        app.loading = None;
+        app.detail_error = Some((id, "lost the connection".into()));
+        let screen = render(&mut app, w, h);
+        // Wrapped in the pane: compared without the borders and line breaks.
+        let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let flat: String = screen.lines().filter_map(|l| l.split('│').nth(3)).map(squeeze).collect();
+        assert!(flat.contains(&squeeze(said)), "{screen}");
+        assert!(!screen.contains("loading…") && !screen.contains("读取中…"), "{screen}");
+    }
+}

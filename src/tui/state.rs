@@ -131,6 +131,9 @@ pub struct State {
     pub detail_cache: Vec<Detail>,
     /// The order whose detail was asked for and has not arrived.
     pub loading: Option<String>,
+    /// The order whose detail could not be read, and why: shown in its
+    /// place instead of "loading…", and read again once the store answers.
+    pub detail_error: Option<(String, String)>,
     /// The order the panes were last settled on (the selection after the
     /// last batch of input).
     pub settled_id: Option<String>,
@@ -183,6 +186,7 @@ impl State {
             detail: None,
             detail_cache: Vec::new(),
             loading: None,
+            detail_error: None,
             settled_id: None,
             focus: Pane::List,
             side: Side::After,

@@ -253,6 +253,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if state.loading.as_deref() == Some(order_id.as_str()) {
                 state.loading = None;
             }
+            if state.detail_error.as_ref().is_some_and(|(id, _)| *id == order_id) {
+                state.detail_error = None;
+                state.dirty = true;
+            }
             match detail {
                 Ok(d) => {
                     let d = *d;
@@ -269,6 +273,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     }
                 }
                 Err(e) if state.selected_id() == Some(order_id.as_str()) => {
+                    state.detail_error = Some((order_id, e.clone()));
                     state.notice = Some(e);
                     state.dirty = true;
                 }
@@ -278,9 +283,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::StoreChanged { changes, list } => on_store_changed(state, changes, list),
         Msg::StoreProblem(problem) => {
+            let recovered = state.store_problem.is_some() && problem.is_none();
             state.dirty |= state.store_problem != problem;
             state.store_problem = problem;
-            Vec::new()
+            // The selection's detail could not be read while the store was
+            // away; nothing else would ask again until the selection moved.
+            match state.selected_id() {
+                Some(id) if recovered && state.shown_detail().is_none() && state.loading.as_deref() != Some(id) => {
+                    let id = id.to_string();
+                    state.loading = Some(id.clone());
+                    vec![Effect::LoadDetail { order_id: id }]
+                }
+                _ => Vec::new(),
+            }
         }
         Msg::FetchAnswered { generation, order_id, result } => {
             let current = state.live.in_flight.as_ref() == Some(&(generation, order_id.clone()));
@@ -1127,6 +1142,31 @@ mod tests {
             }
             _ => None,
         })
+    }
+
+    /// The store goes away, the selection moves and its detail cannot be
+    /// read: the failure is kept for that order (the pane says so instead of
+    /// "loading…"), and once the store answers again the detail is asked
+    /// for without the selection moving.
+    #[test]
+    fn a_detail_that_failed_during_an_outage_is_read_again_when_the_store_answers() {
+        let mut s = state();
+        update(&mut s, Msg::StoreProblem(Some("lost the connection".into())));
+        key(&mut s, KeyCode::Down);
+        assert_eq!(s.loading.as_deref(), Some("200"));
+        update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Err("lost the connection".into()) });
+        assert_eq!(s.loading, None);
+        assert_eq!(s.detail_error, Some(("200".into(), "lost the connection".into())));
+        // Still away: nothing asked again.
+        assert!(update(&mut s, Msg::StoreProblem(Some("still lost".into()))).is_empty());
+        let effects = update(&mut s, Msg::StoreProblem(None));
+        assert_eq!(effects, vec![Effect::LoadDetail { order_id: "200".into() }]);
+        assert_eq!(s.loading.as_deref(), Some("200"));
+        update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Ok(Box::new(detail("200"))) });
+        assert_eq!((s.detail_error.as_ref(), s.shown_detail().map(|d| d.order_id.as_str())), (None, Some("200")));
+        // A recovery with the detail on screen asks for nothing.
+        update(&mut s, Msg::StoreProblem(Some("lost".into())));
+        assert!(update(&mut s, Msg::StoreProblem(None)).is_empty());
     }
 
     #[test]

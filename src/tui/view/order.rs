@@ -22,6 +22,17 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
         // The selected order's detail is on its way: say which order, never
         // show another order's panes beside it.
         let msg = match app.selected_row() {
+            Some(row)
+                if app.loading.as_deref() != Some(row.order_id.as_str())
+                    && let Some((_, why)) = app.detail_error.as_ref().filter(|(id, _)| *id == row.order_id) =>
+            {
+                format!(
+                    "{} · {} · {}: {why}",
+                    row.order_id,
+                    names::status_label(row.status, app.lang),
+                    t(app.lang, "读取失败，存储恢复后自动重读", "not read, read again when the store answers")
+                )
+            }
             Some(row) => format!(
                 "{} · {} · {}",
                 row.order_id,
@@ -30,7 +41,8 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
             ),
             None => t(app.lang, "选择一个订单", "Select an order").to_string(),
         };
-        f.render_widget(Paragraph::new(msg).block(block(String::new(), false, theme)).style(theme.dim()), area);
+        let msg = Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: false });
+        f.render_widget(msg.block(block(String::new(), false, theme)).style(theme.dim()), area);
         return;
     };
     let [summary, area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
