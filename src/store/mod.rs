@@ -54,6 +54,13 @@ pub enum StoreError {
     Retry(String),
     /// The PostgreSQL server cannot be reached, or the connection was lost.
     Unreachable(String),
+    /// The SQLite file this connection opened is no longer the one at its
+    /// path: deleted (the connection still reads the old, unlinked file) or
+    /// replaced (restored from a backup, moved aside and created anew).
+    Moved {
+        path: PathBuf,
+        deleted: bool,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -72,6 +79,14 @@ impl std::fmt::Display for StoreError {
             StoreError::Io(p, why) => write!(f, "cannot open store {}: {why}", p.display()),
             StoreError::Sqlite(e) => write!(f, "store error: {e}"),
             StoreError::Postgres(e) | StoreError::Retry(e) | StoreError::Unreachable(e) => f.write_str(e),
+            StoreError::Moved { path, deleted: true } => write!(
+                f,
+                "store {} was deleted: shown is what was read before; opened again when a store is back there",
+                path.display()
+            ),
+            StoreError::Moved { path, deleted: false } => {
+                write!(f, "store {} was replaced by another file: opening that one", path.display())
+            }
         }
     }
 }
@@ -118,6 +133,15 @@ pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
     durability: Durability,
+    /// The opened file's device and inode, to notice when the path names
+    /// another file (`None` when the path cannot be looked at, a URI).
+    identity: Option<(u64, u64)>,
+}
+
+/// A file's device and inode.
+fn file_identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| (m.dev(), m.ino()))
 }
 
 /// The store, on whichever backend its location names.
@@ -481,7 +505,8 @@ impl Sqlite {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
-        let store = Sqlite { conn, path, durability };
+        let identity = file_identity(&path).ok();
+        let store = Sqlite { conn, path, durability, identity };
         store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| classify(&store.path, e))?;
         // Identity and schema are checked by reading only, before the WAL
         // switch or a migration writes anything: a foreign or newer file is
@@ -504,6 +529,21 @@ impl Sqlite {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Fails when the path no longer names the file this connection holds:
+    /// reads would go on showing the old file's contents without a word.
+    pub fn check_still_there(&self) -> Result<()> {
+        let Some(opened) = self.identity else { return Ok(()) };
+        match file_identity(&self.path) {
+            Ok(now) if now == opened => Ok(()),
+            Ok(_) => Err(StoreError::Moved { path: self.path.clone(), deleted: false }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StoreError::Moved { path: self.path.clone(), deleted: true })
+            }
+            // Not allowed to look (a directory's mode changed): no verdict.
+            Err(_) => Ok(()),
+        }
     }
 
     /// With `true`, commits stop waiting for the disk (`synchronous=NORMAL`);

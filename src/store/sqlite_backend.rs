@@ -201,6 +201,8 @@ impl Backend for Sqlite {
     /// `PRAGMA data_version` moves only when another connection committed,
     /// so an idle store costs one pragma per look.
     fn changed_since(&mut self, mark: &mut i64) -> Result<bool> {
+        // Asked a few times a second by every watcher: one stat() each.
+        self.check_still_there()?;
         let version: i64 = self.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let changed = version != *mark;
         *mark = version;

@@ -15,8 +15,8 @@ use super::detail;
 use super::update::{Effect, Msg, Purpose};
 use crate::model::Origin;
 use crate::model::{Lang, Order};
-use crate::store::Store;
 use crate::store::feed::Feed;
+use crate::store::{Durability, OpenMode, Store, StoreError};
 use crate::timefmt;
 
 /// How often the change feed looks at the store when nothing else happens:
@@ -170,28 +170,73 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
     }
 }
 
+/// Answers a job when no store is open (its file was deleted or replaced
+/// and nothing could be opened at its path yet) with the reason.
+fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Msg)) {
+    let why = why.to_string();
+    match job {
+        StoreJob::LoadList => {
+            side.list_asked = true;
+            out(Msg::StoreProblem(Some(why)));
+        }
+        StoreJob::LoadDetail { order_id } => out(Msg::DetailLoaded { order_id, detail: Err(why) }),
+        StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
+        StoreJob::StoreVersion { order, purpose, .. } => {
+            if let Some(purpose) = purpose {
+                let at = timefmt::now();
+                out(Msg::VersionStored { purpose, order_id: order.order_id.clone(), result: Err(why), at });
+            }
+        }
+    }
+}
+
 /// The store thread: jobs in order, and the change feed between them.
-fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSender<Msg>, lang: Lang) {
+fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSender<Msg>, lang: Lang) {
     let mut side = StoreSide::default();
     let mut send = |m: Msg| {
         let _ = out.send(m);
     };
+    let location = store.location().clone();
+    // `None` once the store file was deleted or replaced (with why): the
+    // old connection is closed at once, since closing it later, after a
+    // new file appeared at the path, would remove that file's WAL, and an
+    // open one would lend the new file its shared-memory index.
+    let mut store: Result<Store, StoreError> = Ok(store);
     let mut last_look = Instant::now();
     let mut failing = false;
     loop {
         let wait = FEED_INTERVAL.saturating_sub(last_look.elapsed());
         match jobs.recv_timeout(wait) {
-            Ok(job) => carry_out(&mut store, &mut side, job, lang, &mut send),
+            Ok(job) => match &mut store {
+                Ok(s) => carry_out(s, &mut side, job, lang, &mut send),
+                Err(why) => refuse(&mut side, job, &why.to_string(), &mut send),
+            },
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
         if last_look.elapsed() >= FEED_INTERVAL {
             last_look = Instant::now();
+            if let Err(why) = &store {
+                match Store::open_at(&location, OpenMode::Existing, Durability::Normal) {
+                    Ok(again) => store = Ok(again),
+                    // Deleted and nothing back yet: the deletion is the
+                    // news, not "no store at".
+                    Err(StoreError::Missing(_)) => {
+                        send(Msg::StoreProblem(Some(why.to_string())));
+                        continue;
+                    }
+                    Err(e) => {
+                        send(Msg::StoreProblem(Some(format!("{why}: {e}"))));
+                        continue;
+                    }
+                }
+            }
+            let Ok(open) = &mut store else { continue };
             if side.feed.is_none() && side.list_asked {
                 // The store could not be read when the list was loaded: try
                 // again; the problem stays on screen until it works.
                 let mut ok = true;
-                carry_out(&mut store, &mut side, StoreJob::LoadList, lang, &mut |m| {
+                carry_out(open, &mut side, StoreJob::LoadList, lang, &mut |m| {
                     ok &= !matches!(m, Msg::StoreProblem(Some(_)));
                     send(m)
                 });
@@ -202,10 +247,10 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
                 continue;
             }
             if side.list_asked {
-                side.look_at_receiver(&store, &mut send);
+                side.look_at_receiver(open, &mut send);
             }
             if let Some(f) = side.feed.as_mut() {
-                match f.poll(&mut store) {
+                match f.poll(open) {
                     Ok(changes) => {
                         if failing {
                             failing = false;
@@ -218,6 +263,11 @@ fn store_thread(mut store: Store, jobs: mpsc::Receiver<StoreJob>, out: Unbounded
                     Err(e) => {
                         failing = true;
                         send(Msg::StoreProblem(Some(e.to_string())));
+                        if matches!(e, StoreError::Moved { .. }) {
+                            // Read everything again from whatever file is there next.
+                            side.feed = None;
+                            store = Err(e);
+                        }
                     }
                 }
             }

@@ -287,11 +287,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty |= state.store_problem != problem;
             state.store_problem = problem;
             // The selection's detail could not be read while the store was
-            // away; nothing else would ask again until the selection moved.
+            // away, or was read from a file since replaced: nothing else
+            // would ask again until the selection moved. One shown stays
+            // on screen while it is read again.
             match state.selected_id() {
-                Some(id) if recovered && state.shown_detail().is_none() && state.loading.as_deref() != Some(id) => {
+                Some(id) if recovered => {
                     let id = id.to_string();
-                    state.loading = Some(id.clone());
+                    if state.shown_detail().is_none() {
+                        state.loading = Some(id.clone());
+                    }
                     vec![Effect::LoadDetail { order_id: id }]
                 }
                 _ => Vec::new(),
@@ -1164,9 +1168,13 @@ mod tests {
         assert_eq!(s.loading.as_deref(), Some("200"));
         update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Ok(Box::new(detail("200"))) });
         assert_eq!((s.detail_error.as_ref(), s.shown_detail().map(|d| d.order_id.as_str())), (None, Some("200")));
-        // A recovery with the detail on screen asks for nothing.
+        // A recovery with the detail on screen reads it again and keeps it shown meanwhile.
         update(&mut s, Msg::StoreProblem(Some("lost".into())));
-        assert!(update(&mut s, Msg::StoreProblem(None)).is_empty());
+        assert_eq!(update(&mut s, Msg::StoreProblem(None)), vec![Effect::LoadDetail { order_id: "200".into() }]);
+        assert_eq!((s.loading.as_ref(), s.shown_detail().map(|d| d.order_id.as_str())), (None, Some("200")));
+        // A problem that goes on asks for nothing.
+        assert!(update(&mut s, Msg::StoreProblem(Some("lost".into()))).is_empty());
+        assert!(update(&mut s, Msg::StoreProblem(Some("lost again".into()))).is_empty());
     }
 
     #[test]
