@@ -39,6 +39,9 @@ pub struct Report {
     pub problems: Vec<(String, usize, String)>,
     /// Every bad line or file, kept or not.
     pub bad: usize,
+    /// Transactions committed (how finely the import shared the store's
+    /// write lock with the receivers).
+    pub transactions: usize,
 }
 
 impl Report {
@@ -51,6 +54,7 @@ impl Report {
         let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         self.bad += other.bad;
+        self.transactions += other.transactions;
     }
 
     /// A report of one problem with the input as a whole.
@@ -156,8 +160,15 @@ pub const MAX_DOCUMENT: u64 = 64 << 20;
 pub const MAX_LINE: usize = 16 << 20;
 /// Problems kept for the report; beyond these only the count grows.
 pub const MAX_PROBLEMS: usize = 1000;
-/// Documents stored per transaction (and held in memory at once).
+/// Documents held in memory at once, and the most stored per transaction.
 const BATCH: usize = 1000;
+/// How long one import transaction may run before it commits. The store's
+/// writers take turns (SQLite's write lock, the PostgreSQL advisory lock the
+/// receivers share), so a push that arrives during an import waits for the
+/// transaction in progress; 1,000 documents take about 100 ms on
+/// PostgreSQL. A few milliseconds per turn keep that wait small while a
+/// commit still carries hundreds of documents.
+pub const TRANSACTION_BUDGET: std::time::Duration = std::time::Duration::from_millis(15);
 
 /// Splits a file's text into numbered documents: the whole text when it is
 /// one JSON value (pretty-printed files), else one per non-empty line.
@@ -273,57 +284,89 @@ pub fn import_documents(
     source_tag: Origin,
     docs: Vec<(usize, Result<Item, String>)>,
 ) -> store::Result<Report> {
+    import_documents_within(store, source_name, source_tag, &docs, TRANSACTION_BUDGET)
+}
+
+/// [`import_documents`] committing whenever a transaction has run for
+/// `budget` or stored [`BATCH`] documents, whichever comes first (at least
+/// one document per transaction).
+pub fn import_documents_within(
+    store: &mut Store,
+    source_name: &str,
+    source_tag: Origin,
+    docs: &[(usize, Result<Item, String>)],
+    budget: std::time::Duration,
+) -> store::Result<Report> {
     let mut report = Report::default();
-    // Commit in batches: one transaction per line would be slow, one per
-    // huge file would hold the write lock for long.
-    for chunk in docs.chunks(1000) {
-        let part = store.write(|c| {
+    let mut next = 0;
+    while next < docs.len() {
+        // The closure may run again when PostgreSQL asks for a retry, so it
+        // starts from `next` each time and only a committed run moves it.
+        let start = next;
+        let (part, end) = store.write(|c| {
+            let began = std::time::Instant::now();
             let mut part = Report::default();
-            for (line, item) in chunk {
-                match item {
-                    Ok(Item::Snapshot { order, fetched_at, timed, demo }) => {
-                        let tag = match (*demo, *timed) {
-                            (true, _) => Origin::Demo,
-                            (false, true) => source_tag,
-                            (false, false) => Origin::ImportUntimed,
-                        };
-                        if c.add_snapshot(order, *fetched_at, tag)? {
-                            part.snapshots_new += 1;
-                        } else {
-                            part.snapshots_known += 1;
-                        }
-                    }
-                    Ok(Item::Message { plaintext, received_at, demo }) => {
-                        match c.add_message(
-                            *received_at,
-                            None,
-                            plaintext,
-                            if *demo { Origin::Demo } else { source_tag },
-                            Redelivery::Ignore,
-                        )? {
-                            store::MessageInsert::New(_) => part.messages_new += 1,
-                            store::MessageInsert::Duplicate(_) => part.messages_known += 1,
-                        }
-                    }
-                    Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
-                        let period = store::PeriodRow {
-                            started_at: *started_at,
-                            last_seen: *last_seen,
-                            stopped_at: *stopped_at,
-                            host: None,
-                        };
-                        if c.add_receiver_period_once(&period)? {
-                            part.periods_new += 1;
-                        }
-                    }
-                    Err(problem) => part.problem(source_name, *line, problem),
+            let mut i = start;
+            while i < docs.len() && i - start < BATCH {
+                let (line, item) = &docs[i];
+                store_item(c, &mut part, source_name, source_tag, *line, item)?;
+                i += 1;
+                if began.elapsed() >= budget {
+                    break;
                 }
             }
-            Ok(part)
+            Ok((part, i))
         })?;
+        next = end;
         report.merge(part);
+        report.transactions += 1;
     }
     Ok(report)
+}
+
+/// Stores one document inside a transaction, counting what it was.
+fn store_item(
+    c: &mut dyn store::Tx,
+    part: &mut Report,
+    source_name: &str,
+    source_tag: Origin,
+    line: usize,
+    item: &Result<Item, String>,
+) -> store::Result<()> {
+    match item {
+        Ok(Item::Snapshot { order, fetched_at, timed, demo }) => {
+            let tag = match (*demo, *timed) {
+                (true, _) => Origin::Demo,
+                (false, true) => source_tag,
+                (false, false) => Origin::ImportUntimed,
+            };
+            if c.add_snapshot(order, *fetched_at, tag)? {
+                part.snapshots_new += 1;
+            } else {
+                part.snapshots_known += 1;
+            }
+        }
+        Ok(Item::Message { plaintext, received_at, demo }) => {
+            let origin = if *demo { Origin::Demo } else { source_tag };
+            match c.add_message(*received_at, None, plaintext, origin, Redelivery::Ignore)? {
+                store::MessageInsert::New(_) => part.messages_new += 1,
+                store::MessageInsert::Duplicate(_) => part.messages_known += 1,
+            }
+        }
+        Ok(Item::ReceiverPeriod { started_at, last_seen, stopped_at }) => {
+            let period = store::PeriodRow {
+                started_at: *started_at,
+                last_seen: *last_seen,
+                stopped_at: *stopped_at,
+                host: None,
+            };
+            if c.add_receiver_period_once(&period)? {
+                part.periods_new += 1;
+            }
+        }
+        Err(problem) => part.problem(source_name, line, problem),
+    }
+    Ok(())
 }
 
 /// Imports one file: a regular file, a pipe, a FIFO or `<(…)` alike (see

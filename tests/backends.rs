@@ -588,3 +588,41 @@ fn a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_cop
         assert_eq!(store.messages(Some("8")).unwrap().len(), 1, "{}", b.name);
     }
 }
+
+/// An import takes turns with the receivers for the store's write lock: a
+/// transaction commits once it has run its time budget (a zero budget
+/// commits after every document), and one that never runs out of time
+/// commits once per batch.
+/// Nothing is lost or stored twice at the seams.
+#[test]
+fn an_import_commits_on_a_time_budget_and_loses_nothing_between_commits() {
+    use orderscope::import::{self, Item};
+    for b in backends("an_import_commits_on_a_time_budget_and_loses_nothing_between_commits") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        let docs = |from: i64, n: i64| -> Vec<(usize, Result<Item, String>)> {
+            (0..n)
+                .map(|i| {
+                    let text = type5_push(&format!("37000000000000{:05}", from + i), 1_764_656_000 + from + i);
+                    ((i + 1) as usize, import::line_item(&text, 0))
+                })
+                .collect()
+        };
+        let each = import::import_documents_within(
+            &mut store,
+            "log",
+            "import".into(),
+            &docs(0, 40),
+            std::time::Duration::ZERO,
+        )
+        .unwrap();
+        assert_eq!((each.messages_new, each.transactions), (40, 40), "{}", b.name);
+
+        // The same 40 again and 10 more, with all the time in the world.
+        let mut again = docs(0, 50);
+        again.push((51, Err("not JSON".into())));
+        let hour = std::time::Duration::from_secs(3600);
+        let once = import::import_documents_within(&mut store, "log", "import".into(), &again, hour).unwrap();
+        assert_eq!((once.messages_new, once.messages_known, once.bad, once.transactions), (10, 40, 1, 1), "{}", b.name);
+        assert_eq!(store.counts().unwrap().2, 50, "{}", b.name);
+    }
+}
