@@ -1082,3 +1082,118 @@ fn reprocess_keeps_bytes_it_cannot_decode() {
     let kept: Vec<u8> = c.query_row("SELECT plaintext FROM inbox", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, msg);
 }
+
+/// A tmpfs of `bytes` mounted for one test (as root, or through `sudo -n`),
+/// unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+    sudo: bool,
+}
+
+/// `command` as root: directly when the tests are root, else with `sudo -n`.
+fn as_root(sudo: bool, command: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(if sudo { "sudo" } else { command });
+    if sudo {
+        c.args(["-n", command]);
+    }
+    c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    c
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let sudo = unsafe { libc::geteuid() } != 0;
+        let ok = as_root(sudo, "mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes},mode=1777"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk { dir, sudo })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self, name: &str) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.path().join(name)).unwrap();
+        let block = vec![0x5a_u8; 64 << 10];
+        loop {
+            if let Err(e) = f.write_all(&block) {
+                assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
+                break;
+            }
+        }
+        let _ = f.write_all(&block[..4096]);
+        let _ = f.write_all(&block[..1]);
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = as_root(self.sudo, "umount").arg("-l").arg(self.dir.path()).status();
+    }
+}
+
+fn big_push_text(i: u64) -> String {
+    format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{},"type":5}},"padding":"{}"}}"#,
+        1_764_656_488 + i,
+        3_732_676_853_715_311_104u64 + i,
+        "x".repeat(1500)
+    )
+}
+
+/// A full disk, then 2 MiB freed while pushes keep coming: the space goes
+/// to the data (a checkpoint first, after which the WAL is rewritten in
+/// place), so every push acknowledged becomes readable and none is
+/// quarantined for want of space; left to the inbox, the WAL grew into the
+/// space freed and projection never moved again.
+#[test]
+fn after_a_full_disk_the_space_freed_goes_to_the_data_and_projection_catches_up() {
+    let Some(disk) = SmallDisk::mount(8 << 20) else {
+        assert!(std::env::var_os("CI").is_none(), "cannot mount a tmpfs (needs root or sudo -n)");
+        eprintln!("skipped: cannot mount a tmpfs (needs root or sudo -n)");
+        return;
+    };
+    let logdir = tempfile::tempdir().unwrap();
+    let (db, log) = (disk.path().join("s.db"), logdir.path().join("log"));
+    let wal = disk.path().join("s.db-wal");
+    let r = Receiver::start(&db, &log, APPID, &[]);
+    let mut i = 0u64;
+    let mut send = |n: u64| -> u64 {
+        let mut acknowledged = 0;
+        for _ in 0..n {
+            let (target, body) = signed_push(&big_push_text(i), APPID, &i.to_string(), "");
+            i += 1;
+            if http(r.port, "POST", &target, &body) == (200, "success".into()) {
+                acknowledged += 1;
+            }
+        }
+        acknowledged
+    };
+    assert_eq!(send(100), 100);
+    disk.fill("filler");
+    assert!(send(20) < 20, "the disk is full, yet every push was stored");
+    let wal_when_full = std::fs::metadata(&wal).unwrap().len();
+    let filler = disk.path().join("filler");
+    let len = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&filler).unwrap().set_len(len - (2 << 20)).unwrap();
+    // As many pushes as 2 MiB hold as data (about half of it), though not
+    // as WAL frames written anew (a few transactions of several pages each).
+    assert_eq!(send(100), 100, "pushes refused after 2 MiB were freed");
+    let count = |sql: &str| -> i64 {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    wait_for("every stored push projected", || {
+        count("SELECT count(*) FROM inbox") == count("SELECT count(*) FROM messages WHERE quarantine IS NULL")
+    });
+    let grew = std::fs::metadata(&wal).unwrap().len().saturating_sub(wal_when_full);
+    assert!(grew < 64 << 10, "the WAL grew by {grew} bytes into the space freed");
+    drop(r);
+}

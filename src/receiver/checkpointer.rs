@@ -73,6 +73,9 @@ pub struct Checkpointer {
     requested: bool,
     /// The WAL's length in frames after the writer's latest commit.
     wal_frames: Arc<AtomicI64>,
+    /// The WAL file, and the bytes of one of its frames.
+    wal_path: std::path::PathBuf,
+    frame_bytes: u64,
 }
 
 impl Checkpointer {
@@ -85,6 +88,9 @@ impl Checkpointer {
             .map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
         // It never writes, and never checkpoints by itself (its last close included).
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+        let mut wal_path = path.as_os_str().to_owned();
+        wal_path.push("-wal");
         // The copy is synced before the writer may start the WAL over.
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| e.to_string())?;
         // The same file again, for writing each pass's pages back.
@@ -95,7 +101,15 @@ impl Checkpointer {
             .name("store-checkpoint".into())
             .spawn(move || run(conn, file, rx, done_tx))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
-        Ok(Checkpointer { tx, handle, done, requested: false, wal_frames })
+        Ok(Checkpointer {
+            tx,
+            handle,
+            done,
+            requested: false,
+            wal_frames,
+            wal_path: wal_path.into(),
+            frame_bytes: page.max(512) as u64 + 24,
+        })
     }
 
     /// Asks for a checkpoint, unless one asked for is not finished yet.
@@ -104,6 +118,19 @@ impl Checkpointer {
             self.requested = true;
             self.poke();
         }
+    }
+
+    /// The WAL's length in frames after the writer's latest commit (it
+    /// drops when the WAL starts over).
+    pub fn wal_frames(&self) -> i64 {
+        self.wal_frames.load(Ordering::Relaxed)
+    }
+
+    /// How many frames the WAL file holds as it is (a WAL that starts over
+    /// rewrites them in place; only frames past them need disk space).
+    pub fn wal_room(&self) -> i64 {
+        let bytes = std::fs::metadata(&self.wal_path).map_or(0, |m| m.len());
+        (bytes.saturating_sub(32) / self.frame_bytes) as i64
     }
 
     /// Whether a checkpoint asked for has not been finished by the writer yet.

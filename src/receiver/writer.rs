@@ -28,6 +28,20 @@
 //! on its own is kept in quarantine with the error (its inbox row is never
 //! touched), and when even that cannot be written (a full disk) projection
 //! pauses with backoff while the inbox keeps taking pushes.
+//!
+//! Space freed on a full disk goes to the checkpoint and the projection
+//! before the inbox: while the disk is short, every inbox commit is
+//! preceded (at most every [`SPACE_LOOK`]) by the writer's own checkpoint
+//! and a projection step. A checkpoint needs room in the database file for
+//! only the latest version of each page in the WAL (much less than the
+//! WAL), and once it has copied them all the WAL starts over and is
+//! rewritten in place, needing no new space at all. Left to the inbox, the
+//! freed space went to WAL growth, filled again, and nothing but the inbox
+//! ever moved. The WAL is also kept short at a low rate of pushes, when
+//! [`CHECKPOINT_EVERY`] rows take many small transactions (each of several
+//! pages): a checkpoint is asked for at [`CHECKPOINT_FRAMES`] frames too,
+//! and for [`TIGHT`] after the disk was full, before the WAL outgrows the
+//! file it has, so that what space there is goes to the data.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -65,6 +79,15 @@ const SHARED_LOOK: Duration = Duration::from_secs(1);
 /// Rows appended or projected between WAL checkpoints (run beside the
 /// writer, see [`Checkpointer`]): often enough that each copies little.
 const CHECKPOINT_EVERY: u64 = 4096;
+/// Nor more WAL frames than this (16 MiB of 4 KiB pages) between them: a
+/// push at a time is a few transactions of several pages each.
+const CHECKPOINT_FRAMES: i64 = 4096;
+/// How long after a write failed for want of space the WAL is kept within
+/// its file (checkpointed at three quarters of it).
+const TIGHT: Duration = Duration::from_secs(600);
+/// While the disk is full, how often an inbox commit is preceded by a
+/// checkpoint and a projection step, to see whether space was freed.
+const SPACE_LOOK: Duration = Duration::from_millis(20);
 /// How often the writer looks whether a checkpoint beside it has finished.
 const CHECKPOINT_POLL: Duration = Duration::from_millis(1);
 /// An inbox commit slower than this is logged.
@@ -211,6 +234,12 @@ struct Loop {
     journal: Arc<Journal>,
     /// Keys of stale pushes appended, see [`LATE_KEYS`].
     late_keys: HashSet<String>,
+    /// Since when a write failed for want of disk space, and when the
+    /// writer last looked whether space is back (see the module's notes).
+    short_of_space: Option<Instant>,
+    space_looked: Instant,
+    /// Until when the WAL is kept within its file, see [`TIGHT`].
+    tight_until: Option<Instant>,
 }
 
 impl Loop {
@@ -255,6 +284,9 @@ impl Loop {
             stages: Stages::default(),
             journal,
             late_keys: HashSet::new(),
+            short_of_space: None,
+            space_looked: Instant::now(),
+            tight_until: None,
         })
     }
 
@@ -280,6 +312,9 @@ impl Loop {
                             Err(_) => break,
                         }
                     }
+                    if self.short_of_space.is_some() {
+                        self.look_for_space();
+                    }
                     let pushes = self.commit_inbox(&mut group);
                     // Under load that never pauses no quiet moment comes,
                     // and a WAL that never starts over grows into new file
@@ -295,7 +330,10 @@ impl Loop {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    if self.appended > self.cursor || !self.side.is_empty() {
+                    let due = self.retry_at.is_none_or(|at| Instant::now() >= at);
+                    if self.short_of_space.is_some() && due {
+                        self.look_for_space();
+                    } else if self.appended > self.cursor || !self.side.is_empty() {
                         self.project_due();
                     }
                     self.finish_checkpoint();
@@ -343,6 +381,9 @@ impl Loop {
             })
             .collect();
         let outcome = self.store.append_inbox_group(&arrivals).map(|appended| ids = appended);
+        if outcome.as_ref().is_err_and(store::StoreError::is_disk_full) {
+            self.out_of_space();
+        }
         drop(arrivals);
         let took = started.elapsed();
         self.stages.commits.record(took);
@@ -490,9 +531,10 @@ impl Loop {
     /// [`CHECKPOINT_EVERY`], so each one copies little.
     fn wrote(&mut self, rows: u64) {
         self.since_checkpoint += rows;
-        if self.since_checkpoint >= CHECKPOINT_EVERY
-            && let Some(c) = &mut self.checkpointer
+        let tight = self.tight_until.is_some_and(|t| Instant::now() < t);
+        if let Some(c) = &mut self.checkpointer
             && !c.busy()
+            && (self.since_checkpoint >= CHECKPOINT_EVERY || c.wal_frames() >= frame_limit(c, tight))
         {
             self.since_checkpoint = 0;
             c.request();
@@ -512,6 +554,38 @@ impl Loop {
         self.stages.checkpoints.record(started.elapsed());
         if let Err(e) = result {
             self.journal.warn("checkpoint", None, || format!("checkpoint failed: {e}"));
+        }
+    }
+
+    /// A write failed for want of disk space.
+    fn out_of_space(&mut self) {
+        self.short_of_space.get_or_insert_with(Instant::now);
+        self.tight_until = Some(Instant::now() + TIGHT);
+    }
+
+    /// While the disk is full: before the inbox takes any space that was
+    /// freed, the writer's own checkpoint (room in the database file for
+    /// what the WAL holds, after which the WAL is rewritten in place) and a
+    /// projection step, whatever the backoff says. Done when both work.
+    fn look_for_space(&mut self) {
+        if self.space_looked.elapsed() < SPACE_LOOK {
+            return;
+        }
+        self.space_looked = Instant::now();
+        if let Err(e) = self.store.checkpoint() {
+            // Looked at again after the backoff when no push comes first.
+            self.pause_projection(&self.store.explain(e).to_string());
+            return;
+        }
+        if self.appended > self.cursor || !self.side.is_empty() {
+            self.retry_at = None;
+            if !self.project_once(PROJECT_CHUNK) {
+                return;
+            }
+        }
+        if let Some(since) = self.short_of_space.take() {
+            let short = since.elapsed().as_secs_f64();
+            tracing::info!("the disk has room again after {short:.1} s: checkpointed, projecting as before");
         }
     }
 
@@ -560,6 +634,10 @@ impl Loop {
         };
         for row in rows {
             if let Err(e) = self.write_projection(1, None, &[]) {
+                // Wanting space is no fault of the row's: it waits for space.
+                if self.short_of_space.is_some() {
+                    return self.pause_projection(&e);
+                }
                 let reason = format!("projection failed: {e}");
                 match self.write_projection(1, Some(&reason), &[]) {
                     Ok(()) => self.journal.warn("projection quarantine", None, || {
@@ -600,6 +678,9 @@ impl Loop {
             }
             Ok(projected)
         });
+        if result.as_ref().is_err_and(store::StoreError::is_disk_full) {
+            self.out_of_space();
+        }
         let (rows, projected, cursor) = result.map_err(|e| self.store.explain(e).to_string())?;
         self.cursor = cursor;
         self.note_progress();
@@ -631,6 +712,12 @@ impl Loop {
         }
         Ok(())
     }
+}
+
+/// The WAL frames at which a checkpoint is asked for: [`CHECKPOINT_FRAMES`],
+/// or when space is tight three quarters of what the WAL file already holds.
+fn frame_limit(c: &Checkpointer, tight: bool) -> i64 {
+    if tight { (c.wal_room() * 3 / 4).clamp(64, CHECKPOINT_FRAMES) } else { CHECKPOINT_FRAMES }
 }
 
 fn write_side(c: &mut dyn store::Tx, period: i64, job: &Job) -> store::Result<()> {

@@ -63,6 +63,14 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the write failed for want of disk space (SQLite's
+    /// `SQLITE_FULL`): it may work again the moment space is freed.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::DiskFull))
+    }
+}
+
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
