@@ -1057,15 +1057,7 @@ pub fn report(s: &Settings, order_id: &str, other: Option<&str>) -> Result<()> {
         ensure_order(s, b, true)?;
     }
     let store = ensure_order(s, order_id, true)?;
-    let lang = s.lang;
-    let versions = versions(&store, order_id)?;
-    let messages = store.messages(Some(order_id))?;
-    let story = store.story(order_id, lang)?;
-    let mut markdown = crate::report::markdown(order_id, &versions, &messages, &story, lang, timefmt::now());
-    if let Some(b) = other {
-        let cmp = crate::explain::compare::compare(&store.evidence(order_id)?, &store.evidence(b)?, lang);
-        markdown.push_str(&crate::report::comparison_markdown(&cmp, lang));
-    }
+    let markdown = crate::report::from_store(&store, order_id, other, s.lang, timefmt::now())?;
     let mut out = std::io::stdout().lock();
     text::write_text(&mut out, &markdown)?;
     Ok(())

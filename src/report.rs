@@ -321,3 +321,29 @@ fn explanation_markdown(md: &mut String, explanation: &[crate::explain::Statemen
         }
     }
 }
+
+/// The evidence for one order as `orderscope report` prints it, followed by
+/// its comparison with `other` when given (`report --compare`), read from
+/// `store` as of `now`: the same Markdown whether it is printed, copied or
+/// written to a file from the inspector.
+pub fn from_store(
+    store: &crate::store::Store,
+    order_id: &str,
+    other: Option<&str>,
+    lang: Lang,
+    now: i64,
+) -> anyhow::Result<String> {
+    let (versions, problems) = store.versions(order_id)?;
+    if let Some(problem) = problems.first() {
+        anyhow::bail!("{problem}");
+    }
+    let messages = store.messages(Some(order_id))?;
+    let story = store.story_at(order_id, now, lang)?;
+    let mut md = markdown(order_id, &versions, &messages, &story, lang, now);
+    if let Some(b) = other {
+        let cmp =
+            crate::explain::compare::compare(&store.evidence_at(order_id, now)?, &store.evidence_at(b, now)?, lang);
+        md.push_str(&comparison_markdown(&cmp, lang));
+    }
+    Ok(md)
+}

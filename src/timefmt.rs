@@ -20,6 +20,11 @@ pub fn full(t: i64) -> String {
     fmt(t, "%Y-%m-%d %H:%M:%S")
 }
 
+/// `20260101-122731`, for file names.
+pub fn file_stamp(t: i64) -> String {
+    fmt(t, "%Y%m%d-%H%M%S")
+}
+
 /// `2026-01-01 12:27:31 +08:00`
 pub fn full_tz(t: i64) -> String {
     fmt(t, "%Y-%m-%d %H:%M:%S %:z")

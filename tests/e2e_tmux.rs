@@ -301,3 +301,48 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
     t.keys(&["q"]);
 }
+
+/// `y` in the timeline puts the whole report on the terminal's clipboard
+/// (OSC 52, read back from tmux's buffer) and `e` writes it to a file in the
+/// directory the demo started in, both with the line count in the notice.
+#[test]
+fn the_report_leaves_the_screen_by_clipboard_and_by_file() {
+    let t = Tmux::new("report");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    t.start(100, 30, &format!("cd {} && env LANG=en_US.UTF-8 {bin} demo; sleep 30", dir.path().display()));
+    t.cmd(&["set-option", "-g", "set-clipboard", "on"]);
+    t.wait_for("the seed order", |s| s.contains("recent orders refreshed"));
+    t.keys(&["t"]);
+    t.wait_for("the timeline", |s| s.contains("y copy report"));
+    t.keys(&["y"]);
+    let screen = t.wait_for("the copy notice", |s| s.contains("copied the report of order 3732676853715311104"));
+    let lines: usize = screen
+        .split("(Markdown, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{screen}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let copied = loop {
+        let buffer = String::from_utf8_lossy(&t.cmd(&["show-buffer"]).stdout).into_owned();
+        if buffer.starts_with("# Order 3732676853715311104") {
+            break buffer;
+        }
+        assert!(Instant::now() < deadline, "the report never reached tmux's buffer: {buffer:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(copied.lines().count(), lines, "{copied}");
+
+    t.keys(&["e"]);
+    t.wait_for("the file notice", |s| s.contains("wrote the report of order 3732676853715311104 to"));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(std::fs::read_to_string(&files[0]).unwrap(), copied);
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+}

@@ -104,12 +104,42 @@ fn help_is_built_from_the_key_table() {
     let mut store = demo_store(dir.path());
     let mut app = demo_app(&mut store, Lang::En);
     key(&mut app, &mut store, KeyCode::Char('?'));
-    assert!(matches!(app.overlay, Some(Overlay::Help)));
+    assert!(matches!(app.overlay, Some(Overlay::Help(_))));
     let screen = render(&mut app, 80, 24);
-    for b in orderscope::tui::keys::BINDINGS.iter().filter(|b| b.help) {
-        assert!(screen.lines().any(|l| l.contains(b.label) && l.contains(b.en)), "{} missing:\n{screen}", b.en);
-    }
     insta::assert_snapshot!(screen);
+    // At 80x24 it does not fit: scrolled to its end, every key is seen.
+    let mut seen = screen.clone();
+    for _ in 0..orderscope::tui::keys::help_height() {
+        key(&mut app, &mut store, KeyCode::Char('j'));
+        seen.push_str(&render(&mut app, 80, 24));
+    }
+    let end = render(&mut app, 80, 24);
+    assert!(end.contains("close help, back where you were"), "{end}");
+    for b in orderscope::tui::keys::BINDINGS.iter().filter(|b| b.help) {
+        assert!(seen.lines().any(|l| l.contains(b.label) && l.contains(b.en)), "{} missing:\n{seen}", b.en);
+    }
+    // q closes help, and does not quit.
+    key(&mut app, &mut store, KeyCode::Char('q'));
+    assert!(app.overlay.is_none() && !app.quit);
+}
+
+/// Help opened over the timeline closes back onto it, on the same entry.
+#[test]
+fn esc_from_help_returns_to_the_timeline_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('t'));
+    key(&mut app, &mut store, KeyCode::Char('j'));
+    key(&mut app, &mut store, KeyCode::Char('j'));
+    key(&mut app, &mut store, KeyCode::Char('?'));
+    assert!(render(&mut app, 160, 48).contains("关闭帮助，回到原处"));
+    key(&mut app, &mut store, KeyCode::Esc);
+    match &app.overlay {
+        Some(Overlay::Timeline(view)) => assert_eq!(view.selected, 2),
+        other => panic!("{other:?}"),
+    }
+    assert!(!app.quit);
 }
 
 #[test]

@@ -24,6 +24,10 @@ pub enum Action {
     CopyId,
     CopyNumber,
     CopyRaw,
+    /// The evidence in Markdown (what `report` prints) to the clipboard.
+    CopyReport,
+    /// The same, written to a file.
+    ExportReport,
     Search,
     NextMatch,
     PrevMatch,
@@ -44,6 +48,7 @@ pub enum Context {
     Raw,
     Timeline,
     Comparison,
+    HelpPage,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +108,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
     b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
     b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
-    b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare marked with selected", false),
+    b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one", false),
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
     b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
@@ -125,17 +130,54 @@ pub const BINDINGS: &[Binding] = &[
     pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry", false)),
     b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
     pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation", true),
-    b(Timeline, &[KeyCode::Enter], "enter", Open, "查看条目的原始 JSON", "raw JSON of the entry", true),
+    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation", false),
+    b(Timeline, &[KeyCode::Enter], "enter", Open, "原始 JSON", "raw JSON", true),
+    b(Timeline, &[Char('y')], "y", CopyReport, "复制报告", "copy report", true),
+    b(Timeline, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
     b(Timeline, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back", true),
     b(Comparison, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
     pair(b(Comparison, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
     b(Comparison, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
     pair(b(Comparison, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Comparison, &[Char('y')], "y", CopyReport, "复制对比报告", "copy report", true),
+    b(Comparison, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
     b(Comparison, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back", true),
+    b(HelpPage, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
+    pair(b(HelpPage, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
+    b(HelpPage, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(HelpPage, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(HelpPage, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom", false),
+    pair(b(HelpPage, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false)),
+    b(
+        HelpPage,
+        &[KeyCode::Esc, Char('q'), Char('?')],
+        "esc q",
+        Back,
+        "关闭帮助，回到原处",
+        "close help, back where you were",
+        true,
+    ),
 ];
+
+/// The help screen's two columns: the key tables each lists, in order.
+pub const HELP_COLUMNS: [&[Context]; 2] = [&[Main], &[Raw, Timeline, Comparison, HelpPage]];
+
+/// The bindings help lists for a context.
+pub fn help_bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.context == context && b.help)
+}
+
+/// The help screen's height in lines: its taller column (a heading per
+/// table, a blank line between tables).
+pub fn help_height() -> usize {
+    HELP_COLUMNS
+        .iter()
+        .map(|tables| tables.iter().map(|&c| 1 + help_bindings(c).count()).sum::<usize>() + tables.len() - 1)
+        .max()
+        .unwrap_or(0)
+}
 
 /// The action a key has in a context. Ctrl-C always quits.
 pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {

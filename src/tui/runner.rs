@@ -3,6 +3,7 @@
 //! keys and draws), shop API calls as tasks with an abort handle per
 //! generation, timers, and the clipboard. Every answer comes back as a `Msg`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::detail;
-use super::update::{Effect, Msg, Purpose};
+use super::update::{Destination, Effect, Exported, Msg, Purpose};
 use crate::model::Origin;
 use crate::model::{Lang, Order};
 use crate::store::feed::Feed;
@@ -39,9 +40,27 @@ pub struct LiveClient {
 #[derive(Debug)]
 pub enum StoreJob {
     LoadList,
-    LoadDetail { order_id: String },
-    LoadComparison { a: String, b: String, now: i64 },
-    StoreVersion { order: Box<Order>, source: Origin, purpose: Option<Purpose> },
+    LoadDetail {
+        order_id: String,
+    },
+    LoadComparison {
+        a: String,
+        b: String,
+        now: i64,
+    },
+    StoreVersion {
+        order: Box<Order>,
+        source: Origin,
+        purpose: Option<Purpose>,
+    },
+    /// A report for the clipboard, or for a new file in `dir`.
+    Report {
+        order_id: String,
+        other: Option<String>,
+        to: Destination,
+        now: i64,
+        dir: PathBuf,
+    },
 }
 
 /// What the store side keeps between jobs: the change feed's cursors and
@@ -149,6 +168,15 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             })();
             out(Msg::ComparisonLoaded { a, b, result });
         }
+        StoreJob::Report { order_id, other, to, now, dir } => {
+            let result = crate::report::from_store(store, &order_id, other.as_deref(), lang, now)
+                .map_err(|e| e.to_string())
+                .and_then(|text| match to {
+                    Destination::Clipboard => Ok(Exported::Text(text)),
+                    Destination::File => write_report(&dir, &order_id, other.as_deref(), now, &text),
+                });
+            out(Msg::ReportReady { order_id, other, result });
+        }
         StoreJob::LoadDetail { order_id } => {
             let detail = detail::load(store, &order_id, timefmt::now(), lang).map(Box::new);
             out(Msg::DetailLoaded { order_id, detail });
@@ -170,6 +198,30 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
     }
 }
 
+/// Writes a report to a new file in `dir` (never over another: a second
+/// report in the same second gets `-2`), whole or not at all: it is written
+/// under a temporary name and linked into place only once complete.
+fn write_report(dir: &Path, order_id: &str, other: Option<&str>, now: i64, text: &str) -> Result<Exported, String> {
+    use std::io::Write;
+    let stem = match other {
+        Some(b) => format!("orderscope-report-{order_id}-vs-{b}-{}", timefmt::file_stamp(now)),
+        None => format!("orderscope-report-{order_id}-{}", timefmt::file_stamp(now)),
+    };
+    let fail = |e: std::io::Error| format!("cannot write to {}: {e}", dir.display());
+    let mut tmp = tempfile::Builder::new().prefix(".orderscope-report").tempfile_in(dir).map_err(fail)?;
+    tmp.write_all(text.as_bytes()).and_then(|()| tmp.as_file().sync_all()).map_err(fail)?;
+    for n in 1..100 {
+        let name = if n == 1 { format!("{stem}.md") } else { format!("{stem}-{n}.md") };
+        let path = dir.join(name);
+        match tmp.persist_noclobber(&path) {
+            Ok(_) => return Ok(Exported::File { path: path.display().to_string(), lines: text.lines().count() }),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = e.file,
+            Err(e) => return Err(fail(e.error)),
+        }
+    }
+    Err(format!("cannot write to {}: {stem}.md and 98 more names are taken", dir.display()))
+}
+
 /// Answers a job when no store is open (its file was deleted or replaced
 /// and nothing could be opened at its path yet) with the reason.
 fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Msg)) {
@@ -181,6 +233,7 @@ fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Ms
         }
         StoreJob::LoadDetail { order_id } => out(Msg::DetailLoaded { order_id, detail: Err(why) }),
         StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
+        StoreJob::Report { order_id, other, .. } => out(Msg::ReportReady { order_id, other, result: Err(why) }),
         StoreJob::StoreVersion { order, purpose, .. } => {
             if let Some(purpose) = purpose {
                 let at = timefmt::now();
@@ -291,6 +344,10 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
             Effect::StoreVersion { order, source, purpose } => {
                 StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
             }
+            // Files from tests go where nothing else lives.
+            Effect::Report { order_id, other, to, now } => {
+                StoreJob::Report { order_id, other, to, now, dir: std::env::temp_dir() }
+            }
             other => {
                 left.push(other);
                 continue;
@@ -313,6 +370,9 @@ pub struct Runner {
     fetch: Option<AbortHandle>,
     lookup: Option<AbortHandle>,
     copy: Box<dyn Fn(&str) + Send>,
+    /// Where `e` writes reports: the directory the inspector started in,
+    /// as for `orderscope report > file`.
+    export_dir: PathBuf,
 }
 
 impl Runner {
@@ -330,7 +390,8 @@ impl Runner {
         std::thread::Builder::new()
             .name("orderscope-store".into())
             .spawn(move || store_thread(store, rx, out, lang))?;
-        Ok(Runner { jobs, msgs, live: live.map(Arc::new), fetch: None, lookup: None, copy })
+        let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Ok(Runner { jobs, msgs, live: live.map(Arc::new), fetch: None, lookup: None, copy, export_dir })
     }
 
     pub fn perform(&mut self, effect: Effect) {
@@ -338,6 +399,9 @@ impl Runner {
             Effect::LoadList => self.job(StoreJob::LoadList),
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
             Effect::LoadComparison { a, b, now } => self.job(StoreJob::LoadComparison { a, b, now }),
+            Effect::Report { order_id, other, to, now } => {
+                self.job(StoreJob::Report { order_id, other, to, now, dir: self.export_dir.clone() })
+            }
             Effect::StoreVersion { order, source, purpose } => {
                 let source = self.live.as_ref().map(|l| l.client.origin_of(source)).unwrap_or(source);
                 self.job(StoreJob::StoreVersion { order, source, purpose: Some(purpose) })

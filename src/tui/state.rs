@@ -62,9 +62,17 @@ pub struct Comparison {
     pub explanation: Vec<crate::explain::Statement>,
 }
 
+/// Help, scrolled, over whatever it was opened from (which comes back
+/// when it closes, where it was).
+#[derive(Debug, Default)]
+pub struct HelpView {
+    pub scroll: usize,
+    pub under: Option<Box<Overlay>>,
+}
+
 #[derive(Debug)]
 pub enum Overlay {
-    Help,
+    Help(HelpView),
     Raw(Box<RawView>),
     Timeline(TimelineView),
     Compare(CompareView),
@@ -387,6 +395,13 @@ impl State {
             });
         }
         Some((parts.join(" · "), alarm))
+    }
+
+    /// Opens help over what is on screen now.
+    pub fn open_help(&mut self) {
+        let under = self.overlay.take().map(Box::new);
+        self.overlay = Some(Overlay::Help(HelpView { scroll: 0, under }));
+        self.dirty = true;
     }
 
     pub fn say(&self, zh: &'static str, en: &'static str) -> &'static str {

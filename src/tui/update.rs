@@ -112,7 +112,37 @@ pub enum Msg {
         listed: usize,
         error: Option<String>,
     },
+    /// The report asked for with [`Effect::Report`], built (and written,
+    /// for a file).
+    ReportReady {
+        order_id: String,
+        other: Option<String>,
+        result: Result<Exported, String>,
+    },
 }
+
+/// Where a report goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// The terminal's clipboard (OSC 52).
+    Clipboard,
+    /// A new file in the directory the inspector was started in.
+    File,
+}
+
+/// A report built for [`Destination`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exported {
+    /// The Markdown, to be copied.
+    Text(String),
+    /// Written: the file's path and its lines.
+    File { path: String, lines: usize },
+}
+
+/// The most text copied through OSC 52: terminals drop or cut longer
+/// sequences (xterm's default limit is about this size), so a larger report
+/// is written to a file instead of arriving half.
+pub const MAX_COPY: usize = 100_000;
 
 /// What the runner must do.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +180,14 @@ pub enum Effect {
     /// List the orders updated recently and store what changed.
     RefreshList,
     Copy(String),
+    /// Build the report of an order (followed by its comparison with
+    /// `other`), as `orderscope report [--compare]` prints it, for `to`.
+    Report {
+        order_id: String,
+        other: Option<String>,
+        to: Destination,
+        now: i64,
+    },
     /// Deliver `msg` after `delay`.
     After {
         delay: Duration,
@@ -348,6 +386,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::ReportReady { order_id, other, result } => on_report(state, &order_id, other.as_deref(), result),
         Msg::ListDone { listed, error } => {
             state.live.listing = None;
             // A background result does not hide what the user's own last key said.
@@ -611,15 +650,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         filter_key(state, key)
     } else {
         match &state.overlay {
-            Some(Overlay::Help) => {
-                // Any key closes help, and q still quits.
-                state.overlay = None;
-                if action_for(Context::Main, key) == Some(Action::Quit) {
-                    state.quit = true;
-                }
-                state.dirty = true;
-                Vec::new()
-            }
+            Some(Overlay::Help(_)) => help_key(state, key),
             Some(Overlay::Raw(_)) => raw_key(state, key),
             Some(Overlay::Timeline(_)) => timeline_key(state, key),
             Some(Overlay::Compare(_)) => compare_key(state, key),
@@ -721,7 +752,7 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
     match (action, state.focus) {
         (Action::Quit, _) => state.quit = true,
         (Action::Help, _) => {
-            state.overlay = Some(Overlay::Help);
+            state.open_help();
         }
         (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
             state.overlay = Some(Overlay::Timeline(TimelineView::default()));
@@ -917,7 +948,11 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.dirty = true;
             return Vec::new();
         }
-        (Some(Action::Help), _) => state.overlay = Some(Overlay::Help),
+        (Some(action @ (Action::CopyReport | Action::ExportReport)), _) => {
+            let Some(order_id) = state.shown_detail().map(|d| d.order_id.clone()) else { return Vec::new() };
+            return ask_report(state, order_id, None, action);
+        }
+        (Some(Action::Help), _) => state.open_help(),
         (Some(Action::Back), _) => state.overlay = None,
         (Some(Action::Quit), _) => state.quit = true,
         _ => {}
@@ -940,12 +975,95 @@ fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::Down) => view.scroll = (view.scroll + 1).min(10_000),
         Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
         Some(Action::PageDown) => view.scroll = (view.scroll + page).min(10_000),
-        Some(Action::Help) => state.overlay = Some(Overlay::Help),
+        Some(action @ (Action::CopyReport | Action::ExportReport)) => {
+            let (a, b) = (view.a.clone(), view.b.clone());
+            return ask_report(state, a, Some(b), action);
+        }
+        Some(Action::Help) => state.open_help(),
         Some(Action::Back) => state.overlay = None,
         Some(Action::Quit) => state.quit = true,
         _ => state.dirty = false,
     }
     Vec::new()
+}
+
+/// Help scrolls (the view clamps to what fits); Esc, `q` and `?` close it
+/// and bring back what it was opened over, where it was.
+fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let page = state.page.max(1);
+    let Some(Overlay::Help(view)) = &mut state.overlay else { return Vec::new() };
+    let last = super::keys::help_height();
+    let before = view.scroll;
+    match action_for(Context::HelpPage, key) {
+        Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
+        Some(Action::Down) => view.scroll = (view.scroll + 1).min(last),
+        Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
+        Some(Action::PageDown) => view.scroll = (view.scroll + page).min(last),
+        Some(Action::Home) => view.scroll = 0,
+        Some(Action::End) => view.scroll = last,
+        Some(Action::Back) => {
+            state.overlay = view.under.take().map(|o| *o);
+            state.dirty = true;
+        }
+        Some(Action::Quit) => state.quit = true,
+        _ => {}
+    }
+    if let Some(Overlay::Help(view)) = &state.overlay {
+        state.dirty |= view.scroll != before;
+    }
+    Vec::new()
+}
+
+/// Asks for the report of `order_id` (and its comparison with `other`), to
+/// be copied or written; says so until it is ready.
+fn ask_report(state: &mut State, order_id: String, other: Option<String>, action: Action) -> Vec<Effect> {
+    let to = if action == Action::ExportReport { Destination::File } else { Destination::Clipboard };
+    state.notice = Some(state.say("正在生成报告…", "building the report…").into());
+    state.dirty = true;
+    vec![Effect::Report { order_id, other, to, now: state.now }]
+}
+
+/// A report is ready: copied (unless too long for a terminal to take) or
+/// written, and the notice says what, how long, and where.
+fn on_report(state: &mut State, order_id: &str, other: Option<&str>, result: Result<Exported, String>) -> Vec<Effect> {
+    state.dirty = true;
+    let what = match (state.lang, other) {
+        (Lang::Zh, None) => format!("订单 {order_id} 的报告"),
+        (Lang::Zh, Some(b)) => format!("订单 {order_id} 与 {b} 的对比报告"),
+        (Lang::En, None) => format!("the report of order {order_id}"),
+        (Lang::En, Some(b)) => format!("the comparison report of orders {order_id} and {b}"),
+    };
+    match result {
+        Ok(Exported::Text(text)) if text.len() > MAX_COPY => {
+            let kib = text.len().div_ceil(1024);
+            state.notice = Some(match state.lang {
+                Lang::Zh => format!("{what}有 {kib} KiB，超出终端剪贴板可接收的长度；按 e 写入文件"),
+                Lang::En => format!(
+                    "{what} is {kib} KiB, more than a terminal's clipboard takes; press e to write it to a file"
+                ),
+            });
+            Vec::new()
+        }
+        Ok(Exported::Text(text)) => {
+            let lines = text.lines().count();
+            state.notice = Some(match state.lang {
+                Lang::Zh => format!("已复制{what}（Markdown，{lines} 行）"),
+                Lang::En => format!("copied {what} (Markdown, {lines} lines)"),
+            });
+            vec![Effect::Copy(text)]
+        }
+        Ok(Exported::File { path, lines }) => {
+            state.notice = Some(match state.lang {
+                Lang::Zh => format!("{what}已写入 {path}（{lines} 行）"),
+                Lang::En => format!("wrote {what} to {path} ({lines} lines)"),
+            });
+            Vec::new()
+        }
+        Err(e) => {
+            state.notice = Some(format!("{}{e}", state.say("无法生成报告：", "cannot build the report: ")));
+            Vec::new()
+        }
+    }
 }
 
 /// Opens the raw JSON of a timeline entry's snapshot or push.
@@ -1087,7 +1205,7 @@ fn raw_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.notice = Some(lang.text("已复制 JSON", "copied JSON").into());
             return vec![Effect::Copy(raw)];
         }
-        Some(Action::Help) => state.overlay = Some(Overlay::Help),
+        Some(Action::Help) => state.open_help(),
         Some(Action::Back) => state.overlay = None,
         Some(Action::Quit) => state.quit = true,
         None => state.dirty = false,

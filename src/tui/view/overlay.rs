@@ -11,9 +11,9 @@ use crate::explain::{Source, Story};
 use crate::model::names::Lang;
 use crate::text::{pad, truncate, visible, wrap};
 use crate::timefmt;
-use crate::tui::keys::{BINDINGS, Context, describe};
+use crate::tui::keys::{Context, HELP_COLUMNS, describe, help_bindings};
 use crate::tui::raw::RawView;
-use crate::tui::state::{CompareView, TimelineFocus, TimelineView};
+use crate::tui::state::{CompareView, HelpView, TimelineFocus, TimelineView};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -21,30 +21,47 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-pub(super) fn draw_help(f: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
-    let column = |ctx: Context, heading: &'static str| {
-        let mut lines = vec![Line::from(Span::styled(heading, theme.accent().add_modifier(Modifier::BOLD)))];
-        for b in BINDINGS.iter().filter(|b| b.context == ctx && b.help) {
-            lines.push(Line::from(format!("{} {}", pad(b.label, 9), describe(b, lang))));
+pub(super) fn draw_help(f: &mut Frame, area: Rect, view: &HelpView, lang: Lang, theme: Theme) {
+    let heading = |ctx: Context| match ctx {
+        Context::Main => t(lang, "主界面", "Main screen"),
+        Context::Raw => t(lang, "原始 JSON", "Raw JSON"),
+        Context::Timeline => t(lang, "时间线", "Timeline"),
+        Context::Comparison => t(lang, "两单对比", "Comparison"),
+        Context::HelpPage => t(lang, "帮助", "Help"),
+    };
+    let column = |tables: &[Context]| {
+        let mut lines = Vec::new();
+        for (i, &ctx) in tables.iter().enumerate() {
+            if i > 0 {
+                lines.push(Line::from(""));
+            }
+            lines.push(Line::from(Span::styled(heading(ctx), theme.accent().add_modifier(Modifier::BOLD))));
+            for b in help_bindings(ctx) {
+                lines.push(Line::from(format!("{} {}", pad(b.label, 9), describe(b, lang))));
+            }
         }
         lines
     };
-    let main = column(Context::Main, t(lang, "主界面", "Main screen"));
-    let mut raw = column(Context::Raw, t(lang, "原始 JSON", "Raw JSON"));
-    raw.push(Line::from(""));
-    raw.extend(column(Context::Timeline, t(lang, "时间线", "Timeline")));
-    raw.push(Line::from(""));
-    raw.extend(column(Context::Comparison, t(lang, "两单对比", "Comparison")));
-    let rows = main.len().max(raw.len()) as u16;
-    let rect = centered(area, 78, rows + 3);
+    let [main, rest] = HELP_COLUMNS.map(column);
+    let rows = main.len().max(rest.len());
+    let rect = centered(area, 78, rows as u16 + 2);
     f.render_widget(Clear, rect);
-    let outer =
-        block(format!("{} · {}", t(lang, "帮助", "Help"), t(lang, "按任意键关闭", "any key closes")), true, theme);
+    // What fits decides how far it scrolls: the last line at the bottom.
+    let fits = rect.height.saturating_sub(2) as usize;
+    let scroll = view.scroll.min(rows.saturating_sub(fits));
+    let position =
+        if rows > fits { format!(" · {}-{}/{rows}", scroll + 1, (scroll + fits).min(rows)) } else { String::new() };
+    let title = format!(
+        "{}{position} · {}",
+        t(lang, "帮助", "Help"),
+        t(lang, "j k 滚动 · esc 关闭", "j k scroll · esc closes")
+    );
+    let outer = block(title, true, theme);
     let inner = outer.inner(rect);
     f.render_widget(outer, rect);
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
-    f.render_widget(Paragraph::new(main), left);
-    f.render_widget(Paragraph::new(raw), right);
+    f.render_widget(Paragraph::new(main).scroll((scroll as u16, 0)), left);
+    f.render_widget(Paragraph::new(rest).scroll((scroll as u16, 0)), right);
 }
 
 pub(super) fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme) {
