@@ -797,10 +797,18 @@ fn messages_text(store: &Store, order_id: Option<&str>, filter: &ListFilter, lan
         let late = match (m.create_time, crate::explain::PushRecord::from(&m).redelivery_delay()) {
             (Some(created), Some(delay)) => match lang {
                 Lang::Zh => {
-                    format!(" · 事件时间 {}，晚到 {}（重新投递）", timefmt::full(created), crate::explain::span(delay))
+                    format!(
+                        " · 事件时间 {}，晚到 {}（重新投递）",
+                        timefmt::full(created),
+                        crate::explain::span(lang, delay)
+                    )
                 }
                 Lang::En => {
-                    format!(" · made {}, {} late (a redelivery)", timefmt::full(created), crate::explain::span(delay))
+                    format!(
+                        " · made {}, {} late (a redelivery)",
+                        timefmt::full(created),
+                        crate::explain::span(lang, delay)
+                    )
                 }
             },
             _ => String::new(),

@@ -66,11 +66,16 @@ pub fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
-/// A countdown with seconds, so it visibly ticks: `2d 03:04:05`, `03:04:05`.
-pub fn countdown(secs: i64) -> String {
+/// A countdown with seconds, so it visibly ticks: `2d 03:04:05`,
+/// `03:04:05` (`2 天 03:04:05`).
+pub fn countdown(lang: crate::model::Lang, secs: i64) -> String {
     let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    if d > 0 { format!("{d}d {h:02}:{m:02}:{sec:02}") } else { format!("{h:02}:{m:02}:{sec:02}") }
+    match lang {
+        _ if d == 0 => format!("{h:02}:{m:02}:{sec:02}"),
+        crate::model::Lang::Zh => format!("{d} 天 {h:02}:{m:02}:{sec:02}"),
+        crate::model::Lang::En => format!("{d}d {h:02}:{m:02}:{sec:02}"),
+    }
 }
 
 /// A coarse age: `330 d`, `5 h`, `12 min`, `40 s`.
@@ -206,8 +211,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(countdown(2 * 86_400 + 3 * 3600 + 4 * 60 + 5), "2d 03:04:05");
-        assert_eq!(countdown(-59), "00:00:59");
+        use crate::model::Lang::{En, Zh};
+        assert_eq!(countdown(En, 2 * 86_400 + 3 * 3600 + 4 * 60 + 5), "2d 03:04:05");
+        assert_eq!(countdown(Zh, 2 * 86_400 + 3 * 3600 + 4 * 60 + 5), "2 天 03:04:05");
+        assert_eq!(countdown(Zh, -59), "00:00:59");
+        assert_eq!(ago(Zh, 337 * 86_400 + 5), "337 天");
+        assert_eq!(crate::explain::span(Zh, 3600 + 53 * 60), "1 小时 53 分");
+        assert_eq!(crate::explain::span(En, 3600 + 53 * 60), "1 h 53 min");
         assert_eq!(coarse(330 * 86_400 + 5), "330 d");
         assert_eq!(parse_duration("90s"), Ok(90));
         assert_eq!(parse_duration("30m"), Ok(1800));

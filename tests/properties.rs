@@ -140,7 +140,7 @@ proptest! {
     fn durations_round_trip_and_never_panic(n in 0i64..1_000_000_000, unit in prop::sample::select(vec![("s", 1i64), ("m", 60), ("h", 3600), ("d", 86_400), ("", 1)]), junk in ".{0,24}", t in prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), Just(0)]) {
         prop_assert_eq!(timefmt::parse_duration(&format!("{n}{}", unit.0)), Ok(n * unit.1));
         let _ = timefmt::parse_duration(&junk);
-        let _ = (timefmt::countdown(t), timefmt::coarse(t), timefmt::full(t), timefmt::full_tz(t), timefmt::short(t));
+        let _ = (timefmt::countdown(orderscope::model::Lang::Zh, t), timefmt::coarse(t), timefmt::full(t), timefmt::full_tz(t), timefmt::short(t));
     }
 
     #[test]

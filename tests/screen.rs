@@ -40,11 +40,11 @@ fn extendable_order_counts_down_at_160x48_in_chinese() {
     let mut app = demo_app(&mut store, Lang::Zh);
     select(&mut app, &mut store, "3741098712233558016");
     let screen = render(&mut app, 160, 48);
-    assert!(screen.contains("可延期 · 剩余 3d 00:00:00"), "{screen}");
+    assert!(screen.contains("可延期 · 剩余 3 天 00:00:00"), "{screen}");
     insta::assert_snapshot!(screen);
     // One second later the countdown has moved.
     app.now += 1;
-    assert!(render(&mut app, 160, 48).contains("剩余 2d 23:59:59"));
+    assert!(render(&mut app, 160, 48).contains("剩余 2 天 23:59:59"));
 }
 
 #[test]

@@ -14,17 +14,20 @@ pub(crate) fn tr(lang: Lang, zh: &str, en: &str) -> String {
     lang.text(zh, en).to_string()
 }
 
-/// `1 h 53 min`, `2 s`, `3 d 4 h`: a span between two moments.
-pub fn span(secs: i64) -> String {
+/// A span between two moments, in the reader's language: `1 h 53 min`,
+/// `2 s`, `3 d 4 h` (`1 小时 53 分`, `2 秒`, `3 天 4 小时`).
+pub fn span(lang: Lang, secs: i64) -> String {
     let s = secs.abs();
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min", s / 60)
-    } else if s < DAY {
-        format!("{} h {} min", s / 3600, s % 3600 / 60)
-    } else {
-        format!("{} d {} h", s / DAY, s % DAY / 3600)
+    let (d, h, m) = (s / DAY, s % DAY / 3600, s % 3600 / 60);
+    match lang {
+        Lang::Zh if s < 60 => format!("{s} 秒"),
+        Lang::Zh if s < 3600 => format!("{m} 分"),
+        Lang::Zh if s < DAY => format!("{} 小时 {m} 分", s / 3600),
+        Lang::Zh => format!("{d} 天 {h} 小时"),
+        Lang::En if s < 60 => format!("{s} s"),
+        Lang::En if s < 3600 => format!("{m} min"),
+        Lang::En if s < DAY => format!("{} h {m} min", s / 3600),
+        Lang::En => format!("{d} d {h} h"),
     }
 }
 
@@ -86,8 +89,8 @@ pub(crate) fn pending_words(lang: Lang, p: &PushRecord) -> &'static str {
 /// `, redelivered 36 min later` when a push arrived after the answer limit.
 pub(crate) fn redelivery_words(lang: Lang, p: &PushRecord) -> String {
     match (p.redelivery_delay(), lang) {
-        (Some(d), Lang::Zh) => format!("，晚于事件 {}：重新投递", span(d)),
-        (Some(d), Lang::En) => format!(", {} after its event: a redelivery", span(d)),
+        (Some(d), Lang::Zh) => format!("，晚于事件 {}：重新投递", span(lang, d)),
+        (Some(d), Lang::En) => format!(", {} after its event: a redelivery", span(lang, d)),
         (None, _) => String::new(),
     }
 }

@@ -105,10 +105,18 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
         if let (Some(created), Some(delay)) = (p.created_at, p.redelivery_delay()) {
             summary.push_str(&match lang {
                 Lang::Zh => {
-                    format!(" · 事件时间 {}，晚到 {}（重新投递）", crate::timefmt::full(created), super::span(delay))
+                    format!(
+                        " · 事件时间 {}，晚到 {}（重新投递）",
+                        crate::timefmt::full(created),
+                        super::span(lang, delay)
+                    )
                 }
                 Lang::En => {
-                    format!(" · made {}, {} late (a redelivery)", crate::timefmt::full(created), super::span(delay))
+                    format!(
+                        " · made {}, {} late (a redelivery)",
+                        crate::timefmt::full(created),
+                        super::span(lang, delay)
+                    )
                 }
             });
         }

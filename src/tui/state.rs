@@ -338,7 +338,7 @@ impl State {
     pub fn countdown_at(&self, now: i64) -> Option<String> {
         let exp = self.shown_detail()?.vnum.expire_time?;
         let left = exp - now;
-        Some(if left > 0 { crate::timefmt::countdown(left) } else { crate::timefmt::coarse(left) })
+        Some(if left > 0 { crate::timefmt::countdown(self.lang, left) } else { crate::timefmt::ago(self.lang, -left) })
     }
 
     /// Whether the 1 Hz tick changes anything on screen besides the

@@ -43,10 +43,14 @@ fn number_clause(lang: Lang, s: &Side) -> String {
             }
         }
         (Some(_), Some(start), Some(d)) => match (lang, d >= 0) {
-            (Lang::Zh, true) => format!("计时约于 {} 开始，比发货早 {}", timefmt::clock(start), span(d)),
-            (Lang::Zh, false) => format!("计时约于 {} 开始，比发货晚 {}", timefmt::clock(start), span(d)),
-            (Lang::En, true) => format!("the clock started ≈ {}, {} before shipping", timefmt::clock(start), span(d)),
-            (Lang::En, false) => format!("the clock started ≈ {}, {} after shipping", timefmt::clock(start), span(d)),
+            (Lang::Zh, true) => format!("计时约于 {} 开始，比发货早 {}", timefmt::clock(start), span(lang, d)),
+            (Lang::Zh, false) => format!("计时约于 {} 开始，比发货晚 {}", timefmt::clock(start), span(lang, d)),
+            (Lang::En, true) => {
+                format!("the clock started ≈ {}, {} before shipping", timefmt::clock(start), span(lang, d))
+            }
+            (Lang::En, false) => {
+                format!("the clock started ≈ {}, {} after shipping", timefmt::clock(start), span(lang, d))
+            }
         },
         (Some(_), Some(start), None) => match lang {
             Lang::Zh => format!("计时约于 {} 开始；没有存储的版本显示已发货", when(start)),
@@ -69,10 +73,10 @@ fn push_clause(lang: Lang, s: &Side) -> String {
                 let rel = s.shipped_at.map(|ship| {
                     let d = p.received_at - ship;
                     match (lang, d >= 0) {
-                        (Lang::Zh, true) => format!("发货后 {}", span(d)),
-                        (Lang::Zh, false) => format!("发货前 {}", span(d)),
-                        (Lang::En, true) => format!("{} after shipping", span(d)),
-                        (Lang::En, false) => format!("{} before shipping", span(d)),
+                        (Lang::Zh, true) => format!("发货后 {}", span(lang, d)),
+                        (Lang::Zh, false) => format!("发货前 {}", span(lang, d)),
+                        (Lang::En, true) => format!("{} after shipping", span(lang, d)),
+                        (Lang::En, false) => format!("{} before shipping", span(lang, d)),
                     }
                 });
                 let demo = if p.source == Source::Demo { lang.text("，演示数据", ", demo data") } else { "" };

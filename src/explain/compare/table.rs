@@ -79,10 +79,10 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
             lang.text("计时开始（推断）", "clock start (inferred)"),
             Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
                 (Some(c), Some(d)) if d >= 0 => {
-                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("早于发货", "before shipping"))
+                    format!("{} ({} {})", timefmt::full(c), span(lang, d), lang.text("早于发货", "before shipping"))
                 }
                 (Some(c), Some(d)) => {
-                    format!("{} ({} {})", timefmt::full(c), span(d), lang.text("晚于发货", "after shipping"))
+                    format!("{} ({} {})", timefmt::full(c), span(lang, d), lang.text("晚于发货", "after shipping"))
                 }
                 (Some(c), None) => timefmt::full(c),
                 (None, _) => dash(),

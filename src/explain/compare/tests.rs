@@ -126,6 +126,6 @@ fn a_side_without_any_version_is_not_judged() {
 fn chinese_text_is_chinese() {
     let c = compare(&seed(vec![], vec![]), &order_b(), Lang::Zh);
     let n = find(&c, Rule::ComparedNumbers);
-    assert!(n.statement.contains("计时约于 12:27:31 开始，比发货早 1 h 53 min"), "{}", n.statement);
+    assert!(n.statement.contains("计时约于 12:27:31 开始，比发货早 1 小时 53 分"), "{}", n.statement);
     assert!(find(&c, Rule::CannotDecide).statement.starts_with("数据无法判断："));
 }

@@ -13,10 +13,10 @@ use super::*;
 fn against_shipment(lang: Lang, t: i64, ship: i64) -> String {
     let d = ship - t;
     match (lang, d >= 0) {
-        (Lang::Zh, true) => format!("比发货（{}）早 {}", timefmt::clock(ship), span(d)),
-        (Lang::Zh, false) => format!("比发货（{}）晚 {}", timefmt::clock(ship), span(d)),
-        (Lang::En, true) => format!("{} before the shipment ({})", span(d), timefmt::clock(ship)),
-        (Lang::En, false) => format!("{} after the shipment ({})", span(d), timefmt::clock(ship)),
+        (Lang::Zh, true) => format!("比发货（{}）早 {}", timefmt::clock(ship), span(lang, d)),
+        (Lang::Zh, false) => format!("比发货（{}）晚 {}", timefmt::clock(ship), span(lang, d)),
+        (Lang::En, true) => format!("{} before the shipment ({})", span(lang, d), timefmt::clock(ship)),
+        (Lang::En, false) => format!("{} after the shipment ({})", span(lang, d), timefmt::clock(ship)),
     }
 }
 
@@ -208,7 +208,7 @@ pub fn number_changed_between_snapshots(f: &Facts, lang: Lang) -> Vec<Statement>
                     (va.expire_time.map(when).unwrap_or("-".into()), vb.expire_time.map(when).unwrap_or("-".into()));
                 let n = vb.has_delay_times.map(|d| d.to_string()).unwrap_or_else(|| "?".into());
                 match lang {
-                    Lang::Zh => format!("到期时间由 {from} 变为 {to}（已延期 {n}×）"),
+                    Lang::Zh => format!("到期时间由 {from} 变为 {to}（已延期 {n} 次）"),
                     Lang::En => format!("the expiry changed from {from} to {to} (extended {n}×)"),
                 }
             }
@@ -255,9 +255,9 @@ pub fn number_changed_between_snapshots(f: &Facts, lang: Lang) -> Vec<Statement>
             evidence.extend(between.iter().map(|p| push_fact(lang, p)));
         }
         let short = match (lang, before_ship, between.is_empty()) {
-            (Lang::Zh, Some((s, ship)), _) => format!("计时在发货前 {} 开始（两次读取之间）", span(ship - s)),
+            (Lang::Zh, Some((s, ship)), _) => format!("计时在发货前 {} 开始（两次读取之间）", span(lang, ship - s)),
             (Lang::En, Some((s, ship)), _) => {
-                format!("clock started {} before shipping (between reads)", span(ship - s))
+                format!("clock started {} before shipping (between reads)", span(lang, ship - s))
             }
             (Lang::Zh, None, true) => "两次读取之间号码变化，未存储 type 5 推送".to_string(),
             (Lang::En, None, true) => "number changed between two reads, no type 5 push stored".to_string(),

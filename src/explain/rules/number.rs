@@ -219,11 +219,11 @@ pub fn no_number(f: &Facts, lang: Lang) -> Option<Statement> {
     let late_words = match (late, lang) {
         (Some(ship), Lang::Zh) => format!(
             "注意：第一次读取在发货后 {}；号码过期后是否还留在订单中，文档没有说明，所以发货时是否有过号码，数据无法判断。",
-            span(first_read - ship)
+            span(lang, first_read - ship)
         ),
         (Some(ship), Lang::En) => format!(
             " Caution: the first read came {} after shipping; whether an expired number stays in the order the docs do not say, so whether it had one at shipping the data cannot tell.",
-            span(first_read - ship)
+            span(lang, first_read - ship)
         ),
         (None, _) => String::new(),
     };

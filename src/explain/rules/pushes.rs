@@ -18,10 +18,10 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
         if let Some(ship) = f.shipped_at {
             let d = p.received_at - ship;
             relations.push(match (lang, d >= 0) {
-                (Lang::Zh, true) => format!("发货（{}）后 {}", timefmt::clock(ship), span(d)),
-                (Lang::Zh, false) => format!("发货（{}）前 {}", timefmt::clock(ship), span(d)),
-                (Lang::En, true) => format!("{} after the shipment ({})", span(d), timefmt::clock(ship)),
-                (Lang::En, false) => format!("{} before the shipment ({})", span(d), timefmt::clock(ship)),
+                (Lang::Zh, true) => format!("发货（{}）后 {}", timefmt::clock(ship), span(lang, d)),
+                (Lang::Zh, false) => format!("发货（{}）前 {}", timefmt::clock(ship), span(lang, d)),
+                (Lang::En, true) => format!("{} after the shipment ({})", span(lang, d), timefmt::clock(ship)),
+                (Lang::En, false) => format!("{} before the shipment ({})", span(lang, d), timefmt::clock(ship)),
             });
             evidence.extend(f.latest.map(|v| {
                 field_fact(format!("{} {} ({})", tr(lang, "发货", "shipped"), when(ship), snap_ev(lang, v)), v)
@@ -30,10 +30,14 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
         if let Some(s) = starts.iter().min_by_key(|s| (p.received_at - **s).abs()) {
             let d = p.received_at - s;
             relations.push(match (lang, d >= 0) {
-                (Lang::Zh, true) => format!("推断的计时开始（{}）后 {}", timefmt::clock(*s), span(d)),
-                (Lang::Zh, false) => format!("推断的计时开始（{}）前 {}", timefmt::clock(*s), span(d)),
-                (Lang::En, true) => format!("{} after the inferred clock start ({})", span(d), timefmt::clock(*s)),
-                (Lang::En, false) => format!("{} before the inferred clock start ({})", span(d), timefmt::clock(*s)),
+                (Lang::Zh, true) => format!("推断的计时开始（{}）后 {}", timefmt::clock(*s), span(lang, d)),
+                (Lang::Zh, false) => format!("推断的计时开始（{}）前 {}", timefmt::clock(*s), span(lang, d)),
+                (Lang::En, true) => {
+                    format!("{} after the inferred clock start ({})", span(lang, d), timefmt::clock(*s))
+                }
+                (Lang::En, false) => {
+                    format!("{} before the inferred clock start ({})", span(lang, d), timefmt::clock(*s))
+                }
             });
             evidence.push(clock_fact(lang, *s));
         }
@@ -66,14 +70,14 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
             text.push_str(&match (lang, before_ship) {
                 (Lang::Zh, Some(ship)) => format!(
                     "它的事件时间（CreateTime）是 {}，比发货早 {}，却在发货后才收到：这是平台的重新投递（晚到 {}；平台最长等待5秒，失败后按 0s/0s/10s/1min/5min/30min/60min/60min/60min 重试），事件本身发生在发货之前。",
-                    when(created), span(ship - created), span(delay)
+                    when(created), span(lang, ship - created), span(lang, delay)
                 ),
                 (Lang::En, Some(ship)) => format!(
                     " Its event time (CreateTime) is {}, {} before the shipment, yet it arrived after it: a redelivery by the platform ({} late; it waits at most 5 s, then retries at 0s/0s/10s/1min/5min/30min/60min/60min/60min), so the event itself happened before shipping.",
-                    when(created), span(ship - created), span(delay)
+                    when(created), span(lang, ship - created), span(lang, delay)
                 ),
-                (Lang::Zh, None) => format!("它的事件时间（CreateTime）是 {}，晚到 {}：这是平台的重新投递。", when(created), span(delay)),
-                (Lang::En, None) => format!(" Its event time (CreateTime) is {}, {} earlier: a redelivery by the platform.", when(created), span(delay)),
+                (Lang::Zh, None) => format!("它的事件时间（CreateTime）是 {}，晚到 {}：这是平台的重新投递。", when(created), span(lang, delay)),
+                (Lang::En, None) => format!(" Its event time (CreateTime) is {}, {} earlier: a redelivery by the platform.", when(created), span(lang, delay)),
             });
             evidence.push(Fact::inferred(tr(
                 lang,
@@ -86,12 +90,12 @@ pub fn type5_push(f: &Facts, lang: Lang) -> Vec<Statement> {
                 format!(
                     "type 5 推送在发货{}{}",
                     if p.received_at >= ship { "后 " } else { "前 " },
-                    span(p.received_at - ship)
+                    span(lang, p.received_at - ship)
                 )
             }
             (Lang::En, Some(ship)) => format!(
                 "type 5 push {} {} shipping",
-                span(p.received_at - ship),
+                span(lang, p.received_at - ship),
                 if p.received_at >= ship { "after" } else { "before" }
             ),
             (Lang::Zh, None) => format!("type 5 推送于 {}", timefmt::short(p.received_at)),

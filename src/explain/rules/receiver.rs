@@ -40,7 +40,7 @@ pub fn clock_start_while_receiver_down(f: &Facts, lang: Lang) -> Vec<Statement> 
                     "推断的计时开始（{}）落在推送接收器停止期间（{gap}）：按平台的重试规则，那时产生的推送会在 {}（事件后 {} 的重试）重新送达，那时接收器已恢复；{stored_words}。",
                     when(s),
                     timefmt::clock(at),
-                    span(offset)
+                    span(lang, offset)
                 ),
                 format!("计时开始时接收器停止；重试会在 {} 送达", timefmt::clock(at)),
             ),
@@ -49,7 +49,7 @@ pub fn clock_start_while_receiver_down(f: &Facts, lang: Lang) -> Vec<Statement> 
                     "The inferred clock start ({}) falls while no push receiver was up ({gap}): by the platform's retry schedule, a push made then would have been redelivered at {} (the retry {} after it), when the receiver was up again; {stored_words}.",
                     when(s),
                     timefmt::clock(at),
-                    span(offset)
+                    span(lang, offset)
                 ),
                 format!("clock started while the receiver was down; a retry would land at {}", timefmt::clock(at)),
             ),

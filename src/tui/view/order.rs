@@ -121,7 +121,7 @@ fn live_status(app: &State) -> String {
     }
     match app.selected_id().and_then(|id| app.live.fetched_at.get(id)) {
         Some(at) => {
-            format!("● {} {}{}", t(lang, "已获取", "fetched"), timefmt::coarse(app.now - at), t(lang, "前", " ago"))
+            format!("● {} {}{}", t(lang, "已获取", "fetched"), timefmt::ago(lang, app.now - at), t(lang, "前", " ago"))
         }
         None => String::new(),
     }
@@ -322,9 +322,9 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
             if let Some(exp) = v.expire_time {
                 let left = exp - app.now;
                 let countdown = if left > 0 {
-                    format!("{} {}", t(lang, "剩余", "expires in"), timefmt::countdown(left))
+                    format!("{} {}", t(lang, "剩余", "expires in"), timefmt::countdown(lang, left))
                 } else {
-                    format!("{}{}", timefmt::coarse(left), t(lang, "前", " ago"))
+                    format!("{}{}", timefmt::ago(lang, -left), t(lang, "前", " ago"))
                 };
                 first.push(Span::raw(" · "));
                 first.push(Span::styled(countdown, theme.state(state)));
@@ -336,11 +336,12 @@ fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
                     t(lang, "到期", "expires"),
                     v.expire_time.map(timefmt::full).unwrap_or_else(|| "?".into())
                 ),
-                format!(
-                    "{} {}×",
-                    t(lang, "已延期", "extended"),
-                    v.has_delay_times.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
-                ),
+                match (lang, v.has_delay_times) {
+                    (Lang::Zh, Some(n)) => format!("已延期 {n} 次"),
+                    (Lang::Zh, None) => "延期次数未知".to_string(),
+                    (Lang::En, Some(n)) => format!("extended {n}×"),
+                    (Lang::En, None) => "extensions unknown".to_string(),
+                },
             ];
             if let Some(start) = v.inferred_clock_start() {
                 let rule = if area.width >= 110 {
