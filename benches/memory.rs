@@ -223,6 +223,7 @@ fn main() {
         &["orders", "--json"],
         &["orders", "--jsonl"],
         &["orders", "--since", "1d", "--limit", "100", "--json"],
+        &["expiring", "--within", "3650d", "--json"],
         &["messages"],
         &["messages", "--json"],
         &["messages", "--jsonl"],

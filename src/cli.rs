@@ -177,6 +177,19 @@ pub enum Command {
         #[command(flatten)]
         listing: Listing,
     },
+    /// Orders not yet received whose virtual number expires soon: the courier loses the buyer when it does
+    #[command(after_help = env_help!("orderscope expiring\n  orderscope expiring --within 3d --json"))]
+    Expiring {
+        /// How far ahead to look: 30m, 12h, 7d
+        #[arg(long, default_value = "7d", value_name = "SPAN", value_parser = parse_span)]
+        within: i64,
+        /// Print one JSON array (order ids as strings)
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        /// Print one compact JSON object a line
+        #[arg(long)]
+        jsonl: bool,
+    },
     /// The latest stored version of an order
     #[command(after_help = env_help!("orderscope show 3732676853715311104 --live", api))]
     Show {
@@ -432,6 +445,10 @@ fn parse_time(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_time(text)
 }
 
+fn parse_span(text: &str) -> std::result::Result<i64, String> {
+    timefmt::parse_duration(text)
+}
+
 fn parse_since(text: &str) -> std::result::Result<i64, String> {
     timefmt::parse_since(text, timefmt::now())
 }
@@ -583,6 +600,60 @@ pub fn orders(s: &Settings, listing: &Listing) -> Result<()> {
         );
         Ok::<_, anyhow::Error>(text::write_line(&mut out, &line)?)
     })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `orderscope expiring`: the orders not yet received whose number expires
+/// within `within` seconds, soonest first. The list is read in one pass and
+/// only the few candidates' latest versions are read (for the extension
+/// count), so memory stays small on any store.
+pub fn expiring(s: &Settings, within: i64, json: bool, jsonl: bool) -> Result<()> {
+    use crate::expiring::{entry, is_candidate, line, sort, to_json};
+    let store = open_store(s, OpenMode::Existing)?;
+    let now = timefmt::now();
+    let demo = store.demo_orders()?;
+    let mut rows = Vec::new();
+    store.each_order(&ListFilter::default(), |r| {
+        if is_candidate(&r, now, within) {
+            rows.push(r);
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    let mut list = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let vnum = match store.latest_snapshot(&r.order_id)? {
+            Some(v) => v.order().ok().map(|o| crate::model::Vnum::of(&o)),
+            None => None,
+        };
+        list.push(entry(r, vnum.as_ref(), now, demo.contains(&r.order_id)));
+    }
+    sort(&mut list);
+    let shape = match (json, jsonl) {
+        (_, true) => Some(JsonShape::Lines),
+        (true, false) => Some(JsonShape::Array),
+        (false, false) => None,
+    };
+    if let Some(shape) = shape {
+        write_json_list(shape, |emit| list.iter().try_for_each(|e| emit(to_json(e))))?;
+        return Ok(());
+    }
+    let lang = s.lang;
+    if list.is_empty() {
+        let span = crate::timefmt::ago(lang, within);
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("没有未收货订单的虚拟号在 {span}内到期"),
+                Lang::En => format!("no order awaiting receipt has a number expiring within {span}"),
+            }
+        );
+        return Ok(());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in &list {
+        text::write_line(&mut out, &line(e, lang))?;
+    }
     out.flush()?;
     Ok(())
 }

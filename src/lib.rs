@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod demo;
 pub mod diff;
 pub mod doctor;
+pub mod expiring;
 pub mod explain;
 pub mod http;
 pub mod import;

@@ -676,3 +676,43 @@ fn an_array_is_stored_as_it_is_read_and_where_it_breaks_is_reported() {
     let stored = json(&run(&db, &["messages", "--json"]));
     assert_eq!(stored.as_array().unwrap().len(), 2);
 }
+
+/// `expiring` lists the orders not yet received whose number expires within
+/// the window, soonest first, with time left, extensions used of 10 and
+/// whether one is possible now; demo data is marked.
+#[test]
+fn expiring_lists_numbers_about_to_expire_before_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut store = orderscope::store::Store::open(&db, orderscope::store::OpenMode::Create).unwrap();
+    let now = orderscope::timefmt::now();
+    orderscope::demo::populate(&mut store, now).unwrap();
+    drop(store);
+    let week = json(&run(&db, &["expiring", "--json"]));
+    let week = week.as_array().unwrap();
+    let ids: Vec<&str> = week.iter().map(|e| e["order_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"3741098712233558016"), "{week:?}");
+    for e in week {
+        let left = e["seconds_left"].as_i64().unwrap();
+        assert!(left > 0 && left <= 7 * 86_400, "{e}");
+        assert!([20, 21, 30].contains(&e["status"].as_i64().unwrap()), "{e}");
+        assert_eq!(e["extensions_max"], 10);
+        assert_eq!(e["source"], "demo");
+    }
+    let lefts: Vec<i64> = week.iter().map(|e| e["seconds_left"].as_i64().unwrap()).collect();
+    assert!(lefts.windows(2).all(|w| w[0] <= w[1]), "soonest first: {lefts:?}");
+    let cup = week.iter().find(|e| e["order_id"] == "3741098712233558016").unwrap();
+    assert_eq!((cup["extensions_used"].as_i64(), cup["extendable_now"].as_bool()), (Some(0), Some(true)), "{cup}");
+
+    // A window shorter than any number's time left lists nothing, and says so.
+    let none = run(&db, &["expiring", "--within", "1m"]);
+    assert!(none.status.success());
+    assert_eq!(stdout(&none), "");
+    assert!(stderr(&none).contains("within 1 min"), "{}", stderr(&none));
+    let text = stdout(&run(&db, &["--lang", "zh", "expiring"]));
+    let line = text.lines().find(|l| l.starts_with("3741098712233558016")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("剩余 2 天 23:5") || line.contains("剩余 3 天 00:00"), "{line}");
+    assert!(line.contains("已延期 0/10 次") && line.contains("现在可延期") && line.ends_with("[演示]"), "{line}");
+    let bad = run(&db, &["expiring", "--within", "soon"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("bad duration"), "{}", stderr(&bad));
+}
