@@ -609,26 +609,9 @@ pub fn orders(s: &Settings, listing: &Listing) -> Result<()> {
 /// only the few candidates' latest versions are read (for the extension
 /// count), so memory stays small on any store.
 pub fn expiring(s: &Settings, within: i64, json: bool, jsonl: bool) -> Result<()> {
-    use crate::expiring::{entry, is_candidate, line, sort, to_json};
+    use crate::expiring::{line, load, to_json};
     let store = open_store(s, OpenMode::Existing)?;
-    let now = timefmt::now();
-    let demo = store.demo_orders()?;
-    let mut rows = Vec::new();
-    store.each_order(&ListFilter::default(), |r| {
-        if is_candidate(&r, now, within) {
-            rows.push(r);
-        }
-        Ok::<_, anyhow::Error>(())
-    })?;
-    let mut list = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let vnum = match store.latest_snapshot(&r.order_id)? {
-            Some(v) => v.order().ok().map(|o| crate::model::Vnum::of(&o)),
-            None => None,
-        };
-        list.push(entry(r, vnum.as_ref(), now, demo.contains(&r.order_id)));
-    }
-    sort(&mut list);
+    let list = load(&store, timefmt::now(), within)?;
     let shape = match (json, jsonl) {
         (_, true) => Some(JsonShape::Lines),
         (true, false) => Some(JsonShape::Array),

@@ -72,6 +72,30 @@ pub fn sort(list: &mut [Expiring]) {
     list.sort_by(|a, b| a.expire_time.cmp(&b.expire_time).then_with(|| a.order_id.cmp(&b.order_id)));
 }
 
+/// Reads the list from `store` as of `now`: one pass over the order list,
+/// then the latest version of each candidate (for its extension count), so
+/// memory stays small on any store.
+pub fn load(store: &crate::store::Store, now: i64, within: i64) -> crate::store::Result<Vec<Expiring>> {
+    let demo = store.demo_orders()?;
+    let mut rows = Vec::new();
+    store.each_order(&crate::store::ListFilter::default(), |r| {
+        if is_candidate(&r, now, within) {
+            rows.push(r);
+        }
+        Ok::<_, crate::store::StoreError>(())
+    })?;
+    let mut list = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let vnum = match store.latest_snapshot(&r.order_id)? {
+            Some(v) => v.order().ok().map(|o| Vnum::of(&o)),
+            None => None,
+        };
+        list.push(entry(r, vnum.as_ref(), now, demo.contains(&r.order_id)));
+    }
+    sort(&mut list);
+    Ok(list)
+}
+
 /// One line of `orderscope expiring`: id, status, number, expiry, time
 /// left, extensions used of 10, whether one is possible now.
 pub fn line(e: &Expiring, lang: crate::model::Lang) -> String {

@@ -388,3 +388,42 @@ fn a_detail_that_could_not_be_read_says_so_instead_of_loading() {
         assert!(!screen.contains("loading…") && !screen.contains("读取中…"), "{screen}");
     }
 }
+
+/// `x`: the orders not yet received whose number expires within 7 days,
+/// soonest first, the time left ticking; Enter goes to the order even when
+/// the filter hid it, Esc goes back.
+#[test]
+fn numbers_about_to_expire_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    let left = key(&mut app, &mut store, KeyCode::Char('x'));
+    assert!(left.is_empty(), "{left:?}");
+    let small = render(&mut app, 80, 24);
+    assert!(small.contains("虚拟号 7 天内到期、尚未收货的订单"), "{small}");
+    assert!(small.contains("3741098712233558016") && small.contains("剩余 3 天 00:00:00"), "{small}");
+    assert!(small.contains("已延期 0/10 次"), "{small}");
+    insta::assert_snapshot!("expiring_80x24_zh", small);
+    // The countdown ticks.
+    assert!(app.countdown_visible());
+    send(&mut app, &mut store, orderscope::tui::update::Msg::Tick { now: NOW + 1 });
+    assert!(render(&mut app, 80, 24).contains("剩余 2 天 23:59:59"));
+
+    let mut en = demo_app(&mut store, Lang::En);
+    key(&mut en, &mut store, KeyCode::Char('x'));
+    let wide = render(&mut en, 160, 48);
+    assert!(wide.contains("extendable now") && wide.contains("17140552981-0442"), "{wide}");
+    insta::assert_snapshot!("expiring_160x48_en", wide);
+
+    // A filter that hides the order does not stop Enter from going there.
+    key(&mut app, &mut store, KeyCode::Esc);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, SEED);
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert_eq!(app.visible.len(), 1);
+    key(&mut app, &mut store, KeyCode::Char('x'));
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.selected_id(), Some("3741098712233558016"));
+    assert_eq!(app.shown_detail().map(|d| d.order_id.as_str()), Some("3741098712233558016"));
+}

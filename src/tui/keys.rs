@@ -28,6 +28,8 @@ pub enum Action {
     CopyReport,
     /// The same, written to a file.
     ExportReport,
+    /// The orders whose number is about to expire.
+    ShowExpiring,
     Search,
     NextMatch,
     PrevMatch,
@@ -48,6 +50,7 @@ pub enum Context {
     Raw,
     Timeline,
     Comparison,
+    Expiring,
     HelpPage,
 }
 
@@ -107,6 +110,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
     b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
+    b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire", false),
     b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
     b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one", false),
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
@@ -144,6 +148,11 @@ pub const BINDINGS: &[Binding] = &[
     b(Comparison, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
     b(Comparison, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back", true),
+    b(Expiring, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择订单", "select order", true),
+    pair(b(Expiring, &[KeyCode::Down, Char('j')], "↓", Down, "下一单", "next order", false)),
+    b(Expiring, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order", true),
+    b(Expiring, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Expiring, &[KeyCode::Esc, Char('q'), Char('x')], "esc", Back, "返回", "back", true),
     b(HelpPage, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
     pair(b(HelpPage, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
     b(HelpPage, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
@@ -162,7 +171,7 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 /// The help screen's two columns: the key tables each lists, in order.
-pub const HELP_COLUMNS: [&[Context]; 2] = [&[Main], &[Raw, Timeline, Comparison, HelpPage]];
+pub const HELP_COLUMNS: [&[Context]; 2] = [&[Main], &[Raw, Timeline, Comparison, Expiring, HelpPage]];
 
 /// The bindings help lists for a context.
 pub fn help_bindings(context: Context) -> impl Iterator<Item = &'static Binding> {

@@ -53,6 +53,10 @@ pub enum StoreJob {
         source: Origin,
         purpose: Option<Purpose>,
     },
+    LoadExpiring {
+        now: i64,
+        within: i64,
+    },
     /// A report for the clipboard, or for a new file in `dir`.
     Report {
         order_id: String,
@@ -168,6 +172,10 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             })();
             out(Msg::ComparisonLoaded { a, b, result });
         }
+        StoreJob::LoadExpiring { now, within } => {
+            let result = crate::expiring::load(store, now, within).map_err(|e| e.to_string());
+            out(Msg::ExpiringLoaded(result));
+        }
         StoreJob::Report { order_id, other, to, now, dir } => {
             let result = crate::report::from_store(store, &order_id, other.as_deref(), lang, now)
                 .map_err(|e| e.to_string())
@@ -234,6 +242,7 @@ fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Ms
         StoreJob::LoadDetail { order_id } => out(Msg::DetailLoaded { order_id, detail: Err(why) }),
         StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
         StoreJob::Report { order_id, other, .. } => out(Msg::ReportReady { order_id, other, result: Err(why) }),
+        StoreJob::LoadExpiring { .. } => out(Msg::ExpiringLoaded(Err(why))),
         StoreJob::StoreVersion { order, purpose, .. } => {
             if let Some(purpose) = purpose {
                 let at = timefmt::now();
@@ -344,6 +353,7 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
             Effect::StoreVersion { order, source, purpose } => {
                 StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
             }
+            Effect::LoadExpiring { now, within } => StoreJob::LoadExpiring { now, within },
             // Files from tests go where nothing else lives.
             Effect::Report { order_id, other, to, now } => {
                 StoreJob::Report { order_id, other, to, now, dir: std::env::temp_dir() }
@@ -399,6 +409,7 @@ impl Runner {
             Effect::LoadList => self.job(StoreJob::LoadList),
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
             Effect::LoadComparison { a, b, now } => self.job(StoreJob::LoadComparison { a, b, now }),
+            Effect::LoadExpiring { now, within } => self.job(StoreJob::LoadExpiring { now, within }),
             Effect::Report { order_id, other, to, now } => {
                 self.job(StoreJob::Report { order_id, other, to, now, dir: self.export_dir.clone() })
             }

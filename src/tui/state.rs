@@ -70,9 +70,23 @@ pub struct HelpView {
     pub under: Option<Box<Overlay>>,
 }
 
+/// The orders not yet received whose number expires within `within`
+/// seconds, soonest first (`x`).
+#[derive(Debug)]
+pub struct ExpiringView {
+    pub within: i64,
+    pub list: Option<Result<Vec<crate::expiring::Expiring>, String>>,
+    pub selected: usize,
+}
+
+/// The window `x` looks ahead: the last 7 days are when an extension is
+/// possible.
+pub const EXPIRING_WITHIN: i64 = 7 * 86_400;
+
 #[derive(Debug)]
 pub enum Overlay {
     Help(HelpView),
+    Expiring(ExpiringView),
     Raw(Box<RawView>),
     Timeline(TimelineView),
     Compare(CompareView),
@@ -330,13 +344,20 @@ impl State {
 
     /// Whether a countdown is on screen, so the 1 Hz tick must redraw.
     pub fn countdown_visible(&self) -> bool {
+        if let Some(Overlay::Expiring(v)) = &self.overlay {
+            return v.list.as_ref().is_some_and(|l| l.as_ref().is_ok_and(|l| !l.is_empty()));
+        }
         self.overlay.is_none() && self.shown_detail().map(|d| d.vnum.expire_time.is_some()).unwrap_or(false)
     }
 
     /// The countdown's text at `now`: it ticks every second before expiry,
     /// and afterwards says "N d ago", which changes far less often.
     pub fn countdown_at(&self, now: i64) -> Option<String> {
-        let exp = self.shown_detail()?.vnum.expire_time?;
+        let exp = match &self.overlay {
+            // The soonest drives the tick; every row moves with it.
+            Some(Overlay::Expiring(v)) => v.list.as_ref()?.as_ref().ok()?.first()?.expire_time,
+            _ => self.shown_detail()?.vnum.expire_time?,
+        };
         let left = exp - now;
         Some(if left > 0 { crate::timefmt::countdown(self.lang, left) } else { crate::timefmt::ago(self.lang, -left) })
     }

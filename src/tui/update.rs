@@ -13,8 +13,8 @@ use super::detail::Detail;
 use super::keys::{Action, Context, action_for};
 use super::raw::RawView;
 use super::state::{
-    CompareView, Comparison, DETAIL_CACHE, FRESH_SECS, MAX_INPUT, Overlay, Pane, Rows, Side, State, TimelineFocus,
-    TimelineView, new_filter,
+    CompareView, Comparison, DETAIL_CACHE, ExpiringView, FRESH_SECS, MAX_INPUT, Overlay, Pane, Rows, Side, State,
+    TimelineFocus, TimelineView, new_filter,
 };
 use crate::explain::Ref;
 use crate::model::Order;
@@ -112,6 +112,7 @@ pub enum Msg {
         listed: usize,
         error: Option<String>,
     },
+    ExpiringLoaded(Result<Vec<crate::expiring::Expiring>, String>),
     /// The report asked for with [`Effect::Report`], built (and written,
     /// for a file).
     ReportReady {
@@ -180,6 +181,11 @@ pub enum Effect {
     /// List the orders updated recently and store what changed.
     RefreshList,
     Copy(String),
+    /// Read the orders whose number expires within `within` of `now`.
+    LoadExpiring {
+        now: i64,
+        within: i64,
+    },
     /// Build the report of an order (followed by its comparison with
     /// `other`), as `orderscope report [--compare]` prints it, for `to`.
     Report {
@@ -384,6 +390,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ListProgress { fetched, listed } => {
             state.live.listing = Some((fetched, listed));
             state.dirty = true;
+            Vec::new()
+        }
+        Msg::ExpiringLoaded(result) => {
+            if let Some(Overlay::Expiring(view)) = &mut state.overlay {
+                view.selected = view.selected.min(result.as_ref().map_or(0, |l| l.len().saturating_sub(1)));
+                view.list = Some(result);
+                state.dirty = true;
+            }
             Vec::new()
         }
         Msg::ReportReady { order_id, other, result } => on_report(state, &order_id, other.as_deref(), result),
@@ -651,6 +665,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     } else {
         match &state.overlay {
             Some(Overlay::Help(_)) => help_key(state, key),
+            Some(Overlay::Expiring(_)) => expiring_key(state, key),
             Some(Overlay::Raw(_)) => raw_key(state, key),
             Some(Overlay::Timeline(_)) => timeline_key(state, key),
             Some(Overlay::Compare(_)) => compare_key(state, key),
@@ -753,6 +768,12 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
         (Action::Quit, _) => state.quit = true,
         (Action::Help, _) => {
             state.open_help();
+        }
+        (Action::ShowExpiring, _) => {
+            let within = super::state::EXPIRING_WITHIN;
+            state.overlay = Some(Overlay::Expiring(ExpiringView { within, list: None, selected: 0 }));
+            state.dirty = true;
+            return vec![Effect::LoadExpiring { now: state.now, within }];
         }
         (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
             state.overlay = Some(Overlay::Timeline(TimelineView::default()));
@@ -984,6 +1005,43 @@ fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::Quit) => state.quit = true,
         _ => state.dirty = false,
     }
+    Vec::new()
+}
+
+/// The expiring list: move, Enter goes to the order (the filter is
+/// cleared when it hides it), Esc goes back.
+fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let page = state.page.max(1) as isize;
+    let Some(Overlay::Expiring(view)) = &mut state.overlay else { return Vec::new() };
+    let len = view.list.as_ref().and_then(|l| l.as_ref().ok()).map_or(0, Vec::len);
+    let step = |view: &mut ExpiringView, by: isize| {
+        view.selected = view.selected.saturating_add_signed(by).min(len.saturating_sub(1));
+    };
+    match action_for(Context::Expiring, key) {
+        Some(Action::Up) => step(view, -1),
+        Some(Action::Down) => step(view, 1),
+        Some(Action::PageUp) => step(view, -page),
+        Some(Action::PageDown) => step(view, page),
+        Some(Action::Open) => {
+            let Some(id) = view.list.as_ref().and_then(|l| l.as_ref().ok()).and_then(|l| l.get(view.selected)) else {
+                return Vec::new();
+            };
+            let id = id.order_id.clone();
+            state.overlay = None;
+            if state.position_of(&id).is_none() && !state.filter_text().is_empty() {
+                state.filter = super::state::new_filter(state.lang);
+                state.apply_filter();
+            }
+            if !state.select_order(&id) {
+                state.notice = Some(format!("{} {id}", state.say("列表中没有订单", "not in the list:")));
+            }
+        }
+        Some(Action::Help) => state.open_help(),
+        Some(Action::Back) => state.overlay = None,
+        Some(Action::Quit) => state.quit = true,
+        _ => return Vec::new(),
+    }
+    state.dirty = true;
     Vec::new()
 }
 

@@ -90,6 +90,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
     order::draw_detail(f, right, app, theme);
     match &app.overlay {
         Some(Overlay::Help(view)) => overlay::draw_help(f, body, view, app.lang, theme),
+        Some(Overlay::Expiring(view)) => overlay::draw_expiring(f, body, view, app.now, app.lang, theme),
         Some(Overlay::Raw(view)) => overlay::draw_raw(f, body, view, app.lang, theme),
         Some(Overlay::Compare(view)) => overlay::draw_compare(f, body, view, app.lang, theme),
         Some(Overlay::Timeline(view)) => {
@@ -174,6 +175,8 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
             t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
             theme.dim(),
         )
+    } else if let Some(Overlay::Expiring(_)) = &app.overlay {
+        (footer(Context::Expiring, app.lang), theme.dim())
     } else if let Some(Overlay::Help(_)) = &app.overlay {
         (footer(Context::HelpPage, app.lang), theme.dim())
     } else if let Some(Overlay::Compare(_)) = &app.overlay {

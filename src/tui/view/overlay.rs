@@ -13,7 +13,7 @@ use crate::text::{pad, truncate, visible, wrap};
 use crate::timefmt;
 use crate::tui::keys::{Context, HELP_COLUMNS, describe, help_bindings};
 use crate::tui::raw::RawView;
-use crate::tui::state::{CompareView, HelpView, TimelineFocus, TimelineView};
+use crate::tui::state::{CompareView, ExpiringView, HelpView, TimelineFocus, TimelineView};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -27,6 +27,7 @@ pub(super) fn draw_help(f: &mut Frame, area: Rect, view: &HelpView, lang: Lang, 
         Context::Raw => t(lang, "原始 JSON", "Raw JSON"),
         Context::Timeline => t(lang, "时间线", "Timeline"),
         Context::Comparison => t(lang, "两单对比", "Comparison"),
+        Context::Expiring => t(lang, "即将到期的虚拟号", "Numbers about to expire"),
         Context::HelpPage => t(lang, "帮助", "Help"),
     };
     let column = |tables: &[Context]| {
@@ -62,6 +63,92 @@ pub(super) fn draw_help(f: &mut Frame, area: Rect, view: &HelpView, lang: Lang, 
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     f.render_widget(Paragraph::new(main).scroll((scroll as u16, 0)), left);
     f.render_widget(Paragraph::new(rest).scroll((scroll as u16, 0)), right);
+}
+
+/// The orders not yet received whose number expires soon, soonest first:
+/// the time left ticks, and whether an extension is possible now is said in
+/// words (the delay API takes one in the last 7 days, fewer than 10 used).
+pub(super) fn draw_expiring(f: &mut Frame, area: Rect, view: &ExpiringView, now: i64, lang: Lang, theme: Theme) {
+    f.render_widget(Clear, area);
+    let days = view.within / 86_400;
+    let count = match &view.list {
+        Some(Ok(l)) => match lang {
+            Lang::Zh => format!(" · {} 单", l.len()),
+            Lang::En if l.len() == 1 => " · 1 order".to_string(),
+            Lang::En => format!(" · {} orders", l.len()),
+        },
+        _ => String::new(),
+    };
+    let title = match lang {
+        Lang::Zh => format!("虚拟号 {days} 天内到期、尚未收货的订单{count}"),
+        Lang::En => format!("Not yet received, number expiring within {days} d{count}"),
+    };
+    let b = block(title, true, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    match &view.list {
+        None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Ok(list)) if list.is_empty() => lines.push(Line::from(Span::styled(
+            t(
+                lang,
+                "没有：每个未收货订单的号码都还有 7 天以上",
+                "none: every order awaiting receipt has a number for more than 7 days",
+            ),
+            theme.dim(),
+        ))),
+        Some(Ok(list)) => {
+            for (i, e) in list.iter().enumerate() {
+                let left = e.expire_time - now;
+                let countdown =
+                    if left > 0 { timefmt::countdown(lang, left) } else { t(lang, "已到期", "expired").into() };
+                let used = match (lang, e.extensions_used) {
+                    (Lang::Zh, Some(n)) => format!("已延期 {n}/10 次"),
+                    (Lang::En, Some(n)) => format!("extended {n}/10"),
+                    (Lang::Zh, None) => "延期次数未知".into(),
+                    (Lang::En, None) => "extensions unknown".into(),
+                };
+                let (verdict, style) = match e.extendable_now {
+                    Some(true) => {
+                        (t(lang, "现在可延期", "extendable now"), theme.state(crate::model::VnumState::Extendable))
+                    }
+                    Some(false) => (t(lang, "不能再延期", "no longer extendable"), theme.warn()),
+                    None => (t(lang, "可否延期未知", "extendable?"), theme.dim()),
+                };
+                let number = e.number.as_deref().unwrap_or("?");
+                let mark = if i == view.selected { "▶" } else { " " };
+                let demo = if e.demo { t(lang, " 演示", " demo") } else { "" };
+                let head = format!(
+                    "{mark}{} {} {} {} ",
+                    e.order_id,
+                    pad(&crate::model::names::status_label(e.status, lang), 10),
+                    pad(&format!("{} {countdown}", t(lang, "剩余", "left")), 18),
+                    pad(&used, 14)
+                );
+                let row_style = if i == view.selected {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                };
+                let mut spans =
+                    vec![Span::styled(head, row_style.add_modifier(Modifier::BOLD)), Span::styled(verdict, style)];
+                if w >= 110 {
+                    spans.push(Span::raw(format!(
+                        "  {number}  {} {}",
+                        t(lang, "到期", "expires"),
+                        timefmt::full(e.expire_time)
+                    )));
+                }
+                spans.push(Span::styled(demo, theme.dim()));
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    let room = inner.height as usize;
+    let scroll = view.selected.saturating_sub(room.saturating_sub(1));
+    f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
 }
 
 pub(super) fn draw_raw(f: &mut Frame, area: Rect, view: &RawView, lang: Lang, theme: Theme) {
