@@ -30,6 +30,10 @@ pub enum Action {
     ExportReport,
     /// The orders whose number is about to expire.
     ShowExpiring,
+    /// Back to the order selected before this one.
+    PrevOrder,
+    /// The comparison's sides, A for B.
+    Swap,
     Search,
     NextMatch,
     PrevMatch,
@@ -113,6 +117,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire", false),
     b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
     b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one", false),
+    b(Main, &[], "ctrl-o", PrevOrder, "回到上一个订单", "back to the previous order", false),
     b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
     b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
@@ -146,6 +151,7 @@ pub const BINDINGS: &[Binding] = &[
     pair(b(Comparison, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
     b(Comparison, &[Char('y')], "y", CopyReport, "复制对比报告", "copy report", true),
     b(Comparison, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
+    b(Comparison, &[Char('s')], "s", Swap, "交换 A/B", "swap A and B", true),
     b(Comparison, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back", true),
     b(Expiring, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择订单", "select order", true),
@@ -193,6 +199,7 @@ pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             Char('c') => Some(Quit),
+            Char('o') if context == Main => Some(PrevOrder),
             _ => None,
         };
     }

@@ -62,12 +62,10 @@ pub struct Comparison {
     pub explanation: Vec<crate::explain::Statement>,
 }
 
-/// Help, scrolled, over whatever it was opened from (which comes back
-/// when it closes, where it was).
+/// Help, scrolled.
 #[derive(Debug, Default)]
 pub struct HelpView {
     pub scroll: usize,
-    pub under: Option<Box<Overlay>>,
 }
 
 /// The orders not yet received whose number expires within `within`
@@ -186,6 +184,18 @@ pub struct State {
     pub store_problem: Option<String>,
     /// The receivers' state and how far reads are behind, as last read.
     pub receiver: Option<ReceiverStatus>,
+    /// What the open overlay was opened over, innermost last: Esc goes
+    /// back one level, to where it was (the timeline's entry, the scroll).
+    pub stack: Vec<Overlay>,
+    /// Where the timeline of an order was when it was last closed, so it
+    /// reopens there.
+    pub timeline_at: Option<(String, TimelineView)>,
+    /// The order selected before the current one (`ctrl-o` goes back).
+    pub previous_order: Option<String>,
+    /// The order the user chose last (by moving or jumping): selected again
+    /// whenever the filter shows it, so a filter that hid it or matched
+    /// nothing does not lose it.
+    pub anchor: Option<String>,
     /// Something on screen changed: the loop draws, then clears this.
     pub dirty: bool,
 }
@@ -227,6 +237,10 @@ impl State {
             fresh: HashMap::new(),
             store_problem: None,
             receiver: None,
+            stack: Vec::new(),
+            timeline_at: None,
+            previous_order: None,
+            anchor: None,
             dirty: true,
         }
     }
@@ -299,7 +313,11 @@ impl State {
             (0..self.orders.len()).filter(|&i| self.matches(&self.orders[i], &terms)).collect()
         };
         self.filter_stale = false;
-        match keep.and_then(|id| self.position_of(&id)) {
+        // The order the user chose last comes back as soon as the filter
+        // shows it again: a filter that hid it (or matched nothing) moved
+        // the selection only for as long as it did.
+        let anchor = self.anchor.clone().filter(|a| self.position_of(a).is_some());
+        match anchor.or(keep).and_then(|id| self.position_of(&id)) {
             Some(pos) => {
                 self.selected = pos;
                 self.list_offset = pos.saturating_sub(row_on_screen);
@@ -309,6 +327,9 @@ impl State {
             }
         }
         self.keep_selection_in_view();
+        if self.anchor.is_none() {
+            self.anchor = self.selected_id().map(str::to_string);
+        }
     }
 
     /// Selects an order if it is in the (filtered) list; the detail follows
@@ -317,6 +338,7 @@ impl State {
         match self.position_of(order_id) {
             Some(pos) => {
                 self.selected = pos;
+                self.anchor = Some(order_id.to_string());
                 self.keep_selection_in_view();
                 self.dirty = true;
                 true
@@ -420,9 +442,44 @@ impl State {
 
     /// Opens help over what is on screen now.
     pub fn open_help(&mut self) {
-        let under = self.overlay.take().map(Box::new);
-        self.overlay = Some(Overlay::Help(HelpView { scroll: 0, under }));
+        self.push_overlay(Overlay::Help(HelpView::default()));
+    }
+
+    /// Opens `overlay` over what is on screen, which Esc comes back to.
+    pub fn push_overlay(&mut self, overlay: Overlay) {
+        if let Some(current) = self.overlay.take() {
+            self.stack.push(current);
+        }
+        self.overlay = Some(overlay);
         self.dirty = true;
+    }
+
+    /// Closes the open overlay and shows what it was opened over, as it was.
+    pub fn back(&mut self) {
+        if let (Some(Overlay::Timeline(view)), Some(id)) = (self.overlay.take(), self.selected_id()) {
+            self.timeline_at = Some((id.to_string(), view));
+        }
+        self.overlay = self.stack.pop();
+        self.dirty = true;
+    }
+
+    /// Closes every overlay (going to another order).
+    pub fn close_overlays(&mut self) {
+        while self.overlay.is_some() {
+            self.back();
+        }
+    }
+
+    /// The way back to the main screen, for the header: `时间线 › 原始 JSON`.
+    pub fn breadcrumb(&self) -> Vec<&'static str> {
+        let name = |o: &Overlay| match o {
+            Overlay::Help(_) => self.say("帮助", "help"),
+            Overlay::Expiring(_) => self.say("即将到期", "expiring"),
+            Overlay::Raw(_) => self.say("原始 JSON", "raw JSON"),
+            Overlay::Timeline(_) => self.say("时间线", "timeline"),
+            Overlay::Compare(_) => self.say("对比", "comparison"),
+        };
+        self.stack.iter().chain(self.overlay.iter()).map(name).collect()
     }
 
     pub fn say(&self, zh: &'static str, en: &'static str) -> &'static str {

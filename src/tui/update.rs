@@ -436,6 +436,9 @@ fn settle(state: &mut State) -> Vec<Effect> {
     if id == state.settled_id {
         return effects;
     }
+    if let (Some(old), Some(_)) = (state.settled_id.take(), &id) {
+        state.previous_order = Some(old);
+    }
     state.settled_id = id.clone();
     state.live.generation += 1;
     state.live.error = None;
@@ -754,6 +757,7 @@ fn move_selection(state: &mut State, delta: isize) {
     let next = (state.selected as isize).saturating_add(delta).clamp(0, last) as usize;
     if next != state.selected {
         state.selected = next;
+        state.anchor = state.selected_id().map(str::to_string);
         state.keep_selection_in_view();
         state.dirty = true;
     }
@@ -769,14 +773,32 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
         (Action::Help, _) => {
             state.open_help();
         }
+        (Action::PrevOrder, _) => {
+            let Some(id) = state.previous_order.clone() else {
+                state.notice = Some(state.say("还没有上一个订单", "no previous order yet").into());
+                return Vec::new();
+            };
+            if state.position_of(&id).is_none() && !state.filter_text().is_empty() {
+                state.filter = new_filter(state.lang);
+                state.apply_filter();
+            }
+            if !state.select_order(&id) {
+                state.notice = Some(format!("{} {id}", state.say("列表中没有订单", "not in the list:")));
+            }
+        }
         (Action::ShowExpiring, _) => {
             let within = super::state::EXPIRING_WITHIN;
-            state.overlay = Some(Overlay::Expiring(ExpiringView { within, list: None, selected: 0 }));
+            state.push_overlay(Overlay::Expiring(ExpiringView { within, list: None, selected: 0 }));
             state.dirty = true;
             return vec![Effect::LoadExpiring { now: state.now, within }];
         }
         (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
-            state.overlay = Some(Overlay::Timeline(TimelineView::default()));
+            // Where it was when last closed, for the same order.
+            let view = match state.timeline_at.take() {
+                Some((id, view)) if state.selected_id() == Some(id.as_str()) => view,
+                _ => TimelineView::default(),
+            };
+            state.push_overlay(Overlay::Timeline(view));
         }
         (Action::Mark, _) => {
             let Some(id) = state.selected_id().map(str::to_string) else { return Vec::new() };
@@ -797,8 +819,12 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
             let selected = state.selected_id().map(str::to_string);
             match (state.marked.clone(), selected) {
                 (Some(a), Some(b)) if a != b => {
-                    state.overlay =
-                        Some(Overlay::Compare(CompareView { a: a.clone(), b: b.clone(), result: None, scroll: 0 }));
+                    state.push_overlay(Overlay::Compare(CompareView {
+                        a: a.clone(),
+                        b: b.clone(),
+                        result: None,
+                        scroll: 0,
+                    }));
                     state.dirty = true;
                     return vec![Effect::LoadComparison { a, b, now: state.now }];
                 }
@@ -974,7 +1000,7 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return ask_report(state, order_id, None, action);
         }
         (Some(Action::Help), _) => state.open_help(),
-        (Some(Action::Back), _) => state.overlay = None,
+        (Some(Action::Back), _) => state.back(),
         (Some(Action::Quit), _) => state.quit = true,
         _ => {}
     }
@@ -1000,8 +1026,14 @@ fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let (a, b) = (view.a.clone(), view.b.clone());
             return ask_report(state, a, Some(b), action);
         }
+        Some(Action::Swap) => {
+            std::mem::swap(&mut view.a, &mut view.b);
+            view.result = None;
+            view.scroll = 0;
+            return vec![Effect::LoadComparison { a: view.a.clone(), b: view.b.clone(), now: state.now }];
+        }
         Some(Action::Help) => state.open_help(),
-        Some(Action::Back) => state.overlay = None,
+        Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         _ => state.dirty = false,
     }
@@ -1027,7 +1059,7 @@ fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             };
             let id = id.order_id.clone();
-            state.overlay = None;
+            state.close_overlays();
             if state.position_of(&id).is_none() && !state.filter_text().is_empty() {
                 state.filter = super::state::new_filter(state.lang);
                 state.apply_filter();
@@ -1037,7 +1069,7 @@ fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
         Some(Action::Help) => state.open_help(),
-        Some(Action::Back) => state.overlay = None,
+        Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         _ => return Vec::new(),
     }
@@ -1059,10 +1091,7 @@ fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::PageDown) => view.scroll = (view.scroll + page).min(last),
         Some(Action::Home) => view.scroll = 0,
         Some(Action::End) => view.scroll = last,
-        Some(Action::Back) => {
-            state.overlay = view.under.take().map(|o| *o);
-            state.dirty = true;
-        }
+        Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         _ => {}
     }
@@ -1216,7 +1245,7 @@ fn open_raw_at(state: &mut State, pane: Pane, version: Option<usize>) {
         let docs = d.versions.iter().map(|v| v.order.raw.to_string()).collect();
         RawView::new(titles, docs, index)
     };
-    state.overlay = Some(Overlay::Raw(Box::new(view)));
+    state.push_overlay(Overlay::Raw(Box::new(view)));
 }
 
 fn raw_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -1264,7 +1293,7 @@ fn raw_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return vec![Effect::Copy(raw)];
         }
         Some(Action::Help) => state.open_help(),
-        Some(Action::Back) => state.overlay = None,
+        Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         None => state.dirty = false,
         _ => {}

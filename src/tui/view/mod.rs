@@ -154,7 +154,14 @@ fn draw_header(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
     let room = (area.width as usize).saturating_sub(width(&right) + width(&warning) + 1);
     let receiver = truncate(&receiver, room.saturating_sub(16));
     let left_w = room.saturating_sub(width(&receiver));
-    let left = truncate(&format!(" orderscope · {}", app.title), left_w);
+    // Where Esc leads back through, before the title (which gives way first).
+    let crumbs = app.breadcrumb();
+    let left = if crumbs.is_empty() {
+        format!(" orderscope · {}", app.title)
+    } else {
+        format!(" orderscope › {} · {}", crumbs.join(" › "), app.title)
+    };
+    let left = truncate(&left, left_w);
     let line = Line::from(vec![
         Span::styled(pad(&left, left_w), theme.accent().add_modifier(Modifier::BOLD)),
         Span::raw(" "),

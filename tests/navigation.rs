@@ -1,0 +1,112 @@
+//! Getting around: Esc goes back one level to where you were, the timeline
+//! reopens where it was, ctrl-o goes back to the previous order, a filter
+//! that matched nothing gives the selection back, `s` swaps the sides.
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use orderscope::model::Lang;
+use orderscope::tui::state::Overlay;
+use orderscope::tui::update::Msg;
+
+const OTHER: &str = "3741203385562701568";
+
+fn timeline_entry(app: &orderscope::tui::State) -> Option<usize> {
+    match &app.overlay {
+        Some(Overlay::Timeline(v)) => Some(v.selected),
+        _ => None,
+    }
+}
+
+#[test]
+fn esc_from_raw_json_opened_in_the_timeline_returns_to_the_same_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('t'));
+    // The first entry with raw JSON behind it, a few steps down.
+    let mut steps = 0;
+    loop {
+        key(&mut app, &mut store, KeyCode::Char('j'));
+        steps += 1;
+        key(&mut app, &mut store, KeyCode::Enter);
+        if matches!(app.overlay, Some(Overlay::Raw(_))) {
+            break;
+        }
+        assert!(steps < 10, "no entry with raw JSON");
+    }
+    assert!(render(&mut app, 80, 24).contains("orderscope › 时间线 › 原始 JSON"));
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert_eq!(timeline_entry(&app), Some(steps), "back on the same entry");
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(app.overlay.is_none() && app.stack.is_empty());
+    // Opened again, it is where it was.
+    key(&mut app, &mut store, KeyCode::Char('t'));
+    assert_eq!(timeline_entry(&app), Some(steps));
+    // For another order it starts at the top.
+    key(&mut app, &mut store, KeyCode::Esc);
+    select(&mut app, &mut store, OTHER);
+    key(&mut app, &mut store, KeyCode::Char('t'));
+    assert_eq!(timeline_entry(&app), Some(0));
+}
+
+#[test]
+fn ctrl_o_goes_back_to_the_previous_order_and_toggles() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    let ctrl_o = || Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL));
+    send(&mut app, &mut store, ctrl_o());
+    assert_eq!(app.notice.as_deref(), Some("no previous order yet"));
+    select(&mut app, &mut store, OTHER);
+    send(&mut app, &mut store, ctrl_o());
+    assert_eq!(app.selected_id(), Some(SEED));
+    send(&mut app, &mut store, ctrl_o());
+    assert_eq!(app.selected_id(), Some(OTHER));
+}
+
+#[test]
+fn a_filter_that_matched_nothing_gives_the_selection_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    // Neither the first nor the last row: where a lost selection would go.
+    let middle = app.orders[app.visible[app.visible.len() / 2]].order_id.clone();
+    assert_ne!(app.visible.len() / 2, 0);
+    select(&mut app, &mut store, &middle);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, "no such thing");
+    assert!(app.visible.is_empty());
+    key(&mut app, &mut store, KeyCode::Esc);
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(app.filter_text().is_empty());
+    assert_eq!(app.selected_id(), Some(middle.as_str()));
+}
+
+#[test]
+fn s_swaps_the_sides_of_a_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    select(&mut app, &mut store, OTHER);
+    key(&mut app, &mut store, KeyCode::Char('m'));
+    select(&mut app, &mut store, SEED);
+    key(&mut app, &mut store, KeyCode::Char('c'));
+    assert!(render(&mut app, 160, 48).contains(&format!("Comparison · A {OTHER} · B {SEED}")));
+    let first = match &app.overlay {
+        Some(Overlay::Compare(v)) => v.result.clone().unwrap().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    key(&mut app, &mut store, KeyCode::Char('s'));
+    let screen = render(&mut app, 160, 48);
+    assert!(screen.contains(&format!("Comparison · A {SEED} · B {OTHER}")), "{screen}");
+    let swapped = match &app.overlay {
+        Some(Overlay::Compare(v)) => v.result.clone().unwrap().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    // Each row's sides change places.
+    for (r, s) in first.rows.iter().zip(&swapped.rows) {
+        assert_eq!((&r.a, &r.b), (&s.b, &s.a), "{}", r.label);
+    }
+}
