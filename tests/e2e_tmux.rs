@@ -346,3 +346,34 @@ fn the_report_leaves_the_screen_by_clipboard_and_by_file() {
     t.keys(&["Escape"]);
     t.keys(&["q"]);
 }
+
+/// The push stream and the back stack in a real terminal: `p` lists the
+/// pushes, Enter goes to an order, the timeline's raw JSON closes back onto
+/// the timeline and the timeline onto the main screen.
+#[test]
+fn the_push_stream_and_the_way_back() {
+    let t = Tmux::new("stream");
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    t.start(100, 30, &format!("env LANG=en_US.UTF-8 {bin} demo; sleep 30"));
+    t.wait_for("the seed order", |s| s.contains("recent orders refreshed"));
+    t.keys(&["p"]);
+    t.keys(&["3"]);
+    let stream = t.wait_for("the push stream", |s| s.contains("Push stream · last day") && s.contains('▶'));
+    let line = stream.lines().find(|l| l.contains('▶')).unwrap().to_string();
+    let order = line.split_whitespace().nth(4).unwrap_or_else(|| panic!("{line}")).to_string();
+    assert_eq!(order.len(), 19, "{line}");
+    t.keys(&["Enter"]);
+    let main = t.wait_for("the order of the push", |s| !s.contains("Push stream") && selected_line(s).contains(&order));
+    assert!(main.contains(" orderscope · "), "no breadcrumb on the main screen:\n{main}");
+    t.keys(&["t"]);
+    t.wait_for("the timeline", |s| s.contains("orderscope › timeline"));
+    // The second entry: the order's first push (the first is inferred).
+    t.keys(&["j"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the entry's raw JSON", |s| s.contains("orderscope › timeline › raw JSON"));
+    t.keys(&["Escape"]);
+    t.wait_for("back on the timeline", |s| s.contains("orderscope › timeline") && !s.contains("› raw JSON"));
+    t.keys(&["Escape"]);
+    t.wait_for("back on the main screen", |s| !s.contains("orderscope › ") && selected_line(s).contains(&order));
+    t.keys(&["q"]);
+}

@@ -110,3 +110,39 @@ fn s_swaps_the_sides_of_a_comparison() {
         assert_eq!((&r.a, &r.b), (&s.b, &s.a), "{}", r.label);
     }
 }
+
+/// The push stream is live: a push stored while it is open is read in as
+/// the change feed reports it, at the top, and the selection stays put.
+#[test]
+fn the_push_stream_takes_in_a_push_as_it_arrives() {
+    use orderscope::store::Redelivery;
+    use orderscope::store::feed::Changes;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    key(&mut app, &mut store, KeyCode::Char('p'));
+    key(&mut app, &mut store, KeyCode::Char('3'));
+    key(&mut app, &mut store, KeyCode::Char('j'));
+    let (before, selected) = match &app.overlay {
+        Some(Overlay::Pushes(v)) => (v.shown().len(), v.shown()[v.selected].id),
+        other => panic!("{other:?}"),
+    };
+    let text = format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{SEED},"type":5}}}}"#,
+        NOW - 5
+    );
+    let id = match store.add_message(NOW - 1, None, &text, "receiver".into(), Redelivery::Count).unwrap() {
+        orderscope::store::MessageInsert::New(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let changes = Changes { rows: vec![], pushes: vec![(id, Some(SEED.into()))], quarantined: 0 };
+    send(&mut app, &mut store, Msg::StoreChanged { changes, list: None });
+    match &app.overlay {
+        Some(Overlay::Pushes(v)) => {
+            assert_eq!(v.shown().len(), before + 1);
+            assert_eq!(v.shown()[0].id, id, "newest first");
+            assert_eq!(v.shown()[v.selected].id, selected, "the selection stays on its push");
+        }
+        other => panic!("{other:?}"),
+    }
+}

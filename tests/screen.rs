@@ -427,3 +427,34 @@ fn numbers_about_to_expire_at_80x24_and_160x48() {
     assert_eq!(app.selected_id(), Some("3741098712233558016"));
     assert_eq!(app.shown_detail().map(|d| d.order_id.as_str()), Some("3741098712233558016"));
 }
+
+/// `p`: every push across orders, newest first, with its event time beside
+/// its receipt time; 1 2 3 pick the window, Enter goes to the order.
+#[test]
+fn the_push_stream_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('p'));
+    key(&mut app, &mut store, KeyCode::Char('3'));
+    let small = render(&mut app, 80, 24);
+    assert!(small.contains("推送流 · 最近 1 天"), "{small}");
+    insta::assert_snapshot!("pushes_80x24_zh", small);
+    let shown = match &app.overlay {
+        Some(Overlay::Pushes(v)) => v.shown().into_iter().cloned().collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert!(!shown.is_empty());
+    assert!(shown.windows(2).all(|w| w[0].received_at >= w[1].received_at), "newest first");
+    let mut en = demo_app(&mut store, Lang::En);
+    key(&mut en, &mut store, KeyCode::Char('p'));
+    key(&mut en, &mut store, KeyCode::Char('3'));
+    let wide = render(&mut en, 160, 48);
+    assert!(wide.contains("Push stream · last day") && wide.contains("event time"), "{wide}");
+    insta::assert_snapshot!("pushes_160x48_en", wide);
+    // Enter: to the order of the selected push.
+    let target = shown[0].order_id.clone().unwrap();
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.selected_id(), Some(target.as_str()));
+}

@@ -32,6 +32,10 @@ pub enum Action {
     ShowExpiring,
     /// Back to the order selected before this one.
     PrevOrder,
+    /// Every push, newest first, across orders.
+    ShowPushes,
+    /// The push stream's window: 10 minutes, an hour, a day.
+    Window,
     /// The comparison's sides, A for B.
     Swap,
     Search,
@@ -55,6 +59,7 @@ pub enum Context {
     Timeline,
     Comparison,
     Expiring,
+    Pushes,
     HelpPage,
 }
 
@@ -114,6 +119,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
     b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
+    b(Main, &[Char('p')], "p", ShowPushes, "推送流（所有订单）", "push stream (all orders)", false),
     b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire", false),
     b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
     b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one", false),
@@ -159,6 +165,25 @@ pub const BINDINGS: &[Binding] = &[
     b(Expiring, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order", true),
     b(Expiring, &[Char('?')], "?", Help, "帮助", "help", false),
     b(Expiring, &[KeyCode::Esc, Char('q'), Char('x')], "esc", Back, "返回", "back", true),
+    b(Pushes, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择推送", "select push", true),
+    pair(b(Pushes, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next push", false)),
+    b(Pushes, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
+    pair(b(Pushes, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
+    b(Pushes, &[KeyCode::Home, Char('g')], "g G", Home, "最新/最早", "newest/oldest", false),
+    pair(b(Pushes, &[KeyCode::End, Char('G')], "End", End, "最早", "oldest", false)),
+    b(
+        Pushes,
+        &[Char('1'), Char('2'), Char('3')],
+        "1 2 3",
+        Window,
+        "最近 10 分钟/1 小时/1 天",
+        "last 10 min/hour/day",
+        true,
+    ),
+    b(Pushes, &[Char('/')], "/", Filter, "筛选推送", "filter pushes", true),
+    b(Pushes, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order", true),
+    b(Pushes, &[Char('?')], "?", Help, "帮助", "help", false),
+    b(Pushes, &[KeyCode::Esc, Char('q'), Char('p')], "esc", Back, "返回", "back", true),
     b(HelpPage, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
     pair(b(HelpPage, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
     b(HelpPage, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
@@ -177,7 +202,7 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 /// The help screen's two columns: the key tables each lists, in order.
-pub const HELP_COLUMNS: [&[Context]; 2] = [&[Main], &[Raw, Timeline, Comparison, Expiring, HelpPage]];
+pub const HELP_COLUMNS: [&[Context]; 2] = [&[Main], &[Raw, Timeline, Comparison, Expiring, Pushes, HelpPage]];
 
 /// The bindings help lists for a context.
 pub fn help_bindings(context: Context) -> impl Iterator<Item = &'static Binding> {

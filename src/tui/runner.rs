@@ -40,6 +40,9 @@ pub struct LiveClient {
 #[derive(Debug)]
 pub enum StoreJob {
     LoadList,
+    LoadPushes {
+        since: i64,
+    },
     LoadDetail {
         order_id: String,
     },
@@ -172,6 +175,21 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             })();
             out(Msg::ComparisonLoaded { a, b, result });
         }
+        StoreJob::LoadPushes { since } => {
+            let filter = crate::store::ListFilter { since: Some(since), limit: Some(super::pushes::MAX_ROWS) };
+            let mut rows = Vec::new();
+            let result = store
+                .each_message(None, &filter, |m| {
+                    rows.push(super::pushes::StreamRow::from(&m));
+                    Ok::<_, StoreError>(())
+                })
+                .map(|()| {
+                    rows.reverse();
+                    rows
+                })
+                .map_err(|e| e.to_string());
+            out(Msg::PushesLoaded(result));
+        }
         StoreJob::LoadExpiring { now, within } => {
             let result = crate::expiring::load(store, now, within).map_err(|e| e.to_string());
             out(Msg::ExpiringLoaded(result));
@@ -243,6 +261,7 @@ fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Ms
         StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
         StoreJob::Report { order_id, other, .. } => out(Msg::ReportReady { order_id, other, result: Err(why) }),
         StoreJob::LoadExpiring { .. } => out(Msg::ExpiringLoaded(Err(why))),
+        StoreJob::LoadPushes { .. } => out(Msg::PushesLoaded(Err(why))),
         StoreJob::StoreVersion { order, purpose, .. } => {
             if let Some(purpose) = purpose {
                 let at = timefmt::now();
@@ -354,6 +373,7 @@ pub fn run_inline(state: &mut super::State, store: &mut Store, effects: Vec<Effe
                 StoreJob::StoreVersion { order, source, purpose: Some(purpose) }
             }
             Effect::LoadExpiring { now, within } => StoreJob::LoadExpiring { now, within },
+            Effect::LoadPushes { since } => StoreJob::LoadPushes { since },
             // Files from tests go where nothing else lives.
             Effect::Report { order_id, other, to, now } => {
                 StoreJob::Report { order_id, other, to, now, dir: std::env::temp_dir() }
@@ -410,6 +430,7 @@ impl Runner {
             Effect::LoadDetail { order_id } => self.job(StoreJob::LoadDetail { order_id }),
             Effect::LoadComparison { a, b, now } => self.job(StoreJob::LoadComparison { a, b, now }),
             Effect::LoadExpiring { now, within } => self.job(StoreJob::LoadExpiring { now, within }),
+            Effect::LoadPushes { since } => self.job(StoreJob::LoadPushes { since }),
             Effect::Report { order_id, other, to, now } => {
                 self.job(StoreJob::Report { order_id, other, to, now, dir: self.export_dir.clone() })
             }

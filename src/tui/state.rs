@@ -85,6 +85,7 @@ pub const EXPIRING_WITHIN: i64 = 7 * 86_400;
 pub enum Overlay {
     Help(HelpView),
     Expiring(ExpiringView),
+    Pushes(super::pushes::PushStream),
     Raw(Box<RawView>),
     Timeline(TimelineView),
     Compare(CompareView),
@@ -475,6 +476,7 @@ impl State {
         let name = |o: &Overlay| match o {
             Overlay::Help(_) => self.say("帮助", "help"),
             Overlay::Expiring(_) => self.say("即将到期", "expiring"),
+            Overlay::Pushes(_) => self.say("推送流", "pushes"),
             Overlay::Raw(_) => self.say("原始 JSON", "raw JSON"),
             Overlay::Timeline(_) => self.say("时间线", "timeline"),
             Overlay::Compare(_) => self.say("对比", "comparison"),

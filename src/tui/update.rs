@@ -113,6 +113,8 @@ pub enum Msg {
         error: Option<String>,
     },
     ExpiringLoaded(Result<Vec<crate::expiring::Expiring>, String>),
+    /// The push stream's rows, newest first.
+    PushesLoaded(Result<Vec<super::pushes::StreamRow>, String>),
     /// The report asked for with [`Effect::Report`], built (and written,
     /// for a file).
     ReportReady {
@@ -181,6 +183,11 @@ pub enum Effect {
     /// List the orders updated recently and store what changed.
     RefreshList,
     Copy(String),
+    /// Read the pushes received since `since`, newest first (at most
+    /// [`super::pushes::MAX_ROWS`]).
+    LoadPushes {
+        since: i64,
+    },
     /// Read the orders whose number expires within `within` of `now`.
     LoadExpiring {
         now: i64,
@@ -392,6 +399,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::PushesLoaded(result) => {
+            if let Some(Overlay::Pushes(view)) = &mut state.overlay {
+                view.loaded(result);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::ExpiringLoaded(result) => {
             if let Some(Overlay::Expiring(view)) = &mut state.overlay {
                 view.selected = view.selected.min(result.as_ref().map_or(0, |l| l.len().saturating_sub(1)));
@@ -501,6 +515,10 @@ fn on_store_changed(state: &mut State, changes: Changes, list: Option<Rows>) -> 
     if !changes.pushes.is_empty() {
         state.pushes_since_start += changes.pushes.len() as u64;
         state.dirty = true;
+        // The stream is live: read again as pushes arrive.
+        if let Some(Overlay::Pushes(view)) = &state.overlay {
+            effects.push(Effect::LoadPushes { since: state.now - view.window });
+        }
     }
     let selected = state.selected_id().map(str::to_string);
     for (message_id, order_id) in &changes.pushes {
@@ -669,6 +687,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         match &state.overlay {
             Some(Overlay::Help(_)) => help_key(state, key),
             Some(Overlay::Expiring(_)) => expiring_key(state, key),
+            Some(Overlay::Pushes(_)) => pushes_key(state, key),
             Some(Overlay::Raw(_)) => raw_key(state, key),
             Some(Overlay::Timeline(_)) => timeline_key(state, key),
             Some(Overlay::Compare(_)) => compare_key(state, key),
@@ -778,13 +797,13 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.notice = Some(state.say("还没有上一个订单", "no previous order yet").into());
                 return Vec::new();
             };
-            if state.position_of(&id).is_none() && !state.filter_text().is_empty() {
-                state.filter = new_filter(state.lang);
-                state.apply_filter();
-            }
-            if !state.select_order(&id) {
-                state.notice = Some(format!("{} {id}", state.say("列表中没有订单", "not in the list:")));
-            }
+            go_to_order(state, &id);
+        }
+        (Action::ShowPushes, _) => {
+            let view = super::pushes::PushStream::new(super::pushes::WINDOWS[1]);
+            let since = state.now - view.window;
+            state.push_overlay(Overlay::Pushes(view));
+            return vec![Effect::LoadPushes { since }];
         }
         (Action::ShowExpiring, _) => {
             let within = super::state::EXPIRING_WITHIN;
@@ -1040,6 +1059,39 @@ fn compare_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The push stream's keys; Enter goes to the push's order.
+fn pushes_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    use super::pushes::Outcome;
+    let page = state.page.max(1);
+    let Some(Overlay::Pushes(view)) = &mut state.overlay else { return Vec::new() };
+    match view.key(key, page) {
+        Outcome::Nothing => {}
+        Outcome::Redraw => state.dirty = true,
+        Outcome::Reload => {
+            state.dirty = true;
+            return vec![Effect::LoadPushes { since: state.now - view.window }];
+        }
+        Outcome::Open(id) => go_to_order(state, &id),
+        Outcome::Back => state.back(),
+        Outcome::Help => state.open_help(),
+        Outcome::Quit => state.quit = true,
+    }
+    Vec::new()
+}
+
+/// Closes every overlay and selects `id`, clearing a filter that hides it.
+fn go_to_order(state: &mut State, id: &str) {
+    state.close_overlays();
+    if state.position_of(id).is_none() && !state.filter_text().is_empty() {
+        state.filter = new_filter(state.lang);
+        state.apply_filter();
+    }
+    if !state.select_order(id) {
+        state.notice = Some(format!("{} {id}", state.say("列表中没有订单", "not in the list:")));
+    }
+    state.dirty = true;
+}
+
 /// The expiring list: move, Enter goes to the order (the filter is
 /// cleared when it hides it), Esc goes back.
 fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -1059,14 +1111,7 @@ fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             };
             let id = id.order_id.clone();
-            state.close_overlays();
-            if state.position_of(&id).is_none() && !state.filter_text().is_empty() {
-                state.filter = super::state::new_filter(state.lang);
-                state.apply_filter();
-            }
-            if !state.select_order(&id) {
-                state.notice = Some(format!("{} {id}", state.say("列表中没有订单", "not in the list:")));
-            }
+            go_to_order(state, &id);
         }
         Some(Action::Help) => state.open_help(),
         Some(Action::Back) => state.back(),

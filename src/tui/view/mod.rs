@@ -3,6 +3,7 @@
 mod list;
 mod order;
 mod overlay;
+mod pushes;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -91,6 +92,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
     match &app.overlay {
         Some(Overlay::Help(view)) => overlay::draw_help(f, body, view, app.lang, theme),
         Some(Overlay::Expiring(view)) => overlay::draw_expiring(f, body, view, app.now, app.lang, theme),
+        Some(Overlay::Pushes(view)) => pushes::draw_pushes(f, body, view, app.now, app.lang, theme),
         Some(Overlay::Raw(view)) => overlay::draw_raw(f, body, view, app.lang, theme),
         Some(Overlay::Compare(view)) => overlay::draw_compare(f, body, view, app.lang, theme),
         Some(Overlay::Timeline(view)) => {
@@ -182,6 +184,15 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
             t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
             theme.dim(),
         )
+    } else if let Some(Overlay::Pushes(v)) = &app.overlay {
+        if v.typing {
+            (
+                t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
+                theme.dim(),
+            )
+        } else {
+            (footer(Context::Pushes, app.lang), theme.dim())
+        }
     } else if let Some(Overlay::Expiring(_)) = &app.overlay {
         (footer(Context::Expiring, app.lang), theme.dim())
     } else if let Some(Overlay::Help(_)) = &app.overlay {

@@ -28,6 +28,7 @@ pub(super) fn draw_help(f: &mut Frame, area: Rect, view: &HelpView, lang: Lang, 
         Context::Timeline => t(lang, "时间线", "Timeline"),
         Context::Comparison => t(lang, "两单对比", "Comparison"),
         Context::Expiring => t(lang, "即将到期的虚拟号", "Numbers about to expire"),
+        Context::Pushes => t(lang, "推送流", "Push stream"),
         Context::HelpPage => t(lang, "帮助", "Help"),
     };
     let column = |tables: &[Context]| {
