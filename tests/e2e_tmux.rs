@@ -106,7 +106,7 @@ fn demo_in_a_real_terminal() {
     // The filter narrows the list.
     t.keys(&["/"]);
     t.literal("可延期");
-    let filtered = t.wait_for("the filtered list", |s| s.contains("订单 1/13"));
+    let filtered = t.wait_for("the filtered list", |s| s.contains("订单 1/1（共 13）"));
     assert!(filtered.contains("3741098712233558016"), "{filtered}");
     t.keys(&["Enter"]);
 

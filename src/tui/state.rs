@@ -493,6 +493,12 @@ impl State {
     }
 }
 
+/// Whether filter text is a whole order id (16 digits or more), which
+/// Enter looks up in the shop API when the store has no such order.
+pub fn looks_like_order_id(text: &str) -> bool {
+    text.len() >= 16 && text.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The order list: shared between the runner and the state, each row shared
 /// too, so merging a change into a long list copies pointers, not rows.
 pub type Rows = Arc<Vec<Arc<OrderRow>>>;

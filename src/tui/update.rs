@@ -712,7 +712,7 @@ fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             // An order id the store does not know: ask the shop API.
             let text = state.filter_text().trim().to_string();
-            if state.visible.is_empty() && text.len() >= 16 && text.chars().all(|c| c.is_ascii_digit()) {
+            if state.visible.is_empty() && super::state::looks_like_order_id(&text) {
                 if state.live.enabled {
                     state.live.lookup_generation += 1;
                     let generation = state.live.lookup_generation;

@@ -7,14 +7,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block, t};
-use crate::model::names;
+use crate::model::names::{self, Lang};
 use crate::text::{pad, truncate};
 use crate::tui::state::{Pane, State};
 
 pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
     let focused = app.focus == Pane::List && app.overlay.is_none();
     let more = if app.list_complete { "" } else { "+" };
-    let title = format!("{} {}{more}/{}{more}", t(app.lang, "订单", "Orders"), app.visible.len(), app.orders.len());
+    // Where the cursor is, of how many shown; of how many stored when a
+    // filter narrows the list.
+    let position = if app.visible.is_empty() { 0 } else { app.selected + 1 };
+    let mut title = format!(
+        "{} {position}/{}{more}",
+        t(app.lang, "订单", "Orders"),
+        crate::text::thousands(app.visible.len() as i64)
+    );
+    if app.visible.len() != app.orders.len() {
+        title += &match app.lang {
+            Lang::Zh => format!("（共 {}{more}）", crate::text::thousands(app.orders.len() as i64)),
+            Lang::En => format!(" (of {}{more})", crate::text::thousands(app.orders.len() as i64)),
+        };
+    }
     let outer = block(title, focused, theme);
     let inner = outer.inner(area);
     f.render_widget(outer, area);
@@ -37,6 +50,15 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
             )
         } else {
             t(app.lang, "没有符合筛选条件的订单", "No order matches the filter")
+        };
+        // A whole order id the store does not know: say what Enter does.
+        let text = app.filter_text();
+        let msg = match (crate::tui::state::looks_like_order_id(text.trim()), app.live.enabled, app.lang) {
+            (false, _, _) => msg.to_string(),
+            (true, true, Lang::Zh) => format!("{msg}。按 enter 从店铺 API 获取订单 {}", text.trim()),
+            (true, true, Lang::En) => format!("{msg}. Press enter to fetch order {} from the shop API", text.trim()),
+            (true, false, Lang::Zh) => format!("{msg}。未配置店铺 API 凭据，无法获取该订单"),
+            (true, false, Lang::En) => format!("{msg}. No shop API credentials are configured to fetch it"),
         };
         f.render_widget(Paragraph::new(msg).style(theme.dim()).wrap(Wrap { trim: true }), rows_area);
         return;
