@@ -377,3 +377,19 @@ fn the_push_stream_and_the_way_back() {
     t.wait_for("back on the main screen", |s| !s.contains("orderscope › ") && selected_line(s).contains(&order));
     t.keys(&["q"]);
 }
+
+/// The command line in a real terminal: `:`, a partial id, Tab, Enter.
+#[test]
+fn the_command_line_goes_to_an_order() {
+    let t = Tmux::new("prompt");
+    let bin = env!("CARGO_BIN_EXE_orderscope");
+    t.start(100, 30, &format!("env LANG=en_US.UTF-8 {bin} demo; sleep 30"));
+    t.wait_for("the seed order", |s| s.contains("recent orders refreshed"));
+    t.keys(&[":"]);
+    t.literal("374109");
+    t.keys(&["Tab"]);
+    t.wait_for("the completed id", |s| s.contains(":3741098712233558016 ▏"));
+    t.keys(&["Enter"]);
+    t.wait_for("the order selected", |s| selected_line(s).contains("3741098712233558016"));
+    t.keys(&["q"]);
+}

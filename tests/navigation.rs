@@ -146,3 +146,61 @@ fn the_push_stream_takes_in_a_push_as_it_arrives() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `:` runs commands typed with Tab completion and ↑ history: an order id
+/// goes to it, `compare B` compares the selected order with B, `push 10m`
+/// opens the stream over ten minutes; a bad line says what is understood.
+#[test]
+fn the_command_line_completes_remembers_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::En);
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    type_text(&mut app, &mut store, "37412");
+    key(&mut app, &mut store, KeyCode::Tab);
+    assert_eq!(app.prompt.as_deref(), Some(&format!("{OTHER} ")[..]));
+    assert!(render(&mut app, 80, 24).contains(&format!(":{OTHER} ▏")));
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert_eq!(app.selected_id(), Some(OTHER));
+    assert!(app.prompt.is_none());
+
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    type_text(&mut app, &mut store, "com");
+    key(&mut app, &mut store, KeyCode::Tab);
+    assert_eq!(app.prompt.as_deref(), Some("compare "));
+    type_text(&mut app, &mut store, SEED);
+    key(&mut app, &mut store, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Compare(v)) => assert_eq!((v.a.as_str(), v.b.as_str()), (OTHER, SEED)),
+        other => panic!("{other:?}"),
+    }
+    key(&mut app, &mut store, KeyCode::Esc);
+
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    type_text(&mut app, &mut store, "push 10m");
+    key(&mut app, &mut store, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Pushes(v)) => assert_eq!(v.window, 600),
+        other => panic!("{other:?}"),
+    }
+    key(&mut app, &mut store, KeyCode::Esc);
+
+    // ↑ brings back the lines run, newest first.
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    key(&mut app, &mut store, KeyCode::Up);
+    assert_eq!(app.prompt.as_deref(), Some("push 10m"));
+    key(&mut app, &mut store, KeyCode::Up);
+    assert_eq!(app.prompt.as_deref(), Some(&format!("compare {SEED}")[..]));
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(app.prompt.is_none());
+
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    type_text(&mut app, &mut store, "frobnicate");
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert!(app.notice.as_deref().unwrap_or("").starts_with("unknown command"), "{:?}", app.notice);
+    // A whole id the store does not know, without credentials: says why not.
+    key(&mut app, &mut store, KeyCode::Char(':'));
+    type_text(&mut app, &mut store, "3799999999999999999");
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert_eq!(app.notice.as_deref(), Some("not in the store, and no shop API credentials are configured"));
+}

@@ -34,6 +34,8 @@ pub enum Action {
     PrevOrder,
     /// Every push, newest first, across orders.
     ShowPushes,
+    /// The command line (`:`).
+    Prompt,
     /// The push stream's window: 10 minutes, an hour, a day.
     Window,
     /// The comparison's sides, A for B.
@@ -119,6 +121,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
     b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
     b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
+    b(Main, &[Char(':')], ":", Prompt, "命令行：订单号、compare…", "command: id, compare, push…", false),
     b(Main, &[Char('p')], "p", ShowPushes, "推送流（所有订单）", "push stream (all orders)", false),
     b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire", false),
     b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),

@@ -12,6 +12,7 @@
 pub mod detail;
 pub mod event_loop;
 pub mod keys;
+pub mod prompt;
 pub mod pushes;
 pub mod raw;
 pub mod runner;

@@ -185,6 +185,12 @@ pub struct State {
     pub store_problem: Option<String>,
     /// The receivers' state and how far reads are behind, as last read.
     pub receiver: Option<ReceiverStatus>,
+    /// The command line's text while it is open (`:`).
+    pub prompt: Option<String>,
+    /// Lines run on the command line, oldest first, and which one ↑ ↓
+    /// are showing.
+    pub prompt_history: Vec<String>,
+    pub prompt_recall: Option<usize>,
     /// What the open overlay was opened over, innermost last: Esc goes
     /// back one level, to where it was (the timeline's entry, the scroll).
     pub stack: Vec<Overlay>,
@@ -238,6 +244,9 @@ impl State {
             fresh: HashMap::new(),
             store_problem: None,
             receiver: None,
+            prompt: None,
+            prompt_history: Vec::new(),
+            prompt_recall: None,
             stack: Vec::new(),
             timeline_at: None,
             previous_order: None,

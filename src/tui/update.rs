@@ -681,7 +681,9 @@ fn cap(s: &str, max: usize) -> (&str, bool) {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let had_notice = state.notice.take().is_some();
-    let effects = if state.filtering {
+    let effects = if state.prompt.is_some() {
+        prompt_key(state, key)
+    } else if state.filtering {
         filter_key(state, key)
     } else {
         match &state.overlay {
@@ -713,21 +715,7 @@ fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             // An order id the store does not know: ask the shop API.
             let text = state.filter_text().trim().to_string();
             if state.visible.is_empty() && super::state::looks_like_order_id(&text) {
-                if state.live.enabled {
-                    state.live.lookup_generation += 1;
-                    let generation = state.live.lookup_generation;
-                    state.live.lookup = Some((generation, text.clone()));
-                    state.notice = Some(format!("{} {text}…", state.say("正在查询订单", "looking up order")));
-                    return vec![Effect::LookUp { generation, order_id: text }];
-                }
-                state.notice = Some(
-                    state
-                        .say(
-                            "存储中没有该订单，且未配置店铺 API 凭据",
-                            "not in the store, and no shop API credentials are configured",
-                        )
-                        .into(),
-                );
+                return look_up(state, text);
             }
         }
         KeyCode::Esc => {
@@ -758,6 +746,137 @@ fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Asks the shop API for an order the store does not have (or says why it
+/// cannot).
+fn look_up(state: &mut State, id: String) -> Vec<Effect> {
+    state.dirty = true;
+    if !state.live.enabled {
+        state.notice = Some(
+            state
+                .say(
+                    "存储中没有该订单，且未配置店铺 API 凭据",
+                    "not in the store, and no shop API credentials are configured",
+                )
+                .into(),
+        );
+        return Vec::new();
+    }
+    state.live.lookup_generation += 1;
+    let generation = state.live.lookup_generation;
+    state.live.lookup = Some((generation, id.clone()));
+    state.notice = Some(format!("{} {id}…", state.say("正在查询订单", "looking up order")));
+    vec![Effect::LookUp { generation, order_id: id }]
+}
+
+/// The command line: typing, Tab completion, ↑ ↓ history; Enter runs it.
+fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    use super::prompt;
+    state.dirty = true;
+    let Some(text) = state.prompt.as_mut() else { return Vec::new() };
+    match key.code {
+        KeyCode::Esc => state.prompt = None,
+        KeyCode::Enter => {
+            let line = state.prompt.take().unwrap_or_default();
+            state.prompt_recall = None;
+            prompt::remember(&mut state.prompt_history, &line);
+            return match prompt::parse(&line) {
+                Ok(command) => run_command(state, command),
+                Err(e) => {
+                    state.notice = Some(e);
+                    Vec::new()
+                }
+            };
+        }
+        KeyCode::Backspace if text.is_empty() => state.prompt = None,
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Tab => {
+            let ids = state.orders.iter().map(|r| r.order_id.as_str());
+            match prompt::complete(text, ids) {
+                Some(done) => *text = done,
+                None => state.dirty = false,
+            }
+        }
+        KeyCode::Up | KeyCode::Down => {
+            let n = state.prompt_history.len();
+            if n == 0 {
+                return Vec::new();
+            }
+            let at = match (key.code, state.prompt_recall) {
+                (KeyCode::Up, None) => n - 1,
+                (KeyCode::Up, Some(i)) => i.saturating_sub(1),
+                (_, None) => return Vec::new(),
+                (_, Some(i)) if i + 1 >= n => {
+                    state.prompt_recall = None;
+                    state.prompt = Some(String::new());
+                    return Vec::new();
+                }
+                (_, Some(i)) => i + 1,
+            };
+            state.prompt_recall = Some(at);
+            state.prompt = Some(state.prompt_history[at].clone());
+        }
+        KeyCode::Char(c) if text.chars().count() < MAX_INPUT => text.push(c),
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+/// Carries out a command-line command.
+fn run_command(state: &mut State, command: super::prompt::Command) -> Vec<Effect> {
+    use super::prompt::Command;
+    match command {
+        Command::Order(id) => {
+            if state.orders.iter().any(|r| r.order_id == id) {
+                go_to_order(state, &id);
+                Vec::new()
+            } else {
+                look_up(state, id)
+            }
+        }
+        Command::Compare(a, b) => {
+            let Some(a) = a.or_else(|| state.selected_id().map(str::to_string)) else {
+                state.notice = Some(state.say("没有选中的订单", "no order selected").into());
+                return Vec::new();
+            };
+            if a == b {
+                state.notice = Some(state.say("对比需要两个不同的订单", "compare needs two different orders").into());
+                return Vec::new();
+            }
+            state.close_overlays();
+            state.push_overlay(Overlay::Compare(CompareView { a: a.clone(), b: b.clone(), result: None, scroll: 0 }));
+            vec![Effect::LoadComparison { a, b, now: state.now }]
+        }
+        Command::Report => match state.shown_detail().map(|d| d.order_id.clone()) {
+            Some(id) => ask_report(state, id, None, Action::CopyReport),
+            None => {
+                state.notice = Some(state.say("没有选中的订单", "no order selected").into());
+                Vec::new()
+            }
+        },
+        Command::Push(secs) => {
+            state.close_overlays();
+            let view = super::pushes::PushStream::new(secs.max(1));
+            let since = state.now - view.window;
+            state.push_overlay(Overlay::Pushes(view));
+            vec![Effect::LoadPushes { since }]
+        }
+        Command::Expiring => {
+            state.close_overlays();
+            main_action(state, Action::ShowExpiring)
+        }
+        Command::Help => {
+            state.open_help();
+            Vec::new()
+        }
+        Command::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+    }
 }
 
 /// The user changed what they were looking for: an answer to the old lookup
@@ -798,6 +917,11 @@ fn main_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             go_to_order(state, &id);
+        }
+        (Action::Prompt, _) => {
+            state.prompt = Some(String::new());
+            state.prompt_recall = None;
+            state.dirty = true;
         }
         (Action::ShowPushes, _) => {
             let view = super::pushes::PushStream::new(super::pushes::WINDOWS[1]);

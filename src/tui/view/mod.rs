@@ -175,6 +175,20 @@ fn draw_header(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
 }
 
 fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
+    if let Some(line) = &app.prompt {
+        let hint = t(
+            app.lang,
+            "  tab 补全  ↑↓ 历史  enter 执行  esc 取消",
+            "  tab completes  ↑↓ history  enter runs  esc cancels",
+        );
+        let spans = vec![
+            Span::styled(format!(":{}", visible(line)), theme.accent().add_modifier(Modifier::BOLD)),
+            Span::styled("▏", theme.accent()),
+            Span::styled(hint, theme.dim()),
+        ];
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let (text, style) = if let Some(n) = &app.notice {
         (n.clone(), theme.accent().add_modifier(Modifier::BOLD))
     } else if let (Some(e), None) = (&app.live.error, &app.overlay) {

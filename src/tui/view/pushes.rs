@@ -20,10 +20,12 @@ pub(super) fn draw_pushes(f: &mut Frame, area: Rect, view: &PushStream, now: i64
     let window = match (lang, view.window) {
         (Lang::Zh, 600) => "最近 10 分钟".to_string(),
         (Lang::Zh, 3600) => "最近 1 小时".to_string(),
-        (Lang::Zh, _) => "最近 1 天".to_string(),
+        (Lang::Zh, 86_400) => "最近 1 天".to_string(),
+        (Lang::Zh, w) => format!("最近 {}", timefmt::ago(lang, w)),
         (Lang::En, 600) => "last 10 min".to_string(),
         (Lang::En, 3600) => "last hour".to_string(),
-        (Lang::En, _) => "last day".to_string(),
+        (Lang::En, 86_400) => "last day".to_string(),
+        (Lang::En, w) => format!("last {}", timefmt::ago(lang, w)),
     };
     let count = match &view.rows {
         Some(Ok(_)) => match lang {
