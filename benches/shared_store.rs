@@ -41,7 +41,8 @@ fn request(i: usize) -> Vec<u8> {
     let mut random = [0u8; 16];
     random[..8].copy_from_slice(&(i as u64).to_be_bytes());
     let encrypt = crypto::seal(&DECODED, &random, plaintext.as_bytes(), APPID);
-    let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
+    // Signed now: a push signed long ago is a replay, looked up first.
+    let (ts, nonce) = (load::signed_at().to_string(), (i * 7919).to_string());
     let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
     let body = format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#);
     format!(

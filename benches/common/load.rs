@@ -41,6 +41,14 @@ pub fn plaintext_about(i: usize, order: u64) -> String {
     )
 }
 
+/// The signature time of every push: when the bench started. A push
+/// signed longer ago than the platform's retry window is a replay, which
+/// the receiver looks up before storing; a live shop's pushes are fresh.
+pub fn signed_at() -> i64 {
+    static AT: std::sync::LazyLock<i64> = std::sync::LazyLock::new(orderscope::timefmt::now);
+    *AT
+}
+
 /// Push `i` as the platform sends it: the path with its signed query string, and the JSON body.
 pub fn signed_push(i: usize) -> (String, String) {
     signed_push_about(i, order_id(i))
@@ -54,7 +62,7 @@ pub fn signed_push_about(i: usize, order: u64) -> (String, String) {
     let mut random = [0u8; 16];
     random[..8].copy_from_slice(&(i as u64).to_be_bytes());
     let encrypt = crypto::seal(&key, &random, plaintext_about(i, order).as_bytes(), APPID);
-    let (ts, nonce) = ((1_760_000_000 + i).to_string(), (i * 7919).to_string());
+    let (ts, nonce) = (signed_at().to_string(), (i * 7919).to_string());
     let sig = crypto::msg_signature(TOKEN, &ts, &nonce, &encrypt);
     let path = format!("/wx?timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sig}");
     (path, format!(r#"{{"ToUserName":"gh_bench","Encrypt":"{encrypt}"}}"#))
