@@ -587,7 +587,7 @@ pub fn orders(s: &Settings, listing: &Listing) -> Result<()> {
         let line = format!(
             "{}  {}  {}  ☎ {}  ✉ {}{}  {}",
             r.order_id,
-            text::pad(&names::status_label(r.status, lang), 10),
+            text::pad(&names::row_status_label(r.status, r.snapshots, false, lang), 10),
             r.update_time.map(timefmt::full).unwrap_or_else(|| "-".repeat(19)),
             text::pad(vnum_state_name(&r, now, lang), 10),
             r.messages,

@@ -475,3 +475,25 @@ fn a_full_unknown_id_in_the_filter_says_enter_fetches_it_or_why_not() {
     assert!(screen.contains("Press enter to fetch"), "{screen}");
     assert!(screen.contains("Orders 0/0 (of 13)"), "{screen}");
 }
+
+/// An order only pushes have told of says so: in the list in a word, in
+/// the order's header in full; never a bare "?".
+#[test]
+fn an_order_known_only_from_pushes_says_so() {
+    use orderscope::store::Redelivery;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let id = "3799000000000000001";
+    let text = format!(
+        r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_pay","order_info":{{"order_id":{id}}}}}"#,
+        NOW + 10
+    );
+    store.add_message(NOW + 11, None, &text, "receiver".into(), Redelivery::Count).unwrap();
+    let mut app = demo_app(&mut store, Lang::Zh);
+    assert!(app.select_order(id));
+    let screen = render(&mut app, 80, 24);
+    let line = screen.lines().find(|l| l.contains(&format!("▶{id}"))).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("仅推送"), "{line}");
+    assert!(screen.contains("未知（仅收到推送）"), "{screen}");
+    assert!(!line.contains(" ?"), "{line}");
+}

@@ -71,7 +71,18 @@ pub fn status_label(code: Option<i64>, lang: Lang) -> String {
             Some(name) => lang.pick(&name).to_string(),
             None => format!("status {c}"),
         },
-        None => "?".into(),
+        None => lang.text("未知", "unknown").into(),
+    }
+}
+
+/// The status of a listed order: an order only pushes have told of (no
+/// version stored) says so, in full or (`short`, for the list's column) in
+/// a word.
+pub fn row_status_label(code: Option<i64>, snapshots: i64, short: bool, lang: Lang) -> String {
+    match (code, snapshots, short) {
+        (None, 0, false) => lang.text("未知（仅收到推送）", "unknown (pushes only)").into(),
+        (None, 0, true) => lang.text("仅推送", "unknown").into(),
+        _ => status_label(code, lang),
     }
 }
 

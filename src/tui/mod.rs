@@ -40,11 +40,10 @@ pub fn run_on_store(settings: &Settings) -> Result<()> {
         .api()?
         .map(|api| LiveClient { client: std::sync::Arc::new(api.client()), recent_days: settings.recent_days });
     let lang = settings.lang;
-    let shop = format!(
-        "{} {}",
-        lang.text("店铺", "shop"),
-        settings.appid.as_deref().map(mask_appid).unwrap_or_else(|| "?".into())
-    );
+    let shop = match settings.appid.as_deref() {
+        Some(appid) => format!("{} {}", lang.text("店铺", "shop"), mask_appid(appid)),
+        None => lang.text("店铺（未配置 AppID）", "shop (no AppID configured)").to_string(),
+    };
     let mode = if live.is_some() { lang.text("实时", "live") } else { lang.text("仅存储", "store only") };
     let title = format!(
         "{shop} · {mode} · {} {} · {} {}",

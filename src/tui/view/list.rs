@@ -76,7 +76,7 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         let row = &app.orders[i];
         let selected = pos == app.selected;
         let marker = if selected { "▶" } else { " " };
-        let status = names::status_label(row.status, app.lang);
+        let status = names::row_status_label(row.status, row.snapshots, true, app.lang);
         let first = truncate(&format!("{marker}{} {}", row.order_id, status), w);
         let state = app.vnum_state(row);
         let sel_style = if selected {

@@ -29,14 +29,14 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
                 format!(
                     "{} · {} · {}: {why}",
                     row.order_id,
-                    names::status_label(row.status, app.lang),
+                    names::row_status_label(row.status, row.snapshots, false, app.lang),
                     t(app.lang, "读取失败，存储恢复后自动重读", "not read, read again when the store answers")
                 )
             }
             Some(row) => format!(
                 "{} · {} · {}",
                 row.order_id,
-                names::status_label(row.status, app.lang),
+                names::row_status_label(row.status, row.snapshots, false, app.lang),
                 t(app.lang, "读取中…", "loading…")
             ),
             None => t(app.lang, "选择一个订单", "Select an order").to_string(),
