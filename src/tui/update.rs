@@ -1246,6 +1246,21 @@ fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Moves a scroll position or a cursor by a movement action (a line, a
+/// page, to either end), at most to `last`; false for any other action.
+fn scroll(pos: &mut usize, action: Action, page: usize, last: usize) -> bool {
+    *pos = match action {
+        Action::Up => pos.saturating_sub(1),
+        Action::Down => (*pos + 1).min(last),
+        Action::PageUp => pos.saturating_sub(page),
+        Action::PageDown => (*pos + page).min(last),
+        Action::Home => 0,
+        Action::End => last,
+        _ => return false,
+    };
+    true
+}
+
 /// Help scrolls (the view clamps to what fits); Esc, `q` and `?` close it
 /// and bring back what it was opened over, where it was.
 fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -1254,12 +1269,7 @@ fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let last = super::keys::help_height();
     let before = view.scroll;
     match action_for(Context::HelpPage, key) {
-        Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
-        Some(Action::Down) => view.scroll = (view.scroll + 1).min(last),
-        Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
-        Some(Action::PageDown) => view.scroll = (view.scroll + page).min(last),
-        Some(Action::Home) => view.scroll = 0,
-        Some(Action::End) => view.scroll = last,
+        Some(a) if scroll(&mut view.scroll, a, page, last) => {}
         Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         _ => {}
@@ -1445,12 +1455,7 @@ fn raw_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let last = view.lines.len().saturating_sub(1);
     match action_for(Context::Raw, key) {
-        Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
-        Some(Action::Down) => view.scroll = (view.scroll + 1).min(last),
-        Some(Action::PageUp) => view.scroll = view.scroll.saturating_sub(page),
-        Some(Action::PageDown) => view.scroll = (view.scroll + page).min(last),
-        Some(Action::Home) => view.scroll = 0,
-        Some(Action::End) => view.scroll = last,
+        Some(a) if scroll(&mut view.scroll, a, page, last) => {}
         Some(Action::PrevDocument) => view.show(view.index.saturating_sub(1)),
         Some(Action::NextDocument) => view.show(view.index + 1),
         Some(Action::Search) => view.search = Some(tui_textarea::TextArea::default()),
