@@ -223,6 +223,21 @@ pub fn help_height() -> usize {
 }
 
 /// The action a key has in a context. Ctrl-C always quits.
+/// Moves a scroll position or a cursor by a movement action (a line, a
+/// page, to either end), at most to `last`; false for any other action.
+pub fn move_by(pos: &mut usize, action: Action, page: usize, last: usize) -> bool {
+    *pos = match action {
+        Action::Up => pos.saturating_sub(1),
+        Action::Down => (*pos + 1).min(last),
+        Action::PageUp => pos.saturating_sub(page),
+        Action::PageDown => (*pos + page).min(last),
+        Action::Home => 0,
+        Action::End => last,
+        _ => return false,
+    };
+    true
+}
+
 pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {

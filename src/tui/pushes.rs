@@ -5,7 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::keys::{Action, Context, action_for};
+use super::keys::{Action, Context, action_for, move_by};
 use crate::store::MessageRow;
 
 /// The windows `1`, `2` and `3` pick: 10 minutes, an hour, a day.
@@ -138,12 +138,7 @@ impl PushStream {
                 self.window = window;
                 return Outcome::Reload;
             }
-            (Some(Action::Up), _) => self.selected = self.selected.saturating_sub(1),
-            (Some(Action::Down), _) => self.selected = (self.selected + 1).min(last),
-            (Some(Action::PageUp), _) => self.selected = self.selected.saturating_sub(page),
-            (Some(Action::PageDown), _) => self.selected = (self.selected + page).min(last),
-            (Some(Action::Home), _) => self.selected = 0,
-            (Some(Action::End), _) => self.selected = last,
+            (Some(a), _) if move_by(&mut self.selected, a, page, last) => {}
             (Some(Action::Filter), _) => {
                 self.typing = true;
                 return Outcome::Redraw;

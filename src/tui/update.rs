@@ -10,7 +10,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::detail::Detail;
-use super::keys::{Action, Context, action_for};
+use super::keys::{Action, Context, action_for, move_by};
 use super::raw::RawView;
 use super::state::{
     CompareView, Comparison, DETAIL_CACHE, ExpiringView, FRESH_SECS, MAX_INPUT, Overlay, Pane, Rows, Side, State,
@@ -1219,17 +1219,13 @@ fn go_to_order(state: &mut State, id: &str) {
 /// The expiring list: move, Enter goes to the order (the filter is
 /// cleared when it hides it), Esc goes back.
 fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let page = state.page.max(1) as isize;
+    let page = state.page.max(1);
     let Some(Overlay::Expiring(view)) = &mut state.overlay else { return Vec::new() };
     let len = view.list.as_ref().and_then(|l| l.as_ref().ok()).map_or(0, Vec::len);
-    let step = |view: &mut ExpiringView, by: isize| {
-        view.selected = view.selected.saturating_add_signed(by).min(len.saturating_sub(1));
-    };
     match action_for(Context::Expiring, key) {
-        Some(Action::Up) => step(view, -1),
-        Some(Action::Down) => step(view, 1),
-        Some(Action::PageUp) => step(view, -page),
-        Some(Action::PageDown) => step(view, page),
+        Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+            move_by(&mut view.selected, a, page, len.saturating_sub(1));
+        }
         Some(Action::Open) => {
             let Some(id) = view.list.as_ref().and_then(|l| l.as_ref().ok()).and_then(|l| l.get(view.selected)) else {
                 return Vec::new();
@@ -1246,21 +1242,6 @@ fn expiring_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Moves a scroll position or a cursor by a movement action (a line, a
-/// page, to either end), at most to `last`; false for any other action.
-fn scroll(pos: &mut usize, action: Action, page: usize, last: usize) -> bool {
-    *pos = match action {
-        Action::Up => pos.saturating_sub(1),
-        Action::Down => (*pos + 1).min(last),
-        Action::PageUp => pos.saturating_sub(page),
-        Action::PageDown => (*pos + page).min(last),
-        Action::Home => 0,
-        Action::End => last,
-        _ => return false,
-    };
-    true
-}
-
 /// Help scrolls (the view clamps to what fits); Esc, `q` and `?` close it
 /// and bring back what it was opened over, where it was.
 fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -1269,7 +1250,7 @@ fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let last = super::keys::help_height();
     let before = view.scroll;
     match action_for(Context::HelpPage, key) {
-        Some(a) if scroll(&mut view.scroll, a, page, last) => {}
+        Some(a) if move_by(&mut view.scroll, a, page, last) => {}
         Some(Action::Back) => state.back(),
         Some(Action::Quit) => state.quit = true,
         _ => {}
@@ -1455,7 +1436,7 @@ fn raw_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let last = view.lines.len().saturating_sub(1);
     match action_for(Context::Raw, key) {
-        Some(a) if scroll(&mut view.scroll, a, page, last) => {}
+        Some(a) if move_by(&mut view.scroll, a, page, last) => {}
         Some(Action::PrevDocument) => view.show(view.index.saturating_sub(1)),
         Some(Action::NextDocument) => view.show(view.index + 1),
         Some(Action::Search) => view.search = Some(tui_textarea::TextArea::default()),
