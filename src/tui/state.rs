@@ -350,7 +350,6 @@ impl State {
                 self.selected = pos;
                 self.anchor = Some(order_id.to_string());
                 self.keep_selection_in_view();
-                self.dirty = true;
                 true
             }
             None => false,
@@ -461,7 +460,6 @@ impl State {
             self.stack.push(current);
         }
         self.overlay = Some(overlay);
-        self.dirty = true;
     }
 
     /// Closes the open overlay and shows what it was opened over, as it was.
@@ -470,7 +468,6 @@ impl State {
             self.timeline_at = Some((id.to_string(), view));
         }
         self.overlay = self.stack.pop();
-        self.dirty = true;
     }
 
     /// Closes every overlay (going to another order).
