@@ -299,3 +299,30 @@ fn an_unbound_key_draws_nothing_and_the_tick_draws_only_what_moves() {
     update(&mut s, Msg::Tick { now: 1_003 });
     assert!(!s.dirty);
 }
+
+/// Moving past either end changes nothing on screen, in the list and in
+/// an overlay alike, so it draws nothing; a move that lands draws.
+#[test]
+fn a_move_past_the_end_draws_nothing_and_a_move_that_lands_draws() {
+    let mut s = state();
+    s.dirty = false;
+    key(&mut s, KeyCode::Up);
+    assert!(!s.dirty, "already at the top");
+    key(&mut s, KeyCode::Down);
+    assert!(s.dirty);
+    assert_eq!(s.selected_id(), Some("200"));
+    key(&mut s, KeyCode::End);
+    s.dirty = false;
+    key(&mut s, KeyCode::Down);
+    assert!(!s.dirty, "already at the bottom");
+    key(&mut s, KeyCode::Char('?'));
+    assert!(s.dirty, "help opens");
+    s.dirty = false;
+    key(&mut s, KeyCode::Up);
+    assert!(!s.dirty, "help is at its top");
+    key(&mut s, KeyCode::Down);
+    assert!(s.dirty, "help scrolls");
+    s.dirty = false;
+    key(&mut s, KeyCode::Esc);
+    assert!(s.dirty && s.overlay.is_none(), "help closes");
+}
