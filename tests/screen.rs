@@ -114,7 +114,7 @@ fn help_is_built_from_the_key_table() {
         seen.push_str(&render(&mut app, 80, 24));
     }
     let end = render(&mut app, 80, 24);
-    assert!(end.contains("close help, back where you were"), "{end}");
+    assert!(end.contains("close, back where you were"), "{end}");
     for b in orderscope::tui::keys::BINDINGS.iter().filter(|b| b.help) {
         assert!(seen.lines().any(|l| l.contains(b.label) && l.contains(b.en)), "{} missing:\n{seen}", b.en);
     }
@@ -133,7 +133,7 @@ fn esc_from_help_returns_to_the_timeline_where_it_was() {
     key(&mut app, &mut store, KeyCode::Char('j'));
     key(&mut app, &mut store, KeyCode::Char('j'));
     key(&mut app, &mut store, KeyCode::Char('?'));
-    assert!(render(&mut app, 160, 48).contains("关闭帮助，回到原处"));
+    assert!(render(&mut app, 160, 48).contains("esc q 关闭帮助"));
     key(&mut app, &mut store, KeyCode::Esc);
     match &app.overlay {
         Some(Overlay::Timeline(view)) => assert_eq!(view.selected, 2),
@@ -496,4 +496,25 @@ fn an_order_known_only_from_pushes_says_so() {
     assert!(line.contains("仅推送"), "{line}");
     assert!(screen.contains("未知（仅收到推送）"), "{screen}");
     assert!(!line.contains(" ?"), "{line}");
+}
+
+/// A notice (here: what `y` copied) shows on the row above the footer, and
+/// the footer keeps the focused pane's essential keys in sight at 80x24.
+#[test]
+fn a_notice_leaves_the_footer_keys_in_sight_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('y'));
+    let screen = render(&mut app, 80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines[lines.len() - 1];
+    for hint in ["↑↓ 选择", "/ 筛选", "t 时间线", "m 标记", "c 对比", "? 帮助", "q 退出"] {
+        assert!(footer.contains(hint), "{hint} missing from the footer:\n{screen}");
+    }
+    assert!(lines[lines.len() - 2].contains("已复制订单号"), "the notice sits above the footer:\n{screen}");
+    // The comparison pane's footer says how to pick a side.
+    key(&mut app, &mut store, KeyCode::Tab);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.lines().last().unwrap().contains("←→ 前/后版本"), "{screen}");
 }

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::model::Lang;
+use crate::tui::state::Pane;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -74,8 +75,6 @@ pub struct Binding {
     pub action: Action,
     pub zh: &'static str,
     pub en: &'static str,
-    /// Shown in the one-line footer (the rest only in help).
-    pub footer: bool,
     /// Listed in help; false for the second half of a pair whose label
     /// already names both keys (↑↓, [ ]).
     pub help: bool,
@@ -92,9 +91,8 @@ const fn b(
     action: Action,
     zh: &'static str,
     en: &'static str,
-    footer: bool,
 ) -> Binding {
-    Binding { context, keys, label, action, zh, en, footer, help: true }
+    Binding { context, keys, label, action, zh, en, help: true }
 }
 
 /// The second key of a pair: works, but its first half's help line covers it.
@@ -104,103 +102,94 @@ const fn pair(mut binding: Binding) -> Binding {
 }
 
 pub const BINDINGS: &[Binding] = &[
-    b(Main, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "上一项/下一项", "previous/next", true),
-    pair(b(Main, &[KeyCode::Down, Char('j')], "↓", Down, "下一项", "next", false)),
-    b(Main, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(Main, &[KeyCode::PageDown], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Main, &[KeyCode::Home, Char('g')], "g G", Home, "第一项/最后一项", "first/last", false),
-    pair(b(Main, &[KeyCode::End, Char('G')], "End", End, "最后一项", "last", false)),
-    b(Main, &[KeyCode::Left, Char('h')], "← →", Left, "对比：选择左/右版本", "compare: left/right side", false),
-    pair(b(Main, &[KeyCode::Right, Char('l')], "→", Right, "对比：选择右侧版本", "compare: pick right version", false)),
-    b(Main, &[KeyCode::Tab], "tab", NextPane, "切换窗格", "next pane", true),
-    b(Main, &[KeyCode::BackTab], "S-tab", PrevPane, "上一个窗格", "previous pane", false),
-    b(Main, &[Char('/')], "/", Filter, "筛选订单", "filter orders", true),
-    b(Main, &[KeyCode::Enter], "enter", Open, "查看原始 JSON", "raw JSON", true),
-    b(Main, &[Char('r')], "r", Reload, "重新获取订单", "refetch order", true),
-    b(Main, &[Char('R')], "R", RefreshList, "刷新近期订单列表", "refresh recent orders", false),
-    b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id", true),
-    b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number", false),
-    b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation", true),
-    b(Main, &[Char(':')], ":", Prompt, "命令行：订单号、compare…", "command: id, compare, push…", false),
-    b(Main, &[Char('p')], "p", ShowPushes, "推送流（所有订单）", "push stream (all orders)", false),
-    b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire", false),
-    b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)", false),
-    b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one", false),
-    b(Main, &[], "ctrl-o", PrevOrder, "回到上一个订单", "back to the previous order", false),
-    b(Main, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter", false),
-    b(Main, &[Char('q')], "q", Quit, "退出", "quit", true),
-    b(Raw, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
-    pair(b(Raw, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
-    b(Raw, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(Raw, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Raw, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom", false),
-    pair(b(Raw, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false)),
-    b(Raw, &[Char('[')], "[ ]", PrevDocument, "上一个/下一个版本或推送", "prev/next version or push", true),
-    pair(b(Raw, &[Char(']')], "]", NextDocument, "下一个版本或消息", "next version or push", false)),
-    b(Raw, &[Char('/')], "/", Search, "搜索", "search", true),
-    b(Raw, &[Char('n')], "n N", NextMatch, "下一个/上一个匹配", "next/previous match", true),
-    pair(b(Raw, &[Char('N')], "N", PrevMatch, "上一个匹配", "previous match", false)),
-    b(Raw, &[Char('y')], "y", CopyRaw, "复制 JSON", "copy JSON", true),
-    b(Raw, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Raw, &[KeyCode::Esc, Char('q')], "esc", Back, "返回", "back", true),
-    b(Timeline, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择条目", "select entry", true),
-    pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry", false)),
-    b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation", false),
-    b(Timeline, &[KeyCode::Enter], "enter", Open, "原始 JSON", "raw JSON", true),
-    b(Timeline, &[Char('y')], "y", CopyReport, "复制报告", "copy report", true),
-    b(Timeline, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
-    b(Timeline, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back", true),
-    b(Comparison, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
-    pair(b(Comparison, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
-    b(Comparison, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(Comparison, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Comparison, &[Char('y')], "y", CopyReport, "复制对比报告", "copy report", true),
-    b(Comparison, &[Char('e')], "e", ExportReport, "存为文件", "save to file", true),
-    b(Comparison, &[Char('s')], "s", Swap, "交换 A/B", "swap A and B", true),
-    b(Comparison, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back", true),
-    b(Expiring, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择订单", "select order", true),
-    pair(b(Expiring, &[KeyCode::Down, Char('j')], "↓", Down, "下一单", "next order", false)),
-    b(Expiring, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order", true),
-    b(Expiring, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Expiring, &[KeyCode::Esc, Char('q'), Char('x')], "esc", Back, "返回", "back", true),
-    b(Pushes, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择推送", "select push", true),
-    pair(b(Pushes, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next push", false)),
-    b(Pushes, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(Pushes, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(Pushes, &[KeyCode::Home, Char('g')], "g G", Home, "最新/最早", "newest/oldest", false),
-    pair(b(Pushes, &[KeyCode::End, Char('G')], "End", End, "最早", "oldest", false)),
-    b(
-        Pushes,
-        &[Char('1'), Char('2'), Char('3')],
-        "1 2 3",
-        Window,
-        "最近 10 分钟/1 小时/1 天",
-        "last 10 min/hour/day",
-        true,
-    ),
-    b(Pushes, &[Char('/')], "/", Filter, "筛选推送", "filter pushes", true),
-    b(Pushes, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order", true),
-    b(Pushes, &[Char('?')], "?", Help, "帮助", "help", false),
-    b(Pushes, &[KeyCode::Esc, Char('q'), Char('p')], "esc", Back, "返回", "back", true),
-    b(HelpPage, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll", true),
-    pair(b(HelpPage, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down", false)),
-    b(HelpPage, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down", false),
-    pair(b(HelpPage, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down", false)),
-    b(HelpPage, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom", false),
-    pair(b(HelpPage, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom", false)),
+    b(Main, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "上一项/下一项", "previous/next"),
+    pair(b(Main, &[KeyCode::Down, Char('j')], "↓", Down, "下一项", "next")),
+    b(Main, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(Main, &[KeyCode::PageDown], "PgDn", PageDown, "下翻页", "page down")),
+    b(Main, &[KeyCode::Home, Char('g')], "g G", Home, "第一项/最后一项", "first/last"),
+    pair(b(Main, &[KeyCode::End, Char('G')], "End", End, "最后一项", "last")),
+    b(Main, &[KeyCode::Left, Char('h')], "← →", Left, "对比：选择左/右版本", "compare: left/right side"),
+    pair(b(Main, &[KeyCode::Right, Char('l')], "→", Right, "对比：选择右侧版本", "compare: pick right version")),
+    b(Main, &[KeyCode::Tab], "tab", NextPane, "切换窗格", "next pane"),
+    b(Main, &[KeyCode::BackTab], "S-tab", PrevPane, "上一个窗格", "previous pane"),
+    b(Main, &[Char('/')], "/", Filter, "筛选订单", "filter orders"),
+    b(Main, &[KeyCode::Enter], "enter", Open, "查看原始 JSON", "raw JSON"),
+    b(Main, &[Char('r')], "r", Reload, "重新获取订单", "refetch order"),
+    b(Main, &[Char('R')], "R", RefreshList, "刷新近期订单列表", "refresh recent orders"),
+    b(Main, &[Char('y')], "y", CopyId, "复制订单号", "copy order id"),
+    b(Main, &[Char('Y')], "Y", CopyNumber, "复制虚拟号", "copy virtual number"),
+    b(Main, &[Char('t')], "t", ShowTimeline, "时间线与解释", "timeline and explanation"),
+    b(Main, &[Char(':')], ":", Prompt, "命令行：订单号、compare…", "command: id, compare, push…"),
+    b(Main, &[Char('p')], "p", ShowPushes, "推送流（所有订单）", "push stream (all orders)"),
+    b(Main, &[Char('x')], "x", ShowExpiring, "即将到期的虚拟号", "numbers about to expire"),
+    b(Main, &[Char('m')], "m", Mark, "标记订单（用于对比）", "mark order (to compare)"),
+    b(Main, &[Char('c')], "c", Compare, "对比标记的订单与所选订单", "compare with the marked one"),
+    b(Main, &[], "ctrl-o", PrevOrder, "回到上一个订单", "back to the previous order"),
+    b(Main, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Main, &[KeyCode::Esc], "esc", Back, "清除筛选", "clear filter"),
+    b(Main, &[Char('q')], "q", Quit, "退出", "quit"),
+    b(Raw, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll"),
+    pair(b(Raw, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down")),
+    b(Raw, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(Raw, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down")),
+    b(Raw, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom"),
+    pair(b(Raw, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom")),
+    b(Raw, &[Char('[')], "[ ]", PrevDocument, "上一个/下一个版本或推送", "prev/next version or push"),
+    pair(b(Raw, &[Char(']')], "]", NextDocument, "下一个版本或消息", "next version or push")),
+    b(Raw, &[Char('/')], "/", Search, "搜索", "search"),
+    b(Raw, &[Char('n')], "n N", NextMatch, "下一个/上一个匹配", "next/previous match"),
+    pair(b(Raw, &[Char('N')], "N", PrevMatch, "上一个匹配", "previous match")),
+    b(Raw, &[Char('y')], "y", CopyRaw, "复制 JSON", "copy JSON"),
+    b(Raw, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Raw, &[KeyCode::Esc, Char('q')], "esc", Back, "返回", "back"),
+    b(Timeline, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择条目", "select entry"),
+    pair(b(Timeline, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next entry")),
+    b(Timeline, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(Timeline, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down")),
+    b(Timeline, &[KeyCode::Tab, KeyCode::BackTab], "tab", NextPane, "切换时间线/解释", "entries/explanation"),
+    b(Timeline, &[KeyCode::Enter], "enter", Open, "原始 JSON", "raw JSON"),
+    b(Timeline, &[Char('y')], "y", CopyReport, "复制报告", "copy report"),
+    b(Timeline, &[Char('e')], "e", ExportReport, "存为文件", "save to file"),
+    b(Timeline, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Timeline, &[KeyCode::Esc, Char('q'), Char('t')], "esc", Back, "返回", "back"),
+    b(Comparison, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll"),
+    pair(b(Comparison, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down")),
+    b(Comparison, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(Comparison, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down")),
+    b(Comparison, &[Char('y')], "y", CopyReport, "复制对比报告", "copy report"),
+    b(Comparison, &[Char('e')], "e", ExportReport, "存为文件", "save to file"),
+    b(Comparison, &[Char('s')], "s", Swap, "交换 A/B", "swap A and B"),
+    b(Comparison, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Comparison, &[KeyCode::Esc, Char('q'), Char('c')], "esc", Back, "返回", "back"),
+    b(Expiring, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择订单", "select order"),
+    pair(b(Expiring, &[KeyCode::Down, Char('j')], "↓", Down, "下一单", "next order")),
+    b(Expiring, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order"),
+    b(Expiring, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Expiring, &[KeyCode::Esc, Char('q'), Char('x')], "esc", Back, "返回", "back"),
+    b(Pushes, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "选择推送", "select push"),
+    pair(b(Pushes, &[KeyCode::Down, Char('j')], "↓", Down, "下一条", "next push")),
+    b(Pushes, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(Pushes, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down")),
+    b(Pushes, &[KeyCode::Home, Char('g')], "g G", Home, "最新/最早", "newest/oldest"),
+    pair(b(Pushes, &[KeyCode::End, Char('G')], "End", End, "最早", "oldest")),
+    b(Pushes, &[Char('1'), Char('2'), Char('3')], "1 2 3", Window, "最近 10 分钟/1 小时/1 天", "last 10 min/hour/day"),
+    b(Pushes, &[Char('/')], "/", Filter, "筛选推送", "filter pushes"),
+    b(Pushes, &[KeyCode::Enter], "enter", Open, "转到该订单", "go to the order"),
+    b(Pushes, &[Char('?')], "?", Help, "帮助", "help"),
+    b(Pushes, &[KeyCode::Esc, Char('q'), Char('p')], "esc", Back, "返回", "back"),
+    b(HelpPage, &[KeyCode::Up, Char('k')], "↑↓ j k", Up, "滚动", "scroll"),
+    pair(b(HelpPage, &[KeyCode::Down, Char('j')], "↓", Down, "向下滚动", "scroll down")),
+    b(HelpPage, &[KeyCode::PageUp], "PgUp PgDn", PageUp, "翻页", "page up/down"),
+    pair(b(HelpPage, &[KeyCode::PageDown, Char(' ')], "PgDn", PageDown, "下翻页", "page down")),
+    b(HelpPage, &[KeyCode::Home, Char('g')], "g G", Home, "开头/结尾", "top/bottom"),
+    pair(b(HelpPage, &[KeyCode::End, Char('G')], "End", End, "结尾", "bottom")),
     b(
         HelpPage,
         &[KeyCode::Esc, Char('q'), Char('?')],
         "esc q",
         Back,
         "关闭帮助，回到原处",
-        "close help, back where you were",
-        true,
+        "close, back where you were",
     ),
 ];
 
@@ -253,14 +242,109 @@ pub fn describe(b: &Binding, lang: Lang) -> &'static str {
     lang.text(b.zh, b.en)
 }
 
-/// The footer line for a context, from the table.
-pub fn footer(context: Context, lang: Lang) -> String {
-    BINDINGS
+/// One hint of the footer: a key and what it does, in a word or two.
+pub struct Hint {
+    pub context: Context,
+    /// The main screen's panes the hint is for; empty: every pane.
+    pub panes: &'static [Pane],
+    pub action: Action,
+    pub label: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Which hints give way first when the line is short: the highest
+    /// rank goes first; rank 1 (move, back, help, quit) always stays.
+    pub rank: u8,
+}
+
+const fn h(
+    context: Context,
+    panes: &'static [Pane],
+    action: Action,
+    label: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    rank: u8,
+) -> Hint {
+    Hint { context, panes, action, label, zh, en, rank }
+}
+
+/// The footer of each context, in the order shown. A test checks that each
+/// hint's key does what it says in its context.
+pub const FOOTER: &[Hint] = &[
+    h(Main, &[Pane::List], Up, "↑↓", "选择", "move", 1),
+    h(Main, &[Pane::Compare], Up, "↑↓", "滚动", "scroll", 1),
+    h(Main, &[Pane::Messages], Up, "↑↓", "选择推送", "select push", 1),
+    h(Main, &[Pane::Compare], Left, "←→", "前/后版本", "before/after", 1),
+    h(Main, &[Pane::List], Filter, "/", "筛选", "filter", 2),
+    h(Main, &[], ShowTimeline, "t", "时间线", "timeline", 1),
+    h(Main, &[Pane::Compare, Pane::Messages], Open, "enter", "原始 JSON", "raw JSON", 3),
+    h(Main, &[], Mark, "m", "标记", "mark", 2),
+    h(Main, &[], Compare, "c", "对比", "compare", 2),
+    h(Main, &[], NextPane, "tab", "窗格", "pane", 3),
+    h(Main, &[], ShowPushes, "p", "推送流", "pushes", 4),
+    h(Main, &[], Prompt, ":", "命令", "command", 4),
+    h(Main, &[Pane::List], CopyId, "y", "复制单号", "copy id", 5),
+    h(Main, &[], ShowExpiring, "x", "即将到期", "expiring", 5),
+    h(Main, &[], Help, "?", "帮助", "help", 1),
+    h(Main, &[], Quit, "q", "退出", "quit", 1),
+    h(Raw, &[], Up, "↑↓", "滚动", "scroll", 1),
+    h(Raw, &[], PrevDocument, "[ ]", "上/下一份", "prev/next", 2),
+    h(Raw, &[], Search, "/", "搜索", "search", 2),
+    h(Raw, &[], NextMatch, "n N", "下/上一处", "next/prev match", 3),
+    h(Raw, &[], CopyRaw, "y", "复制 JSON", "copy JSON", 2),
+    h(Raw, &[], Help, "?", "帮助", "help", 1),
+    h(Raw, &[], Back, "esc", "返回", "back", 1),
+    h(Timeline, &[], Up, "↑↓", "选择条目", "select entry", 1),
+    h(Timeline, &[], NextPane, "tab", "时间线/解释", "entries/explanation", 2),
+    h(Timeline, &[], Open, "enter", "原始 JSON", "raw JSON", 2),
+    h(Timeline, &[], CopyReport, "y", "复制报告", "copy report", 1),
+    h(Timeline, &[], ExportReport, "e", "存为文件", "save to file", 1),
+    h(Timeline, &[], Help, "?", "帮助", "help", 1),
+    h(Timeline, &[], Back, "esc", "返回", "back", 1),
+    h(Comparison, &[], Up, "↑↓", "滚动", "scroll", 1),
+    h(Comparison, &[], CopyReport, "y", "复制报告", "copy report", 1),
+    h(Comparison, &[], ExportReport, "e", "存为文件", "save to file", 1),
+    h(Comparison, &[], Swap, "s", "交换 A/B", "swap A/B", 2),
+    h(Comparison, &[], Help, "?", "帮助", "help", 1),
+    h(Comparison, &[], Back, "esc", "返回", "back", 1),
+    h(Expiring, &[], Up, "↑↓", "选择", "move", 1),
+    h(Expiring, &[], Open, "enter", "转到订单", "go to order", 1),
+    h(Expiring, &[], Help, "?", "帮助", "help", 1),
+    h(Expiring, &[], Back, "esc", "返回", "back", 1),
+    h(Pushes, &[], Up, "↑↓", "选择", "move", 1),
+    h(Pushes, &[], Window, "1 2 3", "10 分钟/1 小时/1 天", "10 min/hour/day", 1),
+    h(Pushes, &[], Filter, "/", "筛选", "filter", 2),
+    h(Pushes, &[], Open, "enter", "转到订单", "go to order", 1),
+    h(Pushes, &[], Help, "?", "帮助", "help", 1),
+    h(Pushes, &[], Back, "esc", "返回", "back", 1),
+    h(HelpPage, &[], Up, "↑↓", "滚动", "scroll", 1),
+    h(HelpPage, &[], PageUp, "PgUp PgDn", "翻页", "page", 2),
+    h(HelpPage, &[], Back, "esc q", "关闭帮助", "close help", 1),
+];
+
+/// The footer line of a context (for the main screen, of the focused
+/// pane), fitted to `room` columns: the hints that give way first are
+/// left out, the rest keep their order.
+pub fn footer(context: Context, pane: Pane, lang: Lang, room: usize) -> String {
+    let hints: Vec<(String, u8)> = FOOTER
         .iter()
-        .filter(|b| b.context == context && b.footer)
-        .map(|b| format!("{} {}", b.label, describe(b, lang)))
-        .collect::<Vec<_>>()
-        .join("  ")
+        .filter(|h| h.context == context && (h.panes.is_empty() || h.panes.contains(&pane)))
+        .map(|h| (format!("{} {}", h.label, lang.text(h.zh, h.en)), h.rank))
+        .collect();
+    const GAP: usize = 2;
+    let mut ranks: Vec<u8> = hints.iter().map(|(_, r)| *r).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    // The most ranks whose hints all fit; rank 1 stays whatever the room.
+    let mut keep = 1;
+    for &rank in &ranks {
+        let shown = hints.iter().filter(|(_, r)| *r <= rank);
+        let needed: usize = shown.map(|(text, _)| crate::text::width(text) + GAP).sum::<usize>().saturating_sub(GAP);
+        if needed <= room {
+            keep = rank;
+        }
+    }
+    hints.into_iter().filter(|(_, r)| *r <= keep).map(|(text, _)| text).collect::<Vec<_>>().join("  ")
 }
 
 #[cfg(test)]
@@ -292,8 +376,36 @@ mod tests {
     }
 
     #[test]
-    fn footer_comes_from_the_table() {
-        let f = footer(Main, Lang::En);
-        assert!(f.contains("/ filter orders") && f.contains("q quit"));
+    fn every_footer_hint_names_a_key_that_does_what_it_says() {
+        for hint in FOOTER {
+            assert!(
+                BINDINGS.iter().any(|b| b.context == hint.context && b.action == hint.action),
+                "{:?} has no {:?} key",
+                hint.context,
+                hint.action
+            );
+        }
+    }
+
+    /// At 80 columns the main screen's footer still shows how to move, the
+    /// timeline, mark and compare, help and quit, in both languages; wider,
+    /// it shows more.
+    #[test]
+    fn the_footer_keeps_the_essential_keys_at_80_columns() {
+        for lang in [Lang::Zh, Lang::En] {
+            let f = footer(Main, Pane::List, lang, 79);
+            assert!(crate::text::width(&f) <= 79, "{f}");
+            for key in ["↑↓ ", "/ ", "t ", "m ", "c ", "? ", "q "] {
+                assert!(f.contains(key), "{key} missing from {f}");
+            }
+            let wide = footer(Main, Pane::List, lang, 200);
+            assert!(wide.contains("p ") && wide.contains(": ") && wide.len() > f.len(), "{wide}");
+        }
+        // A pane's own keys: the comparison pane says how to pick a side.
+        assert!(footer(Main, Pane::Compare, Lang::En, 79).contains("←→ before/after"));
+        assert!(!footer(Main, Pane::List, Lang::En, 79).contains("←→"));
+        // Nothing gives way below rank 1, however short the line.
+        let tight = footer(Timeline, Pane::List, Lang::En, 10);
+        assert!(tight.contains("esc back") && tight.contains("y copy report"), "{tight}");
     }
 }

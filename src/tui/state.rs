@@ -13,6 +13,7 @@ use crate::model::vnum::state_of;
 use crate::store::OrderRow;
 use crate::store::ReceiverStatus;
 use crate::store::status::Receiving;
+use crate::tui::keys::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -89,6 +90,20 @@ pub enum Overlay {
     Raw(Box<RawView>),
     Timeline(TimelineView),
     Compare(CompareView),
+}
+
+impl Overlay {
+    /// The key table that applies while it is open.
+    pub fn context(&self) -> Context {
+        match self {
+            Overlay::Help(_) => Context::HelpPage,
+            Overlay::Expiring(_) => Context::Expiring,
+            Overlay::Pushes(_) => Context::Pushes,
+            Overlay::Raw(_) => Context::Raw,
+            Overlay::Timeline(_) => Context::Timeline,
+            Overlay::Compare(_) => Context::Comparison,
+        }
+    }
 }
 
 /// The live connection to the shop API, as far as the screen cares.

@@ -102,6 +102,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
         }
         None => {}
     }
+    draw_notice(f, body, app, theme);
 }
 
 fn draw_too_small(f: &mut Frame, area: Rect, lang: Lang) {
@@ -189,45 +190,40 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
-    let (text, style) = if let Some(n) = &app.notice {
-        (n.clone(), theme.accent().add_modifier(Modifier::BOLD))
-    } else if let (Some(e), None) = (&app.live.error, &app.overlay) {
-        (format!("⚠ {}", visible(e)), theme.warn())
-    } else if app.filtering {
-        (
-            t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
-            theme.dim(),
-        )
-    } else if let Some(Overlay::Pushes(v)) = &app.overlay {
-        if v.typing {
-            (
-                t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear").to_string(),
-                theme.dim(),
-            )
-        } else {
-            (footer(Context::Pushes, app.lang), theme.dim())
+    let typing = t(app.lang, "输入筛选条件  enter 完成  esc 清除", "type to filter  enter done  esc clear");
+    let room = (area.width as usize).saturating_sub(1);
+    let text = match &app.overlay {
+        _ if app.filtering => typing.to_string(),
+        Some(Overlay::Pushes(v)) if v.typing => typing.to_string(),
+        Some(Overlay::Raw(v)) if v.search.is_some() => {
+            t(app.lang, "输入搜索内容  enter 搜索  esc 取消", "type to search  enter find  esc cancel").to_string()
         }
-    } else if let Some(Overlay::Expiring(_)) = &app.overlay {
-        (footer(Context::Expiring, app.lang), theme.dim())
-    } else if let Some(Overlay::Help(_)) = &app.overlay {
-        (footer(Context::HelpPage, app.lang), theme.dim())
-    } else if let Some(Overlay::Compare(_)) = &app.overlay {
-        (footer(Context::Comparison, app.lang), theme.dim())
-    } else if let Some(Overlay::Timeline(_)) = &app.overlay {
-        (footer(Context::Timeline, app.lang), theme.dim())
-    } else if let Some(Overlay::Raw(v)) = &app.overlay {
-        if v.search.is_some() {
-            (
-                t(app.lang, "输入搜索内容  enter 搜索  esc 取消", "type to search  enter find  esc cancel").to_string(),
-                theme.dim(),
-            )
-        } else {
-            (footer(Context::Raw, app.lang), theme.dim())
-        }
-    } else {
-        (footer(Context::Main, app.lang), theme.dim())
+        Some(overlay) => footer(overlay.context(), app.focus, app.lang, room),
+        None => footer(Context::Main, app.focus, app.lang, room),
     };
-    f.render_widget(Paragraph::new(Span::styled(truncate(&format!(" {text}"), area.width as usize), style)), area);
+    f.render_widget(
+        Paragraph::new(Span::styled(truncate(&format!(" {text}"), area.width as usize), theme.dim())),
+        area,
+    );
+}
+
+/// What the last key did (or why it could not), or a live fetch's failure,
+/// on the row above the footer (over the panes' bottom borders), so the
+/// footer's keys stay in sight.
+fn draw_notice(f: &mut Frame, body: Rect, app: &State, theme: Theme) {
+    let (text, style) = match (&app.notice, &app.live.error, &app.overlay) {
+        (Some(n), _, _) => (visible(n), theme.accent().add_modifier(Modifier::BOLD)),
+        (None, Some(e), None) => (format!("⚠ {}", visible(e)), theme.warn()),
+        _ => return,
+    };
+    let Some(row) = body.height.checked_sub(1) else { return };
+    let area = Rect { y: body.y + row, height: 1, ..body };
+    let text = truncate(&format!(" {text} "), area.width as usize);
+    let w = width(&text) as u16;
+    f.render_widget(
+        Paragraph::new(Span::styled(text, style.add_modifier(Modifier::REVERSED))),
+        Rect { width: w, ..area },
+    );
 }
 
 pub(super) fn block<'a>(title: String, focused: bool, theme: Theme) -> Block<'a> {
