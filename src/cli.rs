@@ -936,8 +936,9 @@ pub fn compare_text(c: &crate::explain::compare::Comparison, lang: Lang) -> Stri
     for row in crate::explain::compare::fact_rows(c, lang) {
         let (a, b) = (text::visible(&row.a), text::visible(&row.b));
         let mark = if row.differs { "≠" } else { " " };
+        let type5 = if row.type5 { "⚑" } else { " " };
         let line = format!(
-            "{mark} {}  {}  {}",
+            "{mark}{type5} {}  {}  {}",
             text::pad(&row.label, 24),
             text::pad(&text::truncate(&a, COL), COL),
             text::truncate(&b, COL + 30)

@@ -276,7 +276,8 @@ pub fn comparison_markdown(c: &crate::explain::compare::Comparison, lang: Lang) 
     let _ = writeln!(md, "| | A | B |\n|---|---|---|");
     for row in crate::explain::compare::fact_rows(c, lang) {
         let mark = if row.differs { " ≠" } else { "" };
-        let _ = writeln!(md, "| {}{mark} | {} | {} |", cell(&row.label), cell(&row.a), cell(&row.b));
+        let type5 = if row.type5 { " ⚑" } else { "" };
+        let _ = writeln!(md, "| {}{mark}{type5} | {} | {} |", cell(&row.label), cell(&row.a), cell(&row.b));
     }
     for (which, side) in [("A", &c.a), ("B", &c.b)] {
         for p in &side.pushes {

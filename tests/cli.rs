@@ -509,7 +509,7 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains(&format!("{B} [demo]")), "{text}");
-    assert!(text.contains("≠ virtual number"), "{text}");
+    assert!(text.contains("≠⚑ virtual number"), "{text}");
     assert!(text.contains("- [cannot decide] Reported, and weighed as reports, not observations: A"), "{text}");
     assert!(text.contains("- [cannot decide] The data cannot decide:"), "{text}");
     // the same comparison under the report, in Markdown for the ticket
@@ -518,7 +518,7 @@ fn compare_puts_the_seed_order_beside_b_from_the_demo_shop() {
     let md = stdout(&o);
     assert!(md.starts_with(&format!("# Order {SEED}\n")), "{md}");
     assert!(md.contains(&format!("\n## Compared with order {B}\n")), "{md}");
-    assert!(md.contains("| virtual number ≠ | 18400984191-0775 | - |"), "{md}");
+    assert!(md.contains("| virtual number ≠ ⚑ | 18400984191-0775 | - |"), "{md}");
     assert!(md.contains("- `virtual_number`: A `true` · B `false`"), "{md}");
     assert!(md.contains("  - (demo) B 3732679488426088960 (demo data): invalid buyer phone (the guide: none for a number not of 11 digits, blank or dead): the data cannot tell"), "{md}");
     // bad usage

@@ -55,7 +55,7 @@ fn long_emoji_title_and_control_characters_stay_in_their_columns() {
     // The after-sale order's merchant note gained an ESC sequence between the
     // two versions: the comparison shows it as ␛, never sends it.
     select(&mut app, &mut store, "3740987712098549760");
-    let wide = render(&mut app, 160, 48);
+    let wide = render(&mut app, 200, 60);
     assert!(wide.contains("请尽快发货␛[31m（加急）"), "{wide}");
     select(&mut app, &mut store, "3740921843719274496");
     let main = render(&mut app, 80, 24);

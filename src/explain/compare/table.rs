@@ -16,6 +16,10 @@ pub struct FactRow {
     pub b: String,
     /// The two values differ (the order row itself never counts).
     pub differs: bool,
+    /// A fact the type 5 rules weigh (wechat-channels.md §12: whether the
+    /// order uses a number, the number and its clock, the pushes and what
+    /// the push record covers), marked so the eye finds it.
+    pub type5: bool,
 }
 
 /// The side-by-side table both the text and the Markdown comparison show.
@@ -25,6 +29,11 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
     let n = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(dash);
     let demo = |s: Source| if s == Source::Demo { lang.text(" [演示]", " [demo]") } else { "" };
     type Row<'a> = (&'a str, Box<dyn Fn(&Side) -> String + 'a>);
+    let yes_no = |x: Option<i64>| match x {
+        Some(1) => format!("1 {}", lang.text("是", "yes")),
+        Some(0) => format!("0 {}", lang.text("否", "no")),
+        other => n(other),
+    };
     let rows: Vec<Row> = vec![
         ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
         (
@@ -39,7 +48,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                 if steps.is_empty() { dash() } else { steps.join(" → ") }
             }),
         ),
-        ("deliver_method", Box::new(|s: &Side| n(s.deliver_method))),
+        (lang.text("发货方式", "delivery method"), Box::new(|s: &Side| n(s.deliver_method))),
         (lang.text("发货", "shipped"), Box::new(|s: &Side| t(s.shipped_at))),
         (
             lang.text("包裹", "parcels"),
@@ -60,7 +69,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
             }),
         ),
         (
-            "ewaybill_order_code",
+            lang.text("电子面单号", "e-waybill code"),
             Box::new(|s: &Side| {
                 if s.ewaybill_in.is_empty() {
                     lang.text("无", "none").to_string()
@@ -70,11 +79,11 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                 }
             }),
         ),
-        ("use_tel_number", Box::new(|s: &Side| n(s.use_tel_number))),
+        (lang.text("使用虚拟号", "uses a virtual number"), Box::new(|s: &Side| yes_no(s.use_tel_number))),
         (lang.text("虚拟号", "virtual number"), Box::new(|s: &Side| s.virtual_number.clone().unwrap_or_else(dash))),
         (lang.text("到期", "expires"), Box::new(|s: &Side| t(s.expire_time))),
-        ("has_delay_times", Box::new(|s: &Side| n(s.has_delay_times))),
-        ("get_virtual_tel_cnt", Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
+        (lang.text("已延期次数", "extensions"), Box::new(|s: &Side| n(s.has_delay_times))),
+        (lang.text("换号次数", "number exchanges"), Box::new(|s: &Side| n(s.get_virtual_tel_cnt))),
         (
             lang.text("计时开始（推断）", "clock start (inferred)"),
             Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
@@ -108,10 +117,13 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
         ),
         (lang.text("报告", "reported notes"), Box::new(|s: &Side| s.notes.len().to_string())),
     ];
+    // The rows the type 5 rules weigh, by position in the table above.
+    const TYPE5: [usize; 8] = [3, 7, 8, 9, 10, 12, 13, 14];
     rows.iter()
-        .map(|(label, f)| {
+        .enumerate()
+        .map(|(i, (label, f))| {
             let (a, b) = (f(&c.a), f(&c.b));
-            FactRow { label: label.to_string(), differs: a != b && *label != "order", a, b }
+            FactRow { label: label.to_string(), differs: a != b && i != 0, type5: TYPE5.contains(&i), a, b }
         })
         .collect()
 }

@@ -1,9 +1,11 @@
 //! Drawing, one file per part of the screen. Reads the state, never changes it.
 
+mod explanation;
 mod list;
 mod order;
 mod overlay;
 mod pushes;
+mod vnum;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -22,6 +24,8 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 /// Below this width the two versions become one list of changes.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
+/// From this width the explanation is a third column on the main screen.
+pub const THREE_COLUMNS_WIDTH: u16 = 160;
 
 /// Colours, or none at all under `NO_COLOR`.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +92,17 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
     let list_w = if area.width >= SIDE_BY_SIDE_WIDTH { 34 } else { 30 };
     let [list, right] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
     list::draw_list(f, list, app, theme);
-    order::draw_detail(f, right, app, theme);
+    if area.width >= THREE_COLUMNS_WIDTH {
+        // The explanation beside the versions, which keep the room to stand
+        // side by side.
+        let expl_w = (right.width / 3).clamp(40, right.width.saturating_sub(86).max(40));
+        let [detail, explanation] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(expl_w)]).areas(right);
+        order::draw_detail(f, detail, app, theme);
+        explanation::draw(f, explanation, app, theme);
+    } else {
+        order::draw_detail(f, right, app, theme);
+    }
     match &app.overlay {
         Some(Overlay::Help(view)) => overlay::draw_help(f, body, view, app.lang, theme),
         Some(Overlay::Expiring(view)) => overlay::draw_expiring(f, body, view, app.now, app.lang, theme),

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{SIDE_BY_SIDE_WIDTH, Theme, block, t};
 use crate::diff::Op;
 use crate::model::names::{self, Lang};
-use crate::model::{Order, VnumState};
+use crate::model::Order;
 use crate::text::{pad, truncate, visible, width};
 use crate::timefmt;
 use crate::tui::detail::{CompareRow, Detail};
@@ -47,14 +47,12 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
     };
     let [summary, area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     draw_summary(f, summary, app, d, theme);
+    // The number's pane takes what its lines need (nothing in it is cut);
+    // the pushes take up to two fifths of what is left, the versions the rest.
+    let vnum_lines = super::vnum::lines(app, d, area.width.saturating_sub(2) as usize, theme);
+    let vnum_h = (vnum_lines.len() as u16 + 2).min(area.height.saturating_sub(4 + 3));
     let n_msgs = d.messages.len() as u16;
-    let msg_h = (n_msgs + 2).clamp(4, (area.height * 2 / 5).max(6));
-    // Number and expiry lines, the inferred clock start on its own line when
-    // narrow, and the one-line explanation.
-    let vnum_h = if area.width >= 110 || d.vnum.number.is_none() { 5 } else { 6 };
-    // The weighed causes of "no number", as many as fit beside the versions.
-    let causes = no_number_causes(d).len() as u16;
-    let vnum_h = vnum_h + causes.min(area.height.saturating_sub(4 + msg_h + vnum_h));
+    let msg_h = (n_msgs + 2).clamp(4, (area.height * 2 / 5).max(6)).min(area.height.saturating_sub(4 + vnum_h)).max(3);
     let [compare, vnum, messages] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(vnum_h), Constraint::Length(msg_h)]).areas(area);
     if area.width + 34 >= SIDE_BY_SIDE_WIDTH && d.pair.before.is_some() && d.pair.after.is_some() {
@@ -62,7 +60,7 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
     } else {
         draw_changes(f, compare, app, d, theme);
     }
-    draw_vnum(f, vnum, app, d, theme);
+    super::vnum::draw(f, vnum, vnum_lines, app, theme);
     draw_messages(f, messages, app, d, theme);
 }
 
@@ -289,147 +287,6 @@ fn change_line(row: &CompareRow, label_w: usize, max: usize, theme: Theme) -> Li
         truncate(&format!("{}{} {}", row.op.mark(), pad(&row.label, label_w), value), max),
         theme.op(row.op),
     ))
-}
-
-/// `cause: weight — why` as `weight · cause — why`: on a narrow screen the
-/// verdict is what must not be cut off.
-fn weight_first(text: &str) -> String {
-    let Some((head, why)) = text.split_once(" — ") else { return text.to_string() };
-    match head.rsplit_once(": ").or_else(|| head.rsplit_once('：')) {
-        Some((cause, weight)) => format!("{weight} · {cause} — {why}"),
-        None => text.to_string(),
-    }
-}
-
-/// The documented causes of "no number", weighed by the order's own explanation.
-fn no_number_causes(d: &Detail) -> Vec<&crate::explain::Fact> {
-    let no_number =
-        d.story.as_ref().and_then(|s| s.explanation.iter().find(|x| x.rule == crate::explain::Rule::NoNumber));
-    no_number.map(|x| x.evidence.iter().filter(|e| e.reference.is_none()).collect()).unwrap_or_default()
-}
-
-fn draw_vnum(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
-    let lang = app.lang;
-    let v = &d.vnum;
-    let state = v.state(app.now);
-    let title = t(lang, "虚拟号", "Virtual number").to_string();
-    let b = block(title, false, theme);
-    let mut lines = Vec::new();
-    match v.display_number(lang) {
-        Some(number) => {
-            let mut first = vec![Span::styled(number, Style::default().add_modifier(Modifier::BOLD)), Span::raw(" · ")];
-            first.push(Span::styled(state.label(lang), theme.state(state)));
-            if let Some(exp) = v.expire_time {
-                let left = exp - app.now;
-                let countdown = if left > 0 {
-                    format!("{} {}", t(lang, "剩余", "expires in"), timefmt::countdown(lang, left))
-                } else {
-                    format!("{}{}", timefmt::ago(lang, -left), t(lang, "前", " ago"))
-                };
-                first.push(Span::raw(" · "));
-                first.push(Span::styled(countdown, theme.state(state)));
-            }
-            lines.push(Line::from(first));
-            let mut second = vec![
-                format!(
-                    "{} {} +08",
-                    t(lang, "到期", "expires"),
-                    v.expire_time.map(timefmt::full).unwrap_or_else(|| "?".into())
-                ),
-                match (lang, v.has_delay_times) {
-                    (Lang::Zh, Some(n)) => format!("已延期 {n} 次"),
-                    (Lang::Zh, None) => "延期次数未知".to_string(),
-                    (Lang::En, Some(n)) => format!("extended {n}×"),
-                    (Lang::En, None) => "extensions unknown".to_string(),
-                },
-            ];
-            if let Some(start) = v.inferred_clock_start() {
-                let rule = if area.width >= 110 {
-                    t(lang, "推断：到期 − 30天 − 15天×延期次数", "inferred: expiry − 30 d − 15 d × extensions")
-                } else {
-                    t(lang, "推断", "inferred")
-                };
-                second.push(format!(
-                    "{} ≈ {} ({rule})",
-                    t(lang, "计时开始", "clock started"),
-                    timefmt::short_in(start, app.now_year())
-                ));
-            }
-            if let Some(real) = v.real_tel_number.as_ref().filter(|_| area.width >= 140) {
-                second.push(format!("{} {}", t(lang, "真实号", "real"), visible(real)));
-            }
-            // Narrow panes put the inferred clock start on a line of its own.
-            if area.width >= 110 {
-                lines.push(Line::from(second.join(" · ")));
-            } else {
-                let third = second.split_off(2);
-                lines.push(Line::from(second.join(" · ")));
-                if !third.is_empty() {
-                    lines.push(Line::from(third.join(" · ")));
-                }
-            }
-        }
-        None => {
-            let why = match (state, d.latest.as_ref().and_then(Order::deliver_method)) {
-                (_, Some(1)) => t(
-                    lang,
-                    "虚拟发货订单（deliver_method 1）：无物流，不分配虚拟号",
-                    "Virtual goods (deliver_method 1): no logistics, no virtual number",
-                ),
-                (VnumState::Pending, _) => t(
-                    lang,
-                    "use_tel_number 为 1，但还没有分配号码",
-                    "use_tel_number is 1 but no number is assigned yet",
-                ),
-                _ if d.latest.is_none() => {
-                    t(lang, "没有订单详情，无法判断", "No stored order/get response to tell from")
-                }
-                // The block can be there with only the masked real number.
-                _ if d.latest.as_ref().and_then(Order::tel_ext).is_some() => t(
-                    lang,
-                    "该订单没有虚拟号（tel_number_ext_info 中没有 virtual_tel_number）",
-                    "No virtual number (no virtual_tel_number in tel_number_ext_info)",
-                ),
-                _ => t(
-                    lang,
-                    "该订单没有虚拟号（use_tel_number 0，无 tel_number_ext_info）",
-                    "No virtual number (use_tel_number 0, no tel_number_ext_info)",
-                ),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(state.label(lang), theme.state(state)),
-                Span::raw(" · "),
-                Span::raw(why),
-            ]));
-            if let Some(real) = &v.real_tel_number {
-                lines.push(Line::from(format!(
-                    "{} {}",
-                    t(lang, "联系电话（平台脱敏）", "contact (masked by the platform)"),
-                    visible(real)
-                )));
-            }
-        }
-    }
-    if let Some(h) = d.story.as_ref().and_then(crate::explain::headline) {
-        let demo = if h.demo { t(app.lang, "［演示数据］", "[demo data] ") } else { "" };
-        let mut text = format!("» {demo}{}", visible(&h.short));
-        let more = t(app.lang, "（t 查看时间线与解释）", " (t: timeline and explanation)");
-        if width(&text) + width(more) + 2 <= area.width as usize {
-            text.push_str(more);
-        }
-        lines.push(Line::from(Span::styled(text, theme.accent().add_modifier(Modifier::BOLD))));
-    }
-    // No number: the documented causes, each weighed, on the screen itself;
-    // one that holds is emphasised, the ones the data cannot tell are dim.
-    for cause in no_number_causes(d) {
-        let holds = cause.text.contains(t(app.lang, "：支持 —", ": for —"));
-        let style = if holds { theme.warn().add_modifier(Modifier::BOLD) } else { theme.dim() };
-        lines.push(Line::from(Span::styled(
-            truncate(&format!("  · {}", visible(&weight_first(&cause.text))), area.width.saturating_sub(2) as usize),
-            style,
-        )));
-    }
-    f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
 fn draw_messages(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {

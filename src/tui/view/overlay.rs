@@ -261,19 +261,11 @@ pub(super) fn draw_timeline(f: &mut Frame, area: Rect, story: &Story, view: &Tim
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = story.entries.get(selected) {
         for l in wrap(&line_of(e), w) {
-            lines.push(Line::from(Span::styled(l, theme.dim())));
+            lines.push(Line::from(l));
         }
     }
     let fixed = lines.len();
-    let mut expl: Vec<Line> = Vec::new();
-    for s in &story.explanation {
-        // The verdict first, as the text and the report print it.
-        let text = format!("{}{}", s.verdict.mark(lang), visible(&s.statement));
-        for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
-            let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
-            expl.push(Line::from(vec![bullet, Span::raw(l)]));
-        }
-    }
+    let expl = super::explanation::lines(&story.explanation, lang, theme, w, true);
     let room = (inner.height as usize).saturating_sub(fixed);
     let max_scroll = expl.len().saturating_sub(room);
     let scroll = view.explanation_scroll.min(max_scroll);
@@ -308,31 +300,34 @@ pub(super) fn draw_compare(f: &mut Frame, area: Rect, view: &CompareView, lang: 
         Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
         Some(Ok(c)) => {
             let label_w = c.rows.iter().map(|r| crate::text::width(&r.label)).max().unwrap_or(10).clamp(10, 24);
-            let col = w.saturating_sub(label_w + 4) / 2;
+            let col = w.saturating_sub(label_w + 5) / 2;
             for r in &c.rows {
                 let mark = if r.differs { "≠" } else { " " };
+                let type5 = if r.type5 { "⚑" } else { " " };
                 let text = format!(
-                    "{mark} {} {} {}",
+                    "{mark}{type5} {} {} {}",
                     pad(&visible(&r.label), label_w),
                     pad(&visible(&r.a), col),
                     truncate(&visible(&r.b), col)
                 );
-                let style = if r.differs { theme.fg(Color::Yellow) } else { Style::default() };
+                // What differs and bears on type 5 is what the answer turns on.
+                let style = match (r.differs, r.type5) {
+                    (true, true) => theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                    (true, false) => theme.fg(Color::Yellow),
+                    (false, _) => Style::default(),
+                };
                 lines.push(Line::from(Span::styled(truncate(&text, w), style)));
             }
+            lines.push(Line::from(Span::styled(
+                t(lang, "≠ 两单不同  ⚑ 与 type 5 有关", "≠ differs  ⚑ bears on type 5"),
+                theme.dim(),
+            )));
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 t(lang, "解释", "Explanation"),
                 theme.accent().add_modifier(Modifier::BOLD),
             )));
-            for s in &c.explanation {
-                let demo = if s.demo { t(lang, "［演示数据］", "[demo data] ") } else { "" };
-                let text = format!("{}{demo}{}", s.verdict.mark(lang), visible(&s.statement));
-                for (k, l) in wrap(&text, w.saturating_sub(2)).into_iter().enumerate() {
-                    let bullet = if k == 0 { Span::styled("• ", theme.accent()) } else { Span::raw("  ") };
-                    lines.push(Line::from(vec![bullet, Span::raw(l)]));
-                }
-            }
+            lines.extend(super::explanation::lines(&c.explanation, lang, theme, w, true));
         }
     }
     let room = inner.height as usize;
