@@ -104,37 +104,107 @@ pub fn wrap(s: &str, cols: usize) -> Vec<String> {
     let cols = cols.max(1);
     let mut lines = Vec::new();
     for para in s.split('\n') {
-        let mut line = String::new();
+        let mut line: Vec<&str> = Vec::new();
         let mut used = 0;
         for token in break_tokens(para) {
             let w = width(token);
             if used + w > cols && used > 0 {
-                lines.push(line.trim_end().to_string());
+                // No line starts with closing punctuation (，。）…): the
+                // piece before it goes down with it.
+                let carried = match line.last() {
+                    Some(&last) if line.len() > 1 && last != " " && closes(token) && width(last) + w <= cols => {
+                        line.pop()
+                    }
+                    _ => None,
+                };
+                lines.push(line.concat().trim_end().to_string());
                 line.clear();
                 used = 0;
-                if token == " " {
+                if let Some(last) = carried {
+                    line.push(last);
+                    used = width(last);
+                }
+                if token == " " && line.is_empty() {
                     continue;
                 }
             }
             if w > cols {
                 // A run without break opportunities: cut it by columns.
-                for c in token.chars() {
+                let mut from = 0;
+                for (i, c) in token.char_indices() {
                     let cw = c.width().unwrap_or(0);
                     if used + cw > cols {
-                        lines.push(std::mem::take(&mut line));
+                        line.push(&token[from..i]);
+                        lines.push(std::mem::take(&mut line).concat());
+                        from = i;
                         used = 0;
                     }
-                    line.push(c);
                     used += cw;
                 }
+                line.push(&token[from..]);
                 continue;
             }
-            line.push_str(token);
+            line.push(token);
             used += w;
         }
-        lines.push(line.trim_end().to_string());
+        lines.push(line.concat().trim_end().to_string());
     }
     lines
+}
+
+/// Punctuation that closes what comes before it, which a line must not
+/// start with.
+fn closes(token: &str) -> bool {
+    token.chars().next().is_some_and(|c| "，。、；：！？）」』》〉】…,.;:!?)".contains(c))
+}
+
+/// Chinese text with the punctuation of Chinese: `: ` `, ` `; ` next to
+/// Chinese characters become `：` `，` `；`, and parentheses around Chinese
+/// become `（）`. Times (`10:26`), numbers (`1,000`) and ASCII-only
+/// parentheses (`(inferred)` in a field's value) stay as they are.
+pub fn zh_punctuation(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let wide = |c: Option<&char>| c.is_some_and(|c| c.width().unwrap_or(0) >= 2);
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let before = if i == 0 { None } else { chars.get(i - 1) };
+        match c {
+            ':' | ',' | ';' if chars.get(i + 1) == Some(&' ') || wide(chars.get(i + 1)) => {
+                let after = if chars.get(i + 1) == Some(&' ') { chars.get(i + 2) } else { chars.get(i + 1) };
+                if wide(before) || wide(after) {
+                    out.push(match c {
+                        ':' => '：',
+                        ',' => '，',
+                        _ => '；',
+                    });
+                    // The full-width mark carries its own space.
+                    if chars.get(i + 1) == Some(&' ') {
+                        i += 1;
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            '(' => match chars[i + 1..].iter().position(|&c| c == ')' || c == '(') {
+                Some(len) if chars[i + 1 + len] == ')' && chars[i + 1..i + 1 + len].iter().any(|c| wide(Some(c))) => {
+                    // A space before a full-width parenthesis is one too many.
+                    if out.ends_with(' ') {
+                        out.pop();
+                    }
+                    out.push('（');
+                    out.extend(&chars[i + 1..i + 1 + len]);
+                    out.push('）');
+                    i += len + 1;
+                }
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Splits text into the pieces a line may break between: a single space,
@@ -195,6 +265,27 @@ pub fn is_phone_field(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_line_starts_with_closing_punctuation() {
+        // "，" would start the second line at 6 columns: "开始" goes down with it.
+        let lines = wrap("计时在发货前开始，两次读取之间", 12);
+        assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
+        assert!(lines.iter().all(|l| width(l) <= 12), "{lines:?}");
+        assert_eq!(lines.concat(), "计时在发货前开始，两次读取之间");
+        // Without the rule it would: the same text at a width where it breaks right before "，".
+        assert_eq!(wrap("计时开始，两次", 8), ["计时开", "始，两次"]);
+        assert_eq!(wrap("ab cd", 2), ["ab", "cd"]);
+    }
+
+    #[test]
+    fn chinese_takes_chinese_punctuation_and_times_and_values_stay() {
+        assert_eq!(zh_punctuation("接收器全程运行: 2026-11-24 10:26"), "接收器全程运行：2026-11-24 10:26");
+        assert_eq!(zh_punctuation("A 123（演示数据）: 2 个版本, 其中 1 个; 另"), "A 123（演示数据）：2 个版本，其中 1 个；另");
+        assert_eq!(zh_punctuation("12:27:31 (1 小时 53 分 早于发货)"), "12:27:31（1 小时 53 分 早于发货）");
+        assert_eq!(zh_punctuation("status 20 (inferred), 1,000"), "status 20 (inferred), 1,000");
+        assert_eq!(zh_punctuation("English: stays, as it is (here)"), "English: stays, as it is (here)");
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

@@ -259,6 +259,19 @@ pub struct Statement {
 }
 
 impl Statement {
+    /// The statement with Chinese punctuation in Chinese text (the rules
+    /// write their sentences from parts; this is done once, at the end).
+    pub fn punctuated(mut self, lang: Lang) -> Statement {
+        if lang == Lang::Zh {
+            self.statement = crate::text::zh_punctuation(&self.statement);
+            self.short = crate::text::zh_punctuation(&self.short);
+            for fact in &mut self.evidence {
+                fact.text = crate::text::zh_punctuation(&fact.text);
+            }
+        }
+        self
+    }
+
     pub fn new(rule: super::Rule, verdict: Verdict, statement: String, short: String) -> Statement {
         Statement {
             rule,

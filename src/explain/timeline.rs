@@ -240,5 +240,10 @@ pub fn entries(ev: &Evidence, lang: Lang) -> Vec<Entry> {
         Source::Observed | Source::Demo => 2,
     };
     entries.sort_by_key(|e| (e.at, rank(e.source), e.kind));
+    if lang == Lang::Zh {
+        for e in &mut entries {
+            e.summary = crate::text::zh_punctuation(&e.summary);
+        }
+    }
     entries
 }

@@ -337,7 +337,7 @@ pub fn differences(a: &Side, b: &Side, lang: Lang) -> Vec<Difference> {
 pub fn compare(a: &Evidence, b: &Evidence, lang: Lang) -> Comparison {
     let (a, b) = (side(a, lang), side(b, lang));
     let differences = differences(&a, &b, lang);
-    let explanation = explain(&a, &b, lang);
+    let explanation = explain(&a, &b, lang).into_iter().map(|s| s.punctuated(lang)).collect();
     Comparison { a, b, differences, explanation }
 }
 

@@ -35,7 +35,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
         other => n(other),
     };
     let rows: Vec<Row> = vec![
-        ("order", Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
+        (lang.text("订单", "order"), Box::new(|s: &Side| format!("{}{}", s.order_id, demo(s.source)))),
         (
             lang.text("状态", "status"),
             Box::new(|s: &Side| format!("{} {}", n(s.status), s.status_name.clone().unwrap_or_default())),
@@ -87,11 +87,14 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
         (
             lang.text("计时开始（推断）", "clock start (inferred)"),
             Box::new(|s: &Side| match (s.clock_start, s.clock_start_before_shipment) {
-                (Some(c), Some(d)) if d >= 0 => {
-                    format!("{} ({} {})", timefmt::full(c), span(lang, d), lang.text("早于发货", "before shipping"))
-                }
                 (Some(c), Some(d)) => {
-                    format!("{} ({} {})", timefmt::full(c), span(lang, d), lang.text("晚于发货", "after shipping"))
+                    let side = match (d >= 0, lang) {
+                        (true, Lang::Zh) => "早于发货",
+                        (false, Lang::Zh) => "晚于发货",
+                        (true, Lang::En) => "before shipping",
+                        (false, Lang::En) => "after shipping",
+                    };
+                    crate::text::zh_punctuation(&format!("{} ({} {side})", timefmt::full(c), span(lang, d.abs())))
                 }
                 (Some(c), None) => timefmt::full(c),
                 (None, _) => dash(),
@@ -111,7 +114,7 @@ pub fn fact_rows(c: &Comparison, lang: Lang) -> Vec<FactRow> {
                         Coverage::Partly { .. } => lang.text("部分", "partly"),
                         Coverage::None => lang.text("无（未记录）", "nothing (not recorded)"),
                     };
-                    format!("{kind}: {} – {}", timefmt::full(c.from), timefmt::full(c.to))
+                    format!("{kind}{}{} – {}", lang.text("：", ": "), timefmt::full(c.from), timefmt::full(c.to))
                 }
             }),
         ),

@@ -259,7 +259,7 @@ pub fn explain(f: &Facts, lang: Lang) -> Vec<Statement> {
     }
     out.extend(reported(f, lang));
     out.push(no_published_rule(lang));
-    out
+    out.into_iter().map(|s| s.punctuated(lang)).collect()
 }
 
 /// The span that bears on a type 5 push: from the earliest of the clock
