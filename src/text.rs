@@ -281,7 +281,10 @@ mod tests {
     #[test]
     fn chinese_takes_chinese_punctuation_and_times_and_values_stay() {
         assert_eq!(zh_punctuation("接收器全程运行: 2026-11-24 10:26"), "接收器全程运行：2026-11-24 10:26");
-        assert_eq!(zh_punctuation("A 123（演示数据）: 2 个版本, 其中 1 个; 另"), "A 123（演示数据）：2 个版本，其中 1 个；另");
+        assert_eq!(
+            zh_punctuation("A 123（演示数据）: 2 个版本, 其中 1 个; 另"),
+            "A 123（演示数据）：2 个版本，其中 1 个；另"
+        );
         assert_eq!(zh_punctuation("12:27:31 (1 小时 53 分 早于发货)"), "12:27:31（1 小时 53 分 早于发货）");
         assert_eq!(zh_punctuation("status 20 (inferred), 1,000"), "status 20 (inferred), 1,000");
         assert_eq!(zh_punctuation("English: stays, as it is (here)"), "English: stays, as it is (here)");

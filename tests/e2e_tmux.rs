@@ -391,5 +391,16 @@ fn the_command_line_goes_to_an_order() {
     t.wait_for("the completed id", |s| s.contains(":3741098712233558016 ▏"));
     t.keys(&["Enter"]);
     t.wait_for("the order selected", |s| selected_line(s).contains("3741098712233558016"));
+    // Order B is not in the store: the command line fetches it from the demo
+    // shop, and what the demo shop made up is marked as demo everywhere.
+    t.keys(&[":"]);
+    t.literal("3732679488426088960");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("order B, fetched and marked", |s| {
+        selected_line(s).contains("3732679488426088960") && s.contains("3732679488426088960 [demo data]")
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    let row = lines.iter().position(|l| l.contains("▶3732679488426088960")).unwrap();
+    assert!(lines[row + 1].contains("demo"), "the list row carries the demo mark:\n{screen}");
     t.keys(&["q"]);
 }

@@ -217,6 +217,14 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             {
                 side.changed(changes, out);
             }
+            // A version from the demo shop (order B looked up, say) makes
+            // its order demo data: say so, so every pane marks it.
+            if source.is_demo()
+                && result.is_ok()
+                && let Ok(demo) = store.demo_orders()
+            {
+                out(Msg::DemoOrders(demo));
+            }
             if let Some(purpose) = purpose {
                 out(Msg::VersionStored { purpose, order_id: order.order_id.clone(), result, at });
             }

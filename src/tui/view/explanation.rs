@@ -11,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, block, t};
-use crate::tui::state::State;
 use crate::explain::{Statement, Verdict};
 use crate::model::names::Lang;
 use crate::text::{truncate, visible, wrap};
+use crate::tui::state::State;
 
 /// How a verdict is shown: what the data shows in bold (the deciding
 /// facts), a suggestion in italics, "cannot decide" in its own colour.
@@ -29,7 +29,13 @@ pub(super) fn verdict_style(verdict: Verdict, theme: Theme) -> Style {
 /// The statements wrapped to `w` columns, a bullet before each; with
 /// `deciders`, a line under each statement the data cannot decide says
 /// what would.
-pub(super) fn lines(statements: &[Statement], lang: Lang, theme: Theme, w: usize, deciders: bool) -> Vec<Line<'static>> {
+pub(super) fn lines(
+    statements: &[Statement],
+    lang: Lang,
+    theme: Theme,
+    w: usize,
+    deciders: bool,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for s in statements {
         let style = verdict_style(s.verdict, theme);

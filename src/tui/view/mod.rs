@@ -96,8 +96,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
         // The explanation beside the versions, which keep the room to stand
         // side by side.
         let expl_w = (right.width / 3).clamp(40, right.width.saturating_sub(86).max(40));
-        let [detail, explanation] =
-            Layout::horizontal([Constraint::Min(0), Constraint::Length(expl_w)]).areas(right);
+        let [detail, explanation] = Layout::horizontal([Constraint::Min(0), Constraint::Length(expl_w)]).areas(right);
         order::draw_detail(f, detail, app, theme);
         explanation::draw(f, explanation, app, theme);
     } else {

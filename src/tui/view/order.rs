@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{SIDE_BY_SIDE_WIDTH, Theme, block, t};
 use crate::diff::Op;
-use crate::model::names::{self, Lang};
 use crate::model::Order;
+use crate::model::names::{self, Lang};
 use crate::text::{pad, truncate, visible, width};
 use crate::timefmt;
 use crate::tui::detail::{CompareRow, Detail};
@@ -68,6 +68,9 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
 fn draw_summary(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
     let lang = app.lang;
     let mut parts = vec![d.order_id.clone()];
+    if app.demo_orders.contains(&d.order_id) {
+        parts[0].push_str(t(lang, "［演示数据］", " [demo data]"));
+    }
     if let Some(o) = &d.latest {
         parts.push(names::status_label(o.status(), lang));
         let products = o.products();

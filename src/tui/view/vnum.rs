@@ -76,7 +76,9 @@ pub(super) fn lines(app: &State, d: &Detail, w: usize, theme: Theme) -> Vec<Line
             let mut wrapped = wrap(&format!("{label} · {}", no_number_why(lang, state, d)), w).into_iter();
             if let Some(first) = wrapped.next() {
                 lines.push(match first.strip_prefix(label) {
-                    Some(rest) => Line::from(vec![Span::styled(label, theme.state(state)), Span::raw(rest.to_string())]),
+                    Some(rest) => {
+                        Line::from(vec![Span::styled(label, theme.state(state)), Span::raw(rest.to_string())])
+                    }
                     None => Line::from(first),
                 });
             }
@@ -158,7 +160,11 @@ fn no_number_why(lang: Lang, state: VnumState, d: &Detail) -> &'static str {
             "该订单没有虚拟号（号码信息中只有真实号，没有虚拟号）",
             "No virtual number (the number block holds only the real number)",
         ),
-        _ => t(lang, "该订单没有虚拟号（订单不使用虚拟号，也没有号码信息）", "No virtual number (the order uses none, and has no number block)"),
+        _ => t(
+            lang,
+            "该订单没有虚拟号（订单不使用虚拟号，也没有号码信息）",
+            "No virtual number (the order uses none, and has no number block)",
+        ),
     }
 }
 
@@ -178,4 +184,3 @@ fn no_number_causes(d: &Detail) -> Vec<&crate::explain::Fact> {
         d.story.as_ref().and_then(|s| s.explanation.iter().find(|x| x.rule == crate::explain::Rule::NoNumber));
     no_number.map(|x| x.evidence.iter().filter(|e| e.reference.is_none()).collect()).unwrap_or_default()
 }
-
