@@ -68,7 +68,9 @@ pub(super) fn draw_detail(f: &mut Frame, area: Rect, app: &State, theme: Theme) 
 fn draw_summary(f: &mut Frame, area: Rect, app: &State, d: &Detail, theme: Theme) {
     let lang = app.lang;
     let mut parts = vec![d.order_id.clone()];
-    if app.demo_orders.contains(&d.order_id) {
+    // Below 100 columns the list row's mark and the explanation's say it,
+    // and the goods keep the room.
+    if app.demo_orders.contains(&d.order_id) && area.width >= 70 {
         parts[0].push_str(t(lang, "［演示数据］", " [demo data]"));
     }
     if let Some(o) = &d.latest {
