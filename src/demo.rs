@@ -95,23 +95,20 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
 
 /// A demo store in a fresh temporary directory, removed when dropped.
 pub struct DemoStore {
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
     pub path: PathBuf,
 }
 
 impl DemoStore {
     pub fn create(now: i64) -> anyhow::Result<DemoStore> {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("orderscope-demo-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let demo = DemoStore { path: dir.join("demo.db"), dir };
-        let mut store = Store::open(&demo.path, OpenMode::Create)?;
+        let dir = tempfile::Builder::new().prefix("orderscope-demo-").tempdir()?;
+        let path = dir.path().join("demo.db");
+        let mut store = Store::open(&path, OpenMode::Create)?;
         let report = populate(&mut store, now)?;
         if let Some((src, line, problem)) = report.problems.first() {
             anyhow::bail!("demo data is broken: {src}:{line}: {problem}");
         }
-        Ok(demo)
+        Ok(DemoStore { _dir: dir, path })
     }
 
     pub fn path(&self) -> &Path {
@@ -119,10 +116,29 @@ impl DemoStore {
     }
 }
 
-impl Drop for DemoStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The inspector on the bundled demo shop, in a temporary store removed on
+/// exit. The demo's shop API is a fake on loopback, reached through the
+/// same client and live path as a real shop; the inspector is handed a
+/// store and a client and knows nothing of the demo.
+pub fn run(settings: &crate::settings::Settings) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let now = crate::timefmt::now();
+    let demo = DemoStore::create(now).context("cannot build the demo shop")?;
+    let store = Store::open(demo.path(), OpenMode::Existing)?;
+    let shop = start_fake_shop(&store, now).context("cannot start the demo shop API")?;
+    let client = client_for(&shop);
+    let lang = settings.lang;
+    let host = crate::hostname();
+    let title = match lang {
+        crate::model::Lang::Zh => format!("演示店铺 · 实时（模拟 API {}）· 主机 {host} · 存储（临时）", shop.addr),
+        crate::model::Lang::En => {
+            format!("demo shop · live (fake API {}) · host {host} · store (temporary)", shop.addr)
+        }
+    };
+    let live = crate::tui::LiveClient { client: std::sync::Arc::new(client), recent_days: 3 };
+    let result = crate::tui::run(store, title, lang, Some(SEED_ORDER_ID), Some(live));
+    drop(demo);
+    result
 }
 
 /// The demo shop's API credentials (used only against the fake on loopback).

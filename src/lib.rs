@@ -26,3 +26,8 @@ pub mod text;
 pub mod timefmt;
 pub mod tui;
 pub mod version_pair;
+
+/// This host's name, as the header and the receiver's periods show it.
+pub fn hostname() -> String {
+    hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "?".into())
+}

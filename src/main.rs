@@ -38,7 +38,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
     let s = cli.settings()?;
     match &cli.command {
         None | Some(Command::Tui) => orderscope::tui::run_on_store(&s).map(|_| true),
-        Some(Command::Demo { shop: false }) => orderscope::tui::run_demo(&s).map(|_| true),
+        Some(Command::Demo { shop: false }) => orderscope::demo::run(&s).map(|_| true),
         Some(Command::Orders { listing }) => cli::orders(&s, listing).map(|_| true),
         Some(Command::Expiring { within, json, jsonl }) => cli::expiring(&s, *within, *json, *jsonl).map(|_| true),
         Some(Command::Show { order_id, live, json }) => cli::show(&s, order_id, *live, *json).map(|_| true),

@@ -99,7 +99,7 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
     let mut store = Store::open_at(&location, OpenMode::Create, Durability::Full)?;
     let now = crate::timefmt::now();
     // Several hosts may share one store: each period says whose it is.
-    let host = crate::tui::hostname();
+    let host = crate::hostname();
     let period = store.write(|c| c.add_receiver_period(now, now, None, Some(&host))).map_err(|e| store.explain(e))?;
     let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
 

@@ -48,7 +48,7 @@ pub fn run_on_store(settings: &Settings) -> Result<()> {
     let title = format!(
         "{shop} · {mode} · {} {} · {} {}",
         lang.text("主机", "host"),
-        hostname(),
+        crate::hostname(),
         lang.text("存储", "store"),
         match &location {
             crate::store::Location::Sqlite(path) => home_relative(path),
@@ -56,26 +56,6 @@ pub fn run_on_store(settings: &Settings) -> Result<()> {
         }
     );
     run(store, title, lang, None, live)
-}
-
-/// The inspector on the bundled demo shop, in a temporary store removed on exit.
-pub fn run_demo(settings: &Settings) -> Result<()> {
-    let now = timefmt::now();
-    let demo = crate::demo::DemoStore::create(now).context("cannot build the demo shop")?;
-    let store = Store::open(demo.path(), OpenMode::Existing)?;
-    // The demo's shop API is a fake on loopback, reached through the same
-    // client and live path as a real shop.
-    let shop = crate::demo::start_fake_shop(&store, now).context("cannot start the demo shop API")?;
-    let client = crate::demo::client_for(&shop);
-    let lang = settings.lang;
-    let title = match lang {
-        Lang::Zh => format!("演示店铺 · 实时（模拟 API {}）· 主机 {} · 存储（临时）", shop.addr, hostname()),
-        Lang::En => format!("demo shop · live (fake API {}) · host {} · store (temporary)", shop.addr, hostname()),
-    };
-    let live = LiveClient { client: std::sync::Arc::new(client), recent_days: 3 };
-    let result = run(store, title, lang, Some(crate::demo::SEED_ORDER_ID), Some(live));
-    drop(demo);
-    result
 }
 
 /// `wx1b80498468985c93` → `wx1b…5c93`: enough to tell shops apart.
@@ -95,20 +75,9 @@ fn home_relative(path: &std::path::Path) -> String {
     }
 }
 
-pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "?".into();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
 /// Runs the inspector on a store until the user quits, the terminal goes
 /// away, or a signal ends it; the terminal is restored in every case.
-fn run(store: Store, title: String, lang: Lang, select: Option<&str>, live: Option<LiveClient>) -> Result<()> {
+pub fn run(store: Store, title: String, lang: Lang, select: Option<&str>, live: Option<LiveClient>) -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(match lang {
