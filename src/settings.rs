@@ -145,7 +145,11 @@ impl Settings {
             Some(l) => (l, true),
             None => match look.pick(None, "--lang", env::LANG, ("lang", |v| &v.lang)) {
                 Some(g) => (parse_lang(&g)?, true),
-                None => (Lang::from_env(), false),
+                None => {
+                    let pick = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+                    let locale = pick("LC_ALL").or_else(|| pick("LC_MESSAGES")).or_else(|| pick("LANG"));
+                    (Lang::of_locale(locale.as_deref()), false)
+                }
             },
         };
         let recent_days = match (

@@ -10,11 +10,10 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// `zh*` in `LANG` / `LC_ALL` selects Chinese; anything else English.
-    pub fn from_env() -> Lang {
-        let pick = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let value = pick("LC_ALL").or_else(|| pick("LC_MESSAGES")).or_else(|| pick("LANG"));
-        match value {
+    /// The language of a locale (`LC_ALL`, `LC_MESSAGES` or `LANG`): `zh*`
+    /// selects Chinese, any other English, none Chinese.
+    pub fn of_locale(locale: Option<&str>) -> Lang {
+        match locale {
             Some(v) if v.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
             Some(_) => Lang::En,
             None => Lang::Zh,
@@ -253,6 +252,14 @@ pub fn push_details(payload: &serde_json::Value, lang: Lang) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_locale_picks_the_language() {
+        assert_eq!(Lang::of_locale(Some("zh_CN.UTF-8")), Lang::Zh);
+        assert_eq!(Lang::of_locale(Some("en_US.UTF-8")), Lang::En);
+        assert_eq!(Lang::of_locale(Some("C.UTF-8")), Lang::En);
+        assert_eq!(Lang::of_locale(None), Lang::Zh);
+    }
 
     #[test]
     fn every_documented_ext_info_type_has_names() {

@@ -79,6 +79,8 @@ fn home_relative(path: &std::path::Path) -> String {
 /// away, or a signal ends it; the terminal is restored in every case.
 pub fn run(store: Store, title: String, lang: Lang, select: Option<&str>, live: Option<LiveClient>) -> Result<()> {
     use std::io::IsTerminal;
+    // NO_COLOR (no-color.org): any non-empty value turns colour off.
+    let theme = Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(match lang {
             Lang::Zh => "检查器需要终端；脚本请用 `orders`、`show`、`messages` 或 `diff` 加 --json",
@@ -103,7 +105,7 @@ pub fn run(store: Store, title: String, lang: Lang, select: Option<&str>, live: 
         let mut term = terminal::enter().context("cannot set up the terminal")?;
         terminal::spawn_input(input_tx)?;
         let sources = event_loop::Sources { input, msgs, signals: true };
-        let end = event_loop::run(&mut state, &mut term, &mut runner, sources, Theme::from_env()).await;
+        let end = event_loop::run(&mut state, &mut term, &mut runner, sources, theme).await;
         terminal::leave();
         // ratatui's Terminal shows the cursor on drop and reports failure with
         // eprintln!, which panics when the terminal (and stderr) is gone after

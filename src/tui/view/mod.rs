@@ -34,9 +34,6 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn from_env() -> Theme {
-        Theme { color: std::env::var_os("NO_COLOR").map(|v| v.is_empty()).unwrap_or(true) }
-    }
     pub(super) fn fg(self, c: Color) -> Style {
         if self.color { Style::default().fg(c) } else { Style::default() }
     }
