@@ -20,30 +20,37 @@ use super::{Shared, forward::Forwarder};
 use crate::settings::Settings as AllSettings;
 use crate::store::{Durability, MessageInsert, OpenMode, Store};
 
-/// Sets up logging to stderr (coloured only on a terminal), or appended to a file.
-pub fn init_logging(log: Option<&Path>) -> Result<()> {
+/// Sets up logging to stderr (coloured only on a terminal), or appended to
+/// a file by tracing-appender's writer thread, so a slow disk never holds up
+/// an answer. Keep the guard while the receiver runs: dropping it writes out
+/// what is still queued.
+#[must_use = "the log file's lines are written out when the guard is dropped"]
+pub fn init_logging(log: Option<&Path>) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ORDERSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_timer(LogTime);
-    let result = match log {
+    // A second init (tests running several receivers) keeps the first logger.
+    match log {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .with_context(|| format!("cannot open the log file {}", path.display()))?;
-            builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
+            // Never lossy: a full queue waits rather than drops a line.
+            let (writer, guard) =
+                tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(file);
+            let _ = builder.with_ansi(false).with_writer(writer).try_init();
+            Ok(Some(guard))
         }
         // Colour only on a terminal: a journal or a pipe would keep the escape codes.
         None => {
             use std::io::IsTerminal;
             let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            builder.with_ansi(colour).with_writer(std::io::stderr).try_init()
+            let _ = builder.with_ansi(colour).with_writer(std::io::stderr).try_init();
+            Ok(None)
         }
-    };
-    // A second init (tests running several receivers) keeps the first logger.
-    let _ = result;
-    Ok(())
+    }
 }
 
 /// Log times in the zone of everything else orderscope prints, with the
@@ -84,7 +91,7 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
     let forward = all.forward.clone();
     let addr = all.listen()?;
     let api = all.api()?.map(|a| a.client());
-    init_logging(log)?;
+    let _log = init_logging(log)?;
     let limits = fit_to_fd_limit(limits);
 
     // One thread serves HTTP and one commits: on a small machine, more
