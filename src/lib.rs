@@ -4,6 +4,7 @@
 //! importer, the CLI and the TUI sit around it.
 
 pub mod api;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -222,6 +222,7 @@ impl Client {
         let mut token = self.token(None).await?;
         let mut refreshed = false;
         let mut busy = 0u32;
+        let mut backoff = crate::backoff::Backoff::new(self.backoff, self.backoff * 64).with_jitter();
         loop {
             let request = self
                 .http
@@ -238,7 +239,7 @@ impl Client {
                     if (errcode == -1 || errcode == 45011) && busy < self.busy_retries =>
                 {
                     busy += 1;
-                    let delay = jitter(self.backoff * 2u32.pow(busy - 1));
+                    let delay = backoff.pause();
                     tracing::info!(endpoint = endpoint.path(), errcode, "platform busy; retrying in {delay:?}");
                     tokio::time::sleep(delay).await;
                 }
@@ -246,15 +247,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Between half and all of `d`, so many clients do not retry in step.
-fn jitter(d: Duration) -> Duration {
-    let half = d / 2;
-    // A fresh RandomState is seeded randomly per process and varies per call.
-    use std::hash::{BuildHasher, Hasher};
-    let r = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    half + Duration::from_nanos(r % (half.as_nanos() as u64 + 1))
 }
 
 #[cfg(test)]
@@ -271,13 +263,5 @@ mod tests {
         );
         assert!(hint(61004, "access clientip is not registered").contains("IP whitelist"));
         assert_eq!(hint(12345, ""), "");
-    }
-
-    #[test]
-    fn jitter_stays_in_range() {
-        for _ in 0..100 {
-            let j = jitter(Duration::from_millis(100));
-            assert!(j >= Duration::from_millis(50) && j <= Duration::from_millis(100));
-        }
     }
 }

@@ -49,7 +49,7 @@ impl Forwarder {
         let client = self.client.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let mut delay = Duration::from_millis(500);
+            let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
             for attempt in 1..=ATTEMPTS {
                 let mut req = client.post(&target).body(body.clone());
                 if let Some(ct) = &content_type {
@@ -60,8 +60,7 @@ impl Forwarder {
                     Ok(r) => tracing::warn!(attempt, status = r.status().as_u16(), "forward answered with an error"),
                     Err(e) => tracing::warn!(attempt, "forward failed: {}", crate::http::describe(&e)),
                 }
-                tokio::time::sleep(delay).await;
-                delay *= 2;
+                tokio::time::sleep(backoff.pause()).await;
             }
             tracing::error!("forward gave up after {ATTEMPTS} attempts; the push is in the store");
         });

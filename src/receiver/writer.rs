@@ -211,7 +211,7 @@ struct Loop {
     side: Vec<Job>,
     /// While projection fails: when to try again, and the next pause.
     retry_at: Option<Instant>,
-    pause: Duration,
+    pause: crate::backoff::Backoff,
     /// When the oldest row not yet projected was appended (roughly).
     behind_since: Option<Instant>,
     /// This writer's committed groups not yet projected: the last inbox id
@@ -272,7 +272,7 @@ impl Loop {
             appended,
             side: Vec::new(),
             retry_at: None,
-            pause: FIRST_RETRY,
+            pause: crate::backoff::Backoff::new(FIRST_RETRY, LAST_RETRY),
             behind_since: (appended > cursor).then(Instant::now),
             groups: std::collections::VecDeque::new(),
             looked: Instant::now(),
@@ -607,7 +607,7 @@ impl Loop {
         match result {
             Ok(()) => {
                 self.retry_at = None;
-                self.pause = FIRST_RETRY;
+                self.pause.reset();
                 true
             }
             Err(e) => {
@@ -648,17 +648,16 @@ impl Loop {
             }
         }
         self.retry_at = None;
-        self.pause = FIRST_RETRY;
+        self.pause.reset();
         true
     }
 
     fn pause_projection(&mut self, error: &str) -> bool {
-        let (safe, pause) = (self.appended - self.cursor, self.pause);
+        let (safe, pause) = (self.appended - self.cursor, self.pause.pause());
         self.journal.error("projection paused", None, || {
             format!("cannot project ({error}); {safe} pushes are safe in the inbox, retrying in {pause:?}")
         });
-        self.retry_at = Some(Instant::now() + self.pause);
-        self.pause = (self.pause * 2).min(LAST_RETRY);
+        self.retry_at = Some(Instant::now() + pause);
         false
     }
 

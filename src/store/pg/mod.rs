@@ -318,6 +318,7 @@ impl Postgres {
 
     pub(super) fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
         let mut attempt = 0;
+        let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(10), Duration::from_millis(320));
         loop {
             // As `again_if_lost` does, spelled out: the write needs `&mut self`.
             let held = self.conn.borrow().as_ref().is_some_and(|c| !c.client.is_closed());
@@ -336,7 +337,7 @@ impl Postgres {
                     if let Some(skipped) = RETRY_LINES.due("retry", RETRY_LINES.every) {
                         tracing::warn!("retrying a transaction ({attempt}): {why}{}", Limiter::more(skipped));
                     }
-                    std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
+                    std::thread::sleep(backoff.pause());
                 }
                 Err(StoreError::Retry(why)) => return Err(StoreError::Postgres(why)),
                 other => return other,
