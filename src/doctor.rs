@@ -24,7 +24,7 @@ pub enum Outcome {
 
 /// Runs every check, prints one line per check, and returns whether none failed.
 pub fn run(flags: &Flags, url: Option<&str>) -> Result<bool> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = crate::cli::runtime();
     let mut out = std::io::stdout().lock();
     let mut ok = true;
     let mut report = |name: &str, outcome: Outcome| -> std::io::Result<()> {
