@@ -67,21 +67,13 @@ fn any_input() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![prop::collection::vec(any::<u8>(), 0..4096), hostile()]
 }
 
-/// What the receiver does with a body: the `Encrypt` field of a JSON or XML envelope.
-fn envelope_encrypt(body: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?.trim_start();
-    let v: Value =
-        if text.starts_with('<') { push::xml_to_json(text).ok()? } else { serde_json::from_str(text).ok()? };
-    v.get("Encrypt").and_then(Value::as_str).map(str::to_string)
-}
-
 proptest! {
     #![proptest_config(cases(2000))]
 
     #[test]
     fn push_envelopes_and_messages(bytes in any_input()) {
         let text = String::from_utf8_lossy(&bytes);
-        let _ = envelope_encrypt(&bytes);
+        let _ = orderscope::receiver::envelope_encrypt(&bytes);
         let _ = push::xml_to_json(&text);
         if let Ok(p) = Push::parse(&text) {
             // A parsed push's fields print safely.
