@@ -12,49 +12,37 @@ use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 /// WeChat pads to multiples of 32 bytes.
 const BLOCK: usize = 32;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
     /// The EncodingAESKey is not 43 base64 characters.
+    #[error("the EncodingAESKey is not usable: {0}")]
     BadKey(String),
+    #[error("Encrypt is not valid base64")]
     BadBase64,
     /// Not a whole number of AES blocks.
+    #[error("ciphertext of {0} bytes is not a whole number of AES blocks")]
     BadLength(usize),
+    #[error("bad padding byte {0} (must be 1..=32); wrong EncodingAESKey?")]
     BadPadding(u8),
     /// The length field points past the end.
-    BadMessageLength {
-        declared: usize,
-        available: usize,
-    },
-    AppIdMismatch {
-        found: String,
-    },
+    #[error("message length {declared} runs past the {available} bytes decrypted; wrong EncodingAESKey?")]
+    BadMessageLength { declared: usize, available: usize },
+    #[error("{}", appid_mismatch(found))]
+    AppIdMismatch { found: String },
 }
 
-impl std::fmt::Display for CryptoError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CryptoError::BadKey(why) => write!(f, "the EncodingAESKey is not usable: {why}"),
-            CryptoError::BadBase64 => write!(f, "Encrypt is not valid base64"),
-            CryptoError::BadLength(n) => write!(f, "ciphertext of {n} bytes is not a whole number of AES blocks"),
-            CryptoError::BadPadding(p) => write!(f, "bad padding byte {p} (must be 1..=32); wrong EncodingAESKey?"),
-            CryptoError::BadMessageLength { declared, available } => {
-                write!(f, "message length {declared} runs past the {available} bytes decrypted; wrong EncodingAESKey?")
-            }
-            // What follows the message is only shown when it looks like an
-            // appid: with a wrong length field it is decrypted order data.
-            CryptoError::AppIdMismatch { found } if looks_like_appid(found) => {
-                write!(f, "the message is for appid {found:?}, not this shop")
-            }
-            CryptoError::AppIdMismatch { found } => write!(
-                f,
-                "the message does not end with an appid ({} bytes of something else after it): wrong length field or EncodingAESKey?",
-                found.len()
-            ),
-        }
+/// What follows the message is only shown when it looks like an appid:
+/// with a wrong length field it is decrypted order data.
+fn appid_mismatch(found: &str) -> String {
+    if looks_like_appid(found) {
+        format!("the message is for appid {found:?}, not this shop")
+    } else {
+        format!(
+            "the message does not end with an appid ({} bytes of something else after it): wrong length field or EncodingAESKey?",
+            found.len()
+        )
     }
 }
-
-impl std::error::Error for CryptoError {}
 
 /// An appid is a short run of letters and digits ("wx" and 16 hex digits for a shop).
 fn looks_like_appid(s: &str) -> bool {

@@ -10,7 +10,10 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             // stderr may be gone (a closed SSH session); never panic over it.
-            let _ = orderscope::text::write_text(&mut std::io::stderr(), &format!("orderscope: {e:#}"));
+            let _ = orderscope::text::write_text(
+                &mut std::io::stderr(),
+                &format!("orderscope: {}", orderscope::cli::error_line(&e)),
+            );
             ExitCode::from(1)
         }
     }

@@ -29,33 +29,22 @@ pub struct Credentials {
     pub token_api: TokenApi,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     /// The platform answered with an error code.
+    #[error("the shop API answered errcode {errcode} ({}){}", crate::http::mask_token(errmsg), hint_suffix(hint))]
     Platform { errcode: i64, errmsg: String, hint: String },
     /// The request did not complete (connect, timeout, TLS...).
+    #[error("cannot reach the shop API: {0}")]
     Transport(String),
     /// An answer that is not the JSON the endpoint promises.
+    #[error("the shop API gave an unreadable answer: {0}")]
     BadAnswer(String),
 }
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ApiError::Platform { errcode, errmsg, hint } => {
-                write!(f, "the shop API answered errcode {errcode} ({})", crate::http::mask_token(errmsg))?;
-                if !hint.is_empty() {
-                    write!(f, ": {hint}")?;
-                }
-                Ok(())
-            }
-            ApiError::Transport(e) => write!(f, "cannot reach the shop API: {e}"),
-            ApiError::BadAnswer(e) => write!(f, "the shop API gave an unreadable answer: {e}"),
-        }
-    }
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() { String::new() } else { format!(": {hint}") }
 }
-
-impl std::error::Error for ApiError {}
 
 impl ApiError {
     pub fn errcode(&self) -> Option<i64> {

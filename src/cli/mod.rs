@@ -128,3 +128,38 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 fn fetched_source(api: &crate::settings::ApiSettings) -> Origin {
     api.client().origin_of(Origin::Live)
 }
+
+/// An error and its causes as the one line printed on stderr: each cause
+/// after a colon, unless the message before already says it (a store error
+/// quotes SQLite's own words, and keeps them as its source too).
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_line_names_each_cause_once() {
+        let sqlite = rusqlite::Error::InvalidQuery;
+        let words = sqlite.to_string();
+        let e = anyhow::Error::new(crate::store::StoreError::from(sqlite)).context("cannot read the orders");
+        assert_eq!(error_line(&e), format!("cannot read the orders: store error: {words}"));
+        assert!(
+            std::error::Error::source(e.chain().nth(1).unwrap()).is_some(),
+            "the SQLite error is kept as the source"
+        );
+    }
+}

@@ -17,31 +17,22 @@ pub struct Push {
     pub create_time: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PushError {
+    #[error("not JSON: {0}")]
     NotJson(String),
+    #[error("not XML: {0}")]
     NotXml(String),
+    #[error("the message is not an object")]
     NotAnObject,
+    #[error("the message has neither Event nor MsgType")]
     NoEvent,
     /// The event name or order id holds a NUL character. No real one does,
     /// and PostgreSQL text cannot hold it: refused on every backend alike, so
     /// the same push is quarantined wherever it is stored.
+    #[error("the message's {0} contains a NUL character")]
     Nul(&'static str),
 }
-
-impl std::fmt::Display for PushError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PushError::NotJson(e) => write!(f, "not JSON: {e}"),
-            PushError::NotXml(e) => write!(f, "not XML: {e}"),
-            PushError::NotAnObject => write!(f, "the message is not an object"),
-            PushError::NoEvent => write!(f, "the message has neither Event nor MsgType"),
-            PushError::Nul(field) => write!(f, "the message's {field} contains a NUL character"),
-        }
-    }
-}
-
-impl std::error::Error for PushError {}
 
 /// Blocks of the push body that carry the order id, by event family.
 const ORDER_BLOCKS: [&str; 3] =

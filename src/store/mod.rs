@@ -36,31 +36,38 @@ pub use write::{MessageInsert, Redelivery};
 pub const APPLICATION_ID: i32 = 0x4F53_4350;
 pub use schema::SCHEMA_VERSION;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("no store at {} (import, serve or sync create one)", .0.display())]
     Missing(PathBuf),
+    #[error("{} is not an orderscope store: {}", .0.display(), .1)]
     NotAStore(PathBuf, String),
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
+    #[error(
+        "store {} has schema version {found}, newer than this orderscope understands ({known}); use a newer orderscope",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("store {} is damaged ({}); move it aside or restore it from a backup", .0.display(), .1)]
     Corrupt(PathBuf, String),
+    #[error("cannot open store {}: {}", .0.display(), .1)]
     Io(PathBuf, String),
-    Sqlite(rusqlite::Error),
+    /// SQLite's own error, kept as the source.
+    #[error("store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// A PostgreSQL error, already worded (never with a password).
+    #[error("{0}")]
     Postgres(String),
     /// A PostgreSQL transaction lost a serialization or deadlock race: run it again.
+    #[error("{0}")]
     Retry(String),
     /// The PostgreSQL server cannot be reached, or the connection was lost.
+    #[error("{0}")]
     Unreachable(String),
     /// The SQLite file this connection opened is no longer the one at its
     /// path: deleted (the connection still reads the old, unlinked file) or
     /// replaced (restored from a backup, moved aside and created anew).
-    Moved {
-        path: PathBuf,
-        deleted: bool,
-    },
+    #[error("{}", moved(path, *deleted))]
+    Moved { path: PathBuf, deleted: bool },
 }
 
 impl StoreError {
@@ -71,39 +78,14 @@ impl StoreError {
     }
 }
 
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Missing(p) => write!(f, "no store at {} (import, serve or sync create one)", p.display()),
-            StoreError::NotAStore(p, why) => write!(f, "{} is not an orderscope store: {why}", p.display()),
-            StoreError::TooNew { path, found, known } => write!(
-                f,
-                "store {} has schema version {found}, newer than this orderscope understands ({known}); use a newer orderscope",
-                path.display()
-            ),
-            StoreError::Corrupt(p, why) => {
-                write!(f, "store {} is damaged ({why}); move it aside or restore it from a backup", p.display())
-            }
-            StoreError::Io(p, why) => write!(f, "cannot open store {}: {why}", p.display()),
-            StoreError::Sqlite(e) => write!(f, "store error: {e}"),
-            StoreError::Postgres(e) | StoreError::Retry(e) | StoreError::Unreachable(e) => f.write_str(e),
-            StoreError::Moved { path, deleted: true } => write!(
-                f,
-                "store {} was deleted: shown is what was read before; opened again when a store is back there",
-                path.display()
-            ),
-            StoreError::Moved { path, deleted: false } => {
-                write!(f, "store {} was replaced by another file: opening that one", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
+fn moved(path: &std::path::Path, deleted: bool) -> String {
+    if deleted {
+        format!(
+            "store {} was deleted: shown is what was read before; opened again when a store is back there",
+            path.display()
+        )
+    } else {
+        format!("store {} was replaced by another file: opening that one", path.display())
     }
 }
 
