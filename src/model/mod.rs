@@ -4,6 +4,7 @@ pub mod names;
 pub mod order;
 pub mod origin;
 pub mod push;
+pub mod quoted;
 pub mod vnum;
 
 pub use names::Lang;

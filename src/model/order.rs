@@ -197,13 +197,18 @@ impl Order {
 
     /// What the inspector's filter matches in an order besides its id and
     /// states: product titles, the buyer's name (masked by the platform) and
-    /// waybill ids, lowercased and joined by spaces.
+    /// waybill ids, lowercased and joined by spaces; then, after
+    /// [`quoted::SEP`](super::quoted::SEP), the tagged facts buyers quote
+    /// (see [`super::quoted`]).
     pub fn search_text(&self) -> String {
         let mut parts: Vec<String> = self.products().into_iter().map(|p| p.title).collect();
         parts.extend(self.user_name().map(str::to_string));
         parts.extend(self.packages().into_iter().filter_map(|p| p.waybill_id));
         parts.retain(|p| !p.is_empty());
-        parts.join(" ").to_lowercase()
+        let mut text: String = parts.join(" ").to_lowercase().chars().filter(|c| *c != super::quoted::SEP).collect();
+        text.push(super::quoted::SEP);
+        text.push_str(&super::quoted::facts(self));
+        text
     }
 
     pub fn packages(&self) -> Vec<Package> {

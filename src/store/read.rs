@@ -20,7 +20,9 @@ pub struct OrderRow {
     pub messages: i64,
     pub type5: bool,
     pub last_activity: i64,
-    /// Product titles, buyer name and waybill ids, lowercased, for the filter.
+    /// The filter's text: product titles, buyer name and waybill ids
+    /// (lowercased), then the facts buyers quote and the pushes' events and
+    /// types, laid out as [`crate::model::quoted`] says.
     pub search: String,
 }
 
@@ -120,7 +122,7 @@ impl ListFilter {
     }
 }
 
-const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search";
+const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search, events";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
@@ -134,7 +136,7 @@ fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
         messages: r.get(7)?,
         type5: r.get::<_, i64>(8)? != 0,
         last_activity: r.get(9)?,
-        search: r.get(10)?,
+        search: crate::model::quoted::compose(r.get(10)?, &r.get::<_, String>(11)?),
     })
 }
 

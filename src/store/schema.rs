@@ -1,7 +1,10 @@
 //! Schema versions. Each entry migrates from the version before it; a store
 //! is brought forward one step at a time inside one write transaction.
 
+use rusqlite::params;
+
 use super::{APPLICATION_ID, Result, Sqlite, StoreError, classify};
+use crate::model::{Order, quoted};
 
 const MIGRATIONS: &[&str] = &[
     // 1: orders with their summary, snapshots, messages.
@@ -104,7 +107,17 @@ const MIGRATIONS: &[&str] = &[
     // 8: which host a receiver period ran on (several hosts may share one
     // PostgreSQL store; a file copied over keeps the column's shape).
     "ALTER TABLE receiver_periods ADD COLUMN host TEXT;",
+    // 9: what buyers quote, for the filter: `search` gains the tagged facts
+    // of the newest version (phones, virtual number, waybills, carriers) and
+    // `events` holds one token per distinct push (`event#type`). Both are
+    // filled by [`Sqlite::refill_filter_text`] after this step, in Rust, so
+    // a migrated store holds exactly what a fresh write would.
+    "ALTER TABLE orders ADD COLUMN events TEXT NOT NULL DEFAULT '';",
 ];
+
+/// The version after which the filter text is computed again from the
+/// stored versions and pushes.
+const REFILL_FILTER_TEXT: i64 = 9;
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -122,6 +135,9 @@ impl Sqlite {
             self.check_identity(app_id, version)?;
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 self.conn.execute_batch(sql)?;
+                if (i + 1) as i64 == REFILL_FILTER_TEXT {
+                    self.refill_filter_text()?;
+                }
                 self.conn.pragma_update(None, "user_version", (i + 1) as i64)?;
             }
             self.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -134,6 +150,49 @@ impl Sqlite {
                 Err(self.explain(e))
             }
         }
+    }
+
+    /// Computes every order's filter text again: `search` from its newest
+    /// version (as a write of that version would), `events` from its pushes
+    /// in the order they were stored. An order whose newest version no
+    /// longer parses keeps the text it had.
+    fn refill_filter_text(&self) -> Result<()> {
+        let c = &self.conn;
+        let mut write = c.prepare("UPDATE orders SET search = ?2 WHERE order_id = ?1")?;
+        let mut newest = c.prepare(
+            "SELECT order_id, body FROM (SELECT order_id, body, row_number() OVER (PARTITION BY order_id
+                 ORDER BY update_time DESC, fetched_at DESC, id DESC) AS n FROM snapshots) WHERE n = 1",
+        )?;
+        let mut rows = newest.query([])?;
+        while let Some(r) = rows.next()? {
+            let (order_id, body): (String, String) = (r.get(0)?, r.get(1)?);
+            if let Some(order) = serde_json::from_str(&body).ok().and_then(|v| Order::from_order(v).ok()) {
+                write.execute(params![order_id, order.search_text()])?;
+            }
+        }
+        let mut write = c.prepare("UPDATE orders SET events = ?2 WHERE order_id = ?1")?;
+        let mut pushes = c.prepare(
+            "SELECT order_id, event, type FROM messages WHERE order_id IS NOT NULL AND event IS NOT NULL
+             GROUP BY order_id, event, type ORDER BY order_id, min(id)",
+        )?;
+        let mut rows = pushes.query([])?;
+        let mut current: Option<(String, String)> = None;
+        while let Some(r) = rows.next()? {
+            let (order_id, event, kind): (String, String, Option<i64>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if current.as_ref().is_some_and(|(id, _)| *id != order_id)
+                && let Some((id, events)) = current.take()
+            {
+                write.execute(params![id, events])?;
+            }
+            let (_, events) = current.get_or_insert_with(|| (order_id, String::new()));
+            if let Some(token) = quoted::event_token(Some(&event), kind) {
+                quoted::add_event(events, &token);
+            }
+        }
+        if let Some((id, events)) = current {
+            write.execute(params![id, events])?;
+        }
+        Ok(())
     }
 
     pub(super) fn header(&self) -> Result<(i32, i64)> {
@@ -215,5 +274,70 @@ mod tests {
         let none: String =
             store.conn().query_row("SELECT search FROM orders WHERE order_id = '1'", [], |r| r.get(0)).unwrap();
         assert_eq!(none, "");
+    }
+
+    /// A store written before the filter knew what buyers quote gets the
+    /// facts of each order's newest version and the events of its pushes,
+    /// exactly as a write would have kept them.
+    #[test]
+    fn an_older_store_gets_what_buyers_quote_from_its_versions_and_pushes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let seed = "3732676853715311104";
+        let before = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+        let after = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+        let newest = Order::parse_text(after).unwrap();
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..8] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 8).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+            for (hash, update_time, body) in [("b", 1, before), ("a", 2, after)] {
+                let order = Order::parse_text(body).unwrap();
+                conn.execute(
+                    "INSERT INTO snapshots (order_id, content_hash, fetched_at, source, update_time, body)
+                     VALUES (?1, ?2, 1, 'seed', ?3, ?4)",
+                    params![seed, hash, update_time, order.raw.to_string()],
+                )
+                .unwrap();
+            }
+            let pushes = [
+                (seed, Some("channels_ec_order_pay"), None),
+                (seed, Some("channels_ec_order_ext_info_update"), Some(5)),
+                (seed, Some("channels_ec_order_pay"), None),
+                (seed, None, None),
+                ("42", Some("channels_ec_order_ext_info_update"), Some(5)),
+            ];
+            for (i, (order_id, event, kind)) in pushes.into_iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO messages (received_at, event, order_id, type, plaintext, dup_key, source)
+                     VALUES (?1, ?2, ?3, ?4, '', ?5, 'serve')",
+                    params![i as i64, event, order_id, kind, format!("k{i}")],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO orders (order_id, search) VALUES ('3732676853715311104', 'xbox无线控制器 杨** sf3262259346637'),
+                 ('42', '')",
+            )
+            .unwrap();
+        }
+        let store = Sqlite::open_with(&path, OpenMode::Existing, crate::store::Durability::Normal).unwrap();
+        let read = |id: &str| -> (String, String) {
+            store
+                .conn()
+                .query_row("SELECT search, events FROM orders WHERE order_id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            read(seed),
+            (newest.search_text(), "channels_ec_order_pay channels_ec_order_ext_info_update#5 ".into())
+        );
+        assert!(read(seed).0.contains(" tel:139****0775 vn:18400984191 ext:0775 wb:sf3262259346637 "));
+        assert_eq!(read("42"), (String::new(), "channels_ec_order_ext_info_update#5 ".into()));
     }
 }

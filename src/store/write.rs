@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Result;
 use super::backend::{FullMessage, PeriodRow};
 use crate::json::{canonical, sha1_hex};
-use crate::model::{Order, Push};
+use crate::model::{Order, Push, quoted};
 
 /// What happens when a message's duplicate key is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,16 +119,26 @@ pub(super) fn add_message_row(
     let id = c.last_insert_rowid();
     if let Some(order_id) = order_id {
         let type5 = parsed.map(Push::is_type5).unwrap_or(false);
-        // One upsert keeps the order's summary in step (a push may be the
-        // first thing known about an order).
-        c.prepare_cached(
-            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES (?1, 1, ?2, ?3)
-             ON CONFLICT(order_id) DO UPDATE SET messages = messages + 1, type5 = max(type5, excluded.type5),
-                 last_activity = max(last_activity, excluded.last_activity)",
-        )?
-        .execute(params![order_id, type5 as i64, received_at])?;
+        summary_after_push(c, order_id, type5, received_at, quoted::event_token(event, kind))?;
     }
     Ok(MessageInsert::New(id))
+}
+
+/// Counts a new push in its order's summary, in one upsert (a push may be
+/// the first thing known about an order): its count, the type-5 mark, the
+/// last activity, and its `event#type` token once (the filter's `evt:` and
+/// `type:`).
+fn summary_after_push(c: &Connection, order_id: &str, type5: bool, at: i64, token: Option<String>) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO orders (order_id, messages, type5, last_activity, events)
+             VALUES (?1, 1, ?2, ?3, CASE WHEN ?4 = '' THEN '' ELSE ?4 || ' ' END)
+         ON CONFLICT(order_id) DO UPDATE SET messages = messages + 1, type5 = max(type5, excluded.type5),
+             last_activity = max(last_activity, excluded.last_activity),
+             events = CASE WHEN ?4 = '' OR instr(' ' || events, ' ' || ?4 || ' ') > 0 THEN events
+                      ELSE events || ?4 || ' ' END",
+    )?
+    .execute(params![order_id, type5 as i64, at, token.unwrap_or_default()])?;
+    Ok(())
 }
 
 /// One more delivery of the message stored under `key`.
@@ -285,12 +295,7 @@ pub fn put_message(c: &Connection, m: &FullMessage) -> Result<bool> {
     }
     if let Some(order_id) = &m.order_id {
         let type5 = crate::model::names::is_type5(m.event.as_deref().unwrap_or(""), m.kind);
-        c.prepare_cached(
-            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES (?1, 1, ?2, ?3)
-             ON CONFLICT(order_id) DO UPDATE SET messages = messages + 1, type5 = max(type5, excluded.type5),
-                 last_activity = max(last_activity, excluded.last_activity)",
-        )?
-        .execute(params![order_id, type5 as i64, m.received_at])?;
+        summary_after_push(c, order_id, type5, m.received_at, quoted::event_token(m.event.as_deref(), m.kind))?;
     }
     Ok(true)
 }

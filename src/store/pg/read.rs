@@ -24,7 +24,7 @@ fn order_row(r: &Row) -> OrderRow {
         messages: r.get(7),
         type5: r.get::<_, i64>(8) != 0,
         last_activity: r.get(9),
-        search: r.get(10),
+        search: crate::model::quoted::compose(r.get(10), r.get(11)),
     }
 }
 
@@ -95,7 +95,7 @@ impl Backend for Postgres {
         self.with(|c| {
             c.each(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity, search
+                     last_activity, search, events
                  FROM orders WHERE last_activity >= $1
                  ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $2",
                 &[&filter.since_or_all(), &filter.limit],
@@ -109,7 +109,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity, search
+                     last_activity, search, events
                  FROM orders WHERE order_id = $1",
                 &[&order_id],
             )?

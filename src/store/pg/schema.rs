@@ -5,12 +5,14 @@
 use postgres::Transaction;
 
 use super::super::{OpenMode, Result, StoreError};
-use super::{Conn, PgUrl, plain};
+use super::{Conn, PgUrl, no_nul, plain};
+use crate::model::{Order, quoted};
 
 /// Each entry migrates from the version before it. Version 1 is the whole
 /// SQLite schema of its day (orders, snapshots, messages, receiver periods
 /// with their host, sync state, notes).
-const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE orders (
         order_id TEXT PRIMARY KEY,
         status BIGINT,
         update_time BIGINT,
@@ -88,7 +90,85 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE orders (
         plaintext BYTEA,
         problem TEXT
     );
-    CREATE TABLE projector_cursor (name TEXT PRIMARY KEY, last_id BIGINT NOT NULL);"];
+    CREATE TABLE projector_cursor (name TEXT PRIMARY KEY, last_id BIGINT NOT NULL);",
+    // 2: what buyers quote, for the filter (as SQLite's 9): `search` gains the
+    // tagged facts of the newest version and `events` one token per distinct
+    // push; both filled by `refill_filter_text` after this step.
+    "ALTER TABLE orders ADD COLUMN events TEXT NOT NULL DEFAULT ''",
+];
+
+/// The version after which the filter text is computed again from the
+/// stored versions and pushes.
+const REFILL_FILTER_TEXT: i64 = 2;
+
+/// Orders whose filter text is written back per statement.
+const REFILL_PAGE: i64 = 2_000;
+
+/// Computes every order's filter text again, as a write would: `search`
+/// from its newest version, `events` from its pushes in the order they were
+/// stored. Page by page (by order id), so a large store is never held in
+/// memory, each page written back in one statement. An order whose newest
+/// version no longer parses keeps the text it had.
+fn refill_filter_text(t: &mut Transaction) -> std::result::Result<(), postgres::Error> {
+    let mut after = String::new();
+    loop {
+        let rows = t.query(
+            "SELECT DISTINCT ON (order_id COLLATE \"C\") order_id, body FROM snapshots
+             WHERE order_id COLLATE \"C\" > $1
+             ORDER BY order_id COLLATE \"C\", update_time DESC NULLS LAST, fetched_at DESC, id DESC LIMIT $2",
+            &[&after, &REFILL_PAGE],
+        )?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        let (mut ids, mut texts) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let body: &str = r.get(1);
+            if let Some(order) = serde_json::from_str(body).ok().and_then(|v| Order::from_order(v).ok()) {
+                ids.push(r.get::<_, String>(0));
+                texts.push(no_nul(&order.search_text()).into_owned());
+            }
+        }
+        t.execute(
+            "UPDATE orders o SET search = u.search FROM unnest($1::text[], $2::text[]) AS u(order_id, search)
+             WHERE o.order_id = u.order_id",
+            &[&ids, &texts],
+        )?;
+    }
+    let mut after = String::new();
+    loop {
+        // A page of orders, each with its distinct (event, type) in the
+        // order of their first push.
+        let rows = t.query(
+            "WITH o AS (SELECT DISTINCT order_id COLLATE \"C\" AS order_id FROM messages
+                        WHERE order_id IS NOT NULL AND event IS NOT NULL AND order_id COLLATE \"C\" > $1
+                        ORDER BY 1 LIMIT $2)
+             SELECT m.order_id, m.event, m.type FROM messages m JOIN o ON o.order_id = m.order_id
+             WHERE m.event IS NOT NULL
+             GROUP BY m.order_id, m.event, m.type ORDER BY m.order_id COLLATE \"C\", min(m.id)",
+            &[&after, &REFILL_PAGE],
+        )?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        let (mut ids, mut events): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let order_id: String = r.get(0);
+            if ids.last() != Some(&order_id) {
+                ids.push(order_id);
+                events.push(String::new());
+            }
+            let token = quoted::event_token(Some(r.get(1)), r.get(2));
+            if let (Some(token), Some(e)) = (token, events.last_mut()) {
+                quoted::add_event(e, &no_nul(&token));
+            }
+        }
+        t.execute(
+            "UPDATE orders o SET events = u.events FROM unnest($1::text[], $2::text[]) AS u(order_id, events)
+             WHERE o.order_id = u.order_id",
+            &[&ids, &events],
+        )?;
+    }
+    Ok(())
+}
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -155,8 +235,11 @@ pub(super) fn prepare(conn: &mut Conn, url: &PgUrl, mode: OpenMode) -> Result<()
     if from == 0 {
         t.batch_execute("CREATE TABLE orderscope_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)").map_err(err)?;
     }
-    for sql in MIGRATIONS.iter().skip(from as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         t.batch_execute(sql).map_err(err)?;
+        if (i + 1) as i64 == REFILL_FILTER_TEXT {
+            refill_filter_text(&mut t).map_err(err)?;
+        }
     }
     t.execute(
         "INSERT INTO orderscope_meta (key, value) VALUES ('schema_version', $1)

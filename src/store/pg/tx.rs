@@ -13,7 +13,7 @@ use super::{Conn, lost, no_nul, plain};
 use crate::explain::Note;
 use crate::json::{canonical, sha1_hex};
 use crate::model::Origin;
-use crate::model::{Order, Push};
+use crate::model::{Order, Push, quoted};
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
 /// aborts the transaction there, so the whole write must fail.
@@ -36,6 +36,7 @@ impl PgTx<'_> {
         inbox_id: Option<i64>,
     ) -> Result<MessageInsert> {
         let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
+        let token = quoted::event_token(event.as_deref(), kind).map(|t| no_nul(&t).into_owned()).unwrap_or_default();
         let envelope = envelope.map(no_nul);
         let text = no_nul(plaintext);
         // One statement, one round trip: the message if its key is new and
@@ -49,11 +50,14 @@ impl PgTx<'_> {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (dup_key) DO NOTHING RETURNING id),
              summary AS (
-                 INSERT INTO orders (order_id, messages, type5, last_activity)
-                 SELECT $3, 1, $13::bigint, $1 FROM ins WHERE $3::text IS NOT NULL
+                 INSERT INTO orders (order_id, messages, type5, last_activity, events)
+                 SELECT $3, 1, $13::bigint, $1, CASE WHEN $15::text = '' THEN '' ELSE $15::text || ' ' END
+                 FROM ins WHERE $3::text IS NOT NULL
                  ON CONFLICT (order_id) DO UPDATE SET messages = orders.messages + 1,
                      type5 = GREATEST(orders.type5, excluded.type5),
-                     last_activity = GREATEST(orders.last_activity, excluded.last_activity)),
+                     last_activity = GREATEST(orders.last_activity, excluded.last_activity),
+                     events = CASE WHEN $15::text = '' OR strpos(' ' || orders.events, ' ' || $15::text || ' ') > 0
+                              THEN orders.events ELSE orders.events || $15::text || ' ' END),
              counted AS (
                  UPDATE messages SET deliveries = deliveries + 1
                  WHERE dup_key = $9 AND $14 AND NOT EXISTS (SELECT 1 FROM ins) RETURNING id)
@@ -75,6 +79,7 @@ impl PgTx<'_> {
                 &inbox_id,
                 &(type5 as i64),
                 &(redelivery == Redelivery::Count),
+                &token,
             ],
         )?;
         Ok(match rows.first() {
@@ -108,13 +113,25 @@ impl PgTx<'_> {
         })
     }
 
-    fn order_summary_after_message(&mut self, order_id: &str, type5: bool, received_at: i64) -> Result<()> {
+    /// Counts a new push in its order's summary, with its `event#type`
+    /// token added once (the filter's `evt:` and `type:`).
+    fn order_summary_after_message(
+        &mut self,
+        order_id: &str,
+        type5: bool,
+        received_at: i64,
+        token: Option<String>,
+    ) -> Result<()> {
+        let token = token.map(|t| no_nul(&t).into_owned()).unwrap_or_default();
         self.q(
-            "INSERT INTO orders (order_id, messages, type5, last_activity) VALUES ($1, 1, $2, $3)
+            "INSERT INTO orders (order_id, messages, type5, last_activity, events)
+                 VALUES ($1, 1, $2, $3, CASE WHEN $4::text = '' THEN '' ELSE $4::text || ' ' END)
              ON CONFLICT (order_id) DO UPDATE SET messages = orders.messages + 1,
                  type5 = GREATEST(orders.type5, excluded.type5),
-                 last_activity = GREATEST(orders.last_activity, excluded.last_activity)",
-            &[&order_id, &(type5 as i64), &received_at],
+                 last_activity = GREATEST(orders.last_activity, excluded.last_activity),
+                 events = CASE WHEN $4::text = '' OR strpos(' ' || orders.events, ' ' || $4::text || ' ') > 0
+                          THEN orders.events ELSE orders.events || $4::text || ' ' END",
+            &[&order_id, &(type5 as i64), &received_at, &token],
         )?;
         Ok(())
     }
@@ -447,7 +464,8 @@ impl Tx for PgTx<'_> {
         }
         if let Some(order_id) = &order_id {
             let type5 = crate::model::names::is_type5(m.event.as_deref().unwrap_or(""), m.kind);
-            self.order_summary_after_message(order_id, type5, m.received_at)?;
+            let token = quoted::event_token(m.event.as_deref(), m.kind);
+            self.order_summary_after_message(order_id, type5, m.received_at, token)?;
         }
         Ok(true)
     }
