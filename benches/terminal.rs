@@ -11,6 +11,8 @@
 //! - push to screen: a push answered `success` by `serve` until the open
 //!   inspector shows it;
 //! - CPU while idle with nothing changing;
+//! - the filter: each character of five queries typed after `/` on the
+//!   100,000 orders, key to screen, beside `less` measured again;
 //! - first frame: process start until the list is on screen, on a store of
 //!   200,000 orders, beside `less` on a file as the floor.
 
@@ -284,6 +286,23 @@ fn main() {
     std::thread::sleep(Duration::from_secs(10));
     let used = (cpu_ticks(pid) - c0) as f64 / 100.0;
     println!("CPU while idle (10 s, no changes):    {:.0} ms = {:.2}% of a core", used * 1000.0, used / 10.0 * 100.0);
+
+    // The filter on 100,000 orders: each typed character is a settled key
+    // that filters the whole list, from send-keys until the screen shows it.
+    let floor_filter = less_floor(&file);
+    let mut typed = Vec::new();
+    let mut rng = Lcg(13);
+    for query in ["0775", "tel:0775", "wb:sf326", "evt:发货", "since:10m"] {
+        insp.key_to_screen("/");
+        for c in query.chars() {
+            std::thread::sleep(Duration::from_millis(rng.between(150, 400)));
+            typed.push(insp.key_to_screen(&c.to_string()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        insp.key_to_screen("Escape");
+    }
+    println!("key to screen, less (floor):          {}", floor_filter.line());
+    println!("filter key to screen, 100,000 orders: {}", Figures(typed).line());
     drop(insp);
 
     // Push to screen: serve and the inspector on one store, the seed order open.

@@ -626,3 +626,73 @@ fn an_import_commits_on_a_time_budget_and_loses_nothing_between_commits() {
         assert_eq!(store.counts().unwrap().2, 50, "{}", b.name);
     }
 }
+
+/// What buyers quote (phones, the virtual number, waybill and carrier, the
+/// pushes' events and types) is kept with the order's summary on every
+/// backend as versions and pushes are stored; a store written before it
+/// existed gets exactly the same when it is opened.
+#[test]
+fn what_buyers_quote_is_kept_with_the_order_and_migrated_into_older_stores() {
+    use orderscope::model::quoted::Parts;
+    use orderscope::tui::search::Query;
+    for b in backends("what_buyers_quote_is_kept_with_the_order_and_migrated_into_older_stores") {
+        let mut store = open(&b, OpenMode::Create).unwrap();
+        for (which, at) in [("before", 100), ("after", 200)] {
+            let order = Order::parse_text(&std::fs::read_to_string(seed_file(which)).unwrap()).unwrap();
+            store.add_snapshot(&order, at, "test".into()).unwrap();
+        }
+        let deliver = format!(
+            r#"{{"CreateTime":1,"MsgType":"event","Event":"channels_ec_order_deliver","order_info":{{"order_id":{SEED}}}}}"#
+        );
+        store.add_message(NOW, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
+        store.add_message(NOW + 1, None, &deliver, "serve".into(), Redelivery::Count).unwrap();
+        // Another type-5 push: counted, its token kept once.
+        store.add_message(NOW + 2, None, &type5_push(SEED, NOW + 2), "serve".into(), Redelivery::Count).unwrap();
+        // An order known only from a push.
+        store.add_message(NOW + 3, None, &type5_push("42", NOW + 3), "serve".into(), Redelivery::Count).unwrap();
+        let row = store.order(SEED).unwrap().unwrap();
+        let parts = Parts::of(&row.search);
+        assert!(parts.free.contains("xbox无线控制器"), "{}: {parts:?}", b.name);
+        assert_eq!(
+            parts.facts, " tel:139****0775 vn:18400984191 ext:0775 wb:sf3262259346637 carrier:sf carrier:顺丰速运 ",
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            parts.event_tokens().collect::<Vec<_>>(),
+            ["channels_ec_order_ext_info_update#5", "channels_ec_order_deliver"],
+            "{}",
+            b.name
+        );
+        assert_eq!(row.messages, 3);
+        for q in ["tel:0775", "wb:sf326", "evt:发货", "type:5", "18400984191-0775", "0775"] {
+            assert!(Query::parse(q, NOW).matches(&row), "{}: {q}", b.name);
+        }
+        let pushed_only = store.order("42").unwrap().unwrap();
+        assert!(Query::parse("type:5", NOW).matches(&pushed_only), "{}", b.name);
+        let before = store.orders().unwrap();
+        drop(store);
+
+        // Back to the schema before: no `events`, and `search` as it was then.
+        let old_search = "xbox无线控制器 杨** sf3262259346637";
+        match (&b.location, &b.db) {
+            (Location::Sqlite(path), _) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.execute_batch("ALTER TABLE orders DROP COLUMN events; PRAGMA user_version = 8").unwrap();
+                c.execute("UPDATE orders SET search = ?1 WHERE order_id = ?2", [old_search, SEED]).unwrap();
+            }
+            (_, Some(db)) => {
+                let mut c = db.client();
+                c.batch_execute(
+                    "ALTER TABLE orders DROP COLUMN events;
+                     UPDATE orderscope_meta SET value = 1 WHERE key = 'schema_version'",
+                )
+                .unwrap();
+                c.execute("UPDATE orders SET search = $1 WHERE order_id = $2", &[&old_search, &SEED]).unwrap();
+            }
+            _ => unreachable!(),
+        }
+        let store = open(&b, OpenMode::Existing).unwrap();
+        assert_eq!(store.orders().unwrap(), before, "{}: migrated as written", b.name);
+    }
+}

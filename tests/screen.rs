@@ -518,3 +518,65 @@ fn a_notice_leaves_the_footer_keys_in_sight_at_80x24() {
     let screen = render(&mut app, 80, 24);
     assert!(screen.lines().last().unwrap().contains("←→ 前/后版本"), "{screen}");
 }
+
+#[test]
+fn a_bare_four_digit_filter_says_whether_it_matched_a_phone_tail_or_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, "0775");
+    let screen = render(&mut app, 80, 24);
+    assert_eq!(app.visible.len(), 1, "{screen}");
+    assert!(screen.contains("尾号 0775：1"), "{screen}");
+    assert!(screen.contains("订单号含 0775：0"), "{screen}");
+    insta::assert_snapshot!("filter_tail_80x24_zh", screen);
+    // Done typing: the filter stays, and so does what it matched by.
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert!(render(&mut app, 80, 24).contains("尾号 0775：1"));
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    key(&mut app, &mut store, KeyCode::Esc);
+    assert!(!render(&mut app, 80, 24).contains("尾号"));
+
+    let mut app = demo_app(&mut store, Lang::En);
+    key(&mut app, &mut store, KeyCode::Char('/'));
+    type_text(&mut app, &mut store, "3741");
+    let screen = render(&mut app, 160, 48);
+    // The list is narrow even at 160 columns: one phrase a line.
+    assert!(screen.contains("│phone tail 3741: 0 ") && screen.contains("│id contains 3741: 7 "), "{screen}");
+    assert_eq!(app.visible.len(), 7);
+    insta::assert_snapshot!("filter_tail_160x48_en", screen);
+}
+
+#[test]
+fn the_filter_finds_what_buyers_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let mut app = demo_app(&mut store, Lang::Zh);
+    let mut found = |query: &str| -> Vec<String> {
+        key(&mut app, &mut store, KeyCode::Char('/'));
+        type_text(&mut app, &mut store, query);
+        let ids = app.visible.iter().map(|&i| app.orders[i].order_id.clone()).collect();
+        key(&mut app, &mut store, KeyCode::Esc);
+        ids
+    };
+    for q in ["tel:0775", "尾号0775", "尾号 0775", "wb:sf326", "carrier:顺丰 tel:0775", "type:5 tel:0775"] {
+        assert_eq!(found(q), [SEED], "{q}");
+    }
+    // A carrier by its id or its name: four demo orders went by SF.
+    assert_eq!(found("carrier:顺丰").len(), 4);
+    assert_eq!(found("carrier:sf"), found("carrier:顺丰"));
+    assert_eq!(found("wb:yunda"), found("快递:韵达"));
+    assert_eq!(found("wb:yunda").len(), 1);
+    // The virtual number and extension of an order that has one.
+    for q in ["17140552981", "17140552981-0442", "17140552981转0442", "转0442", "vn:1714055"] {
+        assert_eq!(found(q), ["3741098712233558016"], "{q}");
+    }
+    // Over the pushes: every demo order with a shipping push, by either name.
+    let shipped = found("evt:deliver");
+    assert!(shipped.contains(&SEED.to_string()) && shipped.len() > 1, "{shipped:?}");
+    assert_eq!(found("evt:订单发货"), shipped);
+    assert_eq!(found("type:5"), found("type5"));
+    // The demo's times are relative to NOW: an hour back holds less than a year.
+    assert!(found("since:1h").len() < found("since:365d").len());
+}

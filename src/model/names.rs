@@ -85,6 +85,23 @@ pub fn row_status_label(code: Option<i64>, snapshots: i64, short: bool, lang: La
     }
 }
 
+/// Every event [`event`] names, so a name in either language can be looked
+/// up the other way (the filter's `evt:订单发货`).
+pub const EVENTS: &[&str] = &[
+    "channels_ec_order_new",
+    "channels_ec_order_cancel",
+    "channels_ec_order_pay",
+    "channels_ec_order_wait_shipping",
+    "channels_ec_order_deliver",
+    "channels_ec_order_confirm",
+    "channels_ec_order_settle",
+    "channels_ec_order_ext_info_update",
+    "channels_ec_aftersale_update",
+    "channels_ec_present_aftersale_update",
+    "ewaybill_push_path",
+    "channels_ec_phonenumberpool_update",
+];
+
 /// Order and after-sale push events (wechat-channels.md §4.4).
 pub fn event(name: &str) -> Option<Name> {
     Some(match name {
@@ -259,6 +276,13 @@ mod tests {
         assert_eq!(Lang::of_locale(Some("en_US.UTF-8")), Lang::En);
         assert_eq!(Lang::of_locale(Some("C.UTF-8")), Lang::En);
         assert_eq!(Lang::of_locale(None), Lang::Zh);
+    }
+
+    #[test]
+    fn every_listed_event_has_a_name() {
+        for e in EVENTS {
+            assert!(event(e).is_some(), "{e}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod prompt;
 pub mod pushes;
 pub mod raw;
 pub mod runner;
+pub mod search;
 pub mod state;
 pub mod terminal;
 pub mod update;

@@ -8,7 +8,7 @@ use tui_textarea::TextArea;
 use super::detail::Detail;
 use super::raw::RawView;
 use crate::model::VnumState;
-use crate::model::names::{self, Lang};
+use crate::model::names::Lang;
 use crate::model::vnum::state_of;
 use crate::store::OrderRow;
 use crate::store::ReceiverStatus;
@@ -151,6 +151,9 @@ pub struct State {
     pub list_complete: bool,
     /// Indices into `orders` that pass the filter.
     pub visible: Vec<usize>,
+    /// For a bare four-digit filter, how many matched by phone tail and by
+    /// id (the list says so).
+    pub matched: Option<super::search::Which>,
     /// Position in `visible`.
     pub selected: usize,
     /// The first visible row of the list: kept when rows move, so the
@@ -232,6 +235,7 @@ impl State {
             list_loaded: false,
             list_complete: false,
             visible: Vec::new(),
+            matched: None,
             selected: 0,
             list_offset: 0,
             filter: new_filter(lang),
@@ -301,20 +305,6 @@ impl State {
         crate::timefmt::year_of(self.now)
     }
 
-    /// Whether a row passes every filter term.
-    pub fn matches(&self, row: &OrderRow, terms: &[String]) -> bool {
-        let state = self.vnum_state(row);
-        let status_names = row.status.and_then(names::status);
-        terms.iter().all(|t| {
-            row.order_id.contains(t.as_str())
-                || row.search.contains(t.as_str())
-                || row.status.map(|s| s.to_string() == *t).unwrap_or(false)
-                || status_names.map(|n| n.zh.contains(t.as_str()) || n.en.contains(t.as_str())).unwrap_or(false)
-                || state.names().iter().any(|n| n.contains(t.as_str()))
-                || (row.type5 && (t == "type5" || t == "⚑5"))
-        })
-    }
-
     /// Re-filters the list, keeping the selected order selected when it
     /// still passes, and its row where it was on screen.
     pub fn apply_filter(&mut self) {
@@ -330,13 +320,12 @@ impl State {
     }
 
     fn refilter(&mut self, keep: Option<String>) {
-        let terms: Vec<String> = self.filter_text().split_whitespace().map(str::to_lowercase).collect();
+        // Parsed once, then matched against every row without allocating.
+        let query = super::search::Query::parse(&self.filter_text(), self.now);
         let row_on_screen = self.selected.saturating_sub(self.list_offset);
-        self.visible = if terms.is_empty() {
-            (0..self.orders.len()).collect()
-        } else {
-            (0..self.orders.len()).filter(|&i| self.matches(&self.orders[i], &terms)).collect()
-        };
+        let found = query.filter(&self.orders);
+        self.visible = found.visible;
+        self.matched = found.which;
         self.filter_stale = false;
         // The order the user chose last comes back as soon as the filter
         // shows it again: a filter that hid it (or matched nothing) moved
@@ -532,8 +521,8 @@ pub fn rows(list: Vec<OrderRow>) -> Rows {
 pub fn new_filter(lang: Lang) -> TextArea<'static> {
     let mut filter = TextArea::default();
     filter.set_placeholder_text(match lang {
-        Lang::Zh => "订单号 / 状态 / 虚拟号状态 / 商品 / 买家 / 运单号",
-        Lang::En => "order id / status / number state / product / buyer / waybill",
+        Lang::Zh => "订单号 / 状态 / 商品 / 买家 / 尾号0775 / wb: / evt: / type:5 / since:10m",
+        Lang::En => "id / status / product / buyer / tel:0775 / wb: / evt: / type:5 / since:10m",
     });
     filter
 }

@@ -38,6 +38,22 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         f.render_widget(Paragraph::new(Span::styled("/ ", theme.accent())), slash);
         f.render_widget(&app.filter, input);
         rows_area = rest;
+        // A bare four-digit number: say what it matched by, on one line when
+        // it fits, else one phrase a line (the list is narrow at 80 columns).
+        if let Some(which) = &app.matched {
+            let phrases = which.phrases(app.lang);
+            let joined = phrases.join(" · ");
+            let lines: Vec<String> = if unicode_width::UnicodeWidthStr::width(joined.as_str()) <= rest.width as usize {
+                vec![joined]
+            } else {
+                phrases
+            };
+            let height = (lines.len() as u16).min(rest.height);
+            let [said, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(rest);
+            let lines: Vec<Line> = lines.into_iter().map(|l| Line::from(Span::styled(l, theme.accent()))).collect();
+            f.render_widget(Paragraph::new(lines), said);
+            rows_area = rest;
+        }
     }
     if app.visible.is_empty() {
         let msg = if !app.list_loaded {

@@ -1,0 +1,550 @@
+//! The list filter (`/`): what a support person types, parsed once per
+//! settled key into terms, then matched against each row's summary without
+//! allocating. Pure: no store, clock or terminal.
+//!
+//! The text is lowercased and split on whitespace; a row must match every
+//! term. A term is one of:
+//!
+//! | typed | matches |
+//! |---|---|
+//! | `tel:0775`, `尾号0775`, `尾号 0775` | a phone the order shows (`tel_number`, `real_tel_number`, `virtual_order_tel_number`) whose visible digits end in these, or the virtual number's extension. A whole number (`tel:13912340775`) matches the masked `139****0775`: every digit the platform shows agrees |
+//! | `ext:0775`, `转0775`, `分机0775` | the virtual number's extension |
+//! | `vn:18400984191`, `18400984191-0775`, `18400984191转0775` | the virtual number (host contains the digits; with an extension, the extension too) |
+//! | `wb:sf326` (`运单:`) | a waybill id containing it, or a carrier (`delivery_id`, `delivery_name`) containing it |
+//! | `carrier:顺丰` (`快递:`) | a carrier only |
+//! | `evt:deliver`, `evt:发货` (`事件:`) | a push received for the order whose event contains it, or whose event or ext_info type is named so in either language |
+//! | `type:5` (`类型:`) | a push of that `type` received for the order |
+//! | `since:10m` (`2h`, `3d`, `90s`) | activity (a version or a push) within that span of now |
+//! | four digits (`0775`) | a phone tail or extension (as `tel:`), or an order id containing them, or any text; the list then says how many matched which ([`Which`]), and the phone-tail matches come first (a buyer quoting a tail wants those few, not the ids that happen to contain it), each group in the list's usual order |
+//! | seven digits or more | the text (ids, waybills), the virtual number's host, or a phone shown with that many digits |
+//! | anything else | the order id, product titles, the buyer's masked name, waybill ids, the status (code or name), the number's state (`有效`, `expired`), `type5`/`⚑5` |
+//!
+//! A prefix this table does not know (`https:`) is plain text, and so is a
+//! known one with nothing after it or a value it cannot read (`since:soon`).
+//! Prefixes may be written with a full-width colon (`tel：0775`).
+
+use std::sync::Arc;
+
+use crate::model::names::{self, Lang};
+use crate::model::quoted::Parts;
+use crate::model::vnum::{VnumState, state_of};
+use crate::store::OrderRow;
+
+/// Every state a number can be in, to look names up the other way.
+const STATES: [VnumState; 5] =
+    [VnumState::None, VnumState::Pending, VnumState::Active, VnumState::Extendable, VnumState::Expired];
+
+/// A parsed filter.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    terms: Vec<Term>,
+    now: i64,
+}
+
+#[derive(Debug, Clone)]
+enum Term {
+    Text(Text),
+    Tel(String),
+    Ext(String),
+    Vn {
+        host: String,
+        ext: Option<String>,
+    },
+    Waybill(String),
+    Carrier(String),
+    Event(EventTerm),
+    /// `#N`: the end of a push token of that type.
+    Type(String),
+    Since(i64),
+    /// A bare four-digit number.
+    Tail(Text),
+    /// A bare number of seven digits or more.
+    Number(Text),
+}
+
+/// Free text, as the filter always matched it; what it could name is looked
+/// up once here, not per row.
+#[derive(Debug, Clone)]
+struct Text {
+    text: String,
+    /// The term as a status code (`20`).
+    code: Option<i64>,
+    /// Status codes whose name contains the term.
+    statuses: Vec<i64>,
+    /// Number states whose name contains the term.
+    states: Vec<VnumState>,
+    /// `type5` / `⚑5`: the order got a type-5 push.
+    type5: bool,
+}
+
+#[derive(Debug, Clone)]
+struct EventTerm {
+    text: String,
+    /// Known events named so (raw, Chinese or English).
+    events: Vec<&'static str>,
+    /// `channels_ec_order_ext_info_update#N` for the types named so.
+    types: Vec<String>,
+}
+
+/// How many of the listed orders a bare four-digit number matched, by what:
+/// "尾号 0775：3 · 订单号含 0775：206".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Which {
+    pub digits: String,
+    /// By a phone tail or the virtual number's extension.
+    pub tail: usize,
+    /// By the order id (an order may be counted in both).
+    pub id: usize,
+    /// By neither: a product title, a waybill.
+    pub elsewhere: usize,
+}
+
+impl Which {
+    /// The counts as short phrases, to be joined by " · " or stacked when
+    /// the line is narrow. "Elsewhere" only when there are any.
+    pub fn phrases(&self, lang: Lang) -> Vec<String> {
+        let d = &self.digits;
+        let n = |v: usize| crate::text::thousands(v as i64);
+        let mut out = match lang {
+            Lang::Zh => vec![format!("尾号 {d}：{}", n(self.tail)), format!("订单号含 {d}：{}", n(self.id))],
+            Lang::En => vec![format!("phone tail {d}: {}", n(self.tail)), format!("id contains {d}: {}", n(self.id))],
+        };
+        if self.elsewhere > 0 {
+            out.push(match lang {
+                Lang::Zh => format!("其他字段：{}", n(self.elsewhere)),
+                Lang::En => format!("elsewhere: {}", n(self.elsewhere)),
+            });
+        }
+        out
+    }
+}
+
+/// The rows that pass, as indices into the list, and for a bare four-digit
+/// number what they matched by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    pub visible: Vec<usize>,
+    pub which: Option<Which>,
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A phone tail or number as typed: digits, with `*` allowed for a masked
+/// number copied whole.
+fn is_phone(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'*') && s.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Whether `typed` agrees with the end of `shown` (a phone as the platform
+/// shows it, masked with `*`): each typed digit equals the shown one or
+/// falls on a mask.
+fn phone_agrees(shown: &str, typed: &str) -> bool {
+    typed.len() <= shown.len()
+        && shown.bytes().rev().zip(typed.bytes().rev()).all(|(s, t)| s == b'*' || s == t || t == b'*')
+}
+
+/// `HOST-EXT`, `HOST转EXT`, `HOST,EXT`: a virtual number with its extension.
+fn virtual_number(s: &str) -> Option<(&str, &str)> {
+    let (host, ext) = s.split_once(['-', '转', ',', '，'])?;
+    (host.len() >= 7 && is_digits(host) && is_digits(ext)).then_some((host, ext))
+}
+
+impl Text {
+    fn new(text: &str) -> Text {
+        let text = text.to_string();
+        let code = text.parse::<i64>().ok().filter(|c| c.to_string() == text);
+        // Every status code the platform has is under 1000.
+        let statuses = (0..1000)
+            .filter(|&c| names::status(c).is_some_and(|n| n.zh.contains(&text) || n.en.contains(&text)))
+            .collect();
+        let states = STATES.into_iter().filter(|s| s.names().iter().any(|n| n.contains(&text))).collect();
+        let type5 = text == "type5" || text == "⚑5";
+        Text { text, code, statuses, states, type5 }
+    }
+
+    fn matches(&self, row: &OrderRow, parts: &Parts<'_>, state: VnumState) -> bool {
+        row.order_id.contains(&self.text)
+            || parts.free.contains(&self.text)
+            || (self.code.is_some() && self.code == row.status)
+            || row.status.is_some_and(|s| self.statuses.contains(&s))
+            || self.states.contains(&state)
+            || (self.type5 && row.type5)
+    }
+}
+
+impl EventTerm {
+    fn new(text: &str) -> EventTerm {
+        let named = |n: names::Name| n.zh.contains(text) || n.en.to_lowercase().contains(text);
+        let events =
+            names::EVENTS.iter().copied().filter(|e| e.contains(text) || names::event(e).is_some_and(named)).collect();
+        let types = (1..=23)
+            .filter(|&t| names::ext_info_type(t).is_some_and(named))
+            .map(|t| format!("channels_ec_order_ext_info_update#{t}"))
+            .collect();
+        EventTerm { text: text.to_string(), events, types }
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        let event = token.split_once('#').map_or(token, |(e, _)| e);
+        token.contains(&self.text) || self.events.contains(&event) || self.types.iter().any(|t| t == token)
+    }
+}
+
+/// A phone tail or extension: what `tel:` and a bare four-digit number look for.
+fn tail_matches(parts: &Parts<'_>, digits: &str) -> bool {
+    parts.facts_of("tel").any(|p| phone_agrees(p, digits)) || parts.facts_of("ext").any(|e| e.ends_with(digits))
+}
+
+impl Term {
+    /// A term with a known prefix (`tel`, `wb`) and a non-empty value, or
+    /// `None` when the prefix is not one of ours or the value does not read.
+    fn prefixed(prefix: &str, value: &str, now: i64) -> Option<Term> {
+        if value.is_empty() {
+            return None;
+        }
+        Some(match prefix {
+            "tel" | "phone" | "尾号" if is_phone(value) => Term::Tel(value.to_string()),
+            "ext" | "转" | "分机" if is_digits(value) => Term::Ext(value.to_string()),
+            "vn" => match virtual_number(value) {
+                Some((host, ext)) => Term::Vn { host: host.into(), ext: Some(ext.into()) },
+                None if is_digits(value) => Term::Vn { host: value.into(), ext: None },
+                None => return None,
+            },
+            "wb" | "运单" => Term::Waybill(value.to_string()),
+            "carrier" | "快递" => Term::Carrier(value.to_string()),
+            "evt" | "event" | "事件" => Term::Event(EventTerm::new(value)),
+            "type" | "类型" if is_digits(value) => Term::Type(format!("#{}", value.trim_start_matches('0').max("0"))),
+            "since" => Term::Since(now.saturating_sub(crate::timefmt::parse_duration(value).ok()?)),
+            _ => return None,
+        })
+    }
+
+    /// A word without a prefix.
+    fn bare(word: &str, now: i64) -> Term {
+        // Chinese written without a colon: 尾号0775, 转0775, 分机0775.
+        for prefix in ["尾号", "转", "分机"] {
+            if let Some(rest) = word.strip_prefix(prefix)
+                && let Some(term) = Term::prefixed(prefix, rest, now)
+            {
+                return term;
+            }
+        }
+        if let Some((host, ext)) = virtual_number(word) {
+            return Term::Vn { host: host.into(), ext: Some(ext.into()) };
+        }
+        match word.len() {
+            4 if is_digits(word) => Term::Tail(Text::new(word)),
+            n if n >= 7 && is_digits(word) => Term::Number(Text::new(word)),
+            _ => Term::Text(Text::new(word)),
+        }
+    }
+
+    fn matches(&self, row: &OrderRow, parts: &Parts<'_>, state: VnumState) -> bool {
+        match self {
+            Term::Text(t) => t.matches(row, parts, state),
+            Term::Tel(digits) => tail_matches(parts, digits),
+            Term::Ext(digits) => parts.facts_of("ext").any(|e| e.ends_with(digits.as_str())),
+            Term::Vn { host, ext } => {
+                parts.facts_of("vn").any(|h| h.contains(host.as_str()))
+                    && ext.as_ref().is_none_or(|x| parts.facts_of("ext").any(|e| e == x))
+            }
+            Term::Waybill(w) => {
+                parts.facts_of("wb").any(|v| v.contains(w.as_str()))
+                    || parts.facts_of("carrier").any(|v| v.contains(w.as_str()))
+            }
+            Term::Carrier(c) => parts.facts_of("carrier").any(|v| v.contains(c.as_str())),
+            Term::Event(e) => parts.event_tokens().any(|t| e.matches(t)),
+            Term::Type(suffix) => parts.event_tokens().any(|t| t.ends_with(suffix.as_str())),
+            Term::Since(cutoff) => row.last_activity >= *cutoff,
+            Term::Tail(t) => tail_matches(parts, &t.text) || t.matches(row, parts, state),
+            Term::Number(t) => {
+                t.matches(row, parts, state)
+                    || parts.facts_of("vn").any(|h| h.contains(t.text.as_str()))
+                    || parts.facts_of("tel").any(|p| p.len() == t.text.len() && phone_agrees(p, &t.text))
+            }
+        }
+    }
+}
+
+impl Query {
+    /// Parses what was typed; `now` is the time `since:` counts back from.
+    pub fn parse(text: &str, now: i64) -> Query {
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        let mut terms = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i];
+            i += 1;
+            // `尾号 0775` and `转 0775`: the prefix as a word of its own.
+            let alone = word.trim_end_matches([':', '：']);
+            if matches!(alone, "尾号" | "转" | "分机")
+                && let Some(term) = words.get(i).and_then(|next| Term::prefixed(alone, next, now))
+            {
+                terms.push(term);
+                i += 1;
+                continue;
+            }
+            let prefixed = word.split_once([':', '：']).and_then(|(prefix, value)| Term::prefixed(prefix, value, now));
+            terms.push(prefixed.unwrap_or_else(|| Term::bare(word, now)));
+        }
+        Query { terms, now }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Whether a row passes every term.
+    pub fn matches(&self, row: &OrderRow) -> bool {
+        let parts = Parts::of(&row.search);
+        let state = state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, self.now);
+        self.terms.iter().all(|t| t.matches(row, &parts, state))
+    }
+
+    /// The first bare four-digit number, whose matches are counted by kind.
+    fn tail(&self) -> Option<&str> {
+        self.terms.iter().find_map(|t| match t {
+            Term::Tail(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The rows that pass, in list order, except that with a bare
+    /// four-digit number those matched by phone tail come first.
+    pub fn filter(&self, rows: &[Arc<OrderRow>]) -> Found {
+        if self.terms.is_empty() {
+            return Found { visible: (0..rows.len()).collect(), which: None };
+        }
+        let Some(digits) = self.tail() else {
+            return Found { visible: (0..rows.len()).filter(|&i| self.matches(&rows[i])).collect(), which: None };
+        };
+        let mut which = Which { digits: digits.to_string(), tail: 0, id: 0, elsewhere: 0 };
+        let (mut by_tail, mut rest) = (Vec::new(), Vec::new());
+        for (i, row) in rows.iter().enumerate() {
+            if !self.matches(row) {
+                continue;
+            }
+            let tail = tail_matches(&Parts::of(&row.search), digits);
+            let id = row.order_id.contains(digits);
+            which.tail += tail as usize;
+            which.id += id as usize;
+            which.elsewhere += (!tail && !id) as usize;
+            if tail { by_tail.push(i) } else { rest.push(i) }
+        }
+        by_tail.append(&mut rest);
+        Found { visible: by_tail, which: Some(which) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Order;
+    use crate::model::quoted::compose;
+
+    const AFTER: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+    const BEFORE: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+    const NOW: i64 = 1_764_660_000;
+
+    /// A row as the store gives it, from a stored version and push tokens.
+    fn row(id: &str, body: &str, events: &str, last_activity: i64) -> Arc<OrderRow> {
+        let o = Order::parse_text(body).unwrap();
+        let ext = o.tel_ext().unwrap_or_default();
+        Arc::new(OrderRow {
+            order_id: id.into(),
+            status: o.status(),
+            update_time: o.update_time(),
+            use_tel_number: o.use_tel_number(),
+            vnum: ext.virtual_tel_number.clone(),
+            vnum_expire: ext.expire_time,
+            snapshots: 1,
+            messages: events.split(' ').filter(|t| !t.is_empty()).count() as i64,
+            type5: events.contains("ext_info_update#5 "),
+            last_activity,
+            search: compose(o.search_text(), events),
+        })
+    }
+
+    /// The seed order after shipping (with its pushes), the same order
+    /// before shipping under an id containing 0775, and an order with
+    /// another phone.
+    fn rows() -> Vec<Arc<OrderRow>> {
+        let other = AFTER
+            .replace("139****0775", "136****2218")
+            .replace("18400984191-0775", "18400984191-2218")
+            .replace("SF3262259346637", "YT9000000000001")
+            .replace("\"SF\"", "\"YTO\"")
+            .replace("顺丰速运", "圆通速递")
+            .replace("杨**", "王**");
+        vec![
+            row(
+                "3732676853715311104",
+                AFTER,
+                "channels_ec_order_new channels_ec_order_pay channels_ec_order_deliver channels_ec_order_ext_info_update#5 ",
+                NOW - 300,
+            ),
+            row("3732670775000000001", BEFORE, "channels_ec_order_new ", NOW - 7200),
+            row("3732600000000000002", &other, "channels_ec_order_ext_info_update#3 ", NOW - 5 * 86_400),
+        ]
+    }
+
+    fn ids(text: &str) -> Vec<String> {
+        let rows = rows();
+        let q = Query::parse(text, NOW);
+        q.filter(&rows).visible.iter().map(|&i| rows[i].order_id.clone()).collect()
+    }
+
+    const SEED: &str = "3732676853715311104";
+    const BEFORE_ID: &str = "3732670775000000001";
+    const OTHER: &str = "3732600000000000002";
+
+    #[test]
+    fn a_phone_tail_in_every_way_it_is_written() {
+        for q in ["tel:0775", "TEL:0775", "tel：0775", "尾号0775", "尾号 0775", "尾号：0775", "phone:775"] {
+            assert_eq!(ids(q), [SEED, BEFORE_ID], "{q}");
+        }
+        assert_eq!(ids("tel:2218"), [OTHER]);
+        assert!(ids("tel:1234").is_empty());
+    }
+
+    #[test]
+    fn a_whole_phone_number_agrees_with_the_masked_one() {
+        assert_eq!(ids("tel:13912340775"), [SEED, BEFORE_ID]);
+        assert_eq!(ids("tel:139****0775"), [SEED, BEFORE_ID]);
+        assert!(ids("tel:13812340775").is_empty(), "the shown prefix differs");
+        // Bare, a number as long as the shown one is a phone too.
+        assert_eq!(ids("13912340775"), [SEED, BEFORE_ID]);
+    }
+
+    #[test]
+    fn the_extension_counts_as_a_tail_and_on_its_own() {
+        // The other order's phone is 136****2218 and its extension 2218;
+        // the seed's extension is 0775 (its phone ends so too).
+        assert_eq!(ids("ext:0775"), [SEED]);
+        assert_eq!(ids("转0775"), [SEED]);
+        assert_eq!(ids("转 0775"), [SEED]);
+        assert_eq!(ids("分机2218"), [OTHER]);
+    }
+
+    #[test]
+    fn the_virtual_number_with_or_without_its_extension() {
+        assert_eq!(ids("18400984191"), [SEED, OTHER]);
+        assert_eq!(ids("18400984191-0775"), [SEED]);
+        assert_eq!(ids("18400984191转2218"), [OTHER]);
+        assert_eq!(ids("vn:18400984191-0775"), [SEED]);
+        assert_eq!(ids("vn:184009"), [SEED, OTHER]);
+        assert!(ids("18400984191-9999").is_empty());
+    }
+
+    #[test]
+    fn waybills_and_carriers() {
+        assert_eq!(ids("wb:SF326"), [SEED]);
+        assert_eq!(ids("wb:2259346637"), [SEED]);
+        assert_eq!(ids("wb:sf"), [SEED], "the carrier's id");
+        assert_eq!(ids("wb:圆通"), [OTHER], "the carrier's name");
+        assert_eq!(ids("carrier:顺丰"), [SEED]);
+        assert_eq!(ids("快递:yto"), [OTHER]);
+        assert!(ids("carrier:326").is_empty(), "a waybill is no carrier");
+    }
+
+    #[test]
+    fn events_and_types_of_the_pushes_received() {
+        assert_eq!(ids("evt:deliver"), [SEED]);
+        assert_eq!(ids("evt:订单发货"), [SEED], "by its Chinese name");
+        assert_eq!(ids("evt:order placed"), Vec::<String>::new(), "two words are two terms");
+        assert_eq!(ids("evt:placed"), [SEED, BEFORE_ID], "by its English name");
+        assert_eq!(ids("evt:ext_info"), [SEED, OTHER]);
+        assert_eq!(ids("evt:虚拟号码"), [SEED], "by the type's name");
+        assert_eq!(ids("type:5"), [SEED]);
+        assert_eq!(ids("type:05"), [SEED]);
+        assert_eq!(ids("type:3"), [OTHER]);
+        assert!(ids("type:13").is_empty());
+        // The old words still work.
+        assert_eq!(ids("type5"), [SEED]);
+        assert_eq!(ids("⚑5"), [SEED]);
+    }
+
+    #[test]
+    fn since_counts_back_from_now() {
+        assert_eq!(ids("since:10m"), [SEED]);
+        assert_eq!(ids("since:3h"), [SEED, BEFORE_ID]);
+        assert_eq!(ids("since:7d"), [SEED, BEFORE_ID, OTHER]);
+        assert_eq!(ids("since:600s"), [SEED]);
+    }
+
+    #[test]
+    fn unknown_prefixes_and_unreadable_values_are_plain_text() {
+        assert!(ids("since:soon").is_empty());
+        assert!(ids("foo:bar").is_empty());
+        assert!(ids("tel:").is_empty());
+        assert_eq!(ids("type:x"), Vec::<String>::new());
+        // Plain text still finds what it found before.
+        assert_eq!(ids("xbox"), [SEED, BEFORE_ID, OTHER]);
+        assert_eq!(ids("待收货"), [SEED, OTHER]);
+        assert_eq!(ids("20"), [BEFORE_ID], "a status code");
+        assert_eq!(ids("杨**"), [SEED, BEFORE_ID]);
+        assert_eq!(ids("sf3262259346637"), [SEED]);
+        assert_eq!(ids("active"), [SEED, OTHER], "the number's state at NOW");
+        assert_eq!(ids("待分配"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn plain_text_never_matches_the_tagged_facts() {
+        // `tel`, `ext` and `wb` are tags, not words the buyer's order holds.
+        assert!(ids("tel").is_empty());
+        assert!(ids("carrier").is_empty());
+        assert!(ids("channels_ec").is_empty());
+    }
+
+    #[test]
+    fn terms_are_anded() {
+        assert_eq!(ids("0775 wb:sf"), [SEED]);
+        assert_eq!(ids("tel:0775 since:10m"), [SEED]);
+        assert!(ids("tel:0775 carrier:圆通").is_empty());
+    }
+
+    #[test]
+    fn a_bare_four_digit_number_says_what_it_matched_and_lists_tails_first() {
+        let rows = rows();
+        let found = Query::parse("0775", NOW).filter(&rows);
+        let listed: Vec<&str> = found.visible.iter().map(|&i| rows[i].order_id.as_str()).collect();
+        assert_eq!(listed, [SEED, BEFORE_ID]);
+        let which = found.which.unwrap();
+        assert_eq!(which, Which { digits: "0775".into(), tail: 2, id: 1, elsewhere: 0 });
+        assert_eq!(which.phrases(Lang::Zh), ["尾号 0775：2", "订单号含 0775：1"]);
+        assert_eq!(which.phrases(Lang::En), ["phone tail 0775: 2", "id contains 0775: 1"]);
+        // An id match that is no tail comes after the tails.
+        let found = Query::parse("0000", NOW).filter(&rows);
+        assert_eq!(found.which.as_ref().map(|w| (w.tail, w.id)), Some((0, 2)));
+        let found = Query::parse("2218", NOW).filter(&rows);
+        let listed: Vec<&str> = found.visible.iter().map(|&i| rows[i].order_id.as_str()).collect();
+        assert_eq!(listed, [OTHER]);
+        // Text elsewhere (a waybill) is counted apart.
+        let found = Query::parse("6637", NOW).filter(&rows);
+        assert_eq!(found.which, Some(Which { digits: "6637".into(), tail: 0, id: 0, elsewhere: 1 }));
+        assert_eq!(found.which.unwrap().phrases(Lang::Zh)[2], "其他字段：1");
+        // Other queries say nothing of the kind.
+        assert_eq!(Query::parse("tel:0775", NOW).filter(&rows).which, None);
+        assert_eq!(Query::parse("07755", NOW).filter(&rows).which, None);
+    }
+
+    #[test]
+    fn a_store_row_without_facts_matches_as_before() {
+        // Written before the facts existed: all free text, no separator.
+        let mut r = (*rows()[0]).clone();
+        r.search = compose("xbox无线控制器 杨** sf3262259346637".into(), "");
+        let q = |t: &str| Query::parse(t, NOW).matches(&r);
+        assert!(q("xbox"));
+        assert!(q("sf326"));
+        assert!(!q("tel:0775"));
+    }
+
+    #[test]
+    fn an_empty_query_keeps_every_row() {
+        let rows = rows();
+        assert_eq!(Query::parse("  ", NOW).filter(&rows), Found { visible: vec![0, 1, 2], which: None });
+    }
+}
