@@ -1,0 +1,102 @@
+//! The layering, read off the source: each `crate::` path a module names
+//! (in `use` lines and inline) must point the right way. A new edge that
+//! runs the wrong way fails here, naming the file and the edge.
+
+use std::path::{Path, PathBuf};
+
+/// The modules a file's `crate::…` paths reach, `use crate::{a, b}` included.
+fn reached(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            out.extend(inner.split(',').filter_map(|p| p.trim().split("::").next()).map(str::to_string));
+        } else {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            out.push(name);
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The files of a top-level module: `src/name.rs` and `src/name/**`.
+fn module(name: &str) -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let file = src.join(format!("{name}.rs"));
+    if file.exists() {
+        out.push(file);
+    }
+    if src.join(name).is_dir() {
+        files(&src.join(name), &mut out);
+    }
+    assert!(!out.is_empty(), "no module {name}");
+    out
+}
+
+fn wrong_edges(from: &[&str], forbidden: &[&str]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for m in from {
+        for path in module(m) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for to in reached(&text) {
+                if forbidden.contains(&to.as_str()) {
+                    wrong.push(format!("{} → crate::{to}", path.display()));
+                }
+            }
+        }
+    }
+    wrong.sort();
+    wrong.dedup();
+    wrong
+}
+
+/// The pure core (the model, the diff, version pairing, the explanations,
+/// text) reaches no store, client, terminal, receiver or command line.
+#[test]
+fn the_core_reaches_nothing_above_it() {
+    let core = ["model", "diff", "version_pair", "explain", "text", "json"];
+    let above =
+        ["store", "api", "tui", "receiver", "cli", "settings", "config", "demo", "sync", "import", "report", "doctor"];
+    assert_eq!(wrong_edges(&core, &above), Vec::<String>::new());
+}
+
+/// Nor does it read the environment or the clock: those come in as values.
+#[test]
+fn the_core_reads_no_environment_and_no_clock() {
+    for m in ["model", "diff", "version_pair", "explain", "text", "json"] {
+        for path in module(m) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in ["std::env::", "timefmt::now()", "SystemTime::now", "Timestamp::now", "Instant::now"] {
+                assert!(!text.contains(needle), "{} uses {needle}", path.display());
+            }
+        }
+    }
+}
+
+/// The inspector is handed a store and a client: it knows neither the demo
+/// nor the receiver; the receiver knows no screen.
+#[test]
+fn the_inspector_and_the_receiver_keep_to_themselves() {
+    assert_eq!(wrong_edges(&["tui"], &["demo", "receiver", "cli", "sync", "import"]), Vec::<String>::new());
+    assert_eq!(wrong_edges(&["receiver"], &["tui", "cli", "demo"]), Vec::<String>::new());
+    assert_eq!(wrong_edges(&["api"], &["tui", "receiver", "cli", "store"]), Vec::<String>::new());
+}
+
+#[test]
+fn paths_are_read_in_both_forms() {
+    assert_eq!(reached("use crate::{store::Store, text};\nlet x = crate::demo::run();"), ["store", "text", "demo"]);
+}
