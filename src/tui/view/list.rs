@@ -6,6 +6,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Theme, block, t};
 use crate::model::names::{self, Lang};
 use crate::text::{pad, truncate};
@@ -118,6 +120,21 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         }
         if app.demo_orders.contains(&row.order_id) {
             second.push(Span::styled(t(app.lang, " 演示", " demo"), theme.dim()));
+        }
+        // When the row's last activity was, right-aligned where it fits:
+        // "what came in just now" is read down this column.
+        if row.last_activity > 0 {
+            let age = crate::timefmt::ago(app.lang, app.now - row.last_activity);
+            let when = match app.lang {
+                Lang::Zh => format!("{age}前"),
+                Lang::En => format!("{age} ago"),
+            };
+            let used: usize = second.iter().map(|s| UnicodeWidthStr::width(s.content.as_ref())).sum();
+            let gap = w.saturating_sub(used + UnicodeWidthStr::width(when.as_str()));
+            if gap >= 1 {
+                second.push(Span::raw(" ".repeat(gap)));
+                second.push(Span::styled(when, theme.dim()));
+            }
         }
         lines.push(Line::from(second));
     }
