@@ -1,8 +1,8 @@
 //! Several receiving hosts on one PostgreSQL store, end to end: two real
 //! `serve` processes, pushes signed as the platform signs them over real
 //! HTTP, the CLI and the inspector (in tmux) reading the same database.
-//! Needs `ORDERSCOPE_TEST_PG` (`.ci/run` starts a server); skipped with a
-//! line without it, failing under `CI=true`.
+//! The server is `ORDERSCOPE_TEST_PG`, or a private cluster the tests start
+//! themselves (see tests/common/pg.rs); without PostgreSQL they fail.
 
 mod common;
 
@@ -133,9 +133,7 @@ impl Drop for Tmux {
 
 #[test]
 fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector() {
-    let Some(server) = server("two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector") else {
-        return;
-    };
+    let server = server("two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector");
     let db = Database::create(&server);
     let dir = tempfile::tempdir().unwrap();
     let one = Host::start(&db.url, &dir.path().join("one.log"), free_port());
@@ -186,7 +184,7 @@ fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector(
 /// exactly once.
 #[test]
 fn a_host_killed_under_load_loses_no_acknowledged_push() {
-    let Some(server) = server("a_host_killed_under_load_loses_no_acknowledged_push") else { return };
+    let server = server("a_host_killed_under_load_loses_no_acknowledged_push");
     let db = Database::create(&server);
     let dir = tempfile::tempdir().unwrap();
     let (port1, port2) = (free_port(), free_port());
@@ -250,9 +248,7 @@ fn a_host_killed_under_load_loses_no_acknowledged_push() {
 /// first projection after the load starts (its inbox commits went through).
 #[test]
 fn what_a_dead_host_acknowledged_is_readable_within_5_s_without_new_traffic() {
-    let Some(server) = server("what_a_dead_host_acknowledged_is_readable_within_5_s_without_new_traffic") else {
-        return;
-    };
+    let server = server("what_a_dead_host_acknowledged_is_readable_within_5_s_without_new_traffic");
     let db = Database::create(&server);
     let dir = tempfile::tempdir().unwrap();
     let (relay, through) = FreezingRelay::in_front_of(&db.url);
@@ -387,9 +383,7 @@ impl FreezingRelay {
 /// platform's 5 s, every push it acknowledged readable.
 #[test]
 fn a_host_whose_connection_hangs_mid_projection_does_not_freeze_the_others() {
-    let Some(server) = server("a_host_whose_connection_hangs_mid_projection_does_not_freeze_the_others") else {
-        return;
-    };
+    let server = server("a_host_whose_connection_hangs_mid_projection_does_not_freeze_the_others");
     let db = Database::create(&server);
     let dir = tempfile::tempdir().unwrap();
     let (relay, through) = FreezingRelay::in_front_of(&db.url);
@@ -485,7 +479,7 @@ impl Relay {
 fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
     use orderscope::store::{Durability, OpenMode, Redelivery, Store};
     use orderscope::tui::update::{Effect, Msg};
-    let Some(server) = server("an_inspector_shows_a_lost_database_and_reconnects_by_itself") else { return };
+    let server = server("an_inspector_shows_a_lost_database_and_reconnects_by_itself");
     let db = Database::create(&server);
     let mut writer = Store::open_at(&db.location(), OpenMode::Create, Durability::Full).unwrap();
     orderscope::demo::populate(&mut writer, NOW).unwrap();
@@ -542,7 +536,7 @@ fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
 /// blocks on its own runtime: never inside an async task's).
 #[test]
 fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
-    let Some(server) = server("sync_and_a_fetch_on_demand_fill_a_postgresql_store") else { return };
+    let server = server("sync_and_a_fetch_on_demand_fill_a_postgresql_store");
     let db = Database::create(&server);
     let shop = orderscope::api::fake::FakeShop::start_thread(APPID, "secret").unwrap();
     let mut b: serde_json::Value =
@@ -579,7 +573,7 @@ fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
 fn the_first_write_and_read_after_a_server_restart_succeed() {
     use orderscope::store::inbox::Arrival;
     use orderscope::store::{Durability, OpenMode, Redelivery, Store};
-    let Some(server) = server("the_first_write_and_read_after_a_server_restart_succeed") else { return };
+    let server = server("the_first_write_and_read_after_a_server_restart_succeed");
     let db = Database::create(&server);
     let mut store = Store::open_at(&db.location(), OpenMode::Create, Durability::Full).unwrap();
     let push = |t: i64| {
