@@ -1,7 +1,7 @@
 //! `orders` and `messages` as scripts read them: one JSON array (`--json`),
 //! one object a line (`--jsonl`), and the rows `--since` and `--limit`
-//! select, on every store backend (a SQLite file, and PostgreSQL when
-//! `ORDERSCOPE_TEST_PG` names a server).
+//! select, on every store backend (a SQLite file, and PostgreSQL: the
+//! server `ORDERSCOPE_TEST_PG` names, or a private one the tests start).
 
 mod common;
 
