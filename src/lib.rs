@@ -16,6 +16,7 @@ pub mod explain;
 pub mod http;
 pub mod import;
 pub mod json;
+pub mod load;
 pub mod loglimit;
 pub mod model;
 pub mod receiver;

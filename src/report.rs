@@ -339,11 +339,14 @@ pub fn from_store(
         anyhow::bail!("{problem}");
     }
     let messages = store.messages(Some(order_id))?;
-    let story = store.story_at(order_id, now, lang)?;
+    let story = crate::load::story_at(store, order_id, now, lang)?;
     let mut md = markdown(order_id, &versions, &messages, &story, lang, now);
     if let Some(b) = other {
-        let cmp =
-            crate::explain::compare::compare(&store.evidence_at(order_id, now)?, &store.evidence_at(b, now)?, lang);
+        let cmp = crate::explain::compare::compare(
+            &crate::load::evidence_at(store, order_id, now)?,
+            &crate::load::evidence_at(store, b, now)?,
+            lang,
+        );
         md.push_str(&comparison_markdown(&cmp, lang));
     }
     Ok(md)

@@ -201,8 +201,8 @@ fn store_copy_moves_everything_and_adds_nothing_the_second_time() {
         assert_eq!(strip(target.messages(None).unwrap()), strip(source.messages(None).unwrap()), "{}", b.name);
         assert_eq!(target.all_periods().unwrap(), source.all_periods().unwrap(), "{}", b.name);
         assert_eq!(target.notes(SEED).unwrap().len(), 1);
-        let ta = target.story(SEED, orderscope::model::Lang::En).unwrap();
-        let sa = source.story(SEED, orderscope::model::Lang::En).unwrap();
+        let ta = orderscope::load::story(&target, SEED, orderscope::model::Lang::En).unwrap();
+        let sa = orderscope::load::story(&source, SEED, orderscope::model::Lang::En).unwrap();
         assert_eq!(format!("{ta:?}"), format!("{sa:?}"), "{}", b.name);
     }
 }
@@ -419,7 +419,7 @@ fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
         store.write(|c| c.add_receiver_period(1_764_600_000, 1_764_700_000, None, Some("h")).map(|_| ())).unwrap();
         let now = 1_764_700_010;
         assert_eq!(store.backlog().unwrap(), Default::default(), "{}", b.name);
-        let none = store.story_at(SEED, now, Lang::En).unwrap();
+        let none = orderscope::load::story_at(&store, SEED, now, Lang::En).unwrap();
         let rule = none.explanation.iter().find(|s| s.rule == Rule::NoType5Push).expect("no type 5 push");
         assert_eq!(rule.verdict, Verdict::Shows, "{}: {}", b.name, rule.statement);
 
@@ -436,7 +436,7 @@ fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
         // whose it is cannot be told.
         let unreadable = arrival(b"\xff", 1_764_699_990, Some("bad padding"));
         store.append_inbox_group(&[(unreadable, &dup_key(None, envelope))]).unwrap();
-        let open_question = store.story_at(SEED, now, Lang::En).unwrap();
+        let open_question = orderscope::load::story_at(&store, SEED, now, Lang::En).unwrap();
         let rule = open_question.explanation.iter().find(|s| s.rule == Rule::NoType5Push).unwrap();
         assert_eq!(rule.verdict, Verdict::CannotDecide, "{}: {}", b.name, rule.statement);
         assert!(rule.decided_by.contains(&Decider::Processing), "{}", b.name);
@@ -459,7 +459,7 @@ fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
             b.name
         );
         assert!(store.messages(Some(SEED)).unwrap().is_empty(), "{}: not projected yet", b.name);
-        let story = store.story_at(SEED, now, Lang::En).unwrap();
+        let story = orderscope::load::story_at(&store, SEED, now, Lang::En).unwrap();
         assert!(story.explanation.iter().all(|s| s.rule != Rule::NoType5Push), "{}", b.name);
         let shown = story.explanation.iter().find(|s| s.rule == Rule::Type5Push).expect("the waiting type 5 push");
         assert!(shown.evidence.iter().any(|e| e.text.contains("stored, not yet processed")), "{}: {shown:?}", b.name);
@@ -474,7 +474,7 @@ fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
             }
         }
         assert_eq!(store.backlog().unwrap().pending, 0, "{}", b.name);
-        let story = store.story_at(SEED, now, Lang::En).unwrap();
+        let story = orderscope::load::story_at(&store, SEED, now, Lang::En).unwrap();
         let pushes: Vec<_> = story.entries.iter().filter(|e| e.kind == "push").collect();
         assert_eq!(pushes.len(), 1, "{}", b.name);
         assert!(!pushes[0].summary.contains("not yet processed"), "{}", pushes[0].summary);

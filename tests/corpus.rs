@@ -52,7 +52,7 @@ fn every_constructed_order_gets_its_findings_in_both_languages() {
         let report =
             orderscope::import::import_file(&mut store, &corpus.join(format!("{case}.jsonl")), now, None).unwrap();
         assert_eq!(report.bad, 0, "{case}: {:?}", report.problems);
-        let ev = store.evidence_at(want["order_id"].as_str().unwrap(), now).unwrap();
+        let ev = orderscope::load::evidence_at(&store, want["order_id"].as_str().unwrap(), now).unwrap();
         for lang in [Lang::En, Lang::Zh] {
             let s = story(&ev, lang);
             for w in want["expect"].as_array().unwrap() {

@@ -10,7 +10,7 @@ use orderscope::model::Lang;
 fn story(id: &str) -> Story {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    store.story(id, Lang::En).unwrap()
+    orderscope::load::story(&store, id, Lang::En).unwrap()
 }
 
 fn rule(s: &Story, name: Rule) -> &Statement {
@@ -182,7 +182,7 @@ fn every_inferred_entry_names_its_rule_and_observed_ones_point_at_data() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
     for row in store.orders().unwrap() {
-        let s = store.story(&row.order_id, Lang::Zh).unwrap();
+        let s = orderscope::load::story(&store, &row.order_id, Lang::Zh).unwrap();
         for e in &s.entries {
             match e.source {
                 Source::Inferred => assert!(e.rule.is_some(), "{e:?}"),

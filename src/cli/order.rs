@@ -122,7 +122,8 @@ pub fn compare(s: &Settings, a: &str, b: &str, json_out: bool) -> Result<()> {
     ensure_order(s, a, !json_out)?;
     let store = ensure_order(s, b, !json_out)?;
     let lang = json_lang(s, json_out);
-    let cmp = crate::explain::compare::compare(&store.evidence(a)?, &store.evidence(b)?, lang);
+    let cmp =
+        crate::explain::compare::compare(&crate::load::evidence(&store, a)?, &crate::load::evidence(&store, b)?, lang);
     if json_out {
         return print_json(&serde_json::to_value(&cmp)?);
     }
@@ -171,7 +172,7 @@ pub fn note(
 pub fn timeline(s: &Settings, order_id: &str, json_out: bool) -> Result<()> {
     let store = ensure_order(s, order_id, !json_out)?;
     let lang = json_lang(s, json_out);
-    let story = store.story(order_id, lang)?;
+    let story = crate::load::story(&store, order_id, lang)?;
     if json_out {
         return print_json(&serde_json::to_value(&story)?);
     }

@@ -5,6 +5,7 @@ pub mod order;
 pub mod origin;
 pub mod push;
 pub mod quoted;
+pub mod record;
 pub mod vnum;
 
 pub use names::Lang;

@@ -13,9 +13,9 @@ use std::collections::HashSet;
 
 use super::inbox::{Arrival, Backlog, InboxRow, Projected};
 use super::{ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
-use crate::explain::{Note, Period};
 use crate::model::Order;
 use crate::model::Origin;
+use crate::model::record::{Note, Period};
 
 /// The writes, inside one transaction.
 pub trait Tx {

@@ -60,9 +60,9 @@ pub struct MessageRow {
     pub source: Origin,
 }
 
-impl From<&MessageRow> for crate::explain::PushRecord {
+impl From<&MessageRow> for crate::model::record::PushRecord {
     fn from(m: &MessageRow) -> Self {
-        crate::explain::PushRecord {
+        crate::model::record::PushRecord {
             id: m.id,
             received_at: m.received_at,
             created_at: m.create_time,
@@ -161,8 +161,8 @@ fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
 const SNAPSHOT_COLUMNS: &str = "id, order_id, fetched_at, source, content_hash, body";
 
 /// A note, from `id, order_id, at, event, type, text, recorded_at`.
-pub(super) fn note_row(r: &Row) -> rusqlite::Result<crate::explain::Note> {
-    Ok(crate::explain::Note {
+pub(super) fn note_row(r: &Row) -> rusqlite::Result<crate::model::record::Note> {
+    Ok(crate::model::record::Note {
         id: r.get(0)?,
         order_id: r.get(1)?,
         at: r.get(2)?,
@@ -235,7 +235,7 @@ impl Sqlite {
     }
 
     /// The notes reported about an order, oldest fact first.
-    pub fn notes(&self, order_id: &str) -> Result<Vec<crate::explain::Note>> {
+    pub fn notes(&self, order_id: &str) -> Result<Vec<crate::model::record::Note>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, order_id, at, event, type, text, recorded_at FROM notes WHERE order_id = ?1
              ORDER BY coalesce(at, recorded_at), id",
@@ -283,12 +283,14 @@ impl Sqlite {
 
     /// When the receiver was running: from start to its stop, or to its
     /// last heartbeat when it died without stopping.
-    pub fn receiver_periods(&self) -> Result<Vec<crate::explain::Period>> {
+    pub fn receiver_periods(&self) -> Result<Vec<crate::model::record::Period>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT started_at, coalesce(stopped_at, last_seen), stopped_at IS NOT NULL FROM receiver_periods ORDER BY started_at",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok(crate::explain::Period { start: r.get(0)?, end: r.get(1)?, stopped: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(crate::model::record::Period { start: r.get(0)?, end: r.get(1)?, stopped: r.get(2)? })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>();
         Ok(rows?)
     }

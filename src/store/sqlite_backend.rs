@@ -10,9 +10,9 @@ use super::inbox::{self, Arrival, InboxRow, Projected};
 use super::{
     ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write,
 };
-use crate::explain::{Note, Period};
 use crate::model::Order;
 use crate::model::Origin;
+use crate::model::record::{Note, Period};
 
 /// A SQLite transaction, as the interface's writes.
 struct SqliteTx<'a>(&'a Connection);

@@ -229,7 +229,7 @@ pub fn set_sync_value(c: &Connection, key: &str, value: i64) -> Result<()> {
 }
 
 /// Records a fact someone reported about an order.
-pub fn add_note(c: &Connection, note: &crate::explain::Note) -> Result<i64> {
+pub fn add_note(c: &Connection, note: &crate::model::record::Note) -> Result<i64> {
     c.execute(
         "INSERT INTO notes (order_id, at, event, type, text, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         rusqlite::params![note.order_id, note.at, note.event, note.kind, note.text, note.recorded_at],
@@ -253,7 +253,7 @@ pub fn add_receiver_period_once(c: &Connection, p: &PeriodRow) -> Result<bool> {
 }
 
 /// Adds a note unless the same note (every field but its id) is stored.
-pub fn add_note_once(c: &Connection, note: &crate::explain::Note) -> Result<bool> {
+pub fn add_note_once(c: &Connection, note: &crate::model::record::Note) -> Result<bool> {
     let known: i64 = c.query_row(
         "SELECT count(*) FROM notes WHERE order_id = ?1 AND at IS ?2 AND event IS ?3 AND type IS ?4 AND text = ?5
              AND recorded_at = ?6",

@@ -56,7 +56,7 @@ impl Detail {
 
 /// Reads one order's detail from the store (on the runner's store thread).
 pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> Result<Detail, String> {
-    let (evidence, messages, problems) = store.gather(order_id, now).map_err(|e| e.to_string())?;
+    let (evidence, messages, problems) = crate::load::gather(store, order_id, now).map_err(|e| e.to_string())?;
     Ok(Detail::build(evidence, problems, messages, lang))
 }
 

@@ -167,8 +167,8 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
         }
         StoreJob::LoadComparison { a, b, now } => {
             let result = (|| -> Result<Box<super::state::Comparison>, String> {
-                let ea = store.evidence_at(&a, now).map_err(|e| e.to_string())?;
-                let eb = store.evidence_at(&b, now).map_err(|e| e.to_string())?;
+                let ea = crate::load::evidence_at(store, &a, now).map_err(|e| e.to_string())?;
+                let eb = crate::load::evidence_at(store, &b, now).map_err(|e| e.to_string())?;
                 let c = crate::explain::compare::compare(&ea, &eb, lang);
                 let rows = crate::explain::compare::fact_rows(&c, lang);
                 Ok(Box::new(super::state::Comparison { rows, explanation: c.explanation }))

@@ -9,8 +9,8 @@ use super::super::backend::{Backend, FullMessage, PeriodRow, Writes};
 use super::super::inbox::{self, InboxRow};
 use super::super::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use super::Postgres;
-use crate::explain::{Note, Period};
 use crate::model::Origin;
+use crate::model::record::{Note, Period};
 
 fn order_row(r: &Row) -> OrderRow {
     OrderRow {

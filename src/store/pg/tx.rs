@@ -10,9 +10,9 @@ use super::super::backend::{FullMessage, PeriodRow, Tx};
 use super::super::inbox::{self, Arrival, InboxRow, Projected};
 use super::super::{MessageInsert, Redelivery, Result, StoreError};
 use super::{Conn, lost, no_nul, plain};
-use crate::explain::Note;
 use crate::json::{canonical, sha1_hex};
 use crate::model::Origin;
+use crate::model::record::Note;
 use crate::model::{Order, Push, quoted};
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
