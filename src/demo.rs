@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::import::{self, Item, Report};
+use crate::import::{self, Item, Report, Unreadable};
 use crate::model::Origin;
 use crate::store::{self, OpenMode, Store};
 
@@ -52,12 +52,12 @@ pub fn shift_times(v: &mut Value, now: i64) {
     }
 }
 
-fn relative_docs(text: &str, now: i64) -> Vec<(usize, Result<Item, String>)> {
+fn relative_docs(text: &str, now: i64) -> Vec<(usize, Result<Item, Unreadable>)> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
-            let item = serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|mut v| {
+            let item = serde_json::from_str::<Value>(line).map_err(Unreadable::NotJson).and_then(|mut v| {
                 shift_times(&mut v, now);
                 import::classify(v, now)
             });
@@ -72,7 +72,7 @@ pub fn populate(store: &mut Store, now: i64) -> store::Result<Report> {
     for (text, fetched_at) in [SEED_BEFORE, SEED_AFTER].into_iter().zip(SEED_FETCHED_AT) {
         let item = crate::model::Order::parse_text(text)
             .map(|order| Item::Snapshot { order, fetched_at, timed: true, demo: false })
-            .map_err(|e| e.to_string());
+            .map_err(Unreadable::from);
         // The two real reads from the forum thread: observed, not demo.
         report.merge(import::import_documents(store, "seed", Origin::Seed, vec![(0, item)])?);
     }

@@ -599,7 +599,7 @@ fn an_import_commits_on_a_time_budget_and_loses_nothing_between_commits() {
     use orderscope::import::{self, Item};
     for b in backends("an_import_commits_on_a_time_budget_and_loses_nothing_between_commits") {
         let mut store = open(&b, OpenMode::Create).unwrap();
-        let docs = |from: i64, n: i64| -> Vec<(usize, Result<Item, String>)> {
+        let docs = |from: i64, n: i64| -> Vec<(usize, Result<Item, import::Unreadable>)> {
             (0..n)
                 .map(|i| {
                     let text = type5_push(&format!("37000000000000{:05}", from + i), 1_764_656_000 + from + i);
@@ -619,7 +619,7 @@ fn an_import_commits_on_a_time_budget_and_loses_nothing_between_commits() {
 
         // The same 40 again and 10 more, with all the time in the world.
         let mut again = docs(0, 50);
-        again.push((51, Err("not JSON".into())));
+        again.push((51, Err(import::Unreadable::UnknownShape)));
         let hour = std::time::Duration::from_secs(3600);
         let once = import::import_documents_within(&mut store, "log", "import".into(), &again, hour).unwrap();
         assert_eq!((once.messages_new, once.messages_known, once.bad, once.transactions), (10, 40, 1, 1), "{}", b.name);
