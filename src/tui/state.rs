@@ -145,6 +145,10 @@ pub struct State {
     /// The order list, shared with the runner, which merges changes into
     /// a new list off the drawing task.
     pub orders: Rows,
+    /// The filter's view of `orders`, built when a filter first reads a new
+    /// list and kept while the list stays the same (the keys of one filter
+    /// all read the same list).
+    filter_index: Option<(Rows, super::search::Index)>,
     /// Whether the store's list has been read at all yet.
     pub list_loaded: bool,
     /// Whether `orders` holds the whole list or only its first rows.
@@ -232,6 +236,7 @@ impl State {
             now,
             title,
             orders: Arc::new(Vec::new()),
+            filter_index: None,
             list_loaded: false,
             list_complete: false,
             visible: Vec::new(),
@@ -323,7 +328,18 @@ impl State {
         // Parsed once, then matched against every row without allocating.
         let query = super::search::Query::parse(&self.filter_text(), self.now);
         let row_on_screen = self.selected.saturating_sub(self.list_offset);
-        let found = query.filter(&self.orders);
+        let current = self.filter_index.as_ref().is_some_and(|(rows, _)| Arc::ptr_eq(rows, &self.orders));
+        if !current {
+            // An index of an older list goes at once: it holds that list.
+            self.filter_index = None;
+        }
+        let found = if query.is_empty() {
+            super::search::Found { visible: (0..self.orders.len()).collect(), which: None }
+        } else {
+            let (_, index) =
+                self.filter_index.get_or_insert_with(|| (self.orders.clone(), super::search::Index::of(&self.orders)));
+            query.filter(index)
+        };
         self.visible = found.visible;
         self.matched = found.which;
         self.filter_stale = false;

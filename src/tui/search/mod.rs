@@ -23,18 +23,47 @@
 //! known one with nothing after it or a value it cannot read (`since:soon`).
 //! Prefixes may be written with a full-width colon (`tel：0775`).
 
-use std::sync::Arc;
+use memchr::memmem::Finder;
 
 use crate::model::names::{self, Lang};
-use std::cell::OnceCell;
-
 use crate::model::quoted::Parts;
 use crate::model::vnum::{VnumState, state_of};
+
+mod index;
+
 use crate::store::OrderRow;
+pub use index::Index;
+use index::Row;
 
 /// Every state a number can be in, to look names up the other way.
 const STATES: [VnumState; 5] =
     [VnumState::None, VnumState::Pending, VnumState::Active, VnumState::Extendable, VnumState::Expired];
+
+/// A piece of text to look for, with its searcher built once per query:
+/// over 100,000 rows, `str::contains` spent most of a filter's time setting
+/// up a new searcher for every row.
+#[derive(Debug, Clone)]
+struct Needle {
+    text: String,
+    finder: Finder<'static>,
+}
+
+impl Needle {
+    fn new(text: impl Into<String>) -> Needle {
+        let text = text.into();
+        let finder = Finder::new(text.as_bytes()).into_owned();
+        Needle { text, finder }
+    }
+
+    fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether `haystack` contains it.
+    fn is_in(&self, haystack: &str) -> bool {
+        self.finder.find(haystack.as_bytes()).is_some()
+    }
+}
 
 /// A parsed filter.
 #[derive(Debug, Clone, Default)]
@@ -47,13 +76,13 @@ pub struct Query {
 enum Term {
     Text(Text),
     Tel(String),
-    Ext(String),
+    Ext(Needle),
     Vn {
-        host: String,
+        host: Needle,
         ext: Option<String>,
     },
-    Waybill(String),
-    Carrier(String),
+    Waybill(Needle),
+    Carrier(Needle),
     Event(EventTerm),
     /// `#N`: the end of a push token of that type.
     Type(String),
@@ -68,7 +97,7 @@ enum Term {
 /// up once here, not per row.
 #[derive(Debug, Clone)]
 struct Text {
-    text: String,
+    text: Needle,
     /// The term as a status code (`20`).
     code: Option<i64>,
     /// Status codes whose name contains the term.
@@ -155,25 +184,24 @@ fn virtual_number(s: &str) -> Option<(&str, &str)> {
 
 impl Text {
     fn new(text: &str) -> Text {
-        let text = text.to_string();
         let code = text.parse::<i64>().ok().filter(|c| c.to_string() == text);
         // Every status code the platform has is under 1000.
         let statuses = (0..1000)
-            .filter(|&c| names::status(c).is_some_and(|n| n.zh.contains(&text) || n.en.contains(&text)))
+            .filter(|&c| names::status(c).is_some_and(|n| n.zh.contains(text) || n.en.contains(text)))
             .collect();
-        let states = STATES.into_iter().filter(|s| s.names().iter().any(|n| n.contains(&text))).collect();
+        let states = STATES.into_iter().filter(|s| s.names().iter().any(|n| n.contains(text))).collect();
         let type5 = text == "type5" || text == "⚑5";
-        Text { text, code, statuses, states, type5 }
+        Text { text: Needle::new(text), code, statuses, states, type5 }
     }
 
-    fn matches(&self, look: &Look<'_>) -> bool {
-        let row = look.row;
-        row.order_id.contains(&self.text)
-            || look.parts().free.contains(&self.text)
-            || (self.code.is_some() && self.code == row.status)
-            || row.status.is_some_and(|s| self.statuses.contains(&s))
-            || (!self.states.is_empty() && self.states.contains(&look.state()))
-            || (self.type5 && row.type5)
+    fn matches(&self, row: &Row<'_>, now: i64) -> bool {
+        let e = row.entry;
+        self.text.is_in(row.words())
+            || (self.code.is_some() && self.code == e.status)
+            || e.status.is_some_and(|s| self.statuses.contains(&s))
+            || (!self.states.is_empty()
+                && self.states.contains(&state_of(e.use_tel_number, e.has_vnum, e.vnum_expire, now)))
+            || (self.type5 && e.type5)
     }
 }
 
@@ -189,15 +217,29 @@ impl EventTerm {
         EventTerm { text: text.to_string(), events, types }
     }
 
-    fn matches(&self, token: &str) -> bool {
+    /// Whether a push token (`event#type`) matches.
+    fn accepts(&self, token: &str) -> bool {
         let event = token.split_once('#').map_or(token, |(e, _)| e);
         token.contains(&self.text) || self.events.contains(&event) || self.types.iter().any(|t| t == token)
     }
 }
 
 /// A phone tail or extension: what `tel:` and a bare four-digit number look for.
-fn tail_matches(parts: &Parts<'_>, digits: &str) -> bool {
-    parts.facts_of("tel").any(|p| phone_agrees(p, digits)) || parts.facts_of("ext").any(|e| e.ends_with(digits))
+fn tail_matches(facts: &Facts<'_>, digits: &str) -> bool {
+    facts.of("tel").any(|p| phone_agrees(p, digits)) || facts.of("ext").any(|e| e.ends_with(digits))
+}
+
+/// A row's tagged facts (` tel:… vn:… `).
+struct Facts<'a>(Parts<'a>);
+
+impl<'a> Facts<'a> {
+    fn new(facts: &'a str) -> Facts<'a> {
+        Facts(Parts { free: "", facts, events: "" })
+    }
+
+    fn of(&self, tag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.facts_of(tag)
+    }
 }
 
 impl Term {
@@ -209,14 +251,14 @@ impl Term {
         }
         Some(match prefix {
             "tel" | "phone" | "尾号" if is_phone(value) => Term::Tel(value.to_string()),
-            "ext" | "转" | "分机" if is_digits(value) => Term::Ext(value.to_string()),
+            "ext" | "转" | "分机" if is_digits(value) => Term::Ext(Needle::new(value)),
             "vn" => match virtual_number(value) {
-                Some((host, ext)) => Term::Vn { host: host.into(), ext: Some(ext.into()) },
-                None if is_digits(value) => Term::Vn { host: value.into(), ext: None },
+                Some((host, ext)) => Term::Vn { host: Needle::new(host), ext: Some(ext.into()) },
+                None if is_digits(value) => Term::Vn { host: Needle::new(value), ext: None },
                 None => return None,
             },
-            "wb" | "运单" => Term::Waybill(value.to_string()),
-            "carrier" | "快递" => Term::Carrier(value.to_string()),
+            "wb" | "运单" => Term::Waybill(Needle::new(value)),
+            "carrier" | "快递" => Term::Carrier(Needle::new(value)),
             "evt" | "event" | "事件" => Term::Event(EventTerm::new(value)),
             "type" | "类型" if is_digits(value) => Term::Type(format!("#{}", value.trim_start_matches('0').max("0"))),
             "since" => Term::Since(now.saturating_sub(crate::timefmt::parse_duration(value).ok()?)),
@@ -235,7 +277,7 @@ impl Term {
             }
         }
         if let Some((host, ext)) = virtual_number(word) {
-            return Term::Vn { host: host.into(), ext: Some(ext.into()) };
+            return Term::Vn { host: Needle::new(host), ext: Some(ext.into()) };
         }
         match word.len() {
             4 if is_digits(word) => Term::Tail(Text::new(word)),
@@ -244,52 +286,52 @@ impl Term {
         }
     }
 
-    fn matches(&self, look: &Look<'_>) -> bool {
-        // Only the terms that read the filter text split it.
-        let parts = || look.parts();
+    /// Whether the term reads the pushes received, which are decided once
+    /// per distinct push token of the list ([`Term::accepts`]).
+    fn is_about_pushes(&self) -> bool {
+        matches!(self, Term::Event(_) | Term::Type(_))
+    }
+
+    /// Whether a push token (`event#type`) passes a term about pushes.
+    fn accepts(&self, token: &str) -> bool {
         match self {
-            Term::Text(t) => t.matches(look),
-            Term::Tel(digits) => tail_matches(&parts(), digits),
-            Term::Ext(digits) => parts().facts_of("ext").any(|e| e.ends_with(digits.as_str())),
-            Term::Vn { host, ext } => {
-                parts().facts_of("vn").any(|h| h.contains(host.as_str()))
-                    && ext.as_ref().is_none_or(|x| parts().facts_of("ext").any(|e| e == x))
-            }
-            Term::Waybill(w) => {
-                parts().facts_of("wb").any(|v| v.contains(w.as_str()))
-                    || parts().facts_of("carrier").any(|v| v.contains(w.as_str()))
-            }
-            Term::Carrier(c) => parts().facts_of("carrier").any(|v| v.contains(c.as_str())),
-            Term::Event(e) => parts().event_tokens().any(|t| e.matches(t)),
-            Term::Type(suffix) => parts().event_tokens().any(|t| t.ends_with(suffix.as_str())),
-            Term::Since(cutoff) => look.row.last_activity >= *cutoff,
-            Term::Tail(t) => tail_matches(&parts(), &t.text) || t.matches(look),
-            Term::Number(t) => {
-                t.matches(look)
-                    || parts().facts_of("vn").any(|h| h.contains(t.text.as_str()))
-                    || parts().facts_of("tel").any(|p| p.len() == t.text.len() && phone_agrees(p, &t.text))
-            }
+            Term::Event(e) => e.accepts(token),
+            Term::Type(suffix) => token.ends_with(suffix.as_str()),
+            _ => false,
         }
     }
-}
 
-/// One row as the terms look at it. Its filter text is split only when a
-/// term reads it (`since:` and status terms never do): over 100,000 rows the
-/// cost of a filter is mostly these reads.
-struct Look<'a> {
-    row: &'a OrderRow,
-    now: i64,
-    parts: OnceCell<Parts<'a>>,
-}
-
-impl<'a> Look<'a> {
-    fn parts(&self) -> Parts<'a> {
-        *self.parts.get_or_init(|| Parts::of(&self.row.search))
-    }
-
-    fn state(&self) -> VnumState {
-        let row = self.row;
-        state_of(row.use_tel_number, row.vnum.is_some(), row.vnum_expire, self.now)
+    /// Whether a row passes; `tokens` says which of the list's push tokens
+    /// this term accepts (empty for terms not about pushes).
+    fn matches(&self, row: &Row<'_>, now: i64, tokens: &[bool]) -> bool {
+        let facts = || Facts::new(row.facts());
+        // A value holds no space, so a tagged value containing it means the
+        // facts as a whole do: one search rules out most rows before the
+        // facts are split into tags.
+        let in_facts = |n: &Needle| n.is_in(row.facts());
+        match self {
+            Term::Text(t) => t.matches(row, now),
+            Term::Tel(digits) => tail_matches(&facts(), digits),
+            Term::Ext(digits) => in_facts(digits) && facts().of("ext").any(|e| e.ends_with(digits.as_str())),
+            Term::Vn { host, ext } => {
+                in_facts(host)
+                    && facts().of("vn").any(|h| host.is_in(h))
+                    && ext.as_ref().is_none_or(|x| facts().of("ext").any(|e| e == x))
+            }
+            Term::Waybill(w) => {
+                in_facts(w) && (facts().of("wb").any(|v| w.is_in(v)) || facts().of("carrier").any(|v| w.is_in(v)))
+            }
+            Term::Carrier(c) => in_facts(c) && facts().of("carrier").any(|v| c.is_in(v)),
+            Term::Event(_) | Term::Type(_) => row.tokens().iter().any(|&t| tokens[t as usize]),
+            Term::Since(cutoff) => row.entry.last_activity >= *cutoff,
+            Term::Tail(t) => tail_matches(&facts(), t.text.as_str()) || t.matches(row, now),
+            Term::Number(t) => {
+                let digits = t.text.as_str();
+                t.matches(row, now)
+                    || (in_facts(&t.text) && facts().of("vn").any(|h| t.text.is_in(h)))
+                    || facts().of("tel").any(|p| p.len() == digits.len() && phone_agrees(p, digits))
+            }
+        }
     }
 }
 
@@ -322,37 +364,59 @@ impl Query {
         self.terms.is_empty()
     }
 
-    /// Whether a row passes every term.
+    /// Whether row `i` of the index passes every term; `tokens` as
+    /// [`Query::accepted_tokens`] gives them.
+    fn passes(&self, index: &Index, i: usize, tokens: &[Vec<bool>]) -> bool {
+        let row = index.row(i);
+        self.terms.iter().zip(tokens).all(|(t, ok)| t.matches(&row, self.now, ok))
+    }
+
+    /// Whether one row passes every term (the list is filtered through an
+    /// [`Index`] instead).
     pub fn matches(&self, row: &OrderRow) -> bool {
-        let look = Look { row, now: self.now, parts: OnceCell::new() };
-        self.terms.iter().all(|t| t.matches(&look))
+        let index = Index::of_one(row);
+        self.passes(&index, 0, &self.accepted_tokens(&index))
+    }
+
+    /// For each term, which of the list's distinct push tokens it accepts.
+    fn accepted_tokens(&self, index: &Index) -> Vec<Vec<bool>> {
+        self.terms
+            .iter()
+            .map(|t| match t.is_about_pushes() {
+                true => index.tokens.iter().map(|token| t.accepts(token)).collect(),
+                false => Vec::new(),
+            })
+            .collect()
     }
 
     /// The first bare four-digit number, whose matches are counted by kind.
-    fn tail(&self) -> Option<&str> {
+    fn tail(&self) -> Option<&Needle> {
         self.terms.iter().find_map(|t| match t {
-            Term::Tail(t) => Some(t.text.as_str()),
+            Term::Tail(t) => Some(&t.text),
             _ => None,
         })
     }
 
     /// The rows that pass, in list order, except that with a bare
     /// four-digit number those matched by phone tail come first.
-    pub fn filter(&self, rows: &[Arc<OrderRow>]) -> Found {
+    pub fn filter(&self, index: &Index) -> Found {
+        let all = 0..index.len();
         if self.terms.is_empty() {
-            return Found { visible: (0..rows.len()).collect(), which: None };
+            return Found { visible: all.collect(), which: None };
         }
+        let tokens = self.accepted_tokens(index);
         let Some(digits) = self.tail() else {
-            return Found { visible: (0..rows.len()).filter(|&i| self.matches(&rows[i])).collect(), which: None };
+            return Found { visible: all.filter(|&i| self.passes(index, i, &tokens)).collect(), which: None };
         };
-        let mut which = Which { digits: digits.to_string(), tail: 0, id: 0, elsewhere: 0 };
+        let mut which = Which { digits: digits.as_str().to_string(), tail: 0, id: 0, elsewhere: 0 };
         let (mut by_tail, mut rest) = (Vec::new(), Vec::new());
-        for (i, row) in rows.iter().enumerate() {
-            if !self.matches(row) {
+        for i in all {
+            if !self.passes(index, i, &tokens) {
                 continue;
             }
-            let tail = tail_matches(&Parts::of(&row.search), digits);
-            let id = row.order_id.contains(digits);
+            let row = index.row(i);
+            let tail = tail_matches(&Facts::new(row.facts()), digits.as_str());
+            let id = digits.is_in(row.order_id());
             which.tail += tail as usize;
             which.id += id as usize;
             which.elsewhere += (!tail && !id) as usize;
@@ -365,12 +429,15 @@ impl Query {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::model::Order;
     use crate::model::quoted::compose;
+    use crate::store::OrderRow;
 
-    const AFTER: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
-    const BEFORE: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+    const AFTER: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+    const BEFORE: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
     const NOW: i64 = 1_764_660_000;
 
     /// A row as the store gives it, from a stored version and push tokens.
@@ -418,7 +485,7 @@ mod tests {
     fn ids(text: &str) -> Vec<String> {
         let rows = rows();
         let q = Query::parse(text, NOW);
-        q.filter(&rows).visible.iter().map(|&i| rows[i].order_id.clone()).collect()
+        q.filter(&Index::of(&rows)).visible.iter().map(|&i| rows[i].order_id.clone()).collect()
     }
 
     const SEED: &str = "3732676853715311104";
@@ -533,7 +600,7 @@ mod tests {
     #[test]
     fn a_bare_four_digit_number_says_what_it_matched_and_lists_tails_first() {
         let rows = rows();
-        let found = Query::parse("0775", NOW).filter(&rows);
+        let found = Query::parse("0775", NOW).filter(&Index::of(&rows));
         let listed: Vec<&str> = found.visible.iter().map(|&i| rows[i].order_id.as_str()).collect();
         assert_eq!(listed, [SEED, BEFORE_ID]);
         let which = found.which.unwrap();
@@ -541,18 +608,18 @@ mod tests {
         assert_eq!(which.phrases(Lang::Zh), ["尾号 0775：2", "订单号含 0775：1"]);
         assert_eq!(which.phrases(Lang::En), ["phone tail 0775: 2", "id contains 0775: 1"]);
         // An id match that is no tail comes after the tails.
-        let found = Query::parse("0000", NOW).filter(&rows);
+        let found = Query::parse("0000", NOW).filter(&Index::of(&rows));
         assert_eq!(found.which.as_ref().map(|w| (w.tail, w.id)), Some((0, 2)));
-        let found = Query::parse("2218", NOW).filter(&rows);
+        let found = Query::parse("2218", NOW).filter(&Index::of(&rows));
         let listed: Vec<&str> = found.visible.iter().map(|&i| rows[i].order_id.as_str()).collect();
         assert_eq!(listed, [OTHER]);
         // Text elsewhere (a waybill) is counted apart.
-        let found = Query::parse("6637", NOW).filter(&rows);
+        let found = Query::parse("6637", NOW).filter(&Index::of(&rows));
         assert_eq!(found.which, Some(Which { digits: "6637".into(), tail: 0, id: 0, elsewhere: 1 }));
         assert_eq!(found.which.unwrap().phrases(Lang::Zh)[2], "其他字段：1");
         // Other queries say nothing of the kind.
-        assert_eq!(Query::parse("tel:0775", NOW).filter(&rows).which, None);
-        assert_eq!(Query::parse("07755", NOW).filter(&rows).which, None);
+        assert_eq!(Query::parse("tel:0775", NOW).filter(&Index::of(&rows)).which, None);
+        assert_eq!(Query::parse("07755", NOW).filter(&Index::of(&rows)).which, None);
     }
 
     #[test]
@@ -569,6 +636,6 @@ mod tests {
     #[test]
     fn an_empty_query_keeps_every_row() {
         let rows = rows();
-        assert_eq!(Query::parse("  ", NOW).filter(&rows), Found { visible: vec![0, 1, 2], which: None });
+        assert_eq!(Query::parse("  ", NOW).filter(&Index::of(&rows)), Found { visible: vec![0, 1, 2], which: None });
     }
 }
