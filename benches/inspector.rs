@@ -63,7 +63,7 @@ fn main() {
     let mut app = State::new("bench".into(), Lang::Zh, orderscope::timefmt::now());
     run_inline(&mut app, &mut store, vec![Effect::LoadList]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
-    app.page = view::list_page(60);
+    app.page = view::list_page(200, 60);
     let theme = Theme { color: true };
     terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
     let first_frame = started.elapsed();

@@ -162,6 +162,8 @@ mod tests {
             type5: false,
             last_activity: 0,
             search: String::new(),
+            product: String::new(),
+            buyer: String::new(),
         }
     }
 

@@ -665,26 +665,33 @@ fn what_buyers_quote_is_kept_with_the_order_and_migrated_into_older_stores() {
             b.name
         );
         assert_eq!(row.messages, 3);
+        assert_eq!((row.product.as_str(), row.buyer.as_str()), ("Xbox无线控制器", "杨**"), "{}", b.name);
         for q in ["tel:0775", "wb:sf326", "evt:发货", "type:5", "18400984191-0775", "0775"] {
             assert!(Query::parse(q, NOW).matches(&row), "{}: {q}", b.name);
         }
         let pushed_only = store.order("42").unwrap().unwrap();
+        assert_eq!((pushed_only.product.as_str(), pushed_only.buyer.as_str()), ("", ""), "{}", b.name);
         assert!(Query::parse("type:5", NOW).matches(&pushed_only), "{}", b.name);
         let before = store.orders().unwrap();
         drop(store);
 
-        // Back to the schema before: no `events`, and `search` as it was then.
+        // Back to the schema before: no `events`, `product` or `buyer`, and
+        // `search` as it was then.
         let old_search = "xbox无线控制器 杨** sf3262259346637";
         match (&b.location, &b.db) {
             (Location::Sqlite(path), _) => {
                 let c = rusqlite::Connection::open(path).unwrap();
-                c.execute_batch("ALTER TABLE orders DROP COLUMN events; PRAGMA user_version = 8").unwrap();
+                c.execute_batch(
+                    "ALTER TABLE orders DROP COLUMN events; ALTER TABLE orders DROP COLUMN product;
+                     ALTER TABLE orders DROP COLUMN buyer; PRAGMA user_version = 8",
+                )
+                .unwrap();
                 c.execute("UPDATE orders SET search = ?1 WHERE order_id = ?2", [old_search, SEED]).unwrap();
             }
             (_, Some(db)) => {
                 let mut c = db.client();
                 c.batch_execute(
-                    "ALTER TABLE orders DROP COLUMN events;
+                    "ALTER TABLE orders DROP COLUMN events, DROP COLUMN product, DROP COLUMN buyer;
                      UPDATE orderscope_meta SET value = 1 WHERE key = 'schema_version'",
                 )
                 .unwrap();

@@ -211,6 +211,14 @@ impl Order {
         text
     }
 
+    /// What the list shows of the order beside its id: the product titles
+    /// as written (joined by " / "), and the buyer's masked name.
+    pub fn list_text(&self) -> (String, String) {
+        let titles: Vec<String> =
+            self.products().into_iter().map(|p| p.title).filter(|t| !t.trim().is_empty()).collect();
+        (titles.join(" / "), self.user_name().unwrap_or_default().to_string())
+    }
+
     pub fn packages(&self) -> Vec<Package> {
         let Some(Value::Array(items)) = self.delivery().and_then(|d| d.get("delivery_product_info")) else {
             return Vec::new();

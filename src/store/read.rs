@@ -24,6 +24,11 @@ pub struct OrderRow {
     /// (lowercased), then the facts buyers quote and the pushes' events and
     /// types, laid out as [`crate::model::quoted`] says.
     pub search: String,
+    /// Product titles as written (" / " between them), from the newest
+    /// version; empty for an order known only from pushes.
+    pub product: String,
+    /// The buyer's masked name, from the newest version.
+    pub buyer: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +127,7 @@ impl ListFilter {
     }
 }
 
-const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search, events";
+const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search, events, product, buyer";
 
 fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
@@ -137,6 +142,8 @@ fn order_row(r: &Row) -> rusqlite::Result<OrderRow> {
         type5: r.get::<_, i64>(8)? != 0,
         last_activity: r.get(9)?,
         search: crate::model::quoted::compose(r.get(10)?, &r.get::<_, String>(11)?),
+        product: r.get(12)?,
+        buyer: r.get(13)?,
     })
 }
 

@@ -113,11 +113,16 @@ const MIGRATIONS: &[&str] = &[
     // filled by [`Sqlite::refill_filter_text`] after this step, in Rust, so
     // a migrated store holds exactly what a fresh write would.
     "ALTER TABLE orders ADD COLUMN events TEXT NOT NULL DEFAULT '';",
+    // 10: what the list shows beside the id (product titles and the buyer's
+    // masked name, as written), from the newest version; filled with the
+    // filter text.
+    "ALTER TABLE orders ADD COLUMN product TEXT NOT NULL DEFAULT '';
+     ALTER TABLE orders ADD COLUMN buyer TEXT NOT NULL DEFAULT '';",
 ];
 
-/// The version after which the filter text is computed again from the
-/// stored versions and pushes.
-const REFILL_FILTER_TEXT: i64 = 9;
+/// A store older than this has its filter and list text computed again
+/// from the stored versions and pushes, once its migrations have run.
+const REFILL_FILTER_TEXT: i64 = 10;
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -135,10 +140,10 @@ impl Sqlite {
             self.check_identity(app_id, version)?;
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 self.conn.execute_batch(sql)?;
-                if (i + 1) as i64 == REFILL_FILTER_TEXT {
-                    self.refill_filter_text()?;
-                }
                 self.conn.pragma_update(None, "user_version", (i + 1) as i64)?;
+            }
+            if version < REFILL_FILTER_TEXT {
+                self.refill_filter_text()?;
             }
             self.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             Ok(())
@@ -158,7 +163,7 @@ impl Sqlite {
     /// longer parses keeps the text it had.
     fn refill_filter_text(&self) -> Result<()> {
         let c = &self.conn;
-        let mut write = c.prepare("UPDATE orders SET search = ?2 WHERE order_id = ?1")?;
+        let mut write = c.prepare("UPDATE orders SET search = ?2, product = ?3, buyer = ?4 WHERE order_id = ?1")?;
         let mut newest = c.prepare(
             "SELECT order_id, body FROM (SELECT order_id, body, row_number() OVER (PARTITION BY order_id
                  ORDER BY update_time DESC, fetched_at DESC, id DESC) AS n FROM snapshots) WHERE n = 1",
@@ -167,7 +172,8 @@ impl Sqlite {
         while let Some(r) = rows.next()? {
             let (order_id, body): (String, String) = (r.get(0)?, r.get(1)?);
             if let Some(order) = serde_json::from_str(&body).ok().and_then(|v| Order::from_order(v).ok()) {
-                write.execute(params![order_id, order.search_text()])?;
+                let (product, buyer) = order.list_text();
+                write.execute(params![order_id, order.search_text(), product, buyer])?;
             }
         }
         let mut write = c.prepare("UPDATE orders SET events = ?2 WHERE order_id = ?1")?;

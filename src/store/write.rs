@@ -45,9 +45,10 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
         serde_json::from_str(&latest).ok().and_then(|v| Order::from_order(v).ok()).unwrap_or_else(|| order.clone());
     let ext = latest.tel_ext().unwrap_or_default();
     let activity = latest.update_time().unwrap_or(fetched_at);
+    let (product, buyer) = latest.list_text();
     c.prepare_cached(
         "UPDATE orders SET status = ?2, update_time = ?3, use_tel_number = ?4, vnum = ?5, vnum_expire = ?6,
-             snapshots = snapshots + 1, last_activity = max(last_activity, ?7), search = ?8
+             snapshots = snapshots + 1, last_activity = max(last_activity, ?7), search = ?8, product = ?9, buyer = ?10
          WHERE order_id = ?1",
     )?
     .execute(params![
@@ -58,7 +59,9 @@ pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str
         ext.virtual_tel_number,
         ext.expire_time,
         activity,
-        latest.search_text()
+        latest.search_text(),
+        product,
+        buyer
     ])?;
     Ok(true)
 }

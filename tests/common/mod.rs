@@ -77,7 +77,7 @@ pub fn select(app: &mut State, store: &mut Store, order_id: &str) {
 /// one line per row, wide characters counted once.
 pub fn render(app: &mut State, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    app.page = view::list_page(h);
+    app.page = view::list_page(w, h);
     terminal.draw(|f| view::draw(f, app, Theme { color: false })).unwrap();
     let buf = terminal.backend().buffer().clone();
     let mut out = String::new();

@@ -25,6 +25,8 @@ fn order_row(r: &Row) -> OrderRow {
         type5: r.get::<_, i64>(8) != 0,
         last_activity: r.get(9),
         search: crate::model::quoted::compose(r.get(10), r.get(11)),
+        product: r.get(12),
+        buyer: r.get(13),
     }
 }
 
@@ -95,7 +97,7 @@ impl Backend for Postgres {
         self.with(|c| {
             c.each(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity, search, events
+                     last_activity, search, events, product, buyer
                  FROM orders WHERE last_activity >= $1
                  ORDER BY last_activity DESC, order_id COLLATE \"C\" DESC LIMIT $2",
                 &[&filter.since_or_all(), &filter.limit],
@@ -109,7 +111,7 @@ impl Backend for Postgres {
         self.with(|c| {
             Ok(c.query(
                 "SELECT order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5,
-                     last_activity, search, events
+                     last_activity, search, events, product, buyer
                  FROM orders WHERE order_id = $1",
                 &[&order_id],
             )?

@@ -95,11 +95,14 @@ const MIGRATIONS: &[&str] = &[
     // tagged facts of the newest version and `events` one token per distinct
     // push; both filled by `refill_filter_text` after this step.
     "ALTER TABLE orders ADD COLUMN events TEXT NOT NULL DEFAULT ''",
+    // 3: what the list shows beside the id (as SQLite's 10), filled with the
+    // filter text.
+    "ALTER TABLE orders ADD COLUMN product TEXT NOT NULL DEFAULT '', ADD COLUMN buyer TEXT NOT NULL DEFAULT ''",
 ];
 
-/// The version after which the filter text is computed again from the
-/// stored versions and pushes.
-const REFILL_FILTER_TEXT: i64 = 2;
+/// A store older than this has its filter and list text computed again
+/// from the stored versions and pushes, once its migrations have run.
+const REFILL_FILTER_TEXT: i64 = 3;
 
 /// Orders whose filter text is written back per statement.
 const REFILL_PAGE: i64 = 2_000;
@@ -120,18 +123,22 @@ fn refill_filter_text(t: &mut Transaction) -> std::result::Result<(), postgres::
         )?;
         let Some(last) = rows.last() else { break };
         after = last.get(0);
-        let (mut ids, mut texts) = (Vec::new(), Vec::new());
+        let (mut ids, mut texts, mut products, mut buyers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in &rows {
             let body: &str = r.get(1);
             if let Some(order) = serde_json::from_str(body).ok().and_then(|v| Order::from_order(v).ok()) {
+                let (product, buyer) = order.list_text();
                 ids.push(r.get::<_, String>(0));
                 texts.push(no_nul(&order.search_text()).into_owned());
+                products.push(no_nul(&product).into_owned());
+                buyers.push(no_nul(&buyer).into_owned());
             }
         }
         t.execute(
-            "UPDATE orders o SET search = u.search FROM unnest($1::text[], $2::text[]) AS u(order_id, search)
+            "UPDATE orders o SET search = u.search, product = u.product, buyer = u.buyer
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(order_id, search, product, buyer)
              WHERE o.order_id = u.order_id",
-            &[&ids, &texts],
+            &[&ids, &texts, &products, &buyers],
         )?;
     }
     let mut after = String::new();
@@ -235,11 +242,11 @@ pub(super) fn prepare(conn: &mut Conn, url: &PgUrl, mode: OpenMode) -> Result<()
     if from == 0 {
         t.batch_execute("CREATE TABLE orderscope_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)").map_err(err)?;
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    for sql in MIGRATIONS.iter().skip(from as usize) {
         t.batch_execute(sql).map_err(err)?;
-        if (i + 1) as i64 == REFILL_FILTER_TEXT {
-            refill_filter_text(&mut t).map_err(err)?;
-        }
+    }
+    if from > 0 && from < REFILL_FILTER_TEXT {
+        refill_filter_text(&mut t).map_err(err)?;
     }
     t.execute(
         "INSERT INTO orderscope_meta (key, value) VALUES ('schema_version', $1)

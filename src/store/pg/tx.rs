@@ -208,9 +208,11 @@ impl Tx for PgTx<'_> {
             .unwrap_or_else(|| order.clone());
         let ext = latest.tel_ext().unwrap_or_default();
         let activity = latest.update_time().unwrap_or(fetched_at);
+        let (product, buyer) = latest.list_text();
         self.q(
             "UPDATE orders SET status = $2, update_time = $3, use_tel_number = $4, vnum = $5, vnum_expire = $6,
-                 snapshots = snapshots + 1, last_activity = GREATEST(last_activity, $7), search = $8
+                 snapshots = snapshots + 1, last_activity = GREATEST(last_activity, $7), search = $8,
+                 product = $9, buyer = $10
              WHERE order_id = $1",
             &[
                 &order.order_id,
@@ -221,6 +223,8 @@ impl Tx for PgTx<'_> {
                 &ext.expire_time,
                 &activity,
                 &no_nul(&latest.search_text()).as_ref(),
+                &no_nul(&product).as_ref(),
+                &no_nul(&buyer).as_ref(),
             ],
         )?;
         Ok(true)

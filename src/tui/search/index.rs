@@ -168,6 +168,8 @@ mod tests {
             type5: false,
             last_activity: 7,
             search: compose(search.into(), events),
+            product: String::new(),
+            buyer: String::new(),
         })
     }
 

@@ -456,6 +456,8 @@ mod tests {
             type5: events.contains("ext_info_update#5 "),
             last_activity,
             search: compose(o.search_text(), events),
+            product: o.list_text().0,
+            buyer: o.list_text().1,
         })
     }
 

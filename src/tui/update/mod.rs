@@ -92,8 +92,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind == KeyEventKind::Release => Step::nothing(),
         Msg::Key(key) => on_key(state, key),
         Msg::Paste(text) => filter::on_paste(state, &text),
-        Msg::Resize { height, .. } => {
-            state.page = super::view::list_page(height);
+        Msg::Resize { width, height } => {
+            state.page = super::view::list_page(width, height);
             state.keep_selection_in_view();
             Step::redraw()
         }

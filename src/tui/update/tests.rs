@@ -23,6 +23,8 @@ fn row(id: &str, activity: i64) -> OrderRow {
         type5: false,
         last_activity: activity,
         search: String::new(),
+        product: String::new(),
+        buyer: String::new(),
     }
 }
 

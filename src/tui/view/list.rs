@@ -13,7 +13,7 @@ use crate::model::names::{self, Lang};
 use crate::text::{pad, truncate};
 use crate::tui::state::{Pane, State};
 
-pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
+pub(super) fn draw_list(f: &mut Frame, area: Rect, row_lines: u16, app: &State, theme: Theme) {
     let focused = app.focus == Pane::List && app.overlay.is_none();
     let more = if app.list_complete { "" } else { "+" };
     // Where the cursor is, of how many shown; of how many stored when a
@@ -81,7 +81,7 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
         f.render_widget(Paragraph::new(msg).style(theme.dim()).wrap(Wrap { trim: true }), rows_area);
         return;
     }
-    let fit = (rows_area.height / 2).max(1) as usize;
+    let fit = (rows_area.height / row_lines).max(1) as usize;
     // The state keeps the scroll position; only make sure the selected row
     // fits at this height.
     let mut offset = app.list_offset.min(app.selected);
@@ -137,6 +137,24 @@ pub(super) fn draw_list(f: &mut Frame, area: Rect, app: &State, theme: Theme) {
             }
         }
         lines.push(Line::from(second));
+        if row_lines >= 3 {
+            lines.push(bought(row, w, app.lang, theme));
+        }
     }
     f.render_widget(Paragraph::new(lines), rows_area);
+}
+
+/// The third line of a row at three columns: what was bought and by whom,
+/// the buyer's name kept whole and the titles cut to the room left.
+fn bought(row: &crate::store::OrderRow, w: usize, lang: Lang, theme: Theme) -> Line<'static> {
+    if row.product.is_empty() && row.buyer.is_empty() {
+        // Known only from pushes: no version says what was bought.
+        return Line::from(Span::styled(
+            format!("  {}", t(lang, "（尚无订单详情）", "(no order details yet)")),
+            theme.dim(),
+        ));
+    }
+    let buyer = if row.buyer.is_empty() { String::new() } else { format!(" · {}", row.buyer) };
+    let room = w.saturating_sub(2 + UnicodeWidthStr::width(buyer.as_str()));
+    Line::from(vec![Span::raw(format!("  {}", truncate(&row.product, room))), Span::styled(buyer, theme.dim())])
 }

@@ -72,8 +72,14 @@ pub(super) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str 
 }
 
 /// How many orders fit in the list at this terminal size (two lines each).
-pub fn list_page(height: u16) -> usize {
-    (height.saturating_sub(4) / 2).max(1) as usize
+pub fn list_page(width: u16, height: u16) -> usize {
+    (height.saturating_sub(4) / row_lines(width)).max(1) as usize
+}
+
+/// Lines per order in the list: at three columns a third line says what
+/// was bought and by whom.
+pub fn row_lines(width: u16) -> u16 {
+    if width >= THREE_COLUMNS_WIDTH { 3 } else { 2 }
 }
 
 pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
@@ -88,7 +94,7 @@ pub fn draw(f: &mut Frame, app: &State, theme: Theme) {
     draw_footer(f, foot, app, theme);
     let list_w = if area.width >= SIDE_BY_SIDE_WIDTH { 34 } else { 30 };
     let [list, right] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
-    list::draw_list(f, list, app, theme);
+    list::draw_list(f, list, row_lines(area.width), app, theme);
     if area.width >= THREE_COLUMNS_WIDTH {
         // The explanation beside the versions, which keep the room to stand
         // side by side.
