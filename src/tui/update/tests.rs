@@ -66,7 +66,8 @@ fn a_detail_that_failed_during_an_outage_is_read_again_when_the_store_answers() 
     update(&mut s, Msg::StoreProblem(Some("lost the connection".into())));
     key(&mut s, KeyCode::Down);
     assert_eq!(s.loading.as_deref(), Some("200"));
-    update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Err("lost the connection".into()) });
+    let lost = crate::store::StoreError::Unreachable("lost the connection".into());
+    update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Err(std::sync::Arc::new(lost)) });
     assert_eq!(s.loading, None);
     assert_eq!(s.detail_error, Some(("200".into(), "lost the connection".into())));
     // Still away: nothing asked again.
