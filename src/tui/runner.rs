@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::detail;
-use super::update::{Destination, Effect, Exported, Msg, Purpose, ReportError};
+use super::update::{Destination, Effect, Exported, Msg, Purpose, ReportError, StoreUnreadable};
 use crate::model::Origin;
 use crate::model::{Lang, Order};
 use crate::store::feed::Feed;
@@ -128,7 +128,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             if feed.is_none() {
                 match Feed::start(store) {
                     Ok(f) => *feed = Some(f),
-                    Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+                    Err(e) => out(Msg::StoreProblem(Some(e.into()))),
                 }
             }
             side.receiver = None;
@@ -149,7 +149,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 }
                 Ok(rows) => out(Msg::ListLoaded { rows, complete: false, quarantined }),
                 Err(e) => {
-                    out(Msg::StoreProblem(Some(e.to_string())));
+                    out(Msg::StoreProblem(Some(e.into())));
                     return;
                 }
             }
@@ -162,7 +162,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                         out(Msg::DemoOrders(demo));
                     }
                 }
-                Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+                Err(e) => out(Msg::StoreProblem(Some(e.into()))),
             }
         }
         StoreJob::LoadComparison { a, b, now } => {
@@ -270,7 +270,7 @@ fn refuse(side: &mut StoreSide, job: StoreJob, why: &Arc<StoreError>, out: &mut 
     match job {
         StoreJob::LoadList => {
             side.list_asked = true;
-            out(Msg::StoreProblem(Some(why.to_string())));
+            out(Msg::StoreProblem(Some(StoreUnreadable::Store(why))));
         }
         StoreJob::LoadDetail { order_id } => out(Msg::DetailLoaded { order_id, detail: Err(why) }),
         StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
@@ -320,11 +320,12 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
                     // Deleted and nothing back yet: the deletion is the
                     // news, not "no store at".
                     Err(StoreError::Missing(_)) => {
-                        send(Msg::StoreProblem(Some(why.to_string())));
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Store(why.clone()))));
                         continue;
                     }
                     Err(e) => {
-                        send(Msg::StoreProblem(Some(format!("{why}: {e}"))));
+                        let gone = why.clone();
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Reopen { gone, reopen: e })));
                         continue;
                     }
                 }
@@ -360,11 +361,12 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
                     }
                     Err(e) => {
                         failing = true;
-                        send(Msg::StoreProblem(Some(e.to_string())));
-                        if matches!(e, StoreError::Moved { .. }) {
+                        let e = Arc::new(e);
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Store(e.clone()))));
+                        if matches!(*e, StoreError::Moved { .. }) {
                             // Read everything again from whatever file is there next.
                             side.feed = None;
-                            store = Err(Arc::new(e));
+                            store = Err(e);
                         }
                     }
                 }
@@ -494,7 +496,7 @@ impl Runner {
 
     fn job(&self, job: StoreJob) {
         if self.jobs.send(job).is_err() {
-            let _ = self.msgs.send(Msg::StoreProblem(Some("the store thread stopped".into())));
+            let _ = self.msgs.send(Msg::StoreProblem(Some(StoreUnreadable::ThreadStopped)));
         }
     }
 }

@@ -129,7 +129,9 @@ pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<
     step
 }
 
-pub(super) fn on_store_problem(state: &mut State, problem: Option<String>) -> Step {
+pub(super) fn on_store_problem(state: &mut State, problem: Option<super::StoreUnreadable>) -> Step {
+    // The header shows it in words, and a new problem is one that reads differently.
+    let problem = problem.map(|p| p.to_string());
     let recovered = state.store_problem.is_some() && problem.is_none();
     let step = Step::redraw_if(state.store_problem != problem);
     state.store_problem = problem;

@@ -82,7 +82,7 @@ pub enum Msg {
         list: Option<Rows>,
     },
     /// The store cannot be read (connection lost), or can again (`None`).
-    StoreProblem(Option<String>),
+    StoreProblem(Option<StoreUnreadable>),
     FetchAnswered {
         generation: u64,
         order_id: String,
@@ -119,6 +119,29 @@ pub enum Msg {
         other: Option<String>,
         result: Result<Exported, ReportError>,
     },
+}
+
+/// Why the store cannot be read, as the header says it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreUnreadable {
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    /// The file was deleted or replaced (`gone`), and what is at its path
+    /// now cannot be opened either.
+    #[error("{gone}: {reopen}")]
+    Reopen {
+        gone: Arc<StoreError>,
+        #[source]
+        reopen: StoreError,
+    },
+    #[error("the store thread stopped")]
+    ThreadStopped,
+}
+
+impl From<StoreError> for StoreUnreadable {
+    fn from(e: StoreError) -> StoreUnreadable {
+        StoreUnreadable::Store(Arc::new(e))
+    }
 }
 
 /// Why a report asked for with [`Effect::Report`] was not built or written.
