@@ -244,14 +244,22 @@ async fn check_api(s: &Settings) -> Outcome {
 /// `--url` as given, or how to write it: an address without a scheme is
 /// what an operator types most often, and `localhost:8090` even parses as a
 /// URL of scheme `localhost`.
-fn full_url(given: &str) -> Result<String, String> {
+fn full_url(given: &str) -> Result<String, UrlFix> {
     match reqwest::Url::parse(given) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(given.to_string()),
-        _ if !given.contains("://") => {
-            Err(format!("write it in full, like http://{given} (or https:// behind a proxy)"))
-        }
-        _ => Err("give the receiver's address as http://HOST:PORT/PATH or https://HOST/PATH".into()),
+        _ if !given.contains("://") => Err(UrlFix::NoScheme(given.to_string())),
+        _ => Err(UrlFix::NotHttp),
     }
+}
+
+/// Why `--url` cannot be asked, worded as the fix the check shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum UrlFix {
+    /// No scheme: the address as given, to be written in full.
+    #[error("write it in full, like http://{0} (or https:// behind a proxy)")]
+    NoScheme(String),
+    #[error("give the receiver's address as http://HOST:PORT/PATH or https://HOST/PATH")]
+    NotHttp,
 }
 
 async fn check_receiver(s: &Settings, url: Option<&str>) -> Outcome {
@@ -265,7 +273,9 @@ async fn check_receiver(s: &Settings, url: Option<&str>) -> Outcome {
     let target = match url {
         Some(u) => match full_url(u) {
             Ok(u) => u,
-            Err(fix) => return Outcome::Failed(format!("--url {u:?} is not an http:// or https:// URL"), fix),
+            Err(fix) => {
+                return Outcome::Failed(format!("--url {u:?} is not an http:// or https:// URL"), fix.to_string());
+            }
         },
         None => match s.listen() {
             Ok(addr) => format!("http://{addr}/"),
@@ -329,10 +339,13 @@ mod tests {
     fn a_url_without_a_scheme_is_answered_with_the_url_to_write() {
         assert_eq!(full_url("http://127.0.0.1:18090/wx"), Ok("http://127.0.0.1:18090/wx".to_string()));
         for bare in ["127.0.0.1:18090", "localhost:8090", "shop.example.com/wx"] {
-            let fix = full_url(bare).unwrap_err();
-            assert!(fix.contains(&format!("http://{bare}")), "{bare}: {fix}");
+            let fix = full_url(bare).unwrap_err().to_string();
+            assert_eq!(fix, format!("write it in full, like http://{bare} (or https:// behind a proxy)"));
         }
-        assert!(full_url("ftp://x/").unwrap_err().contains("http://HOST:PORT"));
+        assert_eq!(
+            full_url("ftp://x/").unwrap_err().to_string(),
+            "give the receiver's address as http://HOST:PORT/PATH or https://HOST/PATH"
+        );
     }
 
     #[test]

@@ -108,20 +108,51 @@ pub fn ago(lang: crate::model::Lang, secs: i64) -> String {
     }
 }
 
+/// Why a duration (`90s`, `30m`, `2h`, `10d`) could not be read; each
+/// holds the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("bad duration {0:?}: expected a number then s, m, h or d")]
+    NotANumber(String),
+    #[error("bad duration {0:?}: unit must be s, m, h or d")]
+    Unit(String),
+    #[error("bad duration {0:?}: too long")]
+    TooLong(String),
+}
+
+/// Why a moment could not be read; each holds the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("bad time {0:?}: too large")]
+    TooLarge(String),
+    #[error("bad time {0:?}: write unix seconds, 2025-12-02 14:21:28 (+08:00) or 2025-12-02T06:21:28Z")]
+    Unreadable(String),
+}
+
+/// Why where a listing starts could not be read: a span that is not one,
+/// or a moment that is not one (then the span is offered too).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SinceError {
+    #[error(transparent)]
+    Span(#[from] DurationError),
+    #[error("{0}, or a span back from now like 30m, 2h, 10d")]
+    Moment(#[source] TimeError),
+}
+
 /// Parses durations written like `90s`, `30m`, `2h`, `10d`.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
+pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| format!("bad duration {text:?}: expected a number then s, m, h or d"))?;
+    let n: i64 = num.parse().map_err(|_| DurationError::NotANumber(text.to_string()))?;
     let mult = match unit {
         "s" | "" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("bad duration {text:?}: unit must be s, m, h or d")),
+        _ => return Err(DurationError::Unit(text.to_string())),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("bad duration {text:?}: too long"))
+    n.checked_mul(mult).ok_or_else(|| DurationError::TooLong(text.to_string()))
 }
 
 /// RFC 3339 in China time with milliseconds, for log lines:
@@ -133,10 +164,10 @@ pub fn rfc3339_millis(ts: Timestamp) -> String {
 /// Parses a moment written as unix seconds, `2025-12-02 14:21:28` or
 /// `2025-12-02T14:21:28` (China time, +08:00, as support staff read times),
 /// or with an explicit offset (`2025-12-02T06:21:28Z`, `…+08:00`).
-pub fn parse_time(text: &str) -> Result<i64, String> {
+pub fn parse_time(text: &str) -> Result<i64, TimeError> {
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.parse().map_err(|_| format!("bad time {text:?}: too large"));
+        return t.parse().map_err(|_| TimeError::TooLarge(text.to_string()));
     }
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts.as_second());
@@ -148,22 +179,20 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
         .ok()
         .and_then(|dt| china().to_timestamp(dt).ok())
         .map(|ts| ts.as_second())
-        .ok_or_else(|| {
-            format!("bad time {text:?}: write unix seconds, 2025-12-02 14:21:28 (+08:00) or 2025-12-02T06:21:28Z")
-        })
+        .ok_or_else(|| TimeError::Unreadable(text.to_string()))
 }
 
 /// Parses where a listing starts: a span back from `now` (90s, 30m, 2h,
 /// 10d: a number with its unit) or a moment as [`parse_time`] reads it (a
 /// bare number is unix seconds).
-pub fn parse_since(text: &str, now: i64) -> Result<i64, String> {
+pub fn parse_since(text: &str, now: i64) -> Result<i64, SinceError> {
     let t = text.trim();
     let span =
         t.strip_suffix(['s', 'm', 'h', 'd']).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     if span {
         return Ok(now.saturating_sub(parse_duration(t)?));
     }
-    parse_time(t).map_err(|e| format!("{e}, or a span back from now like 30m, 2h, 10d"))
+    parse_time(t).map_err(SinceError::Moment)
 }
 
 #[cfg(test)]
@@ -175,8 +204,32 @@ mod tests {
         assert_eq!(parse_since("2h", 10_000), Ok(10_000 - 7200));
         assert_eq!(parse_since("90s", 1000), Ok(910));
         assert_eq!(parse_since("1764000000", 0), Ok(1_764_000_000));
-        assert_eq!(parse_since("2025-12-02 14:21:28", 0), parse_time("2025-12-02 14:21:28"));
+        assert_eq!(parse_since("2025-12-02 14:21:28", 0).ok(), parse_time("2025-12-02 14:21:28").ok());
         assert!(parse_since("2x", 0).is_err());
+    }
+
+    #[test]
+    fn parse_errors_read_as_before() {
+        assert_eq!(parse_duration("10w").unwrap_err().to_string(), "bad duration \"10w\": unit must be s, m, h or d");
+        assert_eq!(
+            parse_duration("d").unwrap_err().to_string(),
+            "bad duration \"d\": expected a number then s, m, h or d"
+        );
+        assert_eq!(
+            parse_time("99999999999999999999").unwrap_err().to_string(),
+            "bad time \"99999999999999999999\": too large"
+        );
+        let since = parse_since("soon", 0).unwrap_err();
+        assert_eq!(
+            since.to_string(),
+            "bad time \"soon\": write unix seconds, 2025-12-02 14:21:28 (+08:00) or 2025-12-02T06:21:28Z, \
+             or a span back from now like 30m, 2h, 10d"
+        );
+        assert!(std::error::Error::source(&since).is_some(), "the moment's error is kept as the source");
+        assert_eq!(
+            parse_since("99999999999999999d", 0),
+            Err(SinceError::Span(DurationError::TooLong("99999999999999999d".into())))
+        );
     }
 
     #[test]
@@ -205,7 +258,7 @@ mod tests {
         assert_eq!(parse_time("2025-12-02 14:21"), Ok(1764656460));
         assert_eq!(parse_time("2025-12-02T06:21:28Z"), Ok(1764656488));
         assert_eq!(parse_time("2025-12-02T14:21:28+08:00"), Ok(1764656488));
-        assert!(parse_time("yesterday").unwrap_err().contains("bad time"));
+        assert!(parse_time("yesterday").unwrap_err().to_string().contains("bad time"));
         assert!(parse_time("").is_err());
     }
 
@@ -225,7 +278,7 @@ mod tests {
         assert_eq!(parse_duration("10d"), Ok(864_000));
         assert!(parse_duration("10w").is_err());
         assert!(parse_duration("d").is_err());
-        assert!(parse_duration("99999999999999999d").unwrap_err().contains("too long"));
+        assert!(parse_duration("99999999999999999d").unwrap_err().to_string().contains("too long"));
         let t = Timestamp::from_second(1767241651).unwrap() + jiff::SignedDuration::from_millis(250);
         assert_eq!(rfc3339_millis(t), "2026-01-01T12:27:31.250+08:00");
     }

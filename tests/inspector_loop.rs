@@ -191,7 +191,7 @@ fn a_deleted_then_replaced_store_file_is_noticed_and_opened_again() {
         unreachable!()
     };
     assert_eq!(
-        problem,
+        problem.to_string(),
         format!(
             "store {} was deleted: shown is what was read before; opened again when a store is back there",
             path.display()
@@ -231,7 +231,7 @@ fn a_deleted_then_replaced_store_file_is_noticed_and_opened_again() {
     else {
         unreachable!()
     };
-    assert_eq!(problem, format!("store {} was replaced by another file: opening that one", path.display()));
+    assert_eq!(problem.to_string(), format!("store {} was replaced by another file: opening that one", path.display()));
     wait_for(&mut rx, "the new file's list", &|m| match m {
         Msg::ListLoaded { rows, complete: true, .. } => rows.len() == 1 && rows[0].order_id == "4100000000000000002",
         _ => false,

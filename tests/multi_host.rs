@@ -516,6 +516,7 @@ fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
     else {
         unreachable!()
     };
+    let problem = problem.to_string();
     assert!(problem.contains("PostgreSQL"), "{problem}");
     assert!(!problem.contains("s3cret"), "{problem}");
     // Stored by a receiver while this inspector is cut off.

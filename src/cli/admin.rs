@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
@@ -95,10 +95,10 @@ pub fn man(dir: Option<&std::path::Path>) -> Result<()> {
     use clap::CommandFactory;
     match dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
+            // The I/O error stays the cause: the stderr line reads "...: {cause}".
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
             clap_mangen::generate_to(Cli::command(), dir)
-                .map_err(|e| anyhow::anyhow!("cannot write man pages to {}: {e}", dir.display()))?;
+                .with_context(|| format!("cannot write man pages to {}", dir.display()))?;
             text::write_line(&mut std::io::stdout().lock(), &format!("wrote the man pages to {}", dir.display()))?;
         }
         None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?,

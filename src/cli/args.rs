@@ -141,16 +141,16 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         log: Option<PathBuf>,
         /// Close a connection whose request head takes longer than this from its first byte
-        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        #[arg(long, default_value = "10s", value_parser = timefmt::parse_duration, value_name = "DUR")]
         header_timeout: i64,
         /// Close a connection whose request body takes longer than this after its head (answering 408)
-        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        #[arg(long, default_value = "10s", value_parser = timefmt::parse_duration, value_name = "DUR")]
         body_timeout: i64,
         /// Close a kept-alive connection idle for this long between requests
-        #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DUR")]
+        #[arg(long, default_value = "60s", value_parser = timefmt::parse_duration, value_name = "DUR")]
         idle_timeout: i64,
         /// Close a connection whose client leaves an answer untaken this long
-        #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DUR")]
+        #[arg(long, default_value = "10s", value_parser = timefmt::parse_duration, value_name = "DUR")]
         write_timeout: i64,
         /// At most this many open sockets; at the cap the one waiting longest without its request being stored is closed
         #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -175,7 +175,7 @@ pub enum Command {
     #[command(after_help = env_help!("orderscope expiring\n  orderscope expiring --within 3d --json"))]
     Expiring {
         /// How far ahead to look: 30m, 12h, 7d
-        #[arg(long, default_value = "7d", value_name = "SPAN", value_parser = parse_span)]
+        #[arg(long, default_value = "7d", value_name = "SPAN", value_parser = timefmt::parse_duration)]
         within: i64,
         /// Print one JSON array (order ids as strings)
         #[arg(long, conflicts_with = "jsonl")]
@@ -200,13 +200,13 @@ pub enum Command {
     #[command(after_help = env_help!("orderscope sync --since 2d --follow --interval 5m", api))]
     Sync {
         /// How far back to list updated orders, like 90s, 30m, 2h, 10d
-        #[arg(long, default_value = "1d", value_parser = parse_duration)]
+        #[arg(long, default_value = "1d", value_parser = timefmt::parse_duration)]
         since: i64,
         /// Keep polling until interrupted, resuming where the last run stopped
         #[arg(long)]
         follow: bool,
         /// Pause between polls with --follow
-        #[arg(long, default_value = "5m", value_parser = parse_duration)]
+        #[arg(long, default_value = "5m", value_parser = timefmt::parse_duration)]
         interval: i64,
         /// Go ahead with a --since longer than the platform keeps orders
         #[arg(long)]
@@ -276,7 +276,7 @@ pub enum Command {
         /// What was reported, in the reporter's words
         text: String,
         /// When the reported fact happened: unix seconds, 2025-12-02 14:21:28 (+08:00) or RFC 3339
-        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = timefmt::parse_time)]
         at: Option<i64>,
         /// The push the report is about, e.g. channels_ec_order_ext_info_update (or ext_info_update)
         #[arg(long, value_name = "NAME")]
@@ -305,7 +305,7 @@ pub enum Command {
         /// When bare order/get responses were read (e.g. the call time a
         /// merchant quotes: "2025-12-02 10:26:44"); without it they are
         /// stored as read at an unknown time
-        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = timefmt::parse_time)]
         fetched_at: Option<i64>,
     },
     /// Check the setup end to end: config, credentials, store, receiver
@@ -409,19 +409,8 @@ pub enum ConfigCommand {
     },
 }
 
-fn parse_duration(text: &str) -> std::result::Result<i64, String> {
-    timefmt::parse_duration(text)
-}
-
-fn parse_time(text: &str) -> std::result::Result<i64, String> {
-    timefmt::parse_time(text)
-}
-
-fn parse_span(text: &str) -> std::result::Result<i64, String> {
-    timefmt::parse_duration(text)
-}
-
-fn parse_since(text: &str) -> std::result::Result<i64, String> {
+/// `--since`: a span is counted back from the moment the flag is read.
+fn parse_since(text: &str) -> std::result::Result<i64, timefmt::SinceError> {
     timefmt::parse_since(text, timefmt::now())
 }
 

@@ -6,30 +6,21 @@ use serde_json::Value;
 use crate::json::{as_i64, get, get_i64, get_str};
 
 /// Why a document is not a usable order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
+    /// serde_json's words, kept as text (as `PushError` keeps them): the
+    /// error stays `Clone` and comparable.
+    #[error("not JSON: {0}")]
     NotJson(String),
+    #[error("the API answered errcode {errcode}: {errmsg}")]
     ApiError { errcode: i64, errmsg: String },
+    #[error("no \"order\" object in the response")]
     NoOrder,
+    #[error("the order has no order_id")]
     NoOrderId,
+    #[error("the order's order_id contains a NUL character")]
     NulInOrderId,
 }
-
-impl std::fmt::Display for OrderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OrderError::NotJson(e) => write!(f, "not JSON: {e}"),
-            OrderError::ApiError { errcode, errmsg } => {
-                write!(f, "the API answered errcode {errcode}: {errmsg}")
-            }
-            OrderError::NoOrder => write!(f, "no \"order\" object in the response"),
-            OrderError::NoOrderId => write!(f, "the order has no order_id"),
-            OrderError::NulInOrderId => write!(f, "the order's order_id contains a NUL character"),
-        }
-    }
-}
-
-impl std::error::Error for OrderError {}
 
 /// One version of an order: the `order` object exactly as received.
 #[derive(Debug, Clone, PartialEq)]
@@ -333,6 +324,16 @@ mod tests {
         assert_eq!(Order::parse_text(r#"{"errcode":0}"#).unwrap_err(), OrderError::NoOrder);
         assert_eq!(Order::parse_text(r#"{"order":{}}"#).unwrap_err(), OrderError::NoOrderId);
         assert!(matches!(Order::parse_text("{"), Err(OrderError::NotJson(_))));
+    }
+
+    #[test]
+    fn order_errors_read_as_before() {
+        let api = OrderError::ApiError { errcode: 40001, errmsg: "invalid credential".into() };
+        assert_eq!(api.to_string(), "the API answered errcode 40001: invalid credential");
+        assert_eq!(OrderError::NoOrder.to_string(), "no \"order\" object in the response");
+        assert_eq!(OrderError::NoOrderId.to_string(), "the order has no order_id");
+        assert_eq!(OrderError::NulInOrderId.to_string(), "the order's order_id contains a NUL character");
+        assert!(Order::parse_text("{").unwrap_err().to_string().starts_with("not JSON: "));
     }
 
     #[test]

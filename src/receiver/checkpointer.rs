@@ -33,7 +33,7 @@
 //! the processor only when HTTP and the writer leave it.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
@@ -63,6 +63,21 @@ const NICENESS: i32 = 10;
 /// pages are the most an inbox commit's flush can find queued before it.
 const WRITEBACK_STEP: u64 = 1 << 20;
 
+/// Why the checkpoints beside the writer could not start: the receiver
+/// does not start without them.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open {} for checkpoints: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot open {} for checkpoints: {source}", path.display())]
+    OpenFile { path: PathBuf, source: std::io::Error },
+    /// Setting the connection up (its pragmas, the page size).
+    #[error(transparent)]
+    Setup(#[from] rusqlite::Error),
+    #[error("cannot start the checkpoint thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
 pub struct Checkpointer {
     tx: SyncSender<()>,
     handle: JoinHandle<()>,
@@ -82,25 +97,25 @@ impl Checkpointer {
     /// Opens a second connection on the store at `path`; `wal_frames` is
     /// kept up to date by the writer's connection
     /// ([`Sqlite::count_wal_frames`]).
-    pub fn start(path: &Path, wal_frames: Arc<AtomicI64>) -> Result<Checkpointer, String> {
+    pub fn start(path: &Path, wal_frames: Arc<AtomicI64>) -> Result<Checkpointer, StartError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
+            .map_err(|source| StartError::Open { path: path.to_path_buf(), source })?;
         // It never writes, and never checkpoints by itself (its last close included).
-        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
-        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         let mut wal_path = path.as_os_str().to_owned();
         wal_path.push("-wal");
         // The copy is synced before the writer may start the WAL over.
-        conn.pragma_update(None, "synchronous", "FULL").map_err(|e| e.to_string())?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         // The same file again, for writing each pass's pages back.
-        let file = File::open(path).map_err(|e| format!("cannot open {} for checkpoints: {e}", path.display()))?;
+        let file = File::open(path).map_err(|source| StartError::OpenFile { path: path.to_path_buf(), source })?;
         let (tx, rx) = sync_channel::<()>(1);
         let (done_tx, done) = sync_channel::<(Instant, i64)>(1);
         let handle = std::thread::Builder::new()
             .name("store-checkpoint".into())
             .spawn(move || run(conn, file, rx, done_tx))
-            .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+            .map_err(StartError::Thread)?;
         Ok(Checkpointer {
             tx,
             handle,

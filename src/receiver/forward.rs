@@ -9,6 +9,17 @@ use std::time::Duration;
 use axum::body::Bytes;
 use tokio::sync::Semaphore;
 
+/// Why `--forward` cannot be relayed to. Never the value itself in a
+/// message: it may carry user:password@.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("--forward is not a URL: {0}")]
+    NotAUrl(#[source] url::ParseError),
+    /// The URL as it may be shown (without its credentials and query).
+    #[error("--forward {0} must be an http or https URL")]
+    NotHttp(String),
+}
+
 #[derive(Clone)]
 pub struct Forwarder {
     client: reqwest::Client,
@@ -20,11 +31,10 @@ pub struct Forwarder {
 const ATTEMPTS: u32 = 5;
 
 impl Forwarder {
-    pub fn new(url: &str) -> Result<Forwarder, String> {
-        // Never the value itself in a message: it may carry user:password@.
-        let parsed = reqwest::Url::parse(url).map_err(|e| format!("--forward is not a URL: {e}"))?;
+    pub fn new(url: &str) -> Result<Forwarder, ForwardError> {
+        let parsed = reqwest::Url::parse(url).map_err(ForwardError::NotAUrl)?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("--forward {} must be an http or https URL", crate::http::shown_url(&parsed)));
+            return Err(ForwardError::NotHttp(crate::http::shown_url(&parsed)));
         }
         Ok(Forwarder {
             client: crate::http::client(Duration::from_secs(5)),
@@ -64,5 +74,19 @@ impl Forwarder {
             }
             tracing::error!("forward gave up after {ATTEMPTS} attempts; the push is in the store");
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forward_url_that_cannot_be_relayed_to_says_why_without_its_password() {
+        let Err(e) = Forwarder::new("ftp://shop:secret@example.com/wx?token=t") else { panic!("an ftp URL") };
+        assert_eq!(e.to_string(), "--forward ftp://shop@example.com/wx must be an http or https URL");
+        let Err(e) = Forwarder::new("//shop:secret@example.com/wx") else { panic!("not a URL") };
+        assert!(e.to_string().starts_with("--forward is not a URL: "), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "the parser's error is kept as the source");
     }
 }

@@ -66,22 +66,36 @@ pub fn run(store: &mut Store, settings: &Settings) -> store::Result<Outcome> {
                     Some(_) => out.released += 1,
                     None => out.released_elsewhere += 1,
                 },
-                Err(why) => out.keep(row.id, why),
+                // Grouped by their words, as the report shows them.
+                Err(why) => out.keep(row.id, why.to_string()),
             }
         }
     }
     Ok(out)
 }
 
+/// Why a quarantined message still cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("the body has no Encrypt field")]
+    NoEncrypt,
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    #[error("the decrypted message is not UTF-8")]
+    NotUtf8(#[source] std::string::FromUtf8Error),
+    #[error("cannot parse the decrypted message: {0}")]
+    Push(#[source] crate::model::push::PushError),
+}
+
 /// The message's text, or why it cannot be read yet.
-fn readable(row: &QuarantinedRow, settings: &Settings) -> Result<String, String> {
+fn readable(row: &QuarantinedRow, settings: &Settings) -> Result<String, Unreadable> {
     let text = if !row.plaintext.is_empty() {
         row.plaintext.clone()
     } else {
-        let encrypt = envelope_encrypt(&row.envelope).ok_or("the body has no Encrypt field")?;
-        let msg = crypto::open_for(&settings.key, &encrypt, &settings.appid).map_err(|e| e.to_string())?;
-        String::from_utf8(msg).map_err(|_| "the decrypted message is not UTF-8".to_string())?
+        let encrypt = envelope_encrypt(&row.envelope).ok_or(Unreadable::NoEncrypt)?;
+        let msg = crypto::open_for(&settings.key, &encrypt, &settings.appid)?;
+        String::from_utf8(msg).map_err(Unreadable::NotUtf8)?
     };
-    crate::model::Push::parse(&text).map_err(|e| format!("cannot parse the decrypted message: {e}"))?;
+    crate::model::Push::parse(&text).map_err(Unreadable::Push)?;
     Ok(text)
 }

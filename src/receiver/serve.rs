@@ -108,7 +108,7 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
     // Several hosts may share one store: each period says whose it is.
     let host = crate::hostname();
     let period = store.write(|c| c.add_receiver_period(now, now, None, Some(&host))).map_err(|e| store.explain(e))?;
-    let forwarder = forward.as_deref().map(Forwarder::new).transpose().map_err(anyhow::Error::msg)?;
+    let forwarder = forward.as_deref().map(Forwarder::new).transpose()?;
 
     runtime.block_on(async move {
         let (after_tx, after_rx) = mpsc::channel::<AfterProjection>(8192);
@@ -171,7 +171,7 @@ pub fn run(all: &AllSettings, log: Option<&Path>, limits: Limits) -> Result<()> 
         let _ = heartbeat.await;
         tracing::info!("stopping: committing and projecting what is queued");
         sink.close();
-        tokio::task::spawn_blocking(move || writer.finish()).await?.map_err(anyhow::Error::msg)?;
+        tokio::task::spawn_blocking(move || writer.finish()).await??;
         // The writer has reported every projection: relay and fetch what is left.
         let _ = tokio::time::timeout(Duration::from_secs(10), effects).await;
         // What the last (partial) minute saw, projections of the stop included.

@@ -55,8 +55,8 @@ impl Detail {
 }
 
 /// Reads one order's detail from the store (on the runner's store thread).
-pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> Result<Detail, String> {
-    let (evidence, messages, problems) = crate::load::gather(store, order_id, now).map_err(|e| e.to_string())?;
+pub fn load(store: &Store, order_id: &str, now: i64, lang: Lang) -> crate::store::Result<Detail> {
+    let (evidence, messages, problems) = crate::load::gather(store, order_id, now)?;
     Ok(Detail::build(evidence, problems, messages, lang))
 }
 

@@ -25,26 +25,37 @@ fn is_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_digit())
 }
 
+/// Why a line asks for nothing this understands, as the footer says it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromptError {
+    #[error("type an order id or a command (tab completes)")]
+    Empty,
+    #[error("compare takes one or two order ids: compare A B, or compare B (A is the selected order)")]
+    Compare,
+    /// `push` with a span that is not one: the span's own words.
+    #[error(transparent)]
+    Push(#[from] crate::timefmt::DurationError),
+    /// The whole line, as typed.
+    #[error("unknown command {0:?}: an order id, compare A [B], report, push [10m|1h|1d], expiring, help")]
+    Unknown(String),
+}
+
 /// What a line asks for, or why it asks for nothing this understands.
-pub fn parse(line: &str) -> Result<Command, String> {
+pub fn parse(line: &str) -> Result<Command, PromptError> {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let unknown =
-        || format!("unknown command {line:?}: an order id, compare A [B], report, push [10m|1h|1d], expiring, help");
     match words.as_slice() {
-        [] => Err("type an order id or a command (tab completes)".into()),
+        [] => Err(PromptError::Empty),
         [id] if is_id(id) => Ok(Command::Order(id.to_string())),
         ["compare", b] if is_id(b) => Ok(Command::Compare(None, b.to_string())),
         ["compare", a, b] if is_id(a) && is_id(b) => Ok(Command::Compare(Some(a.to_string()), b.to_string())),
-        ["compare", ..] => {
-            Err("compare takes one or two order ids: compare A B, or compare B (A is the selected order)".into())
-        }
+        ["compare", ..] => Err(PromptError::Compare),
         ["report"] => Ok(Command::Report),
         ["push"] => Ok(Command::Push(3600)),
-        ["push", since] => crate::timefmt::parse_duration(since).map(Command::Push),
+        ["push", since] => Ok(Command::Push(crate::timefmt::parse_duration(since)?)),
         ["expiring"] => Ok(Command::Expiring),
         ["help"] => Ok(Command::Help),
         ["q" | "quit"] => Ok(Command::Quit),
-        _ => Err(unknown()),
+        _ => Err(PromptError::Unknown(line.to_string())),
     }
 }
 
@@ -109,13 +120,17 @@ mod tests {
         assert_eq!(parse("3732676853715311104"), Ok(Command::Order("3732676853715311104".into())));
         assert_eq!(parse(" compare 1 2 "), Ok(Command::Compare(Some("1".into()), "2".into())));
         assert_eq!(parse("compare 2"), Ok(Command::Compare(None, "2".into())));
-        assert!(parse("compare x").unwrap_err().contains("one or two order ids"));
+        assert_eq!(parse("compare x"), Err(PromptError::Compare));
         assert_eq!(parse("push 10m"), Ok(Command::Push(600)));
         assert_eq!(parse("push"), Ok(Command::Push(3600)));
-        assert!(parse("push soon").unwrap_err().contains("bad duration"));
+        assert!(parse("push soon").unwrap_err().to_string().contains("bad duration"));
         assert_eq!(parse("report"), Ok(Command::Report));
         assert_eq!(parse("q"), Ok(Command::Quit));
-        assert!(parse("frobnicate").unwrap_err().starts_with("unknown command"));
+        assert_eq!(
+            parse("frobnicate").unwrap_err().to_string(),
+            "unknown command \"frobnicate\": an order id, compare A [B], report, push [10m|1h|1d], expiring, help"
+        );
+        assert_eq!(parse("  ").unwrap_err().to_string(), "type an order id or a command (tab completes)");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! after its event), for "what arrived in the last 10 minutes?". Pure: the
 //! rows come in from the store, keys change the view.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::keys::{Action, Context, action_for, move_by};
-use crate::store::MessageRow;
+use crate::store::{MessageRow, StoreError};
 
 /// The windows `1`, `2` and `3` pick: 10 minutes, an hour, a day.
 pub const WINDOWS: [i64; 3] = [600, 3600, 86_400];
@@ -65,7 +67,7 @@ impl StreamRow {
 pub struct PushStream {
     /// Seconds back from now.
     pub window: i64,
-    /// Newest first.
+    /// Newest first; or why they could not be read, as the overlay shows it.
     pub rows: Option<Result<Vec<StreamRow>, String>>,
     /// Position among the rows that pass the filter.
     pub selected: usize,
@@ -101,9 +103,9 @@ impl PushStream {
     }
 
     /// New rows read: the selected push stays selected when it is still there.
-    pub fn loaded(&mut self, rows: Result<Vec<StreamRow>, String>) {
+    pub fn loaded(&mut self, rows: Result<Vec<StreamRow>, Arc<StoreError>>) {
         let keep = self.shown().get(self.selected).map(|r| r.id);
-        self.rows = Some(rows);
+        self.rows = Some(rows.map_err(|e| e.to_string()));
         let shown = self.shown();
         self.selected =
             keep.and_then(|id| shown.iter().position(|r| r.id == id)).unwrap_or(0).min(shown.len().saturating_sub(1));

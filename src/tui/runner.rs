@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::detail;
-use super::update::{Destination, Effect, Exported, Msg, Purpose};
+use super::update::{Destination, Effect, Exported, Msg, Purpose, ReportError, StoreUnreadable};
 use crate::model::Origin;
 use crate::model::{Lang, Order};
 use crate::store::feed::Feed;
@@ -128,7 +128,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             if feed.is_none() {
                 match Feed::start(store) {
                     Ok(f) => *feed = Some(f),
-                    Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+                    Err(e) => out(Msg::StoreProblem(Some(e.into()))),
                 }
             }
             side.receiver = None;
@@ -149,7 +149,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                 }
                 Ok(rows) => out(Msg::ListLoaded { rows, complete: false, quarantined }),
                 Err(e) => {
-                    out(Msg::StoreProblem(Some(e.to_string())));
+                    out(Msg::StoreProblem(Some(e.into())));
                     return;
                 }
             }
@@ -162,17 +162,18 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                         out(Msg::DemoOrders(demo));
                     }
                 }
-                Err(e) => out(Msg::StoreProblem(Some(e.to_string()))),
+                Err(e) => out(Msg::StoreProblem(Some(e.into()))),
             }
         }
         StoreJob::LoadComparison { a, b, now } => {
-            let result = (|| -> Result<Box<super::state::Comparison>, String> {
-                let ea = crate::load::evidence_at(store, &a, now).map_err(|e| e.to_string())?;
-                let eb = crate::load::evidence_at(store, &b, now).map_err(|e| e.to_string())?;
+            let result = (|| -> crate::store::Result<Box<super::state::Comparison>> {
+                let ea = crate::load::evidence_at(store, &a, now)?;
+                let eb = crate::load::evidence_at(store, &b, now)?;
                 let c = crate::explain::compare::compare(&ea, &eb, lang);
                 let rows = crate::explain::compare::fact_rows(&c, lang);
                 Ok(Box::new(super::state::Comparison { rows, explanation: c.explanation }))
-            })();
+            })()
+            .map_err(Arc::new);
             out(Msg::ComparisonLoaded { a, b, result });
         }
         StoreJob::LoadPushes { since } => {
@@ -187,16 +188,16 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                     rows.reverse();
                     rows
                 })
-                .map_err(|e| e.to_string());
+                .map_err(Arc::new);
             out(Msg::PushesLoaded(result));
         }
         StoreJob::LoadExpiring { now, within } => {
-            let result = crate::expiring::load(store, now, within).map_err(|e| e.to_string());
+            let result = crate::expiring::load(store, now, within).map_err(Arc::new);
             out(Msg::ExpiringLoaded(result));
         }
         StoreJob::Report { order_id, other, to, now, dir } => {
             let result = crate::report::from_store(store, &order_id, other.as_deref(), lang, now)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ReportError::Build(e.into()))
                 .and_then(|text| match to {
                     Destination::Clipboard => Ok(Exported::Text(text)),
                     Destination::File => write_report(&dir, &order_id, other.as_deref(), now, &text),
@@ -204,12 +205,12 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             out(Msg::ReportReady { order_id, other, result });
         }
         StoreJob::LoadDetail { order_id } => {
-            let detail = detail::load(store, &order_id, timefmt::now(), lang).map(Box::new);
+            let detail = detail::load(store, &order_id, timefmt::now(), lang).map(Box::new).map_err(Arc::new);
             out(Msg::DetailLoaded { order_id, detail });
         }
         StoreJob::StoreVersion { order, source, purpose } => {
             let at = timefmt::now();
-            let result = store.add_snapshot(&order, at, source).map_err(|e| e.to_string());
+            let result = store.add_snapshot(&order, at, source).map_err(Arc::new);
             // Our own write does not move the feed's data_version: look now,
             // so the list has the row before the answer arrives.
             if let Some(f) = side.feed.as_mut()
@@ -235,13 +236,19 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
 /// Writes a report to a new file in `dir` (never over another: a second
 /// report in the same second gets `-2`), whole or not at all: it is written
 /// under a temporary name and linked into place only once complete.
-fn write_report(dir: &Path, order_id: &str, other: Option<&str>, now: i64, text: &str) -> Result<Exported, String> {
+fn write_report(
+    dir: &Path,
+    order_id: &str,
+    other: Option<&str>,
+    now: i64,
+    text: &str,
+) -> Result<Exported, ReportError> {
     use std::io::Write;
     let stem = match other {
         Some(b) => format!("orderscope-report-{order_id}-vs-{b}-{}", timefmt::file_stamp(now)),
         None => format!("orderscope-report-{order_id}-{}", timefmt::file_stamp(now)),
     };
-    let fail = |e: std::io::Error| format!("cannot write to {}: {e}", dir.display());
+    let fail = |source: std::io::Error| ReportError::Write { dir: dir.to_path_buf(), source };
     let mut tmp = tempfile::Builder::new().prefix(".orderscope-report").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(text.as_bytes()).and_then(|()| tmp.as_file().sync_all()).map_err(fail)?;
     for n in 1..100 {
@@ -253,21 +260,23 @@ fn write_report(dir: &Path, order_id: &str, other: Option<&str>, now: i64, text:
             Err(e) => return Err(fail(e.error)),
         }
     }
-    Err(format!("cannot write to {}: {stem}.md and 98 more names are taken", dir.display()))
+    Err(ReportError::NamesTaken { dir: dir.to_path_buf(), stem })
 }
 
 /// Answers a job when no store is open (its file was deleted or replaced
 /// and nothing could be opened at its path yet) with the reason.
-fn refuse(side: &mut StoreSide, job: StoreJob, why: &str, out: &mut dyn FnMut(Msg)) {
-    let why = why.to_string();
+fn refuse(side: &mut StoreSide, job: StoreJob, why: &Arc<StoreError>, out: &mut dyn FnMut(Msg)) {
+    let why = why.clone();
     match job {
         StoreJob::LoadList => {
             side.list_asked = true;
-            out(Msg::StoreProblem(Some(why)));
+            out(Msg::StoreProblem(Some(StoreUnreadable::Store(why))));
         }
         StoreJob::LoadDetail { order_id } => out(Msg::DetailLoaded { order_id, detail: Err(why) }),
         StoreJob::LoadComparison { a, b, .. } => out(Msg::ComparisonLoaded { a, b, result: Err(why) }),
-        StoreJob::Report { order_id, other, .. } => out(Msg::ReportReady { order_id, other, result: Err(why) }),
+        StoreJob::Report { order_id, other, .. } => {
+            out(Msg::ReportReady { order_id, other, result: Err(ReportError::Store(why)) })
+        }
         StoreJob::LoadExpiring { .. } => out(Msg::ExpiringLoaded(Err(why))),
         StoreJob::LoadPushes { .. } => out(Msg::PushesLoaded(Err(why))),
         StoreJob::StoreVersion { order, purpose, .. } => {
@@ -290,7 +299,7 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
     // old connection is closed at once, since closing it later, after a
     // new file appeared at the path, would remove that file's WAL, and an
     // open one would lend the new file its shared-memory index.
-    let mut store: Result<Store, StoreError> = Ok(store);
+    let mut store: Result<Store, Arc<StoreError>> = Ok(store);
     let mut last_look = Instant::now();
     let mut failing = false;
     loop {
@@ -298,7 +307,7 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
         match jobs.recv_timeout(wait) {
             Ok(job) => match &mut store {
                 Ok(s) => carry_out(s, &mut side, job, lang, &mut send),
-                Err(why) => refuse(&mut side, job, &why.to_string(), &mut send),
+                Err(why) => refuse(&mut side, job, why, &mut send),
             },
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
@@ -311,11 +320,12 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
                     // Deleted and nothing back yet: the deletion is the
                     // news, not "no store at".
                     Err(StoreError::Missing(_)) => {
-                        send(Msg::StoreProblem(Some(why.to_string())));
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Store(why.clone()))));
                         continue;
                     }
                     Err(e) => {
-                        send(Msg::StoreProblem(Some(format!("{why}: {e}"))));
+                        let gone = why.clone();
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Reopen { gone, reopen: e })));
                         continue;
                     }
                 }
@@ -351,8 +361,9 @@ fn store_thread(store: Store, jobs: mpsc::Receiver<StoreJob>, out: UnboundedSend
                     }
                     Err(e) => {
                         failing = true;
-                        send(Msg::StoreProblem(Some(e.to_string())));
-                        if matches!(e, StoreError::Moved { .. }) {
+                        let e = Arc::new(e);
+                        send(Msg::StoreProblem(Some(StoreUnreadable::Store(e.clone()))));
+                        if matches!(*e, StoreError::Moved { .. }) {
                             // Read everything again from whatever file is there next.
                             side.feed = None;
                             store = Err(e);
@@ -451,7 +462,7 @@ impl Runner {
                 let Some(live) = self.live.clone() else { return };
                 let tx = self.msgs.clone();
                 let task = tokio::spawn(async move {
-                    let result = live.client.order_get(&order_id).await.map_err(|e| e.to_string());
+                    let result = live.client.order_get(&order_id).await;
                     let _ = tx.send(Msg::FetchAnswered { generation, order_id, result });
                 });
                 self.fetch = Some(task.abort_handle());
@@ -462,7 +473,7 @@ impl Runner {
                 let Some(live) = self.live.clone() else { return };
                 let tx = self.msgs.clone();
                 let task = tokio::spawn(async move {
-                    let result = live.client.order_get(&order_id).await.map_err(|e| e.to_string());
+                    let result = live.client.order_get(&order_id).await;
                     let _ = tx.send(Msg::LookUpAnswered { generation, order_id, result });
                 });
                 self.lookup = Some(task.abort_handle());
@@ -485,7 +496,7 @@ impl Runner {
 
     fn job(&self, job: StoreJob) {
         if self.jobs.send(job).is_err() {
-            let _ = self.msgs.send(Msg::StoreProblem(Some("the store thread stopped".into())));
+            let _ = self.msgs.send(Msg::StoreProblem(Some(StoreUnreadable::ThreadStopped)));
         }
     }
 }
@@ -503,7 +514,7 @@ async fn refresh_list(live: Arc<LiveClient>, tx: UnboundedSender<Msg>, jobs: mps
     let ids = match live.client.updated_order_ids(now - live.recent_days * 86_400, now + 1).await {
         Ok(ids) => ids,
         Err(e) => {
-            let _ = tx.send(Msg::ListDone { listed: 0, error: Some(e.to_string()) });
+            let _ = tx.send(Msg::ListDone { listed: 0, error: Some(e) });
             return;
         }
     };
@@ -522,9 +533,32 @@ async fn refresh_list(live: Arc<LiveClient>, tx: UnboundedSender<Msg>, jobs: mps
                 let source = live.client.origin_of(Origin::List);
                 let _ = jobs.send(StoreJob::StoreVersion { order: Box::new(order), source, purpose: None });
             }
-            Err(e) => error = Some(e.to_string()),
+            Err(e) => error = Some(e),
         }
         let _ = tx.send(Msg::ListProgress { fetched, listed });
     }
     let _ = tx.send(Msg::ListDone { listed, error });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_that_cannot_be_written_says_where_and_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone");
+        let e = write_report(&gone, "1", None, 1_767_241_651, "# report").unwrap_err();
+        assert!(e.to_string().starts_with(&format!("cannot write to {}: ", gone.display())), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "the I/O error is kept as the source");
+        let written = write_report(dir.path(), "1", Some("2"), 1_767_241_651, "# report\n").unwrap();
+        let Exported::File { path, lines } = written else { panic!("{written:?}") };
+        assert!(path.ends_with("orderscope-report-1-vs-2-20260101-122731.md"), "{path}");
+        assert_eq!(lines, 1);
+        let taken = ReportError::NamesTaken { dir: dir.path().to_path_buf(), stem: "r".into() };
+        assert_eq!(
+            taken.to_string(),
+            format!("cannot write to {}: r.md and 98 more names are taken", dir.path().display())
+        );
+    }
 }

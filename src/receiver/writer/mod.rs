@@ -140,11 +140,23 @@ pub enum Stored {
     Replay,
 }
 
+/// Why the writer could not start, or could not close its period at the stop.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Checkpoints(#[from] super::checkpointer::StartError),
+    #[error("the store writer panicked")]
+    Panicked,
+}
+
 pub enum Job {
-    /// Answered once committed (or found to be a replay).
+    /// Answered once committed (or found to be a replay). A failed commit
+    /// answers every push of its group with the one error, hence the `Arc`.
     Push {
         push: Box<Incoming>,
-        reply: oneshot::Sender<Result<Stored, String>>,
+        reply: oneshot::Sender<Result<Stored, Arc<store::StoreError>>>,
     },
     /// A version of an order fetched because a push about it arrived.
     Snapshot {
@@ -175,7 +187,7 @@ struct Stages {
 
 pub struct Writer {
     pub tx: SyncSender<Job>,
-    handle: JoinHandle<Result<(), String>>,
+    handle: JoinHandle<Result<(), WriterError>>,
 }
 
 impl Writer {
@@ -197,9 +209,9 @@ impl Writer {
     }
 
     /// Waits until every queued push is committed and projected and the period is closed.
-    pub fn finish(self) -> Result<(), String> {
+    pub fn finish(self) -> Result<(), WriterError> {
         drop(self.tx);
-        self.handle.join().map_err(|_| "the store writer panicked".to_string())?
+        self.handle.join().map_err(|_| WriterError::Panicked)?
     }
 }
 
@@ -251,15 +263,14 @@ impl Loop {
         period: i64,
         after: Option<mpsc::Sender<AfterProjection>>,
         journal: Arc<Journal>,
-    ) -> Result<Loop, String> {
-        let err = |e: store::StoreError| e.to_string();
+    ) -> Result<Loop, WriterError> {
         let mut store = store;
         // No checkpoint inside a commit: they run beside the writer (SQLite).
-        store.prepare_receiver().map_err(err)?;
-        let (cursor, appended) = store.inbox_state().map_err(err)?;
+        store.prepare_receiver()?;
+        let (cursor, appended) = store.inbox_state()?;
         let checkpointer = match store.sqlite_mut() {
             Some(s) => {
-                let frames = s.count_wal_frames().map_err(err)?;
+                let frames = s.count_wal_frames()?;
                 Some(Checkpointer::start(s.path(), frames)?)
             }
             None => None,
@@ -293,7 +304,7 @@ impl Loop {
         })
     }
 
-    fn run(mut self, rx: Receiver<Job>) -> Result<(), String> {
+    fn run(mut self, rx: Receiver<Job>) -> Result<(), WriterError> {
         let mut group = Vec::with_capacity(MAX_GROUP);
         loop {
             let work = self.appended > self.cursor || !self.side.is_empty();
@@ -364,7 +375,8 @@ impl Loop {
             c.finish();
         }
         let store = &mut self.store;
-        store.write(|c| c.stop_period(self.period, crate::timefmt::now())).map_err(|e| e.to_string())
+        store.write(|c| c.stop_period(self.period, crate::timefmt::now()))?;
+        Ok(())
     }
 
     /// Appends the group's pushes in one durable transaction and answers
@@ -404,7 +416,7 @@ impl Loop {
                 self.slow.1 = Some(Instant::now());
             }
         }
-        let failure = outcome.err().map(|e| self.store.explain(e).to_string());
+        let failure = outcome.err().map(|e| Arc::new(self.store.explain(e)));
         let committed = ids.len() as u64;
         let mut ids = ids.into_iter();
         for job in group.drain(..) {
@@ -466,7 +478,7 @@ impl Loop {
         match self.store.stored_dup_keys(&unknown) {
             Ok(stored) => found.extend(stored),
             Err(e) => {
-                let e = self.store.explain(e).to_string();
+                let e = self.store.explain(e);
                 self.journal.warn("replay lookup", None, || format!("cannot look up late pushes ({e}); storing them"));
             }
         }
@@ -479,7 +491,7 @@ mod tests {
     use super::*;
     use crate::store::{Durability, OpenMode};
 
-    fn push(i: usize) -> (Job, oneshot::Receiver<Result<Stored, String>>) {
+    fn push(i: usize) -> (Job, oneshot::Receiver<Result<Stored, Arc<store::StoreError>>>) {
         let (reply, answer) = oneshot::channel();
         let push = Incoming {
             received_at: 1_760_000_000,
@@ -528,7 +540,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(last.unwrap().blocking_recv().unwrap(), Ok(Stored::Inbox(sent as i64)));
+        assert_eq!(last.unwrap().blocking_recv().unwrap().unwrap(), Stored::Inbox(sent as i64));
         let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
         writer.finish().unwrap();
         assert!(sent < MOST, "{sent} pushes and the WAL never started over ({} MB)", grown >> 20);

@@ -21,7 +21,7 @@ impl Loop {
                 self.note_progress();
             }
             Err(e) => {
-                let e = self.store.explain(e).to_string();
+                let e = self.store.explain(e);
                 self.journal.warn("shared inbox", None, || format!("cannot look at the shared inbox: {e}"));
             }
         }
@@ -105,7 +105,7 @@ impl Loop {
     pub(super) fn project_singly(&mut self) -> bool {
         let rows = match self.store.inbox_after(self.cursor, PROJECT_CHUNK) {
             Ok(rows) => rows,
-            Err(e) => return self.pause_projection(&e.to_string()),
+            Err(e) => return self.pause_projection(&e),
         };
         for row in rows {
             if let Err(e) = self.write_projection(1, None, &[]) {
@@ -127,7 +127,7 @@ impl Loop {
         true
     }
 
-    pub(super) fn pause_projection(&mut self, error: &str) -> bool {
+    pub(super) fn pause_projection(&mut self, error: &store::StoreError) -> bool {
         let (safe, pause) = (self.appended - self.cursor, self.pause.pause());
         self.journal.error("projection paused", None, || {
             format!("cannot project ({error}); {safe} pushes are safe in the inbox, retrying in {pause:?}")
@@ -142,7 +142,7 @@ impl Loop {
         limit: usize,
         quarantine: Option<&str>,
         side: &[Job],
-    ) -> Result<(), String> {
+    ) -> store::Result<()> {
         let period = self.period;
         self.last_write = Instant::now();
         // Committed without waiting for the disk: the next inbox commit's
@@ -160,7 +160,7 @@ impl Loop {
         if result.as_ref().is_err_and(store::StoreError::is_disk_full) {
             self.out_of_space();
         }
-        let (rows, projected, cursor) = result.map_err(|e| self.store.explain(e).to_string())?;
+        let (rows, projected, cursor) = result.map_err(|e| self.store.explain(e))?;
         self.cursor = cursor;
         self.note_progress();
         self.wrote(rows.len() as u64);

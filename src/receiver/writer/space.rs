@@ -53,7 +53,8 @@ impl Loop {
         self.space_looked = Instant::now();
         if let Err(e) = self.store.checkpoint() {
             // Looked at again after the backoff when no push comes first.
-            self.pause_projection(&self.store.explain(e).to_string());
+            let e = self.store.explain(e);
+            self.pause_projection(&e);
             return;
         }
         if self.appended > self.cursor || !self.side.is_empty() {

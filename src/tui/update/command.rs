@@ -19,7 +19,7 @@ pub(super) fn key(state: &mut State, key: KeyEvent) -> Step {
             prompt::remember(&mut state.prompt_history, &line);
             return match prompt::parse(&line) {
                 Ok(command) => Step::redraw().and(run(state, command)),
-                Err(e) => super::notify(state, e),
+                Err(e) => super::notify(state, e.to_string()),
             };
         }
         KeyCode::Backspace if text.is_empty() => state.prompt = None,

@@ -1,9 +1,12 @@
 //! The comparison of two orders: opening it, its answer from the store,
 //! scrolling, swapping the sides, and its report.
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use super::{Effect, Step, report};
+use crate::store::StoreError;
 use crate::tui::keys::{Action, Context, action_for};
 use crate::tui::state::{CompareView, Comparison, Overlay, State};
 
@@ -18,10 +21,11 @@ pub(super) fn open(state: &mut State, a: String, b: String) -> Step {
 }
 
 /// Shown when it is still the comparison on screen.
-pub(super) fn on_loaded(state: &mut State, a: &str, b: &str, result: Result<Box<Comparison>, String>) -> Step {
+pub(super) fn on_loaded(state: &mut State, a: &str, b: &str, result: Result<Box<Comparison>, Arc<StoreError>>) -> Step {
     match &mut state.overlay {
         Some(Overlay::Compare(view)) if view.a == a && view.b == b => {
-            view.result = Some(result);
+            // The view keeps the reason as the pane shows it.
+            view.result = Some(result.map_err(|e| e.to_string()));
             Step::redraw()
         }
         _ => Step::nothing(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{DEBOUNCE, DelayedMsg, Effect, Step};
 use crate::store::feed::Changes;
-use crate::store::{OrderRow, ReceiverStatus};
+use crate::store::{OrderRow, ReceiverStatus, StoreError};
 use crate::tui::detail::Detail;
 use crate::tui::state::{DETAIL_CACHE, FRESH_SECS, Overlay, Rows, State};
 
@@ -95,7 +95,7 @@ pub(super) fn on_receiver(state: &mut State, status: ReceiverStatus) -> Step {
     Step::redraw_if(state.receiver_line(state.now) != before)
 }
 
-pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<Detail>, String>) -> Step {
+pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<Detail>, Arc<StoreError>>) -> Step {
     let mut step = Step::nothing();
     if state.loading.as_deref() == Some(order_id.as_str()) {
         state.loading = None;
@@ -120,6 +120,7 @@ pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<
             }
         }
         Err(e) if state.selected_id() == Some(order_id.as_str()) => {
+            let e = e.to_string();
             state.detail_error = Some((order_id, e.clone()));
             step = super::notify(state, e);
         }
@@ -128,7 +129,9 @@ pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<
     step
 }
 
-pub(super) fn on_store_problem(state: &mut State, problem: Option<String>) -> Step {
+pub(super) fn on_store_problem(state: &mut State, problem: Option<super::StoreUnreadable>) -> Step {
+    // The header shows it in words, and a new problem is one that reads differently.
+    let problem = problem.map(|p| p.to_string());
     let recovered = state.store_problem.is_some() && problem.is_none();
     let step = Step::redraw_if(state.store_problem != problem);
     state.store_problem = problem;

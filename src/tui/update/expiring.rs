@@ -1,17 +1,21 @@
 //! The list of numbers about to expire: its rows from the store, moving,
 //! and Enter to go to the order (the filter is cleared when it hides it).
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use super::{Step, main_screen};
 use crate::expiring::Expiring;
+use crate::store::StoreError;
 use crate::tui::keys::{Action, Context, action_for, move_by};
 use crate::tui::state::{Overlay, State};
 
-pub(super) fn on_loaded(state: &mut State, result: Result<Vec<Expiring>, String>) -> Step {
+pub(super) fn on_loaded(state: &mut State, result: Result<Vec<Expiring>, Arc<StoreError>>) -> Step {
     let Some(Overlay::Expiring(view)) = &mut state.overlay else { return Step::nothing() };
     view.selected = view.selected.min(result.as_ref().map_or(0, |l| l.len().saturating_sub(1)));
-    view.list = Some(result);
+    // The view keeps the reason as the list shows it.
+    view.list = Some(result.map_err(|e| e.to_string()));
     Step::redraw()
 }
 

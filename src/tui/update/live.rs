@@ -3,10 +3,14 @@
 //! versions those answers stored, and refreshing the recent orders.
 //! Answers for a selection the user has left are stored but not shown.
 
+use std::sync::Arc;
+
 use super::data::settle;
 use super::{Effect, Purpose, Step};
+use crate::api::ApiError;
 use crate::model::names::Lang;
 use crate::model::{Order, Origin};
+use crate::store::StoreError;
 use crate::tui::state::{State, new_filter};
 
 /// Whether a live answer for (`generation`, `order_id`) still belongs on
@@ -47,7 +51,7 @@ pub(super) fn fetch_now(state: &mut State, order_id: String) -> Step {
     fetch(state, state.live.generation, order_id)
 }
 
-pub(super) fn on_fetched(state: &mut State, generation: u64, order_id: &str, result: Result<Order, String>) -> Step {
+pub(super) fn on_fetched(state: &mut State, generation: u64, order_id: &str, result: Result<Order, ApiError>) -> Step {
     match result {
         // Every fetched version is kept, even when the selection moved on.
         Ok(order) => Step::run(vec![Effect::StoreVersion {
@@ -62,13 +66,13 @@ pub(super) fn on_fetched(state: &mut State, generation: u64, order_id: &str, res
             if !accepts(state, generation, order_id) {
                 return Step::nothing();
             }
-            state.live.error = Some(e);
+            state.live.error = Some(e.to_string());
             Step::redraw()
         }
     }
 }
 
-pub(super) fn on_looked_up(state: &mut State, generation: u64, result: Result<Order, String>) -> Step {
+pub(super) fn on_looked_up(state: &mut State, generation: u64, result: Result<Order, ApiError>) -> Step {
     match result {
         Ok(order) => Step::run(vec![Effect::StoreVersion {
             order: Box::new(order),
@@ -77,7 +81,7 @@ pub(super) fn on_looked_up(state: &mut State, generation: u64, result: Result<Or
         }]),
         Err(e) if is_current_lookup(state, generation) => {
             state.live.lookup = None;
-            super::notify(state, e)
+            super::notify(state, e.to_string())
         }
         Err(_) => Step::nothing(),
     }
@@ -91,7 +95,7 @@ pub(super) fn on_version_stored(
     state: &mut State,
     purpose: Purpose,
     order_id: String,
-    result: Result<bool, String>,
+    result: Result<bool, Arc<StoreError>>,
     at: i64,
 ) -> Step {
     match purpose {
@@ -111,7 +115,7 @@ pub(super) fn on_version_stored(
                     if changed { step.with(Effect::LoadDetail { order_id }) } else { step }
                 }
                 Err(e) => {
-                    state.live.error = Some(e);
+                    state.live.error = Some(e.to_string());
                     Step::redraw()
                 }
             }
@@ -122,7 +126,7 @@ pub(super) fn on_version_stored(
             }
             state.live.lookup = None;
             if let Err(e) = result {
-                return super::notify(state, e);
+                return super::notify(state, e.to_string());
             }
             state.live.fetched_at.insert(order_id.clone(), at);
             // The user is still waiting on this lookup: show the order.
@@ -140,12 +144,12 @@ pub(super) fn on_version_stored(
     }
 }
 
-pub(super) fn on_list_done(state: &mut State, listed: usize, error: Option<String>) -> Step {
+pub(super) fn on_list_done(state: &mut State, listed: usize, error: Option<ApiError>) -> Step {
     state.live.listing = None;
     // A background result does not hide what the user's own last key said.
     if state.notice.is_none() || error.is_some() {
         state.notice = Some(match (error, state.lang) {
-            (Some(e), _) => e,
+            (Some(e), _) => e.to_string(),
             (None, Lang::Zh) => format!("近期订单已刷新：{listed} 个"),
             (None, Lang::En) => format!("recent orders refreshed: {listed}"),
         });

@@ -35,7 +35,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 pub use self::data::merge_rows;
 pub use self::live::accepts;
-pub use self::msg::{Changes, DelayedMsg, Destination, Effect, Exported, MAX_COPY, Msg, Purpose};
+pub use self::msg::{
+    Changes, DelayedMsg, Destination, Effect, Exported, MAX_COPY, Msg, Purpose, ReportError, StoreUnreadable,
+};
 use super::keys::{Action, Context, action_for};
 use super::state::{Overlay, State};
 

@@ -2,12 +2,15 @@
 //! messages (keys, ticks, store and API answers) and effects (the I/O the
 //! runner carries out).
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 
+use crate::api::ApiError;
 use crate::model::{Order, Origin};
-use crate::store::OrderRow;
+use crate::store::{OrderRow, StoreError};
 use crate::tui::detail::Detail;
 use crate::tui::state::{Comparison, Rows};
 
@@ -23,6 +26,14 @@ pub enum Purpose {
 pub use crate::store::feed::Changes;
 
 /// Everything that can happen to the inspector.
+///
+/// Failures arrive typed, causes and all, and become words only where
+/// `update` puts them on screen. A store error comes as `Arc<StoreError>`:
+/// it holds SQLite's error, which is neither `Clone` nor comparable, and
+/// one error answers many jobs (a store deleted under the inspector
+/// refuses every job with the same reason). Sharing it keeps it whole;
+/// rewording it into a cloneable copy would drop its source. The shop
+/// API's `ApiError` is a plain value already and is sent as it is.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -57,11 +68,11 @@ pub enum Msg {
     ComparisonLoaded {
         a: String,
         b: String,
-        result: Result<Box<Comparison>, String>,
+        result: Result<Box<Comparison>, Arc<StoreError>>,
     },
     DetailLoaded {
         order_id: String,
-        detail: Result<Box<Detail>, String>,
+        detail: Result<Box<Detail>, Arc<StoreError>>,
     },
     /// What other processes stored; `list` is the order list with the
     /// changes already merged in (the runner merges off the drawing task),
@@ -71,42 +82,83 @@ pub enum Msg {
         list: Option<Rows>,
     },
     /// The store cannot be read (connection lost), or can again (`None`).
-    StoreProblem(Option<String>),
+    StoreProblem(Option<StoreUnreadable>),
     FetchAnswered {
         generation: u64,
         order_id: String,
-        result: Result<Order, String>,
+        result: Result<Order, ApiError>,
     },
     LookUpAnswered {
         generation: u64,
         order_id: String,
-        result: Result<Order, String>,
+        result: Result<Order, ApiError>,
     },
     /// A version was written (`Ok(true)`: it was new) at time `at`.
     VersionStored {
         purpose: Purpose,
         order_id: String,
-        result: Result<bool, String>,
+        result: Result<bool, Arc<StoreError>>,
         at: i64,
     },
     ListProgress {
         fetched: usize,
         listed: usize,
     },
+    /// The list refresh is over; `error` is the last fetch that failed.
     ListDone {
         listed: usize,
-        error: Option<String>,
+        error: Option<ApiError>,
     },
-    ExpiringLoaded(Result<Vec<crate::expiring::Expiring>, String>),
+    ExpiringLoaded(Result<Vec<crate::expiring::Expiring>, Arc<StoreError>>),
     /// The push stream's rows, newest first.
-    PushesLoaded(Result<Vec<crate::tui::pushes::StreamRow>, String>),
+    PushesLoaded(Result<Vec<crate::tui::pushes::StreamRow>, Arc<StoreError>>),
     /// The report asked for with [`Effect::Report`], built (and written,
     /// for a file).
     ReportReady {
         order_id: String,
         other: Option<String>,
-        result: Result<Exported, String>,
+        result: Result<Exported, ReportError>,
     },
+}
+
+/// Why the store cannot be read, as the header says it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreUnreadable {
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    /// The file was deleted or replaced (`gone`), and what is at its path
+    /// now cannot be opened either.
+    #[error("{gone}: {reopen}")]
+    Reopen {
+        gone: Arc<StoreError>,
+        #[source]
+        reopen: StoreError,
+    },
+    #[error("the store thread stopped")]
+    ThreadStopped,
+}
+
+impl From<StoreError> for StoreUnreadable {
+    fn from(e: StoreError) -> StoreUnreadable {
+        StoreUnreadable::Store(Arc::new(e))
+    }
+}
+
+/// Why a report asked for with [`Effect::Report`] was not built or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// No store is open to read it from.
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    /// Building it failed: `report::from_store` answers with `anyhow`,
+    /// turned into a boxed error here so its causes stay attached.
+    #[error(transparent)]
+    Build(Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot write to {}: {source}", dir.display())]
+    Write { dir: PathBuf, source: std::io::Error },
+    /// Every name from `{stem}.md` to `{stem}-99.md` is taken.
+    #[error("cannot write to {}: {stem}.md and 98 more names are taken", dir.display())]
+    NamesTaken { dir: PathBuf, stem: String },
 }
 
 /// Where a report goes.

@@ -1,13 +1,16 @@
 //! The push stream overlay: its rows from the store, and its keys (kept in
 //! `tui::pushes`); Enter goes to the push's order.
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use super::{Effect, Step, main_screen};
+use crate::store::StoreError;
 use crate::tui::pushes::{Outcome, StreamRow};
 use crate::tui::state::{Overlay, State};
 
-pub(super) fn on_loaded(state: &mut State, result: Result<Vec<StreamRow>, String>) -> Step {
+pub(super) fn on_loaded(state: &mut State, result: Result<Vec<StreamRow>, Arc<StoreError>>) -> Step {
     match &mut state.overlay {
         Some(Overlay::Pushes(view)) => {
             view.loaded(result);

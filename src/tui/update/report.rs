@@ -1,7 +1,7 @@
 //! Evidence that leaves the screen: the report of the order on screen (or
 //! of the comparison), copied through the terminal or written to a file.
 
-use super::{Destination, Effect, Exported, MAX_COPY, Step};
+use super::{Destination, Effect, Exported, MAX_COPY, ReportError, Step};
 use crate::model::names::Lang;
 use crate::tui::keys::Action;
 use crate::tui::state::State;
@@ -20,7 +20,7 @@ pub(super) fn on_ready(
     state: &mut State,
     order_id: &str,
     other: Option<&str>,
-    result: Result<Exported, String>,
+    result: Result<Exported, ReportError>,
 ) -> Step {
     let what = match (state.lang, other) {
         (Lang::Zh, None) => format!("订单 {order_id} 的报告"),

@@ -28,6 +28,11 @@ fn row(id: &str, activity: i64) -> OrderRow {
     }
 }
 
+/// The store cannot be reached, for this reason.
+fn lost(why: &str) -> Option<StoreUnreadable> {
+    Some(crate::store::StoreError::Unreachable(why.into()).into())
+}
+
 fn detail(id: &str) -> Detail {
     Detail { order_id: id.into(), ..Detail::default() }
 }
@@ -65,26 +70,27 @@ fn debounce_of(effects: &[Effect]) -> Option<u64> {
 #[test]
 fn a_detail_that_failed_during_an_outage_is_read_again_when_the_store_answers() {
     let mut s = state();
-    update(&mut s, Msg::StoreProblem(Some("lost the connection".into())));
+    update(&mut s, Msg::StoreProblem(lost("lost the connection")));
     key(&mut s, KeyCode::Down);
     assert_eq!(s.loading.as_deref(), Some("200"));
-    update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Err("lost the connection".into()) });
+    let why = crate::store::StoreError::Unreachable("lost the connection".into());
+    update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Err(std::sync::Arc::new(why)) });
     assert_eq!(s.loading, None);
     assert_eq!(s.detail_error, Some(("200".into(), "lost the connection".into())));
     // Still away: nothing asked again.
-    assert!(update(&mut s, Msg::StoreProblem(Some("still lost".into()))).is_empty());
+    assert!(update(&mut s, Msg::StoreProblem(lost("still lost"))).is_empty());
     let effects = update(&mut s, Msg::StoreProblem(None));
     assert_eq!(effects, vec![Effect::LoadDetail { order_id: "200".into() }]);
     assert_eq!(s.loading.as_deref(), Some("200"));
     update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Ok(Box::new(detail("200"))) });
     assert_eq!((s.detail_error.as_ref(), s.shown_detail().map(|d| d.order_id.as_str())), (None, Some("200")));
     // A recovery with the detail on screen reads it again and keeps it shown meanwhile.
-    update(&mut s, Msg::StoreProblem(Some("lost".into())));
+    update(&mut s, Msg::StoreProblem(lost("lost")));
     assert_eq!(update(&mut s, Msg::StoreProblem(None)), vec![Effect::LoadDetail { order_id: "200".into() }]);
     assert_eq!((s.loading.as_ref(), s.shown_detail().map(|d| d.order_id.as_str())), (None, Some("200")));
     // A problem that goes on asks for nothing.
-    assert!(update(&mut s, Msg::StoreProblem(Some("lost".into()))).is_empty());
-    assert!(update(&mut s, Msg::StoreProblem(Some("lost again".into()))).is_empty());
+    assert!(update(&mut s, Msg::StoreProblem(lost("lost"))).is_empty());
+    assert!(update(&mut s, Msg::StoreProblem(lost("lost again"))).is_empty());
 }
 
 #[test]
