@@ -324,6 +324,21 @@ impl State {
         self.refilter(keep);
     }
 
+    /// Replaces the order list with a merge of it ([`merge_rows`]) in which
+    /// the rows with ids in `changed` are new; the filter's index follows the
+    /// merge instead of being built again.
+    ///
+    /// [`merge_rows`]: super::update::merge_rows
+    pub fn merge_orders(&mut self, rows: Rows, changed: &std::collections::HashSet<&str>, keep: Option<String>) {
+        if let Some((old, index)) = self.filter_index.take()
+            && Arc::ptr_eq(&old, &self.orders)
+        {
+            self.filter_index = Some((rows.clone(), index.merged(&old, &rows, changed)));
+        }
+        self.orders = rows;
+        self.refilter(keep);
+    }
+
     fn refilter(&mut self, keep: Option<String>) {
         // Parsed once, then matched against every row without allocating.
         let query = super::search::Query::parse(&self.filter_text(), self.now);

@@ -199,7 +199,7 @@ pub(super) fn on_store_changed(state: &mut State, changes: Changes, list: Option
         None => Arc::new(merge_rows(&state.orders, &changes.rows)),
     };
     let keep = state.pending_select.clone().or_else(|| selected.clone());
-    state.replace_orders(merged, keep);
+    state.merge_orders(merged, &changed, keep);
     if let Some(id) = state.pending_select.clone()
         && state.selected_id() == Some(id.as_str())
     {
