@@ -8,10 +8,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pg::{Database, server};
+use common::tmux::Tmux;
 use common::*;
 
 const TOKEN: &str = "AAAAA";
@@ -99,38 +100,6 @@ fn by_create_time(stored: &[serde_json::Value]) -> std::collections::HashMap<i64
     counts
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-u").arg("-L").arg(&self.socket).args(args).output().expect("tmux is installed")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
 #[test]
 fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector() {
     let server = server("two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector");
@@ -149,16 +118,14 @@ fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector(
     assert_eq!(stored[&(1_764_656_488 + 2)], (1, 1));
 
     // An inspector open on the same store sees a push that reached host 2.
-    let t = Tmux { socket: format!("orderscope-multihost-{}", std::process::id()) };
-    let _ = t.cmd(&["kill-server"]);
+    let t = Tmux::new("multihost");
     let command = format!(
         "env -u ORDERSCOPE_CONFIG -u ORDERSCOPE_STORE LANG=en_US.UTF-8 HOME={home} XDG_CONFIG_HOME={home} {bin} --store '{url}'; sleep 30",
         home = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_orderscope"),
         url = db.url
     );
-    let o = t.cmd(&["new-session", "-d", "-s", "t", "-x", "160", "-y", "40", &command]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    t.start(160, 40, &command);
     t.wait_for("the list from the shared store", |s| s.contains("3732676853715311105"));
     assert_eq!(push(two.port, 7), Some((200, "success".into())));
     let sent = Instant::now();
