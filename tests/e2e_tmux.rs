@@ -130,19 +130,18 @@ fn live_demo_shows_an_order_shipping() {
     t.keys(&["Enter"]);
     let before = t.wait_for("the pending order", |s| s.contains("▶3741142277031690240"));
     assert!(before.contains("pending"), "{before}");
-    // The fake shop ships it a few seconds after the start; refetch until it shows.
-    let deadline = Instant::now() + Duration::from_secs(45);
-    loop {
+    // The fake shop ships it some seconds after the start: refetch, give
+    // the answer a moment to show, and refetch again until it does.
+    let deadline = Instant::now() + HANG;
+    let shipped = loop {
         t.keys(&["r"]);
-        std::thread::sleep(Duration::from_millis(700));
-        let s = t.screen();
-        if s.contains("17190452276 ext. 6620") {
-            assert!(s.contains("After shipping"), "{s}");
-            assert!(s.contains("active · expires in "), "{s}");
-            break;
+        if let Some(s) = t.try_wait(Duration::from_millis(700), |s| s.contains("17190452276 ext. 6620")) {
+            break s;
         }
-        assert!(Instant::now() < deadline, "the shipment never appeared:\n{s}");
-    }
+        assert!(Instant::now() < deadline, "the shipment never appeared:\n{}", t.screen());
+    };
+    assert!(shipped.contains("After shipping"), "{shipped}");
+    assert!(shipped.contains("active · expires in "), "{shipped}");
     t.keys(&["q"]);
 }
 
@@ -183,7 +182,7 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
         .spawn()
         .unwrap();
     let _serve = Stop(serve);
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "receiver did not start");
         std::thread::sleep(Duration::from_millis(20));
@@ -215,16 +214,14 @@ fn a_push_sent_to_serve_appears_in_the_open_inspector() {
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
     assert!(answer.ends_with("success"), "{answer}");
-    let acknowledged = Instant::now();
 
+    // How soon it shows is the terminal bench's "push answered success to
+    // on screen"; here it is that it shows, unasked.
     let after = t.wait_for("the push on screen", |s| s.contains("Messages (1)"));
-    let took = acknowledged.elapsed();
     assert!(after.contains("ext_info_update 5"), "{after}");
     assert!(after.contains("● new"), "{after}");
     assert!(after.contains("new pushes +1"), "{after}");
     assert!(after.contains("▶3732676853715311104"), "the selection stayed:\n{after}");
-    // wait_for polls every 100 ms; the feed looks four times a second.
-    assert!(took < Duration::from_secs(5), "took {took:?}");
     t.keys(&["q"]);
 }
 

@@ -18,6 +18,8 @@ use common::*;
 const TOKEN: &str = "AAAAA";
 const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const APPID: &str = "wxba5fad812f8e6fb9";
+/// How long a wait goes on before it is taken for a hang.
+const HANG: Duration = Duration::from_secs(60);
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -173,8 +175,14 @@ fn a_host_killed_under_load_loses_no_acknowledged_push() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
+    // Killed in the middle: once the clients are well under way.
+    let deadline = Instant::now() + HANG;
+    while acknowledged.lock().unwrap().len() < 100 {
+        assert!(Instant::now() < deadline, "the clients got nothing acknowledged");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     one.kill();
+    // Down for a while on purpose: the pushes sent to it meanwhile fail.
     std::thread::sleep(Duration::from_millis(200));
     let one = Host::start(&db.url, &dir.path().join("one.log"), port1);
     for c in clients {
@@ -551,15 +559,28 @@ fn the_first_write_and_read_after_a_server_restart_succeed() {
     store.add_message(1, None, &push(1), "serve".into(), Redelivery::Count).unwrap();
     let mut admin = db.client();
     let end_others = |admin: &mut postgres::Client| {
-        let ended = admin
+        let ended: Vec<i32> = admin
             .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE datname = current_database() AND pid <> pg_backend_pid()",
                 &[],
             )
-            .unwrap();
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         assert!(!ended.is_empty(), "the store's connection was there to end");
-        std::thread::sleep(Duration::from_millis(200));
+        // pg_terminate_backend only signals: wait until they are gone.
+        let deadline = Instant::now() + HANG;
+        while admin
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", &[&ended])
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+        {
+            assert!(Instant::now() < deadline, "backends {ended:?} still there {HANG:?} after being ended");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     };
     end_others(&mut admin);
     store.add_message(2, None, &push(2), "serve".into(), Redelivery::Count).unwrap();
