@@ -12,6 +12,8 @@
 //! `ORDERSCOPE_BENCH_IMPORT_BIN` runs another build's binary for the
 //! import, to compare with it.
 
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/load.rs"]
 mod load;
 
@@ -20,7 +22,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use load::{Server, connect, exchange, percentile};
+use latency::Latencies;
+use load::{Server, connect, exchange};
 
 const LOG_LINES: usize = 200_000;
 const CONNS: usize = 4;
@@ -28,21 +31,21 @@ const RATE: u64 = 200;
 
 /// Pushes `first`, `first + 1`, … at a steady `RATE` from `CONNS` connections until `stop` is set
 /// (checked each tick) or `limit` pushes per connection were sent. Latencies of
-/// the acknowledged pushes, sorted, and how many were not acknowledged.
+/// the acknowledged pushes, and how many were not acknowledged.
 async fn steady(
     port: u16,
     reqs: Arc<Vec<Vec<u8>>>,
     first: usize,
     stop: Arc<AtomicBool>,
     limit: usize,
-) -> (Vec<Duration>, usize) {
+) -> (Latencies, usize) {
     let interval = Duration::from_nanos(1_000_000_000 * CONNS as u64 / RATE);
     let mut tasks = Vec::new();
     for c in 0..CONNS {
         let (reqs, stop) = (reqs.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = connect(port).await;
-            let (mut buf, mut lat, mut failed) = (Vec::with_capacity(512), Vec::new(), 0);
+            let (mut buf, mut lat, mut failed) = (Vec::with_capacity(512), Latencies::new(), 0);
             let start = tokio::time::Instant::now() + interval * c as u32 / CONNS as u32;
             let mut tick = tokio::time::interval_at(start, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -53,7 +56,7 @@ async fn steady(
                 }
                 let t = Instant::now();
                 if exchange(&mut conn, &reqs[(first + k * CONNS + c) % reqs.len()], &mut buf).await {
-                    lat.push(t.elapsed());
+                    lat.record(t.elapsed());
                 } else {
                     failed += 1;
                     conn = connect(port).await;
@@ -62,24 +65,23 @@ async fn steady(
             (lat, failed)
         }));
     }
-    let (mut all, mut failed) = (Vec::new(), 0);
+    let (mut all, mut failed) = (Latencies::new(), 0);
     for t in tasks {
         let (lat, f) = t.await.unwrap();
-        all.extend(lat);
+        all.add(&lat);
         failed += f;
     }
-    all.sort();
     (all, failed)
 }
 
-fn line(name: &str, lat: &[Duration], failed: usize) {
+fn line(name: &str, lat: &Latencies, failed: usize) {
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     println!(
         "{name}: {} pushes answered ({failed} not); p50 {} p99 {} max {}",
         lat.len(),
-        ms(percentile(lat, 0.5)),
-        ms(percentile(lat, 0.99)),
-        ms(*lat.last().unwrap_or(&Duration::ZERO))
+        ms(lat.median()),
+        ms(lat.p99()),
+        ms(lat.max())
     );
 }
 

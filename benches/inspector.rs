@@ -19,8 +19,13 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/latency.rs"]
+mod latency;
+#[path = "../tests/common/tmux.rs"]
+mod tmux;
 
 use common::{MESSAGES_PER_ORDER, ORDERS, ensure_store, store_path};
+use latency::Latencies;
 use orderscope::model::Lang;
 use orderscope::store::{OpenMode, Store};
 use orderscope::tui::State;
@@ -29,6 +34,7 @@ use orderscope::tui::update::{Effect, Msg, update};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tmux::Tmux;
 
 fn rss_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -38,11 +44,6 @@ fn rss_kb(field: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn ms(d: Duration) -> String {
@@ -70,16 +71,16 @@ fn main() {
     assert_eq!(app.orders.len() as u64, ORDERS);
 
     // Full redraws at 200x60.
-    let mut draws = Vec::new();
+    let mut draws = Latencies::new();
     for _ in 0..300 {
         terminal.clear().unwrap();
         let t = Instant::now();
         terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
-        draws.push(t.elapsed());
+        draws.record(t.elapsed());
     }
 
     // Moving the selection: the key, the store read of the new order, the frame.
-    let mut moves = Vec::new();
+    let mut moves = Latencies::new();
     let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
     for _ in 0..1000 {
         let t = Instant::now();
@@ -88,7 +89,7 @@ fn main() {
         let effects = update(&mut app, Msg::InputDrained);
         run_inline(&mut app, &mut store, effects);
         terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
-        moves.push(t.elapsed());
+        moves.record(t.elapsed());
     }
     assert_eq!(app.shown_detail().unwrap().messages.len() as u64, MESSAGES_PER_ORDER);
 
@@ -100,13 +101,13 @@ fn main() {
         ["", "xbox", "0775", "tel:0775", "18400984191-0775", "wb:sf326", "evt:发货", "type:5", "since:10m", "nomatch"]
     {
         app.filter = tui_textarea::TextArea::from([query]);
-        let mut samples = Vec::new();
+        let mut samples = Latencies::new();
         for _ in 0..30 {
             let t = Instant::now();
             app.apply_filter();
-            samples.push(t.elapsed());
+            samples.record(t.elapsed());
         }
-        filters.push((query, app.visible.len(), percentile(&mut samples, 0.5), percentile(&mut samples, 1.0)));
+        filters.push((query, app.visible.len(), samples.median(), samples.max()));
     }
 
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
@@ -115,12 +116,8 @@ fn main() {
         println!("filter 100,000 orders by {name}: {n} shown, median {} max {}", ms(*median), ms(*max));
     }
     println!("open + the whole list + which orders are demo + selected order + draw: {}", ms(first_frame));
-    println!("full redraw 200x60: median {} p99 {}", ms(percentile(&mut draws, 0.5)), ms(percentile(&mut draws, 0.99)));
-    println!(
-        "move selection + redraw: median {} p99 {}",
-        ms(percentile(&mut moves, 0.5)),
-        ms(percentile(&mut moves, 0.99))
-    );
+    println!("full redraw 200x60: median {} p99 {}", ms(draws.median()), ms(draws.p99()));
+    println!("move selection + redraw: median {} p99 {}", ms(moves.median()), ms(moves.p99()));
     println!("resident memory: {} MB now, {} MB peak", rss_kb("VmRSS:") / 1024, rss_kb("VmHWM:") / 1024);
     drop(app);
     drop(store);
@@ -139,13 +136,12 @@ fn idle_cpu(path: &Path) {
         println!("idle CPU: skipped (build target/release/orderscope first: cargo build --release)");
         return;
     }
-    let sock = format!("orderscope-bench-{}", std::process::id());
-    let tmux = |args: &[&str]| Command::new("tmux").arg("-u").arg("-L").arg(&sock).args(args).output().unwrap();
-    let cmd = format!("exec {} --store {} tui", bin.display(), path.display());
-    tmux(&["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", &cmd]);
-    std::thread::sleep(Duration::from_secs(3));
-    let pid =
-        String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "b", "#{pane_pid}"]).stdout).trim().to_string();
+    let t = Tmux::started("bench-idle", 200, 60, &format!("exec {} --store {} tui", bin.display(), path.display()));
+    t.wait_for("the list", |s| s.contains('▶'));
+    // What start-up does after the first frame (the rest of the list, the
+    // demo marks) is not idle: let it end before counting.
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = t.pane_pid();
     let ticks = || -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let after = stat.rsplit(')').next().unwrap_or("");
@@ -169,5 +165,5 @@ fn idle_cpu(path: &Path) {
         used as f64 / hz / 10.0 * 100.0,
         rss
     );
-    tmux(&["kill-server"]);
+    drop(t);
 }

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use latency::Latencies;
 use orderscope::api::fake::FakeShop;
 use orderscope::model::{Lang, Order};
 use orderscope::store::{OpenMode, Store};
@@ -25,6 +26,12 @@ use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::Value;
+use tmux::Tmux;
+
+#[path = "common/latency.rs"]
+mod latency;
+#[path = "../tests/common/tmux.rs"]
+mod tmux;
 
 const APPID: &str = "wxbench0000000001";
 const SECRET: &str = "bench-secret";
@@ -53,26 +60,30 @@ fn held_key(bin: &Path) {
     }
     drop(store);
     shop.set_latency(Duration::from_millis(50));
-    let sock = format!("orderscope-bench-live-{}", std::process::id());
-    let tmux = |args: &[&str]| Command::new("tmux").arg("-u").arg("-L").arg(&sock).args(args).output().unwrap();
     let cmd = format!(
         "exec env ORDERSCOPE_APPID={APPID} ORDERSCOPE_APPSECRET={SECRET} {} --store {} --api-base {} tui",
         bin.display(),
         db.display(),
         shop.base_url()
     );
-    tmux(&["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", &cmd]);
-    std::thread::sleep(Duration::from_secs(2));
+    let t = Tmux::started("bench-live", 200, 60, &cmd);
+    t.wait_for("the list", |s| s.contains('▶'));
+    // The fetch of the order selected at start (50 ms) is not the held
+    // key's: give it time to be over before counting.
+    std::thread::sleep(Duration::from_secs(1));
     let gets = |shop: &FakeShop| shop.requests().iter().filter(|(p, _)| p == "/channels/ec/order/get").count();
     let before = gets(&shop);
     for _ in 0..100 {
-        tmux(&["send-keys", "-t", "b", "Down"]);
+        t.keys(&["Down"]);
+        // The key repeat: what is measured is the requests at this pace.
         std::thread::sleep(Duration::from_millis(30));
     }
+    // The fetch for where the key stopped (50 ms) lands, and what it shows
+    // is part of the figure.
     std::thread::sleep(Duration::from_secs(1));
     let during = gets(&shop) - before;
-    let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "b"]).stdout).into_owned();
-    tmux(&["kill-server"]);
+    let screen = t.screen();
+    drop(t);
     println!(
         "held Down key over 100 orders (30 ms repeat, 50 ms API): {during} order/get requests; last order shown fetched: {}",
         screen.contains("● fetched")
@@ -87,7 +98,7 @@ fn answer_to_frame() {
     app.live.enabled = true;
     run_inline(&mut app, &mut store, vec![Effect::LoadList]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
-    let mut times = Vec::new();
+    let mut times = Latencies::new();
     for k in 0..200 {
         let id = app.selected_id().unwrap().to_string();
         let mut o = store.latest_snapshot(&id).unwrap().unwrap().order().unwrap();
@@ -99,13 +110,12 @@ fn answer_to_frame() {
             Effect::StoreVersion { order: Box::new(o), source: "live".into(), purpose: Purpose::Fetch(generation) };
         run_inline(&mut app, &mut store, vec![store_it]);
         terminal.draw(|f| view::draw(f, &app, Theme { color: true })).unwrap();
-        times.push(t.elapsed());
+        times.record(t.elapsed());
     }
-    times.sort();
     println!(
         "live answer to frame (store the version, re-read the order, draw 200x60): median {:.2} ms, p99 {:.2} ms",
-        times[times.len() / 2].as_secs_f64() * 1000.0,
-        times[times.len() * 99 / 100].as_secs_f64() * 1000.0
+        times.median().as_secs_f64() * 1000.0,
+        times.p99().as_secs_f64() * 1000.0
     );
 }
 

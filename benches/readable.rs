@@ -29,6 +29,8 @@
 //! Run: `cargo build --release && cargo bench --bench readable`
 //! (`ORDERSCOPE_TEST_PG=postgres://USER@HOST:PORT/postgres` for PostgreSQL too).
 
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/load.rs"]
 mod load;
 
@@ -38,7 +40,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use load::{Server, connect, exchange, percentile, request, request_about};
+use latency::Latencies;
+use load::{Server, connect, exchange, request, request_about};
 use orderscope::store::{Durability, Location, OpenMode, Store};
 
 /// How long each saturation and steady load runs.
@@ -175,28 +178,28 @@ impl Probes {
 /// What the probes showed.
 #[derive(Default)]
 struct Seen {
-    /// Push-to-readable of each probe listed, sorted.
-    readable: Vec<Duration>,
+    /// Push-to-readable of each probe listed.
+    readable: Latencies,
     /// Probes not listed within [`LINGER`] after the load.
     unseen: usize,
     /// The longest any probe was waited for, listed or not.
     waited: Duration,
-    /// How long each of the poller's reads took, sorted.
-    reads: Vec<Duration>,
+    /// How long each of the poller's reads took.
+    reads: Latencies,
 }
 
 impl Seen {
     fn worst(&self) -> Duration {
-        self.readable.last().copied().unwrap_or_default().max(self.waited)
+        self.readable.max().max(self.waited)
     }
 
     fn line(&self) -> String {
         let mut line = format!(
             "push-to-readable p50 {} p99 {} max {} ({} probes",
-            ms(percentile(&self.readable, 0.5)),
-            ms(percentile(&self.readable, 0.99)),
+            ms(self.readable.median()),
+            ms(self.readable.p99()),
             ms(self.worst()),
-            self.readable.len() + self.unseen
+            self.readable.len() as usize + self.unseen
         );
         if self.unseen > 0 {
             line += &format!(", {} not listed {} after the load", self.unseen, ms(LINGER));
@@ -206,10 +209,10 @@ impl Seen {
 
     /// p99, counting a probe never listed as the longest wait.
     fn p99(&self) -> Duration {
-        if self.unseen > 0 && self.unseen * 100 >= self.readable.len() + self.unseen {
+        if self.unseen > 0 && self.unseen * 100 >= self.readable.len() as usize + self.unseen {
             return self.worst();
         }
-        percentile(&self.readable, 0.99)
+        self.readable.p99()
     }
 }
 
@@ -238,9 +241,9 @@ fn poller(location: Location, probes: mpsc::Receiver<Probe>) -> std::thread::Joi
                 let t = Instant::now();
                 let listed = store.messages(Some(&p.order)).map(|m| !m.is_empty()).unwrap_or(false);
                 let now = Instant::now();
-                seen.reads.push(now - t);
+                seen.reads.record(now - t);
                 if listed {
-                    seen.readable.push(now.saturating_duration_since(p.acked));
+                    seen.readable.record(now.saturating_duration_since(p.acked));
                 }
                 !listed
             });
@@ -253,8 +256,6 @@ fn poller(location: Location, probes: mpsc::Receiver<Probe>) -> std::thread::Joi
         }
         seen.unseen = pending.len();
         seen.waited = pending.iter().map(|p| p.acked.elapsed()).max().unwrap_or_default();
-        seen.readable.sort();
-        seen.reads.sort();
         seen
     })
 }
@@ -304,8 +305,8 @@ fn connections(rate: u64) -> u64 {
 struct Sent {
     acknowledged: usize,
     failed: usize,
-    /// Ack latency of each acknowledged push, from its send, sorted.
-    latency: Vec<Duration>,
+    /// Ack latency of each acknowledged push, from its send.
+    latency: Latencies,
     /// Open loop: sends more than 5 ms behind their schedule.
     late: usize,
     /// The pool ran out before the load's end.
@@ -340,7 +341,7 @@ async fn send_next(
     };
     let t = Instant::now();
     if exchange(conn, &req, buf).await {
-        sent.latency.push(t.elapsed());
+        sent.latency.record(t.elapsed());
         sent.acknowledged += 1;
         if let Some(order) = probe {
             probes.acknowledged(order);
@@ -403,7 +404,7 @@ async fn run_load(port: u16, pool: Arc<Pool>, probes: Arc<Probes>, load: Load, l
         let s = t.await.unwrap();
         all.acknowledged += s.acknowledged;
         all.failed += s.failed;
-        all.latency.extend(s.latency);
+        all.latency.add(&s.latency);
         all.late += s.late;
         all.exhausted |= s.exhausted;
     }
@@ -412,7 +413,6 @@ async fn run_load(port: u16, pool: Arc<Pool>, probes: Arc<Probes>, load: Load, l
         // The open loop's first push is due 50 ms in.
         all.elapsed = all.elapsed.saturating_sub(Duration::from_millis(50));
     }
-    all.latency.sort();
     all
 }
 
@@ -537,8 +537,8 @@ fn measure(
     std::thread::sleep(Duration::from_millis(300));
 
     let floor = b.run(Load::Open { rate: FLOOR_RATE }, true, FLOOR);
-    let (ack50, ack99) = (percentile(&floor.sent.latency, 0.5), percentile(&floor.sent.latency, 0.99));
-    let floor_readable = percentile(&floor.seen.readable, 0.99);
+    let (ack50, ack99) = (floor.sent.latency.median(), floor.sent.latency.p99());
+    let floor_readable = floor.seen.readable.p99();
     println!(
         "{name}, floor: a push to an idle receiver ({FLOOR_RATE}/s for {} s, every push a probe): ack p50 {} p99 {}; {}",
         FLOOR.as_secs(),
@@ -549,8 +549,8 @@ fn measure(
     println!(
         "{name}, floor: one read of an order's pushes by the poller (every {}): p50 {} p99 {}",
         ms(POLL),
-        ms(percentile(&floor.seen.reads, 0.5)),
-        ms(percentile(&floor.seen.reads, 0.99))
+        ms(floor.seen.reads.median()),
+        ms(floor.seen.reads.p99())
     );
 
     let sat = b.run(Load::Closed, false, LOAD);
@@ -558,8 +558,8 @@ fn measure(
         "{name}, saturation: {CLOSED_CONNECTIONS} connections, closed loop, {} s: {}; ack p50 {} p99 {}; {}",
         LOAD.as_secs(),
         b.rates(&sat),
-        ms(percentile(&sat.sent.latency, 0.5)),
-        ms(percentile(&sat.sent.latency, 0.99)),
+        ms(sat.sent.latency.median()),
+        ms(sat.sent.latency.p99()),
         sat.seen.line()
     );
     println!("{}", target_line("closed loop", Duration::from_secs(2), &sat.seen, &mut met));
@@ -585,7 +585,7 @@ fn measure(
             continue;
         }
         let p = b.run(Load::Open { rate }, false, LOAD);
-        let (p50, p99) = (percentile(&p.sent.latency, 0.5), percentile(&p.sent.latency, 0.99));
+        let (p50, p99) = (p.sent.latency.median(), p.sent.latency.p99());
         println!(
             "{name}, steady {label}, {} connections, {} s: {}; ack p50 {} p99 {} ({:.1}x the floor's p99); {} ({:.1}x the floor's p99)",
             connections(rate),

@@ -21,6 +21,8 @@
 //!
 //! Run: `cargo build --release && cargo bench --bench receiver` (needs `wrk`).
 
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/load.rs"]
 mod load;
 
@@ -29,7 +31,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use load::{Server, TOKEN, connect, exchange, percentile, plaintext, request, signed_push};
+use latency::Latencies;
+use load::{Server, TOKEN, connect, exchange, plaintext, request, signed_push};
 use orderscope::crypto;
 use tokio::net::TcpStream;
 
@@ -45,27 +48,26 @@ fn fmt(d: Duration) -> String {
 }
 
 /// One exchange; an acknowledged push adds its latency to `lat`.
-async fn timed_exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>, lat: &mut Vec<Duration>) {
+async fn timed_exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>, lat: &mut Latencies) {
     let t = Instant::now();
     if exchange(conn, req, buf).await {
-        lat.push(t.elapsed());
+        lat.record(t.elapsed());
     }
 }
 
-/// Adds up the connections' acknowledged pushes and sorts their latencies.
-async fn gather(tasks: Vec<tokio::task::JoinHandle<(usize, Vec<Duration>)>>) -> (usize, Vec<Duration>) {
-    let (mut ok, mut lat) = (0, Vec::new());
+/// Adds up the connections' acknowledged pushes and their latencies.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<(usize, Latencies)>>) -> (usize, Latencies) {
+    let (mut ok, mut lat) = (0, Latencies::new());
     for t in tasks {
         let (o, l) = t.await.unwrap();
         ok += o;
-        lat.extend(l);
+        lat.add(&l);
     }
-    lat.sort();
     (ok, lat)
 }
 
 /// An open loop: `rate` requests/s for `secs`, spread evenly over 8 connections.
-async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, rate: u64, secs: u64) -> (usize, Vec<Duration>) {
+async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, rate: u64, secs: u64) -> (usize, Latencies) {
     let conns = 8u64;
     let interval = Duration::from_nanos(1_000_000_000 * conns / rate);
     let total = (rate * secs / conns) as usize;
@@ -79,12 +81,12 @@ async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, rate: u64, secs: u64) -> (us
             let start = tokio::time::Instant::now() + interval * c as u32 / conns as u32;
             let mut tick = tokio::time::interval_at(start, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            let mut lat = Vec::new();
+            let mut lat = Latencies::new();
             for k in 0..total {
                 tick.tick().await;
                 timed_exchange(&mut conn, &reqs[k * conns as usize + c], &mut buf, &mut lat).await;
             }
-            (lat.len(), lat)
+            (lat.len() as usize, lat)
         }));
     }
     gather(tasks).await
@@ -92,7 +94,7 @@ async fn steady(port: u16, reqs: Arc<Vec<Vec<u8>>>, rate: u64, secs: u64) -> (us
 
 /// Latency percentiles of `f` run `n` times, one call per `gap` (an open loop like a steady push rate).
 fn at_cadence(n: usize, gap: Duration, mut f: impl FnMut(usize)) -> (Duration, Duration) {
-    let mut lat = Vec::with_capacity(n);
+    let mut lat = Latencies::new();
     let start = Instant::now();
     for k in 0..n {
         let due = start + gap * k as u32;
@@ -101,10 +103,9 @@ fn at_cadence(n: usize, gap: Duration, mut f: impl FnMut(usize)) -> (Duration, D
         }
         let t = Instant::now();
         f(k);
-        lat.push(t.elapsed());
+        lat.record(t.elapsed());
     }
-    lat.sort();
-    (percentile(&lat, 0.5), percentile(&lat, 0.99))
+    (lat.median(), lat.p99())
 }
 
 /// The floors (b) and (c): the receiver's own inbox append, no HTTP.
@@ -301,7 +302,7 @@ fn main() {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (ok, lat) = rt.block_on(steady(port, steady_reqs, 1000, 10));
-    let (s50, s99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+    let (s50, s99) = (lat.median(), lat.p99());
     println!("receiver, steady 1,000 pushes/s for 10 s: {ok} acknowledged, p50 {} p99 {}", fmt(s50), fmt(s99));
     let verify_reqs: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..10_000).map(|i| format!("GET {} HTTP/1.1\r\nHost: bench\r\n\r\n", verify_path(i)).into_bytes()).collect(),
@@ -309,8 +310,8 @@ fn main() {
     let (_, vlat) = rt.block_on(steady(port, verify_reqs, 1000, 10));
     println!(
         "(d) HTTP path alone, steady 1,000 URL verifications/s for 10 s: p50 {} p99 {}",
-        fmt(percentile(&vlat, 0.5)),
-        fmt(percentile(&vlat, 0.99))
+        fmt(vlat.median()),
+        fmt(vlat.p99())
     );
     drop(server); // SIGTERM: commits and projects what is queued
     // The receiver's own account of the run, stage by stage.

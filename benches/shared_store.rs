@@ -14,6 +14,8 @@
 //! (`ORDERSCOPE_TEST_PG` is used when `ORDERSCOPE_BENCH_PG` is not set; the
 //! bench creates and drops its own database on that server).
 
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/load.rs"]
 mod load;
 
@@ -22,7 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use load::{APPID, KEY, Server, TOKEN, connect, exchange, percentile};
+use latency::Latencies;
+use load::{APPID, KEY, Server, TOKEN, connect, exchange};
 use orderscope::crypto;
 use orderscope::store::{Durability, Location, OpenMode, Store};
 
@@ -56,25 +59,24 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
-    let mut lat = Vec::new();
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Latencies>>) -> Latencies {
+    let mut lat = Latencies::new();
     for t in tasks {
-        lat.extend(t.await.unwrap());
+        lat.add(&t.await.unwrap());
     }
-    lat.sort();
     lat
 }
 
 /// 16 connections spread over `ports`, each sending the next push as soon
 /// as the last is answered. Latencies of the acknowledged pushes.
-async fn closed_loop(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>, next: Arc<AtomicUsize>) -> Vec<Duration> {
+async fn closed_loop(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>, next: Arc<AtomicUsize>) -> Latencies {
     let deadline = Instant::now() + Duration::from_secs(SECS);
     let mut tasks = Vec::new();
     for c in 0..16 {
         let (reqs, next, port) = (reqs.clone(), next.clone(), ports[c % ports.len()]);
         tasks.push(tokio::spawn(async move {
             let mut conn = connect(port).await;
-            let (mut buf, mut lat) = (Vec::with_capacity(512), Vec::new());
+            let (mut buf, mut lat) = (Vec::with_capacity(512), Latencies::new());
             while Instant::now() < deadline {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 // The last STEADY_PUSHES are the steady run's.
@@ -83,7 +85,7 @@ async fn closed_loop(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>, next: Arc<AtomicUsi
                 }
                 let t = Instant::now();
                 if exchange(&mut conn, &reqs[i], &mut buf).await {
-                    lat.push(t.elapsed());
+                    lat.record(t.elapsed());
                 }
             }
             lat
@@ -93,7 +95,7 @@ async fn closed_loop(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>, next: Arc<AtomicUsi
 }
 
 /// A steady 1,000 pushes/s from 8 connections spread over `ports`.
-async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Vec<Duration> {
+async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Latencies {
     let (conns, rate) = (8u64, 1000u64);
     let interval = Duration::from_nanos(1_000_000_000 * conns / rate);
     let per_conn = (rate * SECS / conns) as usize;
@@ -103,7 +105,7 @@ async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Vec<Duration> {
         let (reqs, port) = (reqs.clone(), ports[c % ports.len()]);
         tasks.push(tokio::spawn(async move {
             let mut conn = connect(port).await;
-            let (mut buf, mut lat) = (Vec::with_capacity(512), Vec::new());
+            let (mut buf, mut lat) = (Vec::with_capacity(512), Latencies::new());
             let start = tokio::time::Instant::now() + interval * c as u32 / conns as u32;
             let mut tick = tokio::time::interval_at(start, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -111,7 +113,7 @@ async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Vec<Duration> {
                 tick.tick().await;
                 let t = Instant::now();
                 if exchange(&mut conn, &reqs[first + k * conns as usize + c], &mut buf).await {
-                    lat.push(t.elapsed());
+                    lat.record(t.elapsed());
                 }
             }
             lat
@@ -142,20 +144,20 @@ fn measure(
     println!(
         "{name}: 16 connections, closed loop, {SECS} s: {:.0} pushes/s; p50 {} p99 {}",
         lat.len() as f64 / SECS as f64,
-        ms(percentile(&lat, 0.5)),
-        ms(percentile(&lat, 0.99))
+        ms(lat.median()),
+        ms(lat.p99())
     );
-    let acknowledged = lat.len();
+    let acknowledged = lat.len() as usize;
     let lat = rt.block_on(steady(&ports, reqs.clone()));
     println!(
         "{name}: steady 1,000 pushes/s, {SECS} s: {} acknowledged; p50 {} p99 {} max {}",
         lat.len(),
-        ms(percentile(&lat, 0.5)),
-        ms(percentile(&lat, 0.99)),
-        ms(*lat.last().unwrap_or(&Duration::ZERO))
+        ms(lat.median()),
+        ms(lat.p99()),
+        ms(lat.max())
     );
     drop(servers);
-    let acknowledged = acknowledged + lat.len();
+    let acknowledged = acknowledged + lat.len() as usize;
     let count = stored(store);
     assert!(count as usize >= acknowledged, "{name}: {acknowledged} acknowledged but {count} stored");
 }

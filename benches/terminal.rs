@@ -18,8 +18,12 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/load.rs"]
 mod load;
+#[path = "../tests/common/tmux.rs"]
+mod tmux;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -29,76 +33,40 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use latency::Latencies;
 use load::{APPID, KEY, Server, TOKEN};
+use tmux::Tmux;
 
 const SEED: &str = "3732676853715311104";
 
-struct Tmux {
-    socket: String,
+/// A private tmux server running `command` at 160x45, polling its screen
+/// every millisecond: a wait here is a measurement.
+fn terminal(name: &str, command: &str) -> Tmux {
+    let t = Tmux::started(&format!("bench-{name}"), 160, 45, command).polling_every(Duration::from_millis(1));
+    // tmux holds a lone Escape for 500 ms by default.
+    t.set_option("escape-time", "0");
+    t
 }
 
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16, command: &str) -> Tmux {
-        let t = Tmux { socket: format!("orderscope-bench-{name}-{}", std::process::id()) };
-        t.cmd(&["kill-server"]);
-        t.cmd(&["new-session", "-d", "-s", "b", "-x", &w.to_string(), "-y", &h.to_string(), command]);
-        // tmux holds a lone Escape for 500 ms by default.
-        t.cmd(&["set", "-g", "escape-time", "0"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Vec<u8> {
-        Command::new("tmux")
-            .arg("-u")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .map(|o| o.stdout)
-            .unwrap_or_default()
-    }
-
-    fn screen(&self) -> Vec<u8> {
-        self.cmd(&["capture-pane", "-p", "-e", "-t", "b"])
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "b"])).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> Duration {
-        let t0 = Instant::now();
-        loop {
-            if ok(&self.text()) {
-                return t0.elapsed();
-            }
-            assert!(t0.elapsed() < limit, "timed out waiting for {what}:\n{}", self.text());
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "b", "#{pane_pid}"])).trim().parse().unwrap()
-    }
-
-    /// Sends one key and returns how long until the screen changed.
-    fn key_to_screen(&self, key: &str) -> Duration {
-        let before = self.screen();
-        let t0 = Instant::now();
-        self.cmd(&["send-keys", "-t", "b", key]);
-        while self.screen() == before {
-            if t0.elapsed() > Duration::from_secs(3) {
-                break;
-            }
-        }
-        t0.elapsed()
-    }
+/// How long `wait_for` took: from now until the screen satisfies `ok`.
+fn time_until(t: &Tmux, what: &str, ok: impl Fn(&str) -> bool) -> Duration {
+    let t0 = Instant::now();
+    t.wait_for(what, ok);
+    t0.elapsed()
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.cmd(&["kill-server"]);
+/// Sends one key and returns how long until the screen changed (colours
+/// included: a moved highlight is a change), or 3 s when it did not.
+fn key_to_screen(t: &Tmux, key: &str) -> Duration {
+    let before = t.styled_screen();
+    let t0 = Instant::now();
+    t.keys(&[key]);
+    while t.styled_screen() == before {
+        if t0.elapsed() > Duration::from_secs(3) {
+            break;
+        }
     }
+    t0.elapsed()
 }
 
 /// A small deterministic generator: the same irregular intervals every run.
@@ -114,44 +82,37 @@ impl Lcg {
     }
 }
 
-struct Figures(Vec<Duration>);
-
-impl Figures {
-    fn pct(&self, p: f64) -> f64 {
-        let mut v = self.0.clone();
-        v.sort();
-        v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-    }
-    fn line(&self) -> String {
-        format!(
-            "median {:.1} ms, p90 {:.1} ms, max {:.1} ms over {}",
-            self.pct(0.5),
-            self.pct(0.9),
-            self.pct(1.0),
-            self.0.len()
-        )
-    }
+/// The line every figure of this bench is printed as.
+fn line(l: &Latencies) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "median {:.1} ms, p90 {:.1} ms, max {:.1} ms over {}",
+        ms(l.median()),
+        ms(l.quantile(0.9)),
+        ms(l.max()),
+        l.len()
+    )
 }
 
 /// 30 keys that always move something: up and down within a few rows of
 /// where the selection started, at irregular intervals.
-fn keys_at_irregular_intervals(t: &Tmux, down: &str, up: &str) -> Figures {
+fn keys_at_irregular_intervals(t: &Tmux, down: &str, up: &str) -> Latencies {
     let mut rng = Lcg(7);
     let mut pos = 0i32;
-    let mut out = Vec::new();
+    let mut out = Latencies::new();
     for _ in 0..30 {
         std::thread::sleep(Duration::from_millis(rng.between(150, 700)));
         let go_down = pos == 0 || (pos < 5 && rng.next().is_multiple_of(2));
         let key = if go_down { down } else { up };
         pos += if go_down { 1 } else { -1 };
-        out.push(t.key_to_screen(key));
+        out.record(key_to_screen(t, key));
     }
-    Figures(out)
+    out
 }
 
-fn less_floor(file: &Path) -> Figures {
-    let t = Tmux::start("less", 160, 45, &format!("exec less {}", file.display()));
-    t.wait_for("less", Duration::from_secs(5), |s| s.contains("line 0001"));
+fn less_floor(file: &Path) -> Latencies {
+    let t = terminal("less", &format!("exec less {}", file.display()));
+    t.wait_for("less", |s| s.contains("line 0001"));
     keys_at_irregular_intervals(&t, "j", "k")
 }
 
@@ -245,20 +206,20 @@ fn main() {
 
     // Key to screen on the demo, beside less.
     let floor = less_floor(&file);
-    let demo = Tmux::start("demo", 160, 45, &format!("exec env LANG=C.UTF-8 {} demo", bin.display()));
-    demo.wait_for("the demo", Duration::from_secs(20), |s| s.contains(&format!("▶{SEED}")));
+    let demo = terminal("demo", &format!("exec env LANG=C.UTF-8 {} demo", bin.display()));
+    demo.wait_for("the demo", |s| s.contains(&format!("▶{SEED}")));
     std::thread::sleep(Duration::from_secs(2));
     let on_demo = keys_at_irregular_intervals(&demo, "k", "j");
     drop(demo);
-    println!("key to screen, less (floor):          {}", floor.line());
-    println!("key to screen, demo:                  {}", on_demo.line());
+    println!("key to screen, less (floor):          {}", line(&floor));
+    println!("key to screen, demo:                  {}", line(&on_demo));
 
     // Key to screen on 100,000 orders / 1,000,000 pushes while serve ingests.
     let large = common::store_path();
     common::ensure_store(&large);
     let serve = Server::start(&bin, large.as_os_str(), None, "warn");
-    let insp = Tmux::start("large", 160, 45, &format!("exec {} --store {} tui", bin.display(), large.display()));
-    insp.wait_for("the large store", Duration::from_secs(30), |s| s.contains('▶'));
+    let insp = terminal("large", &format!("exec {} --store {} tui", bin.display(), large.display()));
+    insp.wait_for("the large store", |s| s.contains('▶'));
     std::thread::sleep(Duration::from_secs(2));
     let (stop, acked) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
     let load = saturate(serve.port, stop.clone(), acked.clone());
@@ -271,17 +232,17 @@ fn main() {
     for h in load {
         let _ = h.join();
     }
-    println!("key to screen, less during ingest:    {}", floor_loaded.line());
+    println!("key to screen, less during ingest:    {}", line(&floor_loaded));
     println!(
         "key to screen, 100,000 orders / 1,000,000 pushes while serve ingests {rate:.0} pushes/s: {}",
-        loaded.line()
+        line(&loaded)
     );
 
     // Idle: nothing changing, nothing fetching. The receiver is stopped
     // first, and its projection of the load's backlog has ended.
     drop(serve);
     std::thread::sleep(Duration::from_secs(5));
-    let pid = insp.pid();
+    let pid = insp.pane_pid();
     let c0 = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(10));
     let used = (cpu_ticks(pid) - c0) as f64 / 100.0;
@@ -290,19 +251,19 @@ fn main() {
     // The filter on 100,000 orders: each typed character is a settled key
     // that filters the whole list, from send-keys until the screen shows it.
     let floor_filter = less_floor(&file);
-    let mut typed = Vec::new();
+    let mut typed = Latencies::new();
     let mut rng = Lcg(13);
     for query in ["0775", "tel:0775", "wb:sf326", "evt:发货", "since:10m"] {
-        insp.key_to_screen("/");
+        key_to_screen(&insp, "/");
         for c in query.chars() {
             std::thread::sleep(Duration::from_millis(rng.between(150, 400)));
-            typed.push(insp.key_to_screen(&c.to_string()));
+            typed.record(key_to_screen(&insp, &c.to_string()));
         }
         std::thread::sleep(Duration::from_millis(200));
-        insp.key_to_screen("Escape");
+        key_to_screen(&insp, "Escape");
     }
-    println!("key to screen, less (floor):          {}", floor_filter.line());
-    println!("filter key to screen, 100,000 orders: {}", Figures(typed).line());
+    println!("key to screen, less (floor):          {}", line(&floor_filter));
+    println!("filter key to screen, 100,000 orders: {}", line(&typed));
     drop(insp);
 
     // Push to screen: serve and the inspector on one store, the seed order open.
@@ -312,40 +273,35 @@ fn main() {
     let o = Command::new(&bin).arg("--store").arg(&db).arg("import").arg(&seed).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let serve = Server::start(&bin, db.as_os_str(), None, "warn");
-    let insp = Tmux::start(
-        "push",
-        160,
-        45,
-        &format!("exec env LANG=en_US.UTF-8 {} --store {} tui", bin.display(), db.display()),
-    );
-    insp.wait_for("the seed order", Duration::from_secs(20), |s| s.contains("Messages (0)"));
+    let insp = terminal("push", &format!("exec env LANG=en_US.UTF-8 {} --store {} tui", bin.display(), db.display()));
+    insp.wait_for("the seed order", |s| s.contains("Messages (0)"));
     let mut conn = connect(serve.port);
     let mut rng = Lcg(11);
-    let mut pushed = Vec::new();
+    let mut pushed = Latencies::new();
     for i in 1..=30 {
         std::thread::sleep(Duration::from_millis(rng.between(200, 800)));
         let answer = exchange(&mut conn, &push_request(SEED, 1_764_656_488 + i, 9_000 + i as u64));
         assert_eq!(answer, "success");
         let want = format!("Messages ({i})");
-        pushed.push(insp.wait_for("the push", Duration::from_secs(10), |s| s.contains(&want)));
+        pushed.record(time_until(&insp, "the push", |s| s.contains(&want)));
     }
-    println!("push answered success to on screen:   {}", Figures(pushed).line());
+    println!("push answered success to on screen:   {}", line(&pushed));
     drop(insp);
     drop(serve);
 
     // First frame on 200,000 orders, beside less.
     let wide: PathBuf = large.with_file_name("first-frame.db");
     common::ensure_wide_store(&wide, 200_000);
-    let mut first = Vec::new();
-    let mut floor_first = Vec::new();
+    let mut first = Latencies::new();
+    let mut floor_first = Latencies::new();
     for round in 0..5 {
-        let t = Tmux::start(&format!("ff{round}"), 160, 45, "exec sleep 60");
-        t.cmd(&["respawn-pane", "-k", "-t", "b", &format!("exec {} --store {} tui", bin.display(), wide.display())]);
-        first.push(t.wait_for("the list", Duration::from_secs(10), |s| s.contains('▶')));
-        let t = Tmux::start(&format!("fl{round}"), 160, 45, "exec sleep 60");
-        t.cmd(&["respawn-pane", "-k", "-t", "b", &format!("exec less {}", file.display())]);
-        floor_first.push(t.wait_for("less", Duration::from_secs(10), |s| s.contains("line 0001")));
+        let t = terminal(&format!("ff{round}"), "exec sleep 60");
+        t.respawn(&format!("exec {} --store {} tui", bin.display(), wide.display()));
+        first.record(time_until(&t, "the list", |s| s.contains('▶')));
+        let t = terminal(&format!("fl{round}"), "exec sleep 60");
+        t.respawn(&format!("exec less {}", file.display()));
+        floor_first.record(time_until(&t, "less", |s| s.contains("line 0001")));
     }
-    println!("first frame, less on a file (floor):  {}", Figures(floor_first).line());
-    println!("first frame, 200,000 orders:          {}", Figures(first).line());
+    println!("first frame, less on a file (floor):  {}", line(&floor_first));
+    println!("first frame, 200,000 orders:          {}", line(&first));
 }

@@ -3,7 +3,11 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
+
+/// How long a wait goes on before it is taken for a hang.
+const HANG: Duration = Duration::from_secs(60);
 
 use common::*;
 use orderscope::api::fake::FakeShop;
@@ -90,7 +94,7 @@ fn sync_stores_changed_orders_and_follow_resumes() {
     assert!(stdout(&o).starts_with("150 orders listed, 0 new versions stored"), "{}", stdout(&o));
     // --follow keeps polling until SIGTERM, and a restart resumes from the stored cursor.
     let follow = || {
-        let child = bin()
+        let mut child = bin()
             .arg("--store")
             .arg(&db)
             .arg("--api-base")
@@ -103,12 +107,46 @@ fn sync_stores_changed_orders_and_follow_resumes() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(2500));
+        // Each pass prints a line: read them as they come, and stop it once
+        // it has polled twice (its interval is 1 s).
+        let (lines, stdout_lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let reading = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let _ = lines.send(line.unwrap());
+            }
+        });
+        let mut stderr_pipe = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            stderr_pipe.read_to_end(&mut text).unwrap();
+            text
+        });
+        let mut out = String::new();
+        for _ in 0..2 {
+            let line = stdout_lines.recv_timeout(HANG).unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("sync --follow printed nothing more for {HANG:?} after: {out:?}")
+            });
+            out += &(line + "\n");
+        }
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        let started = Instant::now();
-        let out = child.wait_with_output().unwrap();
-        assert!(started.elapsed() < Duration::from_secs(10), "sync --follow was slow to stop");
-        out
+        let deadline = Instant::now() + HANG;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("sync --follow still running {HANG:?} after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        reading.join().unwrap();
+        for line in stdout_lines.try_iter() {
+            out += &(line + "\n");
+        }
+        std::process::Output { status, stdout: out.into_bytes(), stderr: stderr.join().unwrap() }
     };
     let first = follow();
     assert!(first.status.success(), "{}", stderr(&first));

@@ -8,15 +8,18 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pg::{Database, server};
+use common::tmux::Tmux;
 use common::*;
 
 const TOKEN: &str = "AAAAA";
 const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const APPID: &str = "wxba5fad812f8e6fb9";
+/// How long a wait goes on before it is taken for a hang.
+const HANG: Duration = Duration::from_secs(60);
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -99,38 +102,6 @@ fn by_create_time(stored: &[serde_json::Value]) -> std::collections::HashMap<i64
     counts
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-u").arg("-L").arg(&self.socket).args(args).output().expect("tmux is installed")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
 #[test]
 fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector() {
     let server = server("two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector");
@@ -149,16 +120,14 @@ fn two_hosts_one_store_one_story_and_a_push_to_either_reaches_an_open_inspector(
     assert_eq!(stored[&(1_764_656_488 + 2)], (1, 1));
 
     // An inspector open on the same store sees a push that reached host 2.
-    let t = Tmux { socket: format!("orderscope-multihost-{}", std::process::id()) };
-    let _ = t.cmd(&["kill-server"]);
+    let t = Tmux::new("multihost");
     let command = format!(
         "env -u ORDERSCOPE_CONFIG -u ORDERSCOPE_STORE LANG=en_US.UTF-8 HOME={home} XDG_CONFIG_HOME={home} {bin} --store '{url}'; sleep 30",
         home = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_orderscope"),
         url = db.url
     );
-    let o = t.cmd(&["new-session", "-d", "-s", "t", "-x", "160", "-y", "40", &command]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    t.start(160, 40, &command);
     t.wait_for("the list from the shared store", |s| s.contains("3732676853715311105"));
     assert_eq!(push(two.port, 7), Some((200, "success".into())));
     let sent = Instant::now();
@@ -206,8 +175,14 @@ fn a_host_killed_under_load_loses_no_acknowledged_push() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
+    // Killed in the middle: once the clients are well under way.
+    let deadline = Instant::now() + HANG;
+    while acknowledged.lock().unwrap().len() < 100 {
+        assert!(Instant::now() < deadline, "the clients got nothing acknowledged");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     one.kill();
+    // Down for a while on purpose: the pushes sent to it meanwhile fail.
     std::thread::sleep(Duration::from_millis(200));
     let one = Host::start(&db.url, &dir.path().join("one.log"), port1);
     for c in clients {
@@ -585,15 +560,28 @@ fn the_first_write_and_read_after_a_server_restart_succeed() {
     store.add_message(1, None, &push(1), "serve".into(), Redelivery::Count).unwrap();
     let mut admin = db.client();
     let end_others = |admin: &mut postgres::Client| {
-        let ended = admin
+        let ended: Vec<i32> = admin
             .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE datname = current_database() AND pid <> pg_backend_pid()",
                 &[],
             )
-            .unwrap();
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         assert!(!ended.is_empty(), "the store's connection was there to end");
-        std::thread::sleep(Duration::from_millis(200));
+        // pg_terminate_backend only signals: wait until they are gone.
+        let deadline = Instant::now() + HANG;
+        while admin
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", &[&ended])
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+        {
+            assert!(Instant::now() < deadline, "backends {ended:?} still there {HANG:?} after being ended");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     };
     end_others(&mut admin);
     store.add_message(2, None, &push(2), "serve".into(), Redelivery::Count).unwrap();

@@ -1043,6 +1043,8 @@ fn pushes_during_a_fetch_schedule_one_more_fetch() {
         let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
         list.get(0).is_some_and(|r| r["snapshots"] == 2 && r["status"] == 30)
     });
+    // What is checked is that no third fetch comes: nothing to poll for, so
+    // wait longer than a third one would take (one answer is 1.5 s) first.
     std::thread::sleep(Duration::from_millis(2000));
     assert_eq!(gets(), 2, "the pushes during the fetch owe exactly one more");
     assert!(r.stop().success());

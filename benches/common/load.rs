@@ -1,6 +1,7 @@
 //! What the receiver benchmarks need to load a receiver: its credentials,
 //! distinct signed pushes, a receiver process (started, and stopped with
-//! SIGTERM when dropped), a connection and one exchange on it, percentiles.
+//! SIGTERM when dropped), a connection and one exchange on it. Their
+//! latencies go in `latency.rs`.
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
@@ -115,13 +116,6 @@ pub async fn exchange(conn: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> bo
             }
         }
     }
-}
-
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// A receiver process, stopped with SIGTERM when dropped.
