@@ -12,8 +12,10 @@
 //!
 //! And, with the real binary in tmux, the CPU it uses while idle.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -30,7 +32,7 @@ use orderscope::model::Lang;
 use orderscope::store::{OpenMode, Store};
 use orderscope::tui::State;
 use orderscope::tui::runner::run_inline;
-use orderscope::tui::update::{Effect, Msg, update};
+use orderscope::tui::update::{Effect, Msg, merge_rows, update};
 use orderscope::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -97,9 +99,22 @@ fn main() {
     // every row matched. The floor is the same pass with an empty filter
     // (the list copied, the selection kept).
     let mut filters = Vec::new();
-    for query in
-        ["", "xbox", "0775", "tel:0775", "18400984191-0775", "wb:sf326", "evt:发货", "type:5", "since:10m", "nomatch"]
-    {
+    for query in [
+        "",
+        "xbox",
+        "0775",
+        "tel:0775",
+        "18400984191-0775",
+        "wb:sf326",
+        "evt:发货",
+        "type:5",
+        "since:10m",
+        "nomatch",
+        // Facts that no row holds: what most rows of a real shop are to a
+        // given phone, number or waybill (here every order is the seed's).
+        "18400989999-1234",
+        "wb:yt9",
+    ] {
         app.filter = tui_textarea::TextArea::from([query]);
         let mut samples = Latencies::new();
         for _ in 0..30 {
@@ -110,11 +125,49 @@ fn main() {
         filters.push((query, app.visible.len(), samples.median(), samples.max()));
     }
 
+    // The first key after the list changed wholesale (a fresh read): the
+    // filter's index is built, then matched. And a change merged in while a
+    // filter is set, as pushes streaming in do: the index follows the merge.
+    let mut first_keys = Latencies::new();
+    let mut merges = Latencies::new();
+    let mut merges_unfiltered = Latencies::new();
+    for round in 0..10 {
+        app.filter = tui_textarea::TextArea::from([""]);
+        app.replace_orders(Arc::new(app.orders.to_vec()), None);
+        app.filter = tui_textarea::TextArea::from(["xbox"]);
+        let t = Instant::now();
+        app.apply_filter();
+        first_keys.record(t.elapsed());
+        for filtered in [true, false] {
+            let text = if filtered { "xbox" } else { "" };
+            app.filter = tui_textarea::TextArea::from([text]);
+            app.apply_filter();
+            let mut changed = (*app.orders[50_000 + round]).clone();
+            changed.last_activity += 1;
+            let t = Instant::now();
+            let merged = Arc::new(merge_rows(&app.orders, std::slice::from_ref(&changed)));
+            let ids: HashSet<&str> = [changed.order_id.as_str()].into_iter().collect();
+            app.merge_orders(merged, &ids, None);
+            if filtered { merges.record(t.elapsed()) } else { merges_unfiltered.record(t.elapsed()) }
+        }
+    }
+
     println!("store: {ORDERS} orders, {} messages", ORDERS * MESSAGES_PER_ORDER);
     for (query, n, median, max) in &filters {
         let name = if query.is_empty() { "(empty: the floor)".to_string() } else { format!("{query:?}") };
         println!("filter 100,000 orders by {name}: {n} shown, median {} max {}", ms(*median), ms(*max));
     }
+    println!(
+        "first filter key after a fresh list (index built, then \"xbox\"): median {} max {}",
+        ms(first_keys.median()),
+        ms(first_keys.max())
+    );
+    println!(
+        "one changed order merged into 100,000 with \"xbox\" set: median {} max {} (no filter, the floor: median {})",
+        ms(merges.median()),
+        ms(merges.max()),
+        ms(merges_unfiltered.median())
+    );
     println!("open + the whole list + which orders are demo + selected order + draw: {}", ms(first_frame));
     println!("full redraw 200x60: median {} p99 {}", ms(draws.median()), ms(draws.p99()));
     println!("move selection + redraw: median {} p99 {}", ms(moves.median()), ms(moves.p99()));

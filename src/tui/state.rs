@@ -145,9 +145,10 @@ pub struct State {
     /// The order list, shared with the runner, which merges changes into
     /// a new list off the drawing task.
     pub orders: Rows,
-    /// The filter's view of `orders`, built when a filter first reads a new
-    /// list and kept while the list stays the same (the keys of one filter
-    /// all read the same list).
+    /// The filter's view of `orders`, built when a filter first reads a
+    /// freshly read list, then carried along as changes are merged in (see
+    /// [`State::merge_orders`]), so only the first filter after a full read
+    /// builds it.
     filter_index: Option<(Rows, super::search::Index)>,
     /// Whether the store's list has been read at all yet.
     pub list_loaded: bool,
@@ -199,6 +200,10 @@ pub struct State {
     pub demo_orders: std::collections::HashSet<String>,
     /// An order to select once the list holds it (the demo's seed order).
     pub pending_select: Option<String>,
+    /// `t` came while the selected order's detail was still being read: the
+    /// timeline opens when it arrives, for that order and if nothing else
+    /// was opened meanwhile (a key typed ahead is not lost).
+    pub timeline_wanted: Option<String>,
     /// Pushes stored since the inspector started (any order).
     pub pushes_since_start: u64,
     /// Pushes that arrived while open, marked until the given time.
@@ -264,6 +269,7 @@ impl State {
             marked: None,
             demo_orders: Default::default(),
             pending_select: None,
+            timeline_wanted: None,
             pushes_since_start: 0,
             fresh: HashMap::new(),
             store_problem: None,

@@ -156,11 +156,17 @@ impl Index {
         self.text.push(crate::model::quoted::SEP);
         self.text.push_str(parts.facts);
         for token in parts.event_tokens() {
-            let next = self.tokens.len() as u32;
-            let id = *known.entry(token.to_string()).or_insert_with(|| {
-                self.tokens.push(token.to_string());
-                next
-            });
+            // Looked up by reference: a list has a few dozen distinct tokens
+            // and a million occurrences, so only the first of each allocates.
+            let id = match known.get(token) {
+                Some(&id) => id,
+                None => {
+                    let id = self.tokens.len() as u32;
+                    self.tokens.push(token.to_string());
+                    known.insert(token.to_string(), id);
+                    id
+                }
+            };
             self.token_ids.push(id);
         }
         self.rows.push(Entry {

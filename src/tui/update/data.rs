@@ -29,6 +29,10 @@ pub(super) fn settle(state: &mut State) -> Step {
         state.previous_order = Some(old);
     }
     state.settled_id = id.clone();
+    // A timeline asked for on the order left behind is not opened later.
+    if state.timeline_wanted != id {
+        state.timeline_wanted = None;
+    }
     state.live.generation += 1;
     state.live.error = None;
     state.compare_scroll = 0;
@@ -117,6 +121,9 @@ pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<
                 state.detail = Some(d);
                 clamp_scrolls(state);
                 step = Step::redraw();
+                if state.timeline_wanted.take().as_deref() == Some(order_id.as_str()) && state.overlay.is_none() {
+                    super::main_screen::open_timeline(state);
+                }
             }
         }
         Err(e) if state.selected_id() == Some(order_id.as_str()) => {

@@ -34,14 +34,8 @@ pub(super) fn action(state: &mut State, action: Action) -> Step {
             state.push_overlay(Overlay::Expiring(ExpiringView { within, list: None, selected: 0 }));
             return Step::redraw().with(Effect::LoadExpiring { now: state.now, within });
         }
-        (Action::ShowTimeline, _) if state.shown_detail().is_some() => {
-            // Where it was when last closed, for the same order.
-            let view = match state.timeline_at.take() {
-                Some((id, view)) if state.selected_id() == Some(id.as_str()) => view,
-                _ => TimelineView::default(),
-            };
-            state.push_overlay(Overlay::Timeline(view));
-        }
+        (Action::ShowTimeline, _) if state.shown_detail().is_some() => open_timeline(state),
+        (Action::ShowTimeline, _) => state.timeline_wanted = state.selected_id().map(str::to_string),
         (Action::Mark, _) => return mark(state),
         (Action::Compare, _) => return compare_marked(state),
         (Action::Filter, _) => {
@@ -188,4 +182,15 @@ pub(super) fn go_to_order(state: &mut State, id: &str) -> Step {
         return super::notify(state, missing);
     }
     Step::redraw()
+}
+
+/// Opens the selected order's timeline where it was when last closed (for
+/// the same order).
+pub(super) fn open_timeline(state: &mut State) {
+    state.timeline_wanted = None;
+    let view = match state.timeline_at.take() {
+        Some((id, view)) if state.selected_id() == Some(id.as_str()) => view,
+        _ => TimelineView::default(),
+    };
+    state.push_overlay(Overlay::Timeline(view));
 }

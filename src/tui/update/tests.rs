@@ -334,3 +334,28 @@ fn a_move_past_the_end_draws_nothing_and_a_move_that_lands_draws() {
     key(&mut s, KeyCode::Esc);
     assert!(s.dirty && s.overlay.is_none(), "help closes");
 }
+
+/// `t` typed before the moved-to order's detail is read opens its timeline
+/// once it arrives; typed ahead for an order left since, it does nothing.
+#[test]
+fn a_timeline_asked_for_before_the_detail_arrives_opens_with_it() {
+    let mut s = state();
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.loading.as_deref(), Some("200"));
+    key(&mut s, KeyCode::Char('t'));
+    assert!(s.overlay.is_none(), "nothing to show yet");
+    update(&mut s, Msg::DetailLoaded { order_id: "200".into(), detail: Ok(Box::new(detail("200"))) });
+    assert!(matches!(s.overlay, Some(Overlay::Timeline(_))), "opened when the detail came");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    // Asked for on one order, then moved on: the old order's detail opens nothing.
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char('t'));
+    key(&mut s, KeyCode::Up);
+    update(&mut s, Msg::DetailLoaded { order_id: "100".into(), detail: Ok(Box::new(detail("100"))) });
+    assert!(s.overlay.is_none());
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.shown_detail().map(|d| d.order_id.as_str()), Some("100"), "from the cache");
+    update(&mut s, Msg::DetailLoaded { order_id: "100".into(), detail: Ok(Box::new(detail("100"))) });
+    assert!(s.overlay.is_none(), "the old wish is gone");
+}
