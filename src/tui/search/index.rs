@@ -16,10 +16,14 @@ use crate::store::OrderRow;
 /// Ends the order id inside a row's text; no id or platform text holds it.
 pub(super) const ID_END: char = '\u{1e}';
 
+/// The fact tags the terms read, in the order their groups are laid out.
+pub(super) const TAGS: [&str; 5] = ["tel", "vn", "ext", "wb", "carrier"];
+
 /// The filter's view of a list.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// Per row: `order_id ID_END free SEP facts`.
+    /// Per row: `order_id ID_END free`, then its facts grouped by tag (each
+    /// group ` value value`, in [`TAGS`] order).
     text: String,
     rows: Vec<Entry>,
     /// The distinct push tokens (`event#type`) of the whole list.
@@ -32,8 +36,8 @@ pub struct Index {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
     /// Offsets into the index's text: the row's start, the end of its id,
-    /// the end of its free text (the separator before the facts), its end.
-    text: [u32; 4],
+    /// the end of its free text, then the end of each group of [`TAGS`].
+    text: [u32; 3 + TAGS.len()],
     /// The row's token ids: `token_ids[tokens.0..tokens.1]`.
     tokens: (u32, u32),
     pub status: Option<i64>,
@@ -66,9 +70,10 @@ impl<'a> Row<'a> {
         self.text(0, 1)
     }
 
-    /// The tagged facts (` tel:… vn:… `), after the separator.
-    pub fn facts(&self) -> &'a str {
-        &self.text(2, 3)[crate::model::quoted::SEP.len_utf8()..]
+    /// The values of facts tagged `TAGS[g]`, each after a space
+    /// (` 139****0775 136****2218`); a value holds no space.
+    pub fn group(&self, g: usize) -> &'a str {
+        self.text(2 + g, 3 + g)
     }
 
     /// The ids of the row's push tokens.
@@ -129,7 +134,7 @@ impl Index {
     fn copy_entry(&mut self, from: &Index, j: usize) {
         let e = from.rows[j];
         let start = self.offset();
-        self.text.push_str(&from.text[e.text[0] as usize..e.text[3] as usize]);
+        self.text.push_str(&from.text[e.text[0] as usize..e.text[TAGS.len() + 2] as usize]);
         let shift = |o: u32| o - e.text[0] + start;
         let tokens_start = self.token_ids.len() as u32;
         self.token_ids.extend_from_slice(&from.token_ids[e.tokens.0 as usize..e.tokens.1 as usize]);
@@ -153,8 +158,16 @@ impl Index {
         self.text.push(ID_END);
         self.text.push_str(parts.free);
         let free_end = self.offset();
-        self.text.push(crate::model::quoted::SEP);
-        self.text.push_str(parts.facts);
+        // Grouped by tag: a term about one tag then searches one short
+        // slice, without splitting the facts of every row.
+        let mut ends = [0; TAGS.len()];
+        for (g, tag) in TAGS.iter().enumerate() {
+            for value in parts.facts_of(tag) {
+                self.text.push(' ');
+                self.text.push_str(value);
+            }
+            ends[g] = self.offset();
+        }
         for token in parts.event_tokens() {
             // Looked up by reference: a list has a few dozen distinct tokens
             // and a million occurrences, so only the first of each allocates.
@@ -170,7 +183,7 @@ impl Index {
             self.token_ids.push(id);
         }
         self.rows.push(Entry {
-            text: [start, id_end, free_end, self.offset()],
+            text: [start, id_end, free_end, ends[0], ends[1], ends[2], ends[3], ends[4]],
             tokens: (tokens_start, self.token_ids.len() as u32),
             status: row.status,
             last_activity: row.last_activity,
@@ -227,19 +240,25 @@ mod tests {
     #[test]
     fn each_row_reads_back_its_own_parts_and_tokens_are_shared() {
         let rows = [
-            row("1", "xbox 杨**\u{1f} tel:139****0775 ", "channels_ec_order_new channels_ec_order_pay "),
+            row(
+                "1",
+                "xbox 杨**\u{1f} tel:139****0775 vn:18400984191 ext:0775 wb:sf1 carrier:sf carrier:顺丰 ",
+                "channels_ec_order_new channels_ec_order_pay ",
+            ),
             row("2", "手柄", "channels_ec_order_pay "),
             row("3", "", ""),
         ];
         let index = Index::of(&rows);
         assert_eq!(index.len(), 3);
         let first = index.row(0);
-        assert_eq!((first.order_id(), first.words(), first.facts()), ("1", "1\u{1e}xbox 杨**", " tel:139****0775 "));
+        assert_eq!((first.order_id(), first.words(), first.group(0)), ("1", "1\u{1e}xbox 杨**", " 139****0775"));
         let second = index.row(1);
-        assert_eq!((second.order_id(), second.words(), second.facts()), ("2", "2\u{1e}手柄", ""));
+        assert_eq!((second.order_id(), second.words(), second.group(0)), ("2", "2\u{1e}手柄", ""));
         assert_eq!(index.tokens, ["channels_ec_order_new", "channels_ec_order_pay"]);
         assert_eq!((first.tokens(), second.tokens(), index.row(2).tokens()), (&[0, 1][..], &[1][..], &[][..]));
         assert_eq!(index.row(2).words(), "3\u{1e}");
+        let groups: Vec<&str> = (0..TAGS.len()).map(|g| first.group(g)).collect();
+        assert_eq!(groups, [" 139****0775", " 18400984191", " 0775", " sf1", " sf 顺丰"]);
         assert_eq!(first.entry.last_activity, 7);
     }
 
@@ -268,7 +287,7 @@ mod tests {
         };
         for i in 0..new.len() {
             let (a, b) = (merged.row(i), fresh.row(i));
-            assert_eq!((a.order_id(), a.words(), a.facts()), (b.order_id(), b.words(), b.facts()), "row {i}");
+            assert_eq!((a.order_id(), a.words(), a.group(0)), (b.order_id(), b.words(), b.group(0)), "row {i}");
             assert_eq!(tokens(&merged, i), tokens(&fresh, i), "row {i}");
             assert_eq!(a.entry.last_activity, b.entry.last_activity);
         }

@@ -26,7 +26,6 @@
 use memchr::memmem::Finder;
 
 use crate::model::names::{self, Lang};
-use crate::model::quoted::Parts;
 use crate::model::vnum::{VnumState, state_of};
 
 mod index;
@@ -76,7 +75,7 @@ pub struct Query {
 enum Term {
     Text(Text),
     Tel(String),
-    Ext(Needle),
+    Ext(String),
     Vn {
         host: Needle,
         ext: Option<String>,
@@ -226,19 +225,29 @@ impl EventTerm {
 
 /// A phone tail or extension: what `tel:` and a bare four-digit number look for.
 fn tail_matches(facts: &Facts<'_>, digits: &str) -> bool {
-    facts.of("tel").any(|p| phone_agrees(p, digits)) || facts.of("ext").any(|e| e.ends_with(digits))
+    facts.of(TEL).any(|p| phone_agrees(p, digits)) || facts.of(EXT).any(|e| e.ends_with(digits))
 }
 
-/// A row's tagged facts (` tel:… vn:… `).
-struct Facts<'a>(Parts<'a>);
+/// The groups of a row's facts, by their place in [`index::TAGS`].
+const TEL: usize = 0;
+const VN: usize = 1;
+const EXT: usize = 2;
+const WB: usize = 3;
+const CARRIER: usize = 4;
+
+/// A row's tagged facts, grouped by tag.
+struct Facts<'a>(Row<'a>);
 
 impl<'a> Facts<'a> {
-    fn new(facts: &'a str) -> Facts<'a> {
-        Facts(Parts { free: "", facts, events: "" })
+    /// The values of one group.
+    fn of(&self, g: usize) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.group(g).split(' ').filter(|v| !v.is_empty())
     }
 
-    fn of(&self, tag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.facts_of(tag)
+    /// Whether a value of the group contains `n`: the needle holds no
+    /// space, so searching the whole group is the same and one search.
+    fn has(&self, g: usize, n: &Needle) -> bool {
+        n.is_in(self.0.group(g))
     }
 }
 
@@ -251,7 +260,7 @@ impl Term {
         }
         Some(match prefix {
             "tel" | "phone" | "尾号" if is_phone(value) => Term::Tel(value.to_string()),
-            "ext" | "转" | "分机" if is_digits(value) => Term::Ext(Needle::new(value)),
+            "ext" | "转" | "分机" if is_digits(value) => Term::Ext(value.to_string()),
             "vn" => match virtual_number(value) {
                 Some((host, ext)) => Term::Vn { host: Needle::new(host), ext: Some(ext.into()) },
                 None if is_digits(value) => Term::Vn { host: Needle::new(value), ext: None },
@@ -304,32 +313,22 @@ impl Term {
     /// Whether a row passes; `tokens` says which of the list's push tokens
     /// this term accepts (empty for terms not about pushes).
     fn matches(&self, row: &Row<'_>, now: i64, tokens: &[bool]) -> bool {
-        let facts = || Facts::new(row.facts());
-        // A value holds no space, so a tagged value containing it means the
-        // facts as a whole do: one search rules out most rows before the
-        // facts are split into tags.
-        let in_facts = |n: &Needle| n.is_in(row.facts());
+        let facts = Facts(*row);
         match self {
             Term::Text(t) => t.matches(row, now),
-            Term::Tel(digits) => tail_matches(&facts(), digits),
-            Term::Ext(digits) => in_facts(digits) && facts().of("ext").any(|e| e.ends_with(digits.as_str())),
-            Term::Vn { host, ext } => {
-                in_facts(host)
-                    && facts().of("vn").any(|h| host.is_in(h))
-                    && ext.as_ref().is_none_or(|x| facts().of("ext").any(|e| e == x))
-            }
-            Term::Waybill(w) => {
-                in_facts(w) && (facts().of("wb").any(|v| w.is_in(v)) || facts().of("carrier").any(|v| w.is_in(v)))
-            }
-            Term::Carrier(c) => in_facts(c) && facts().of("carrier").any(|v| c.is_in(v)),
+            Term::Tel(digits) => tail_matches(&facts, digits),
+            Term::Ext(digits) => facts.of(EXT).any(|e| e.ends_with(digits.as_str())),
+            Term::Vn { host, ext } => facts.has(VN, host) && ext.as_ref().is_none_or(|x| facts.of(EXT).any(|e| e == x)),
+            Term::Waybill(w) => facts.has(WB, w) || facts.has(CARRIER, w),
+            Term::Carrier(c) => facts.has(CARRIER, c),
             Term::Event(_) | Term::Type(_) => row.tokens().iter().any(|&t| tokens[t as usize]),
             Term::Since(cutoff) => row.entry.last_activity >= *cutoff,
-            Term::Tail(t) => tail_matches(&facts(), t.text.as_str()) || t.matches(row, now),
+            Term::Tail(t) => tail_matches(&facts, t.text.as_str()) || t.matches(row, now),
             Term::Number(t) => {
                 let digits = t.text.as_str();
                 t.matches(row, now)
-                    || (in_facts(&t.text) && facts().of("vn").any(|h| t.text.is_in(h)))
-                    || facts().of("tel").any(|p| p.len() == digits.len() && phone_agrees(p, digits))
+                    || facts.has(VN, &t.text)
+                    || facts.of(TEL).any(|p| p.len() == digits.len() && phone_agrees(p, digits))
             }
         }
     }
@@ -415,7 +414,7 @@ impl Query {
                 continue;
             }
             let row = index.row(i);
-            let tail = tail_matches(&Facts::new(row.facts()), digits.as_str());
+            let tail = tail_matches(&Facts(row), digits.as_str());
             let id = digits.is_in(row.order_id());
             which.tail += tail as usize;
             which.id += id as usize;
