@@ -117,7 +117,7 @@ struct InboxFloors {
 }
 
 fn inbox_floors(dir: &Path) -> InboxFloors {
-    use orderscope::store::inbox::{self, Arrival};
+    use orderscope::store::{self, Arrival};
     use orderscope::store::{Durability, OpenMode, Store};
     let db = dir.join("floor.db");
     let mut st = Store::open_with(&db, OpenMode::Create, Durability::Full).unwrap();
@@ -140,7 +140,7 @@ fn inbox_floors(dir: &Path) -> InboxFloors {
                     plaintext: Some(text.as_bytes()),
                     problem: None,
                 };
-                let key = inbox::dup_key(Some(text.as_bytes()), body.as_bytes());
+                let key = store::dup_key(Some(text.as_bytes()), body.as_bytes());
                 c.append_inbox(&[(arrival, &key)])?;
             }
             Ok(())

@@ -113,3 +113,88 @@ fn the_inspector_and_the_receiver_keep_to_themselves() {
 fn paths_are_read_in_both_forms() {
     assert_eq!(reached("use crate::{store::Store, text};\nlet x = crate::demo::run();"), ["store", "text", "demo"]);
 }
+
+/// The store modules a file inside `src/store/` reaches through `super::`
+/// and `crate::store::` paths, as names of `store`'s own children.
+fn store_reached(path: &Path, text: &str) -> Vec<String> {
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    let rel = path.strip_prefix(&store).unwrap();
+    // The module the file is: `a.rs` and `a/mod.rs` are `a`; `a/b.rs` is `a::b`.
+    let mut own: Vec<String> = rel.iter().map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string()).collect();
+    if own.last().is_some_and(|l| l == "mod") {
+        own.pop();
+    }
+    let names = |rest: &str| -> Vec<String> {
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            inner.split(',').filter_map(|p| p.trim().split("::").next()).map(str::to_string).collect()
+        } else {
+            vec![rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()]
+        }
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::store::") {
+        out.extend(names(&text[i + "crate::store::".len()..]));
+    }
+    let mut at = 0;
+    while let Some(i) = text[at..].find("super::") {
+        let start = at + i;
+        let mut rest = &text[start..];
+        let mut ups = 0;
+        while let Some(r) = rest.strip_prefix("super::") {
+            rest = r;
+            ups += 1;
+        }
+        at = start + (text[start..].len() - rest.len());
+        // Where the path lands below `store`: the file's module less `ups` levels.
+        let base = &own[..own.len().saturating_sub(ups)];
+        match base.first() {
+            Some(first) => out.push(first.clone()),
+            None => out.extend(names(rest)),
+        }
+    }
+    out.retain(|m| !m.is_empty() && m != "self");
+    out
+}
+
+fn store_wrong_edges(from: &[&str], forbidden: &[&str]) -> Vec<String> {
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    let mut all = Vec::new();
+    files(&store, &mut all);
+    let mut wrong = Vec::new();
+    for path in all {
+        let rel = path.strip_prefix(&store).unwrap();
+        let top = rel.iter().next().unwrap().to_string_lossy().trim_end_matches(".rs").to_string();
+        if !from.contains(&top.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+        for to in store_reached(&path, text) {
+            if to != top && forbidden.contains(&to.as_str()) {
+                wrong.push(format!("{} → store::{to}", path.display()));
+            }
+        }
+    }
+    wrong.sort();
+    wrong.dedup();
+    wrong
+}
+
+/// Inside the store, edges run one way too: the shared row types need
+/// nothing, the interface needs only them, and each backend needs both and
+/// never the other backend.
+#[test]
+fn the_store_has_no_cycle_and_its_backends_stay_apart() {
+    let sqlite = ["inbox", "read", "write", "schema", "sqlite_backend", "Sqlite"];
+    let mut not_types = vec!["backend", "pg", "copy", "feed", "status", "location", "Store"];
+    not_types.extend(sqlite);
+    assert_eq!(store_wrong_edges(&["types"], &not_types), Vec::<String>::new());
+    let not_backend: Vec<&str> = not_types.iter().copied().filter(|m| *m != "backend").collect();
+    assert_eq!(store_wrong_edges(&["backend"], &not_backend), Vec::<String>::new());
+    assert_eq!(store_wrong_edges(&["pg"], &sqlite), Vec::<String>::new());
+    assert_eq!(
+        store_wrong_edges(&["inbox", "read", "write", "schema", "sqlite_backend"], &["pg"]),
+        Vec::<String>::new()
+    );
+}

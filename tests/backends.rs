@@ -263,7 +263,7 @@ fn a_database_of_another_program_is_refused_and_left_alone() {
 /// a redelivery counted, an unreadable push quarantined with its body.
 #[test]
 fn inbox_arrivals_are_projected_once_from_the_shared_cursor() {
-    use orderscope::store::inbox::{Arrival, dup_key};
+    use orderscope::store::{Arrival, dup_key};
     for b in backends("inbox_arrivals_are_projected_once_from_the_shared_cursor") {
         let mut one = open(&b, OpenMode::Create).unwrap();
         let mut two = open(&b, OpenMode::Existing).unwrap();
@@ -411,7 +411,7 @@ fn sslmode_require_never_falls_back_to_plain_text() {
 fn pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many() {
     use orderscope::explain::{Decider, Rule, Verdict};
     use orderscope::model::Lang;
-    use orderscope::store::inbox::{Arrival, dup_key};
+    use orderscope::store::{Arrival, dup_key};
     for b in backends("pushes_in_the_inbox_count_as_stored_and_the_backlog_says_how_many") {
         let mut store = open(&b, OpenMode::Create).unwrap();
         let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();

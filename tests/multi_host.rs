@@ -547,7 +547,7 @@ fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
 /// receiver's first push after a restart is stored, not answered 500.
 #[test]
 fn the_first_write_and_read_after_a_server_restart_succeed() {
-    use orderscope::store::inbox::Arrival;
+    use orderscope::store::Arrival;
     use orderscope::store::{Durability, OpenMode, Redelivery, Store};
     let server = server("the_first_write_and_read_after_a_server_restart_succeed");
     let db = Database::create(&server);

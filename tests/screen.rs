@@ -317,7 +317,7 @@ fn an_order_without_a_number_lists_the_weighed_causes_at_80x24_and_160x48() {
 /// receiver stopped or went silent.
 #[test]
 fn the_header_says_how_far_reads_are_behind_and_whether_the_receiver_runs() {
-    use orderscope::store::inbox::{Arrival, dup_key};
+    use orderscope::store::{Arrival, dup_key};
     use orderscope::tui::update::{Msg, update};
     let dir = tempfile::tempdir().unwrap();
     let mut store = demo_store(dir.path());

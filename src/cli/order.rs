@@ -33,7 +33,7 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
         writeln!(out, "{}", snap.body)?;
         return Ok(());
     }
-    let order = snap.order().map_err(anyhow::Error::msg)?;
+    let order = snap.order()?;
     let lang = s.lang;
     let mut lines = vec![
         format!("order      {}", order.order_id),

@@ -203,7 +203,7 @@ async fn receive(
         }
     };
     let envelope = body.to_vec();
-    let dup_key = crate::store::inbox::dup_key(plaintext.as_deref(), &envelope);
+    let dup_key = crate::store::dup_key(plaintext.as_deref(), &envelope);
     let received_at = crate::timefmt::now();
     // Signed with the push, so a captured request keeps its age.
     let sent_at = ts.parse::<i64>().ok();

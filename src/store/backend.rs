@@ -11,8 +11,10 @@
 
 use std::collections::HashSet;
 
-use super::inbox::{Arrival, Backlog, InboxRow, Projected};
-use super::{ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow};
+use super::types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, OrderRow, PeriodRow, Projected,
+    QuarantinedRow, Redelivery, Result, SnapshotRow,
+};
 use crate::model::Order;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
@@ -76,33 +78,6 @@ pub trait Tx {
     /// Stores a message exactly as another store holds it (`store copy`),
     /// unless its duplicate key is known; returns whether it was new.
     fn put_message(&mut self, m: &FullMessage) -> Result<bool>;
-}
-
-/// A receiver period as stored, with the host it ran on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodRow {
-    pub started_at: i64,
-    pub last_seen: i64,
-    pub stopped_at: Option<i64>,
-    pub host: Option<String>,
-}
-
-/// Every column of a stored message, for `store copy`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FullMessage {
-    pub id: i64,
-    pub received_at: i64,
-    pub event: Option<String>,
-    pub order_id: Option<String>,
-    pub kind: Option<i64>,
-    pub create_time: Option<i64>,
-    pub envelope: Option<String>,
-    pub plaintext: String,
-    pub parse_error: Option<String>,
-    pub dup_key: String,
-    pub deliveries: i64,
-    pub source: String,
-    pub quarantine: Option<String>,
 }
 
 /// Every row a scan hands out, kept.

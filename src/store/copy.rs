@@ -7,7 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Result, Store};
+use super::Store;
+use super::types::Result;
 
 /// Rows per transaction on the target.
 const BATCH: i64 = 1000;

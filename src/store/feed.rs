@@ -12,7 +12,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{OrderRow, Result, Store};
+use super::Store;
+use super::types::{OrderRow, Result};
 
 /// What changed since the last look.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -11,74 +11,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Result;
-use super::write::{MessageInsert, Redelivery, add_message_row};
-use crate::json::sha1_hex;
+use super::types::{Arrival, Backlog, InboxRow, MESSAGES, MessageInsert, Projected, Redelivery, Result};
+use super::write::add_message_row;
 use crate::model::Push;
-
-/// The name of the messages projector's cursor.
-pub const MESSAGES: &str = "messages";
-
-/// A push as it arrived, before it is appended.
-#[derive(Debug, Clone, Copy)]
-pub struct Arrival<'a> {
-    pub received_at: i64,
-    pub query: &'a str,
-    pub content_type: Option<&'a str>,
-    pub envelope: &'a [u8],
-    /// The decrypted message; `None` when it could not be decrypted.
-    pub plaintext: Option<&'a [u8]>,
-    /// Why the push cannot be read (kept in quarantine when projected).
-    pub problem: Option<&'a str>,
-}
-
-/// One stored arrival.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxRow {
-    pub id: i64,
-    pub received_at: i64,
-    pub dup_key: String,
-    pub query: String,
-    pub content_type: Option<String>,
-    pub envelope: Vec<u8>,
-    pub plaintext: Option<Vec<u8>>,
-    pub problem: Option<String>,
-}
-
-impl InboxRow {
-    /// The decrypted message when it is readable text and nothing was wrong with it.
-    pub fn text(&self) -> Option<&str> {
-        match (&self.plaintext, &self.problem) {
-            (Some(bytes), None) => std::str::from_utf8(bytes).ok(),
-            _ => None,
-        }
-    }
-
-    /// Why this arrival is quarantined when projected, if it is.
-    pub fn quarantine_reason(&self) -> Option<String> {
-        match (&self.problem, &self.plaintext) {
-            (Some(problem), _) => Some(problem.clone()),
-            (None, None) => Some("the push was not decrypted".into()),
-            (None, Some(bytes)) if std::str::from_utf8(bytes).is_err() => {
-                Some("the decrypted message is not UTF-8".into())
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The duplicate key of an arrival, the same one `messages` uses: a
-/// readable push is keyed on its fields and plaintext, an unreadable one on
-/// its body as it arrived.
-pub fn dup_key(plaintext: Option<&[u8]>, envelope: &[u8]) -> String {
-    match plaintext.map(std::str::from_utf8) {
-        Some(Ok(text)) => match Push::parse(text) {
-            Ok(p) => p.dup_key(text),
-            Err(_) => format!("unparsed|{}", sha1_hex(text.as_bytes())),
-        },
-        _ => format!("quarantine|{}", sha1_hex(envelope)),
-    }
-}
 
 /// Appends one arrival; returns its inbox id.
 pub fn append(c: &Connection, a: &Arrival, dup_key: &str) -> Result<i64> {
@@ -130,17 +65,6 @@ pub fn after(c: &Connection, after: i64, limit: usize) -> Result<Vec<InboxRow>> 
     Ok(rows)
 }
 
-/// What reads do not show yet: arrivals past the projector's cursor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Backlog {
-    /// Arrivals stored and not yet projected (not in `messages` yet).
-    pub pending: i64,
-    /// When the oldest of them arrived.
-    pub oldest: Option<i64>,
-    /// When the newest arrival of all reached the inbox (projected or not).
-    pub last_arrival: Option<i64>,
-}
-
 /// Arrivals not yet projected, the oldest one's arrival, and the last arrival.
 pub fn backlog(c: &Connection) -> Result<Backlog> {
     let cursor = cursor(c, MESSAGES)?;
@@ -152,17 +76,6 @@ pub fn backlog(c: &Connection) -> Result<Backlog> {
                 (SELECT received_at FROM inbox ORDER BY id DESC LIMIT 1)",
     )?
     .query_row([cursor], |r| Ok(Backlog { pending: r.get(0)?, oldest: r.get(1)?, last_arrival: r.get(2)? }))?)
-}
-
-/// How one arrival was projected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Projected {
-    pub inbox_id: i64,
-    pub outcome: MessageInsert,
-    /// Kept in quarantine (unreadable, or its projection failed).
-    pub quarantined: bool,
-    /// The order the push is about, when it is a readable order event.
-    pub order_id: Option<String>,
 }
 
 /// Projects `rows` (which must follow the cursor, in order) into messages
@@ -227,9 +140,4 @@ pub fn stored_keys(c: &Connection, keys: &[&str]) -> Result<Vec<String>> {
         }
     }
     Ok(found)
-}
-
-/// The inbox row a message was projected from.
-pub fn row(c: &Connection, id: i64) -> Result<Option<InboxRow>> {
-    Ok(after(c, id - 1, 1)?.into_iter().find(|r| r.id == id))
 }

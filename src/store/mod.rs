@@ -10,14 +10,15 @@
 pub mod backend;
 pub mod copy;
 pub mod feed;
-pub mod inbox;
+mod inbox;
 pub mod location;
 pub mod pg;
 mod read;
 mod schema;
 mod sqlite_backend;
 pub mod status;
-pub mod write;
+pub mod types;
+mod write;
 
 use crate::model::Origin;
 use std::path::{Path, PathBuf};
@@ -25,71 +26,17 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use backend::{Backend, FullMessage, PeriodRow, Tx};
-pub use inbox::Backlog;
+pub use backend::{Backend, Tx};
 pub use location::Location;
-pub use read::{ListFilter, MessageRow, OrderRow, QuarantinedRow, SnapshotRow};
 pub use status::ReceiverStatus;
-pub use write::{MessageInsert, Redelivery};
+pub use types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, OrderRow, PeriodRow, Projected,
+    QuarantinedRow, Redelivery, Result, SnapshotError, SnapshotRow, StoreError, dup_key,
+};
 
 /// "OSCP" in the SQLite header's application id.
 pub const APPLICATION_ID: i32 = 0x4F53_4350;
 pub use schema::SCHEMA_VERSION;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("no store at {} (import, serve or sync create one)", .0.display())]
-    Missing(PathBuf),
-    #[error("{} is not an orderscope store: {}", .0.display(), .1)]
-    NotAStore(PathBuf, String),
-    #[error(
-        "store {} has schema version {found}, newer than this orderscope understands ({known}); use a newer orderscope",
-        path.display()
-    )]
-    TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("store {} is damaged ({}); move it aside or restore it from a backup", .0.display(), .1)]
-    Corrupt(PathBuf, String),
-    #[error("cannot open store {}: {}", .0.display(), .1)]
-    Io(PathBuf, String),
-    /// SQLite's own error, kept as the source.
-    #[error("store error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A PostgreSQL error, already worded (never with a password).
-    #[error("{0}")]
-    Postgres(String),
-    /// A PostgreSQL transaction lost a serialization or deadlock race: run it again.
-    #[error("{0}")]
-    Retry(String),
-    /// The PostgreSQL server cannot be reached, or the connection was lost.
-    #[error("{0}")]
-    Unreachable(String),
-    /// The SQLite file this connection opened is no longer the one at its
-    /// path: deleted (the connection still reads the old, unlinked file) or
-    /// replaced (restored from a backup, moved aside and created anew).
-    #[error("{}", moved(path, *deleted))]
-    Moved { path: PathBuf, deleted: bool },
-}
-
-impl StoreError {
-    /// Whether the write failed for want of disk space (SQLite's
-    /// `SQLITE_FULL`): it may work again the moment space is freed.
-    pub fn is_disk_full(&self) -> bool {
-        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::DiskFull))
-    }
-}
-
-fn moved(path: &std::path::Path, deleted: bool) -> String {
-    if deleted {
-        format!(
-            "store {} was deleted: shown is what was read before; opened again when a store is back there",
-            path.display()
-        )
-    } else {
-        format!("store {} was replaced by another file: opening that one", path.display())
-    }
-}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Whether opening may create a new store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,7 +270,7 @@ impl Store {
                     order,
                     source: s.source,
                 }),
-                Err(problem) => problems.push(problem),
+                Err(problem) => problems.push(problem.to_string()),
             }
         }
         Ok((versions, problems))

@@ -1,130 +1,14 @@
 //! Reads for the inspector and the CLI.
 
 use rusqlite::{OptionalExtension, Row, params};
-use serde_json::Value;
 
-use super::{Result, Sqlite};
-use crate::model::Order;
+use super::Sqlite;
+use super::types::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use crate::model::Origin;
 
-/// One line of the order list: everything it shows, without JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRow {
-    pub order_id: String,
-    pub status: Option<i64>,
-    pub update_time: Option<i64>,
-    pub use_tel_number: Option<i64>,
-    pub vnum: Option<String>,
-    pub vnum_expire: Option<i64>,
-    pub snapshots: i64,
-    pub messages: i64,
-    pub type5: bool,
-    pub last_activity: i64,
-    /// The filter's text: product titles, buyer name and waybill ids
-    /// (lowercased), then the facts buyers quote and the pushes' events and
-    /// types, laid out as [`crate::model::quoted`] says.
-    pub search: String,
-    /// Product titles as written (" / " between them), from the newest
-    /// version; empty for an order known only from pushes.
-    pub product: String,
-    /// The buyer's masked name, from the newest version.
-    pub buyer: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotRow {
-    pub id: i64,
-    pub order_id: String,
-    pub fetched_at: i64,
-    pub source: Origin,
-    pub content_hash: String,
-    pub body: String,
-}
-
-impl SnapshotRow {
-    /// The stored order. A body that no longer parses (hand-edited store)
-    /// gives the parse problem instead.
-    pub fn order(&self) -> std::result::Result<Order, String> {
-        let v: Value =
-            serde_json::from_str(&self.body).map_err(|e| format!("snapshot {} is not JSON: {e}", self.id))?;
-        Order::from_order(v).map_err(|e| format!("snapshot {}: {e}", self.id))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageRow {
-    pub id: i64,
-    pub received_at: i64,
-    pub event: Option<String>,
-    pub order_id: Option<String>,
-    pub kind: Option<i64>,
-    pub create_time: Option<i64>,
-    pub plaintext: String,
-    pub parse_error: Option<String>,
-    pub deliveries: i64,
-    pub source: Origin,
-}
-
-impl From<&MessageRow> for crate::model::record::PushRecord {
-    fn from(m: &MessageRow) -> Self {
-        crate::model::record::PushRecord {
-            id: m.id,
-            received_at: m.received_at,
-            created_at: m.create_time,
-            event: m.event.clone().unwrap_or_default(),
-            kind: m.kind,
-            deliveries: m.deliveries,
-            source: m.source,
-            pending: false,
-        }
-    }
-}
-
-impl MessageRow {
-    /// The decrypted message as JSON (XML converted), or its text when it
-    /// does not parse.
-    pub fn payload(&self) -> Value {
-        match crate::model::Push::parse(&self.plaintext) {
-            Ok(p) => p.payload,
-            Err(_) => Value::String(self.plaintext.clone()),
-        }
-    }
-
-    pub fn is_type5(&self) -> bool {
-        crate::model::names::is_type5(self.event.as_deref().unwrap_or(""), self.kind)
-    }
-}
-
-/// A quarantined message: the body as it arrived, and what is known of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuarantinedRow {
-    pub id: i64,
-    pub envelope: Vec<u8>,
-    /// The decrypted text when it was readable, else empty.
-    pub plaintext: String,
-    pub reason: String,
-    /// The decrypted bytes as the inbox kept them, when decryption worked.
-    pub decrypted: Option<Vec<u8>>,
-}
-
-/// Which rows a listing takes: those since a moment (orders by their last
-/// activity, pushes by when they were received) and at most the newest
-/// `limit` of them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ListFilter {
-    pub since: Option<i64>,
-    pub limit: Option<i64>,
-}
-
-impl ListFilter {
-    pub(super) fn since_or_all(&self) -> i64 {
-        self.since.unwrap_or(i64::MIN)
-    }
-
-    /// SQLite reads a negative LIMIT as none.
-    fn sqlite_limit(&self) -> i64 {
-        self.limit.unwrap_or(-1)
-    }
+/// The filter's limit as SQLite's LIMIT, which reads a negative one as none.
+fn sqlite_limit(filter: &ListFilter) -> i64 {
+    filter.limit.unwrap_or(-1)
 }
 
 const ORDER_COLUMNS: &str = "order_id, status, update_time, use_tel_number, vnum, vnum_expire, snapshots, messages, type5, last_activity, search, events, product, buyer";
@@ -214,7 +98,7 @@ impl Sqlite {
             "SELECT {ORDER_COLUMNS} FROM orders WHERE last_activity >= ?1
              ORDER BY last_activity DESC, order_id DESC LIMIT ?2"
         ))?;
-        let rows = stmt.query(params![filter.since_or_all(), filter.sqlite_limit()])?;
+        let rows = stmt.query(params![filter.since_or_all(), sqlite_limit(filter)])?;
         each(rows, order_row, visit).map_err(|e| self.explain(e.into()))
     }
 
@@ -284,7 +168,7 @@ impl Sqlite {
             ),
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query(params![filter.since_or_all(), filter.sqlite_limit(), order_id])?;
+        let rows = stmt.query(params![filter.since_or_all(), sqlite_limit(filter), order_id])?;
         each(rows, message_row, visit).map_err(|e| self.explain(e.into()))
     }
 

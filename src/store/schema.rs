@@ -3,7 +3,8 @@
 
 use rusqlite::params;
 
-use super::{APPLICATION_ID, Result, Sqlite, StoreError, classify};
+use super::types::{Result, StoreError};
+use super::{APPLICATION_ID, Sqlite, classify};
 use crate::model::{Order, quoted};
 
 const MIGRATIONS: &[&str] = &[

@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
-use super::backend::{Backend, FullMessage, PeriodRow, Tx, Writes};
-use super::inbox::{self, Arrival, InboxRow, Projected};
-use super::{
-    ListFilter, MessageInsert, MessageRow, OrderRow, QuarantinedRow, Redelivery, Result, SnapshotRow, Sqlite, write,
+use super::backend::{Backend, Tx, Writes};
+use super::types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
+    Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
 };
+use super::{Sqlite, inbox, write};
 use crate::model::Order;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
@@ -42,7 +43,7 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
         quarantine: Option<&str>,
     ) -> Result<(Vec<InboxRow>, Vec<Projected>, i64)> {
-        let cursor = inbox::cursor(self.0, inbox::MESSAGES)?;
+        let cursor = inbox::cursor(self.0, MESSAGES)?;
         let rows = inbox::after(self.0, cursor, limit)?;
         let projected = inbox::project_batch(self.0, &rows, quarantine)?;
         let cursor = rows.last().map_or(cursor, |r| r.id);
@@ -168,12 +169,12 @@ impl Backend for Sqlite {
     }
 
     fn inbox_state(&self) -> Result<(i64, i64)> {
-        let cursor = inbox::cursor(self.conn(), inbox::MESSAGES)?;
+        let cursor = inbox::cursor(self.conn(), MESSAGES)?;
         let last: i64 = self.conn().query_row("SELECT coalesce(max(id), 0) FROM inbox", [], |r| r.get(0))?;
         Ok((cursor, last))
     }
 
-    fn backlog(&self) -> Result<inbox::Backlog> {
+    fn backlog(&self) -> Result<Backlog> {
         inbox::backlog(self.conn())
     }
 

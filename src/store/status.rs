@@ -6,8 +6,7 @@
 
 use serde::Serialize;
 
-use super::PeriodRow;
-use super::inbox::Backlog;
+use super::types::{Backlog, PeriodRow};
 
 /// How often a running receiver writes its heartbeat.
 pub const HEARTBEAT_SECS: i64 = 60;

@@ -3,25 +3,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Result;
-use super::backend::{FullMessage, PeriodRow};
+use super::types::{FullMessage, MessageInsert, PeriodRow, Redelivery, Result};
 use crate::json::{canonical, sha1_hex};
 use crate::model::{Order, Push, quoted};
-
-/// What happens when a message's duplicate key is already stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redelivery {
-    /// A push delivered again: count it.
-    Count,
-    /// The same log imported again: change nothing.
-    Ignore,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageInsert {
-    New(i64),
-    Duplicate(i64),
-}
 
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
     let hash = sha1_hex(canonical(&order.raw).as_bytes());

@@ -54,8 +54,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::checkpointer::Checkpointer;
 use super::journal::{Count, Journal};
 use super::latency::Histogram;
-use crate::store::inbox::{Arrival, Projected};
 use crate::store::{self, Store};
+use crate::store::{Arrival, Projected};
 
 mod project;
 mod space;

@@ -13,8 +13,7 @@ use std::fmt::Write as _;
 
 use postgres::SimpleQueryMessage;
 
-use super::super::inbox::Arrival;
-use super::super::{Result, StoreError};
+use super::super::types::{Arrival, Result, StoreError};
 use super::{CHANNEL, Postgres, WRITE_LOCK, no_nul};
 
 fn text(out: &mut String, s: Option<&str>) {

@@ -32,9 +32,10 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
+use super::OpenMode;
 use super::backend::Writes;
 use super::location::PgUrl;
-use super::{OpenMode, Result, StoreError};
+use super::types::{Result, StoreError};
 use crate::loglimit::Limiter;
 
 /// The channel every writing transaction notifies.
@@ -125,20 +126,29 @@ impl Conn {
     }
 }
 
+/// Why `sslmode=require` cannot be honoured on this system.
+#[derive(Debug, thiserror::Error)]
+enum TlsError {
+    #[error("no certificate authorities found on this system (install ca-certificates)")]
+    NoAuthorities,
+    /// rustls refused its own safe defaults: its words, kept as the source.
+    #[error(transparent)]
+    Config(#[from] rustls::Error),
+}
+
 /// A TLS connector trusting the system's certificate authorities.
-fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     for cert in found.certs {
         let _ = roots.add(cert);
     }
     if roots.is_empty() {
-        return Err("no certificate authorities found on this system (install ca-certificates)".into());
+        return Err(TlsError::NoAuthorities);
     }
     let config =
         rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
@@ -172,7 +182,7 @@ impl Postgres {
         // (prefer does not insist, and a private network's self-signed
         // certificate must not stop it).
         let tls = if config.get_ssl_mode() == postgres::config::SslMode::Require {
-            Some(tls_connector().map_err(|why| StoreError::Postgres(format!("{url}: sslmode=require: {why}")))?)
+            Some(tls_connector().map_err(|why| StoreError::Tls { url: url.to_string(), source: Box::new(why) })?)
         } else {
             None
         };

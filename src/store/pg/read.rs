@@ -5,9 +5,11 @@ use std::collections::HashSet;
 
 use postgres::Row;
 
-use super::super::backend::{Backend, FullMessage, PeriodRow, Writes};
-use super::super::inbox::{self, InboxRow};
-use super::super::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
+use super::super::backend::{Backend, Writes};
+use super::super::types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageRow, OrderRow, PeriodRow, QuarantinedRow,
+    Result, SnapshotRow,
+};
 use super::Postgres;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
@@ -247,7 +249,7 @@ impl Backend for Postgres {
         })
     }
 
-    fn append_inbox_group(&mut self, arrivals: &[(super::super::inbox::Arrival<'_>, &str)]) -> Result<Vec<i64>> {
+    fn append_inbox_group(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
         Postgres::append_inbox_group(self, arrivals)
     }
 
@@ -256,22 +258,22 @@ impl Backend for Postgres {
             let r = c.query(
                 "SELECT (SELECT coalesce(max(last_id), 0) FROM projector_cursor WHERE name = $1),
                      (SELECT coalesce(max(id), 0) FROM inbox)",
-                &[&inbox::MESSAGES],
+                &[&MESSAGES],
             )?;
             Ok((r[0].get(0), r[0].get(1)))
         })
     }
 
-    fn backlog(&self) -> Result<inbox::Backlog> {
+    fn backlog(&self) -> Result<Backlog> {
         self.with(|c| {
             let r = c.query(
                 "WITH cursor AS (SELECT coalesce(max(last_id), 0) AS at FROM projector_cursor WHERE name = $1)
                  SELECT (SELECT count(*) FROM inbox, cursor WHERE id > cursor.at),
                         (SELECT received_at FROM inbox, cursor WHERE id > cursor.at ORDER BY id LIMIT 1),
                         (SELECT received_at FROM inbox ORDER BY id DESC LIMIT 1)",
-                &[&inbox::MESSAGES],
+                &[&MESSAGES],
             )?;
-            Ok(inbox::Backlog { pending: r[0].get(0), oldest: r[0].get(1), last_arrival: r[0].get(2) })
+            Ok(Backlog { pending: r[0].get(0), oldest: r[0].get(1), last_arrival: r[0].get(2) })
         })
     }
 

@@ -4,7 +4,8 @@
 
 use postgres::Transaction;
 
-use super::super::{OpenMode, Result, StoreError};
+use super::super::OpenMode;
+use super::super::types::{Result, StoreError};
 use super::{Conn, PgUrl, no_nul, plain};
 use crate::model::{Order, quoted};
 

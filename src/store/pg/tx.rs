@@ -6,9 +6,10 @@
 use postgres::Row;
 use postgres::types::ToSql;
 
-use super::super::backend::{FullMessage, PeriodRow, Tx};
-use super::super::inbox::{self, Arrival, InboxRow, Projected};
-use super::super::{MessageInsert, Redelivery, Result, StoreError};
+use super::super::backend::Tx;
+use super::super::types::{
+    Arrival, FullMessage, InboxRow, MESSAGES, MessageInsert, PeriodRow, Projected, Redelivery, Result, StoreError,
+};
 use super::{Conn, lost, no_nul, plain};
 use crate::json::{canonical, sha1_hex};
 use crate::model::Origin;
@@ -286,7 +287,7 @@ impl Tx for PgTx<'_> {
              FROM c LEFT JOIN LATERAL
                  (SELECT * FROM inbox WHERE id > c.at ORDER BY id LIMIT $2) i ON true
              ORDER BY i.id",
-            &[&inbox::MESSAGES, &(limit as i64)],
+            &[&MESSAGES, &(limit as i64)],
         )?;
         let cursor: i64 = found.first().map_or(0, |r| r.get(8));
         let rows: Vec<InboxRow> =
@@ -325,7 +326,7 @@ impl Tx for PgTx<'_> {
             self.q(
                 "INSERT INTO projector_cursor (name, last_id) VALUES ($1, $2)
                  ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
-                &[&inbox::MESSAGES, &cursor],
+                &[&MESSAGES, &cursor],
             )?;
         }
         Ok((rows, projected, cursor))
