@@ -186,15 +186,29 @@ fn store_wrong_edges(from: &[&str], forbidden: &[&str]) -> Vec<String> {
 /// never the other backend.
 #[test]
 fn the_store_has_no_cycle_and_its_backends_stay_apart() {
-    let sqlite = ["inbox", "read", "write", "schema", "sqlite_backend", "Sqlite"];
-    let mut not_types = vec!["backend", "pg", "copy", "feed", "status", "location", "Store"];
-    not_types.extend(sqlite);
+    let backends = ["sqlite", "postgres", "Sqlite", "SCHEMA_VERSION", "APPLICATION_ID"];
+    let mut not_types = vec!["backend", "copy", "feed", "status", "location", "Store"];
+    not_types.extend(backends);
     assert_eq!(store_wrong_edges(&["types"], &not_types), Vec::<String>::new());
     let not_backend: Vec<&str> = not_types.iter().copied().filter(|m| *m != "backend").collect();
     assert_eq!(store_wrong_edges(&["backend"], &not_backend), Vec::<String>::new());
-    assert_eq!(store_wrong_edges(&["pg"], &sqlite), Vec::<String>::new());
-    assert_eq!(
-        store_wrong_edges(&["inbox", "read", "write", "schema", "sqlite_backend"], &["pg"]),
-        Vec::<String>::new()
-    );
+    assert_eq!(store_wrong_edges(&["postgres"], &["sqlite", "Sqlite"]), Vec::<String>::new());
+    assert_eq!(store_wrong_edges(&["sqlite"], &["postgres"]), Vec::<String>::new());
+}
+
+/// Each backend lives in a folder of its own beside the shared parts.
+#[test]
+fn each_backend_has_its_folder() {
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    for dir in ["sqlite", "postgres"] {
+        assert!(store.join(dir).join("mod.rs").is_file(), "src/store/{dir}/mod.rs");
+    }
+    let mut loose = Vec::new();
+    for entry in std::fs::read_dir(&store).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if ["read.rs", "write.rs", "schema.rs", "inbox.rs", "tx.rs"].contains(&name.as_str()) {
+            loose.push(name);
+        }
+    }
+    assert_eq!(loose, Vec::<String>::new(), "a backend's file outside its folder");
 }

@@ -3,8 +3,8 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::Sqlite;
-use super::types::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 use crate::model::Origin;
+use crate::store::types::{ListFilter, MessageRow, OrderRow, QuarantinedRow, Result, SnapshotRow};
 
 /// The filter's limit as SQLite's LIMIT, which reads a negative one as none.
 fn sqlite_limit(filter: &ListFilter) -> i64 {

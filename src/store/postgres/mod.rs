@@ -32,11 +32,11 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
-use super::OpenMode;
-use super::backend::Writes;
-use super::location::PgUrl;
-use super::types::{Result, StoreError};
 use crate::loglimit::Limiter;
+use crate::store::OpenMode;
+use crate::store::backend::Writes;
+use crate::store::location::PgUrl;
+use crate::store::types::{Result, StoreError};
 
 /// The channel every writing transaction notifies.
 pub const CHANNEL: &str = "orderscope";

@@ -4,10 +4,10 @@
 
 use postgres::Transaction;
 
-use super::super::OpenMode;
-use super::super::types::{Result, StoreError};
 use super::{Conn, PgUrl, no_nul, plain};
 use crate::model::{Order, quoted};
+use crate::store::OpenMode;
+use crate::store::types::{Result, StoreError};
 
 /// Each entry migrates from the version before it. Version 1 is the whole
 /// SQLite schema of its day (orders, snapshots, messages, receiver periods

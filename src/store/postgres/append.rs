@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use postgres::SimpleQueryMessage;
 
-use super::super::types::{Arrival, Result, StoreError};
 use super::{CHANNEL, Postgres, WRITE_LOCK, no_nul};
+use crate::store::types::{Arrival, Result, StoreError};
 
 fn text(out: &mut String, s: Option<&str>) {
     match s {

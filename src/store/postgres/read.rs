@@ -5,14 +5,14 @@ use std::collections::HashSet;
 
 use postgres::Row;
 
-use super::super::backend::{Backend, Writes};
-use super::super::types::{
-    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageRow, OrderRow, PeriodRow, QuarantinedRow,
-    Result, SnapshotRow,
-};
 use super::Postgres;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
+use crate::store::backend::{Backend, Writes};
+use crate::store::types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageRow, OrderRow, PeriodRow, QuarantinedRow,
+    Result, SnapshotRow,
+};
 
 fn order_row(r: &Row) -> OrderRow {
     OrderRow {

@@ -3,9 +3,9 @@
 
 use rusqlite::params;
 
-use super::types::{Result, StoreError};
 use super::{APPLICATION_ID, Sqlite, classify};
 use crate::model::{Order, quoted};
+use crate::store::types::{Result, StoreError};
 
 const MIGRATIONS: &[&str] = &[
     // 1: orders with their summary, snapshots, messages.
@@ -255,7 +255,7 @@ mod tests {
             }
             conn.pragma_update(None, "user_version", 5).unwrap();
             conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
-            let body = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+            let body = include_str!("../../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
             let order: serde_json::Value = serde_json::from_str(body).unwrap();
             conn.execute(
                 "INSERT INTO snapshots (order_id, content_hash, fetched_at, source, update_time, body) VALUES ('3732676853715311104', 'h', 1, 'seed', 1, ?1)",
@@ -291,8 +291,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         let seed = "3732676853715311104";
-        let before = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
-        let after = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+        let before = include_str!("../../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+        let after = include_str!("../../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
         let newest = Order::parse_text(after).unwrap();
         {
             let conn = rusqlite::Connection::open(&path).unwrap();

@@ -11,9 +11,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::types::{Arrival, Backlog, InboxRow, MESSAGES, MessageInsert, Projected, Redelivery, Result};
 use super::write::add_message_row;
 use crate::model::Push;
+use crate::store::types::{Arrival, Backlog, InboxRow, MESSAGES, MessageInsert, Projected, Redelivery, Result};
 
 /// Appends one arrival; returns its inbox id.
 pub fn append(c: &Connection, a: &Arrival, dup_key: &str) -> Result<i64> {

@@ -6,15 +6,15 @@
 use postgres::Row;
 use postgres::types::ToSql;
 
-use super::super::backend::Tx;
-use super::super::types::{
-    Arrival, FullMessage, InboxRow, MESSAGES, MessageInsert, PeriodRow, Projected, Redelivery, Result, StoreError,
-};
 use super::{Conn, lost, no_nul, plain};
 use crate::json::{canonical, sha1_hex};
 use crate::model::Origin;
 use crate::model::record::Note;
 use crate::model::{Order, Push, quoted};
+use crate::store::backend::Tx;
+use crate::store::types::{
+    Arrival, FullMessage, InboxRow, MESSAGES, MessageInsert, PeriodRow, Projected, Redelivery, Result, StoreError,
+};
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
 /// aborts the transaction there, so the whole write must fail.

@@ -3,9 +3,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::types::{FullMessage, MessageInsert, PeriodRow, Redelivery, Result};
 use crate::json::{canonical, sha1_hex};
 use crate::model::{Order, Push, quoted};
+use crate::store::types::{FullMessage, MessageInsert, PeriodRow, Redelivery, Result};
 
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
     let hash = sha1_hex(canonical(&order.raw).as_bytes());

@@ -5,15 +5,15 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
-use super::backend::{Backend, Tx, Writes};
-use super::types::{
-    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
-    Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
-};
 use super::{Sqlite, inbox, write};
 use crate::model::Order;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
+use crate::store::backend::{Backend, Tx, Writes};
+use crate::store::types::{
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
+    Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
+};
 
 /// A SQLite transaction, as the interface's writes.
 struct SqliteTx<'a>(&'a Connection);
