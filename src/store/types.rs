@@ -313,10 +313,81 @@ pub enum MessageInsert {
 /// its body as it arrived.
 pub fn dup_key(plaintext: Option<&[u8]>, envelope: &[u8]) -> String {
     match plaintext.map(std::str::from_utf8) {
-        Some(Ok(text)) => match Push::parse(text) {
-            Ok(p) => p.dup_key(text),
-            Err(_) => format!("unparsed|{}", sha1_hex(text.as_bytes())),
-        },
-        _ => format!("quarantine|{}", sha1_hex(envelope)),
+        Some(Ok(text)) => MessageFields::read(text).key,
+        _ => quarantine_key(envelope.as_ref()),
+    }
+}
+
+/// The duplicate key of a signed push that could not be decrypted: its body
+/// as it arrived, so the same body again is a redelivery.
+pub fn quarantine_key(envelope: &[u8]) -> String {
+    format!("quarantine|{}", sha1_hex(envelope))
+}
+
+/// What the `messages` table keeps of a decrypted push, read once by the
+/// one rule both backends follow: a push that parses is keyed on its fields
+/// ([`Push::dup_key`]); one that does not is kept whole, keyed on its
+/// plaintext and quarantined with why (`messages --reprocess` retries it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFields {
+    pub event: Option<String>,
+    pub order_id: Option<String>,
+    pub kind: Option<i64>,
+    pub create_time: Option<i64>,
+    pub error: Option<String>,
+    pub quarantine: Option<String>,
+    pub key: String,
+    pub type5: bool,
+}
+
+impl MessageFields {
+    pub fn read(plaintext: &str) -> MessageFields {
+        match Push::parse(plaintext) {
+            Ok(p) => MessageFields {
+                type5: p.is_type5(),
+                key: p.dup_key(plaintext),
+                event: Some(p.event),
+                order_id: p.order_id,
+                kind: p.kind,
+                create_time: p.create_time,
+                error: None,
+                quarantine: None,
+            },
+            Err(e) => MessageFields {
+                event: None,
+                order_id: None,
+                kind: None,
+                create_time: None,
+                quarantine: Some(format!("cannot parse the decrypted message: {e}")),
+                error: Some(e.to_string()),
+                key: format!("unparsed|{}", sha1_hex(plaintext.as_bytes())),
+                type5: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arrival_and_its_message_share_one_key() {
+        let push = r#"{"ToUserName":"gh","FromUserName":"o","CreateTime":1795752000,"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{"order_id":3732676853715311104,"type":5}}"#;
+        let read = MessageFields::read(push);
+        assert_eq!(read.key, dup_key(Some(push.as_bytes()), b"body"));
+        assert!(read.type5 && read.quarantine.is_none(), "{read:?}");
+        assert_eq!(read.order_id.as_deref(), Some("3732676853715311104"));
+
+        let garbled = "{not json";
+        let read = MessageFields::read(garbled);
+        assert_eq!(read.key, dup_key(Some(garbled.as_bytes()), b"body"));
+        assert!(read.key.starts_with("unparsed|") && read.order_id.is_none(), "{read:?}");
+        assert!(read.quarantine.as_deref().is_some_and(|q| q.starts_with("cannot parse")), "{read:?}");
+
+        // Undecryptable: keyed on the body, whatever else came with it.
+        assert_eq!(dup_key(None, b"body"), quarantine_key(b"body"));
+        assert_eq!(dup_key(Some(&[0xff, 0xfe]), b"body"), quarantine_key(b"body"));
+        assert_ne!(quarantine_key(b"body"), quarantine_key(b"other"));
     }
 }

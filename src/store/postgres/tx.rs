@@ -13,7 +13,8 @@ use crate::model::record::Note;
 use crate::model::{Order, Push, quoted};
 use crate::store::backend::Tx;
 use crate::store::types::{
-    Arrival, FullMessage, InboxRow, MESSAGES, MessageInsert, PeriodRow, Projected, Redelivery, Result, StoreError,
+    Arrival, FullMessage, InboxRow, MESSAGES, MessageFields, MessageInsert, PeriodRow, Projected, Redelivery, Result,
+    StoreError, quarantine_key,
 };
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
@@ -36,7 +37,8 @@ impl PgTx<'_> {
         redelivery: Redelivery,
         inbox_id: Option<i64>,
     ) -> Result<MessageInsert> {
-        let Parsed { event, order_id, kind, create_time, error, quarantine, key, type5 } = parse(plaintext);
+        let MessageFields { event, order_id, kind, create_time, error, quarantine, key, type5 } =
+            MessageFields::read(plaintext);
         let token = quoted::event_token(event.as_deref(), kind).map(|t| no_nul(&t).into_owned()).unwrap_or_default();
         let envelope = envelope.map(no_nul);
         let text = no_nul(plaintext);
@@ -141,43 +143,6 @@ impl PgTx<'_> {
         let rows =
             self.q("UPDATE messages SET deliveries = deliveries + 1 WHERE dup_key = $1 RETURNING id", &[&key])?;
         Ok(MessageInsert::Duplicate(rows.first().map(|r| r.get(0)).unwrap_or(0)))
-    }
-}
-
-/// The fields of one push as the messages table keeps them.
-pub(super) struct Parsed {
-    pub(super) event: Option<String>,
-    pub(super) order_id: Option<String>,
-    pub(super) kind: Option<i64>,
-    pub(super) create_time: Option<i64>,
-    pub(super) error: Option<String>,
-    pub(super) quarantine: Option<String>,
-    pub(super) key: String,
-    pub(super) type5: bool,
-}
-
-pub(super) fn parse(plaintext: &str) -> Parsed {
-    match Push::parse(plaintext) {
-        Ok(p) => Parsed {
-            type5: p.is_type5(),
-            key: p.dup_key(plaintext),
-            event: Some(p.event),
-            order_id: p.order_id,
-            kind: p.kind,
-            create_time: p.create_time,
-            error: None,
-            quarantine: None,
-        },
-        Err(e) => Parsed {
-            event: None,
-            order_id: None,
-            kind: None,
-            create_time: None,
-            quarantine: Some(format!("cannot parse the decrypted message: {e}")),
-            error: Some(e.to_string()),
-            key: format!("unparsed|{}", sha1_hex(plaintext.as_bytes())),
-            type5: false,
-        },
     }
 }
 
@@ -333,7 +298,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn add_quarantined(&mut self, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
-        let key = format!("quarantine|{}", sha1_hex(envelope.as_bytes()));
+        let key = quarantine_key(envelope.as_bytes());
         let envelope = no_nul(envelope);
         let inserted = self.q(
             "INSERT INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)

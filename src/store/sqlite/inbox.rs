@@ -12,8 +12,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::write::add_message_row;
-use crate::model::Push;
-use crate::store::types::{Arrival, Backlog, InboxRow, MESSAGES, MessageInsert, Projected, Redelivery, Result};
+use crate::store::types::{
+    Arrival, Backlog, InboxRow, MESSAGES, MessageFields, MessageInsert, Projected, Redelivery, Result,
+};
 
 /// Appends one arrival; returns its inbox id.
 pub fn append(c: &Connection, a: &Arrival, dup_key: &str) -> Result<i64> {
@@ -89,18 +90,10 @@ pub fn project_batch(c: &Connection, rows: &[InboxRow], quarantine: Option<&str>
         let quarantined = reason.is_some() || row.text().is_none();
         let (outcome, order_id) = match (reason, row.text()) {
             (None, Some(text)) => {
-                let parsed = Push::parse(text).ok();
-                let outcome = add_message_row(
-                    c,
-                    row.received_at,
-                    None,
-                    text,
-                    "serve",
-                    Redelivery::Count,
-                    Some(row.id),
-                    parsed.as_ref(),
-                )?;
-                (outcome, parsed.and_then(|p| p.order_id))
+                let fields = MessageFields::read(text);
+                let outcome =
+                    add_message_row(c, row.received_at, None, text, "serve", Redelivery::Count, Some(row.id), &fields)?;
+                (outcome, fields.order_id)
             }
             (reason, _) => {
                 let reason = reason.unwrap_or_default();

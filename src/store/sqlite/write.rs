@@ -4,8 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::json::{canonical, sha1_hex};
-use crate::model::{Order, Push, quoted};
-use crate::store::types::{FullMessage, MessageInsert, PeriodRow, Redelivery, Result};
+use crate::model::{Order, quoted};
+use crate::store::types::{FullMessage, MessageFields, MessageInsert, PeriodRow, Redelivery, Result, quarantine_key};
 
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
     let hash = sha1_hex(canonical(&order.raw).as_bytes());
@@ -65,12 +65,11 @@ pub fn add_message(
     source: &str,
     redelivery: Redelivery,
 ) -> Result<MessageInsert> {
-    let parsed = Push::parse(plaintext).ok();
-    add_message_row(c, received_at, envelope, plaintext, source, redelivery, None, parsed.as_ref())
+    add_message_row(c, received_at, envelope, plaintext, source, redelivery, None, &MessageFields::read(plaintext))
 }
 
-/// [`add_message`] with the push already parsed (`None`: it does not parse)
-/// and the inbox row it comes from, if any.
+/// [`add_message`] with the push already read and the inbox row it comes
+/// from, if any.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn add_message_row(
     c: &Connection,
@@ -80,18 +79,9 @@ pub(super) fn add_message_row(
     source: &str,
     redelivery: Redelivery,
     inbox_id: Option<i64>,
-    parsed: Option<&Push>,
+    fields: &MessageFields,
 ) -> Result<MessageInsert> {
-    let (event, order_id, kind, create_time, error, key) = match parsed {
-        Some(p) => (Some(p.event.as_str()), p.order_id.as_deref(), p.kind, p.create_time, None, p.dup_key(plaintext)),
-        None => {
-            let error = Push::parse(plaintext).err().map(|e| e.to_string()).unwrap_or_default();
-            (None, None, None, None, Some(error), format!("unparsed|{}", sha1_hex(plaintext.as_bytes())))
-        }
-    };
-    // A push that does not parse is quarantined: kept whole, flagged, and
-    // retried by `messages --reprocess`.
-    let quarantine = error.as_ref().map(|e| format!("cannot parse the decrypted message: {e}"));
+    let MessageFields { event, order_id, kind, create_time, error, quarantine, key, type5 } = fields;
     let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine, inbox_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine, inbox_id],
     )?;
@@ -105,8 +95,7 @@ pub(super) fn add_message_row(
     }
     let id = c.last_insert_rowid();
     if let Some(order_id) = order_id {
-        let type5 = parsed.map(Push::is_type5).unwrap_or(false);
-        summary_after_push(c, order_id, type5, received_at, quoted::event_token(event, kind))?;
+        summary_after_push(c, order_id, *type5, received_at, quoted::event_token(event.as_deref(), *kind))?;
     }
     Ok(MessageInsert::New(id))
 }
@@ -153,7 +142,7 @@ pub fn add_receiver_period(
 /// Keeps a correctly signed push that could not be decrypted: the whole body
 /// and why. The same body arriving again is counted, not stored twice.
 pub fn add_quarantined(c: &Connection, received_at: i64, envelope: &str, reason: &str) -> Result<MessageInsert> {
-    let key = format!("quarantine|{}", sha1_hex(envelope.as_bytes()));
+    let key = quarantine_key(envelope.as_bytes());
     let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, envelope, plaintext, parse_error, dup_key, source, quarantine)
          VALUES (?1, ?2, '', ?3, ?4, 'serve', ?3)")?.execute(params![received_at, envelope, reason, key],
     )?;
@@ -178,17 +167,9 @@ pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<O
         return Ok(None);
     };
     c.prepare_cached("DELETE FROM messages WHERE id = ?1")?.execute([id])?;
-    let parsed = Push::parse(plaintext).ok();
-    let out = add_message_row(
-        c,
-        received_at,
-        envelope.as_deref(),
-        plaintext,
-        "serve",
-        Redelivery::Count,
-        inbox_id,
-        parsed.as_ref(),
-    )?;
+    let fields = MessageFields::read(plaintext);
+    let out =
+        add_message_row(c, received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count, inbox_id, &fields)?;
     if let MessageInsert::New(new_id) = out {
         c.prepare_cached("UPDATE messages SET deliveries = ?2 WHERE id = ?1")?.execute(params![new_id, deliveries])?;
     }
