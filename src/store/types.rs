@@ -314,7 +314,7 @@ pub enum MessageInsert {
 pub fn dup_key(plaintext: Option<&[u8]>, envelope: &[u8]) -> String {
     match plaintext.map(std::str::from_utf8) {
         Some(Ok(text)) => MessageFields::read(text).key,
-        _ => quarantine_key(envelope.as_ref()),
+        _ => quarantine_key(envelope),
     }
 }
 

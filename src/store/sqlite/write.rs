@@ -87,7 +87,7 @@ pub(super) fn add_message_row(
     )?;
     if inserted == 0 {
         return match redelivery {
-            Redelivery::Count => count_redelivery(c, &key),
+            Redelivery::Count => count_redelivery(c, key),
             Redelivery::Ignore => Ok(MessageInsert::Duplicate(
                 c.prepare_cached("SELECT id FROM messages WHERE dup_key = ?1")?.query_row([&key], |r| r.get(0))?,
             )),
