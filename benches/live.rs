@@ -101,7 +101,7 @@ fn answer_to_frame() {
     let mut times = Latencies::new();
     for k in 0..200 {
         let id = app.selected_id().unwrap().to_string();
-        let mut o = store.latest_snapshot(&id).unwrap().unwrap().order().unwrap();
+        let mut o = store.reads().latest_snapshot(&id).unwrap().unwrap().order().unwrap();
         o.raw["order_detail"]["ext_info"]["merchant_notes"] = format!("v{k}").into();
         let generation = app.live.generation;
         app.live.in_flight = Some((generation, id.clone()));

@@ -151,7 +151,9 @@ fn ensure_import_files(dir: &Path) -> (PathBuf, PathBuf) {
 /// configured key, for `messages --reprocess` to retry (and keep: every
 /// retry fails again, so each run retries the same pushes).
 fn ensure_quarantine_store(path: &Path) {
-    if Store::open(path, OpenMode::Existing).and_then(|s| s.quarantined_count()).is_ok_and(|n| n as u64 == QUARANTINED)
+    if Store::open(path, OpenMode::Existing)
+        .and_then(|s| s.reads().quarantined_count())
+        .is_ok_and(|n| n as u64 == QUARANTINED)
     {
         return;
     }

@@ -239,7 +239,7 @@ fn poller(location: Location, probes: mpsc::Receiver<Probe>) -> std::thread::Joi
             }
             pending.retain(|p| {
                 let t = Instant::now();
-                let listed = store.messages(Some(&p.order)).map(|m| !m.is_empty()).unwrap_or(false);
+                let listed = store.reads().messages(Some(&p.order)).map(|m| !m.is_empty()).unwrap_or(false);
                 let now = Instant::now();
                 seen.reads.record(now - t);
                 if listed {
@@ -269,7 +269,7 @@ fn sampler(
 ) -> std::thread::JoinHandle<Vec<(Instant, i64)>> {
     std::thread::spawn(move || {
         let store = Store::open_at(&location, OpenMode::Existing, Durability::Normal).unwrap();
-        let sample = || (Instant::now(), store.counts().unwrap().2);
+        let sample = || (Instant::now(), store.reads().counts().unwrap().2);
         let mut samples = vec![sample()];
         let _ = ready.send(());
         loop {
@@ -466,7 +466,7 @@ impl Bench<'_> {
     /// Waits until every acknowledged push is readable; how long that took.
     fn wait_readable(&self) -> Option<Duration> {
         let t = Instant::now();
-        while self.reader.counts().unwrap().2 < self.acknowledged {
+        while self.reader.reads().counts().unwrap().2 < self.acknowledged {
             if t.elapsed() > LINGER {
                 return None;
             }
@@ -615,8 +615,12 @@ fn measure(
     for line in logged.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(5) {
         println!("{name}, receiver log: {line}");
     }
-    let stored =
-        Store::open_at(&Location::parse(store), OpenMode::Existing, Durability::Normal).unwrap().counts().unwrap().2;
+    let stored = Store::open_at(&Location::parse(store), OpenMode::Existing, Durability::Normal)
+        .unwrap()
+        .reads()
+        .counts()
+        .unwrap()
+        .2;
     assert!(stored >= acknowledged, "{name}: {acknowledged} pushes acknowledged but {stored} readable after the stop");
     let missed: Vec<&str> = met.iter().filter(|(_, ok)| !ok).map(|(l, _)| l.as_str()).collect();
     if missed.is_empty() {

@@ -124,7 +124,7 @@ async fn steady(ports: &[u16], reqs: Arc<Vec<Vec<u8>>>) -> Latencies {
 
 fn stored(store: &str) -> i64 {
     let s = Store::open_at(&Location::parse(store), OpenMode::Existing, Durability::Normal).unwrap();
-    s.counts().unwrap().2
+    s.reads().counts().unwrap().2
 }
 
 /// Runs both loads on `receivers` receivers sharing `store`; one line each.

@@ -186,8 +186,8 @@ pub fn shipped_version(order: &Value, at: i64) -> Value {
 /// version, and one order that ships a minute after the start.
 pub fn start_fake_shop(store: &Store, now: i64) -> anyhow::Result<crate::api::fake::FakeShop> {
     let shop = crate::api::fake::FakeShop::start_thread(DEMO_APPID, DEMO_SECRET)?;
-    for row in store.orders()? {
-        if let Some(snap) = store.latest_snapshot(&row.order_id)? {
+    for row in store.reads().orders()? {
+        if let Some(snap) = store.reads().latest_snapshot(&row.order_id)? {
             let order: Value = serde_json::from_str(&snap.body)?;
             if row.order_id == SHIPS_DURING_DEMO {
                 shop.add_version(now + ship_after(), shipped_version(&order, now + ship_after()));

@@ -67,7 +67,7 @@ pub fn run(flags: &Flags, url: Option<&str>) -> Result<bool> {
     report("store", outcome)?;
     if let Some(store) = store {
         let now = crate::timefmt::now();
-        match (store.receiver_status(), store.quarantine_reasons(5)) {
+        match (store.receiver_status(), store.reads().quarantine_reasons(5)) {
             (Ok(status), Ok(reasons)) => {
                 for (name, outcome) in pipeline(&status, &reasons, now) {
                     report(name, outcome)?;
@@ -99,7 +99,7 @@ fn config_outcome(file: Option<&ConfigFile>) -> Outcome {
 fn check_store(s: &Settings) -> (Outcome, Option<Store>) {
     let outcome = match Store::open_at(&s.store_location(), OpenMode::Existing, crate::store::Durability::Normal) {
         Ok(store) => {
-            let (orders, _, pushes) = store.counts().unwrap_or((-1, -1, -1));
+            let (orders, _, pushes) = store.reads().counts().unwrap_or((-1, -1, -1));
             let ok = Outcome::Ok(format!(
                 "{} ({orders} orders, {pushes} pushes; from {})",
                 store.location(),

@@ -76,7 +76,7 @@ pub fn sort(list: &mut [Expiring]) {
 /// then the latest version of each candidate (for its extension count), so
 /// memory stays small on any store.
 pub fn load(store: &crate::store::Store, now: i64, within: i64) -> crate::store::Result<Vec<Expiring>> {
-    let demo = store.demo_orders()?;
+    let demo = store.reads().demo_orders()?;
     let mut rows = Vec::new();
     store.each_order(&crate::store::ListFilter::default(), |r| {
         if is_candidate(&r, now, within) {
@@ -86,7 +86,7 @@ pub fn load(store: &crate::store::Store, now: i64, within: i64) -> crate::store:
     })?;
     let mut list = Vec::with_capacity(rows.len());
     for r in &rows {
-        let vnum = match store.latest_snapshot(&r.order_id)? {
+        let vnum = match store.reads().latest_snapshot(&r.order_id)? {
             Some(v) => v.order().ok().map(|o| Vnum::of(&o)),
             None => None,
         };

@@ -25,7 +25,7 @@ pub fn evidence_at(store: &Store, order_id: &str, now: i64) -> Result<Evidence> 
 /// versions that no longer parse (what the inspector shows beside it).
 pub fn gather(store: &Store, order_id: &str, now: i64) -> Result<(Evidence, Vec<MessageRow>, Vec<String>)> {
     let (versions, problems) = store.versions(order_id)?;
-    let messages = store.messages(Some(order_id))?;
+    let messages = store.reads().messages(Some(order_id))?;
     let mut pushes: Vec<PushRecord> = messages.iter().map(Into::into).collect();
     let pending = unprocessed(store, order_id, &messages)?;
     // A pending arrival of a push already stored is one more delivery of it.
@@ -39,8 +39,8 @@ pub fn gather(store: &Store, order_id: &str, now: i64) -> Result<(Evidence, Vec<
         order_id: order_id.to_string(),
         versions,
         pushes,
-        periods: store.receiver_periods()?,
-        notes: store.notes(order_id)?,
+        periods: store.reads().receiver_periods()?,
+        notes: store.reads().notes(order_id)?,
         unprocessed_elsewhere: pending.undecided,
         now,
     };
@@ -53,12 +53,12 @@ pub fn gather(store: &Store, order_id: &str, now: i64) -> Result<(Evidence, Vec<
 /// unprocessed arrivals could not be told apart (unreadable, or past
 /// the rows this look reads).
 fn unprocessed(store: &Store, order_id: &str, stored: &[MessageRow]) -> Result<Unprocessed> {
-    let backlog = store.backlog()?;
+    let backlog = store.inbox().backlog()?;
     if backlog.pending == 0 {
         return Ok(Unprocessed::default());
     }
-    let (cursor, _) = store.inbox_state()?;
-    let rows = store.inbox_after(cursor, UNPROCESSED_SCAN)?;
+    let (cursor, _) = store.inbox().inbox_state()?;
+    let rows = store.inbox().inbox_after(cursor, UNPROCESSED_SCAN)?;
     let mut out = Unprocessed { undecided: (backlog.pending - rows.len() as i64).max(0), ..Default::default() };
     let mut keys: Option<Vec<String>> = None;
     for row in &rows {

@@ -338,7 +338,7 @@ pub fn from_store(
     if let Some(problem) = problems.first() {
         anyhow::bail!("{problem}");
     }
-    let messages = store.messages(Some(order_id))?;
+    let messages = store.reads().messages(Some(order_id))?;
     let story = crate::load::story_at(store, order_id, now, lang)?;
     let mut md = markdown(order_id, &versions, &messages, &story, lang, now);
     if let Some(b) = other {

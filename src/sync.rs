@@ -172,7 +172,7 @@ pub fn run(settings: &Settings, since: i64, follow: bool, interval: i64, yes: bo
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
-        let mut start = match (follow, store.in_task(|s| s.sync_value(CURSOR))?) {
+        let mut start = match (follow, store.in_task(|s| s.reads().sync_value(CURSOR))?) {
             (true, Some(until)) => {
                 eprintln!("{} resuming from {}", timefmt::full_tz(timefmt::now()), timefmt::full_tz(until));
                 until - OVERLAP

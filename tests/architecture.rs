@@ -212,3 +212,12 @@ fn each_backend_has_its_folder() {
     }
     assert_eq!(loose, Vec::<String>::new(), "a backend's file outside its folder");
 }
+
+/// The facade hands out the store's roles by name; it is no smart pointer
+/// to the whole backend.
+#[test]
+fn the_store_facade_derefs_to_nothing() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/mod.rs")).unwrap();
+    assert!(!text.contains("Deref for Store"), "src/store/mod.rs implements Deref for Store");
+    assert!(!text.contains("Target = dyn"), "src/store/mod.rs derefs to a trait object");
+}

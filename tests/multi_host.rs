@@ -586,9 +586,9 @@ fn the_first_write_and_read_after_a_server_restart_succeed() {
     end_others(&mut admin);
     store.add_message(2, None, &push(2), "serve".into(), Redelivery::Count).unwrap();
     end_others(&mut admin);
-    assert_eq!(store.messages(Some("9")).unwrap().len(), 2);
+    assert_eq!(store.reads().messages(Some("9")).unwrap().len(), 2);
     end_others(&mut admin);
     let envelope = br#"{"Encrypt":"x"}"#;
     let arrival = Arrival { received_at: 3, query: "", content_type: None, envelope, plaintext: None, problem: None };
-    assert_eq!(store.append_inbox_group(&[(arrival, "k3")]).unwrap().len(), 1);
+    assert_eq!(store.inbox_mut().append_inbox_group(&[(arrival, "k3")]).unwrap().len(), 1);
 }

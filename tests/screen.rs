@@ -336,7 +336,7 @@ fn the_header_says_how_far_reads_are_behind_and_whether_the_receiver_runs() {
         })
         .collect();
     let refs: Vec<(Arrival, &str)> = arrivals.iter().map(|(a, k)| (*a, k.as_str())).collect();
-    store.append_inbox_group(&refs).unwrap();
+    store.inbox_mut().append_inbox_group(&refs).unwrap();
     let mut app = demo_app(&mut store, Lang::Zh);
     let zh = render(&mut app, 80, 24);
     assert!(zh.lines().next().unwrap().contains("接收器运行中 · 最近推送 1 秒前 · 3 条尚未可读"), "{zh}");

@@ -19,7 +19,7 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     assert_eq!(version, SCHEMA_VERSION);
     let mode: String = store.sqlite().unwrap().conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(store.counts().unwrap(), (0, 0, 0));
+    assert_eq!(store.reads().counts().unwrap(), (0, 0, 0));
     drop(store);
     // Opening again is a no-op.
     assert!(Store::open(&path, OpenMode::Existing).is_ok());
@@ -37,17 +37,17 @@ fn snapshots_are_deduplicated_by_content_not_formatting() {
     assert!(!store.add_snapshot(&same, 200, "test".into()).unwrap());
     let after = Order::parse_text(&std::fs::read_to_string(seed_file("after")).unwrap()).unwrap();
     assert!(store.add_snapshot(&after, 300, "test".into()).unwrap());
-    let snaps = store.snapshots(SEED).unwrap();
+    let snaps = store.reads().snapshots(SEED).unwrap();
     assert_eq!(snaps.len(), 2);
     assert_eq!(snaps[0].fetched_at, 100);
-    let row = store.order(SEED).unwrap().unwrap();
+    let row = store.reads().order(SEED).unwrap().unwrap();
     assert_eq!((row.status, row.snapshots), (Some(30), 2));
     assert_eq!(row.vnum.as_deref(), Some("18400984191-0775"));
     // An older version imported later does not roll the summary back.
     let mut older = order.clone();
     older.raw["update_time"] = serde_json::json!(1);
     assert!(store.add_snapshot(&older, 400, "test".into()).unwrap());
-    assert_eq!(store.order(SEED).unwrap().unwrap().status, Some(30));
+    assert_eq!(store.reads().order(SEED).unwrap().unwrap().status, Some(30));
 }
 
 #[test]
@@ -65,15 +65,15 @@ fn redelivered_pushes_are_stored_once_and_counted() {
         store.add_message(30, None, push, "import".into(), Redelivery::Ignore).unwrap(),
         MessageInsert::Duplicate(id)
     );
-    let msgs = store.messages(Some("9")).unwrap();
+    let msgs = store.reads().messages(Some("9")).unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].deliveries, 2);
     assert_eq!(msgs[0].received_at, 10);
-    let row = store.order("9").unwrap().unwrap();
+    let row = store.reads().order("9").unwrap().unwrap();
     assert_eq!((row.messages, row.type5), (1, true));
     // A message that does not parse is still kept, with its problem.
     store.add_message(40, None, "{truncated", "serve".into(), Redelivery::Count).unwrap();
-    let all = store.messages(None).unwrap();
+    let all = store.reads().messages(None).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all[1].parse_error.as_deref().unwrap().starts_with("not JSON"));
 }
@@ -144,7 +144,7 @@ fn a_derived_write_leaves_the_store_as_durable_as_it_was() {
     });
     assert!(failed.is_err());
     assert_eq!(level(&full), 2, "FULL again after a derived write that failed");
-    assert_eq!(full.sync_value("k").unwrap(), Some(1), "the failed write left nothing");
+    assert_eq!(full.reads().sync_value("k").unwrap(), Some(1), "the failed write left nothing");
 
     let mut normal = Store::open_with(&dir.path().join("normal.db"), OpenMode::Create, Durability::Normal).unwrap();
     normal.write_derived(|tx| tx.set_sync_value("k", 1)).unwrap();

@@ -181,7 +181,7 @@ fn rule_no_snapshot() {
 fn every_inferred_entry_names_its_rule_and_observed_ones_point_at_data() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    for row in store.orders().unwrap() {
+    for row in store.reads().orders().unwrap() {
         let s = orderscope::load::story(&store, &row.order_id, Lang::Zh).unwrap();
         for e in &s.entries {
             match e.source {

@@ -20,6 +20,7 @@ pub fn store_path() -> PathBuf {
 pub fn ensure_store(path: &Path) {
     if let Ok(store) = Store::open(path, OpenMode::Existing)
         && store
+            .reads()
             .counts()
             .map(|(o, _, m)| o as u64 == ORDERS && m as u64 == ORDERS * MESSAGES_PER_ORDER)
             .unwrap_or(false)
@@ -72,7 +73,7 @@ pub fn ensure_store(path: &Path) {
 /// first-frame figure (the list is what start-up must read).
 pub fn ensure_wide_store(path: &Path, orders: u64) {
     if let Ok(store) = Store::open(path, OpenMode::Existing)
-        && store.counts().map(|(o, _, _)| o as u64 == orders).unwrap_or(false)
+        && store.reads().counts().map(|(o, _, _)| o as u64 == orders).unwrap_or(false)
     {
         return;
     }

@@ -58,7 +58,7 @@ pub fn orders(s: &Settings, listing: &Listing) -> Result<()> {
     let store = open_store(s, OpenMode::Existing)?;
     let now = timefmt::now();
     // Only the ids of demo orders: few on a real store.
-    let demo = store.demo_orders()?;
+    let demo = store.reads().demo_orders()?;
     if let Some(shape) = listing.json() {
         write_json_list(shape, |emit| {
             store.each_order(filter, |r| {

@@ -82,10 +82,10 @@ pub fn ensure_order(s: &Settings, order_id: &str, say: bool) -> Result<Store> {
     // Known from pushes or notes only: still worth a fetch, but enough to go on without one.
     let mut known_without_version = false;
     if let Some(store) = &existing {
-        if store.latest_snapshot(order_id)?.is_some() {
+        if store.reads().latest_snapshot(order_id)?.is_some() {
             return Ok(existing.expect("checked"));
         }
-        known_without_version = store.order(order_id)?.is_some() || !store.notes(order_id)?.is_empty();
+        known_without_version = store.reads().order(order_id)?.is_some() || !store.reads().notes(order_id)?.is_empty();
     }
     let Some(api) = s.api()? else {
         return match existing {

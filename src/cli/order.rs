@@ -25,7 +25,7 @@ pub fn show(s: &Settings, order_id: &str, live: bool, json_out: bool) -> Result<
         }
     }
     let store = ensure_order(s, order_id, !json_out)?;
-    let Some(snap) = store.latest_snapshot(order_id)? else {
+    let Some(snap) = store.reads().latest_snapshot(order_id)? else {
         return Err(no_version(s, order_id));
     };
     if json_out {

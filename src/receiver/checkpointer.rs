@@ -349,7 +349,7 @@ mod tests {
     fn receiver_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_with(&dir.path().join("s.db"), OpenMode::Create, Durability::Normal).unwrap();
-        store.prepare_receiver().unwrap();
+        store.inbox_mut().prepare_receiver().unwrap();
         store.sqlite().unwrap().conn().execute("CREATE TABLE filler (x BLOB)", []).unwrap();
         (dir, store)
     }
@@ -403,7 +403,7 @@ mod tests {
                 during += 1;
                 assert!(during < 1_000_000, "the checkpoint never caught up");
             }
-            store.checkpoint().unwrap();
+            store.inbox_mut().checkpoint().unwrap();
             insert(&store);
             // One row is a few frames: the WAL started over from its beginning.
             let frames = wal_frames(&store);

@@ -57,7 +57,7 @@ pub fn run(store: &mut Store, settings: &Settings) -> store::Result<Outcome> {
     let mut out = Outcome::default();
     let mut after = 0;
     loop {
-        let page = store.quarantined_after(after, PAGE)?;
+        let page = store.reads().quarantined_after(after, PAGE)?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for row in page {

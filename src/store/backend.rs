@@ -2,8 +2,8 @@
 //! file, the embedded default) and PostgreSQL (one database shared by
 //! several receiving hosts and any number of inspectors).
 //!
-//! Reads are methods of [`Backend`]; writes happen inside
-//! [`Backend::write_dyn`], which hands a [`Tx`] to the caller's closure and
+//! Reads are methods of [`Reads`]; writes happen inside
+//! [`Transact::write_dyn`], which hands a [`Tx`] to the caller's closure and
 //! commits everything it did as one transaction (or nothing). A backend may
 //! run the closure more than once (PostgreSQL retries a transaction that
 //! lost a serialization or deadlock race), so closures must not keep
@@ -93,15 +93,23 @@ fn collect<T>(scan: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<()>) -> Res
 /// The closure `write_dyn` runs: the caller's writes.
 pub type Writes<'a> = dyn FnMut(&mut dyn Tx) -> Result<()> + 'a;
 
-/// One store, whichever backend holds it.
-pub trait Backend: Send {
+/// One store, whichever backend holds it: each role its own trait, so a
+/// part of the program names the role it uses (the facade's `reads()`,
+/// `inbox()`, `feed()` and `export()`).
+pub trait Backend: Transact + Reads + Inbox + Feed + Export + Send {
     /// The file's path or the database URL (password masked), for messages.
     fn describe(&self) -> String;
+}
 
+/// Writes, as transactions.
+pub trait Transact {
     /// Runs `f` in one transaction: all of it lands or none. A commit
     /// returns only when it is durable as the store was opened for.
     fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()>;
+}
 
+/// What the inspector, the command line and the loaders read.
+pub trait Reads {
     /// The orders `filter` selects, most recently active first, each handed
     /// to `visit` as it is read (none kept) until `visit` returns false.
     /// `visit` must not use the store.
@@ -154,9 +162,10 @@ pub trait Backend: Send {
     fn sync_value(&self, key: &str) -> Result<Option<i64>>;
     /// (orders, snapshots, messages).
     fn counts(&self) -> Result<(i64, i64, i64)>;
+}
 
-    // The receiver's inbox.
-
+/// The receiver's inbox and its projection.
+pub trait Inbox: Transact {
     /// The receiver's durable step as a transaction of its own: what
     /// `write_dyn` with [`Tx::append_inbox`] does (PostgreSQL sends the
     /// whole transaction in one round trip).
@@ -168,7 +177,6 @@ pub trait Backend: Send {
         })?;
         Ok(ids)
     }
-
     /// The projector's cursor and the last inbox id.
     fn inbox_state(&self) -> Result<(i64, i64)>;
     /// What reads do not show yet: inbox rows past the projector's cursor.
@@ -183,9 +191,10 @@ pub trait Backend: Send {
     /// Between two commits of the receiver's writer (SQLite: a passive WAL checkpoint,
     /// finishing the one run beside it).
     fn checkpoint(&mut self) -> Result<()>;
+}
 
-    // The change feed.
-
+/// The change feed: what other connections committed.
+pub trait Feed {
     /// Starts watching for other connections' commits (PostgreSQL: LISTEN).
     fn watch(&mut self) -> Result<()>;
     /// Whether anything may have been committed elsewhere since `mark` was
@@ -198,9 +207,10 @@ pub trait Backend: Send {
     fn message_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, Option<String>)>>;
     /// (id, order id) of the snapshots after `after`, by id, at most `limit`.
     fn snapshot_ids_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>>;
+}
 
-    // Everything, for `store copy`.
-
+/// Everything a store holds, in pages, for `store copy`.
+pub trait Export {
     fn snapshots_after(&self, after: i64, limit: i64) -> Result<Vec<SnapshotRow>>;
     fn full_messages_after(&self, after: i64, limit: i64) -> Result<Vec<FullMessage>>;
     fn all_periods(&self) -> Result<Vec<PeriodRow>>;

@@ -56,12 +56,12 @@ impl Progress<'_> {
 pub fn copy(from: &Store, to: &mut Store, say: &mut dyn FnMut(&str)) -> Result<Copied> {
     let mut out = Copied::default();
     let mut progress = Progress { say, last: Instant::now() };
-    let (_, total_versions, total_pushes) = from.counts()?;
+    let (_, total_versions, total_pushes) = from.reads().counts()?;
 
     // Versions first: each new one updates its order's summary as any fetch would.
     let (mut after, mut done) = (0, 0u64);
     loop {
-        let rows = from.snapshots_after(after, BATCH)?;
+        let rows = from.export().snapshots_after(after, BATCH)?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let (new, known) = to.write(|tx| {
@@ -86,7 +86,7 @@ pub fn copy(from: &Store, to: &mut Store, say: &mut dyn FnMut(&str)) -> Result<C
 
     let (mut after, mut done) = (0, 0u64);
     loop {
-        let rows = from.full_messages_after(after, BATCH)?;
+        let rows = from.export().full_messages_after(after, BATCH)?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let (new, known) = to.write(|tx| {
@@ -107,9 +107,9 @@ pub fn copy(from: &Store, to: &mut Store, say: &mut dyn FnMut(&str)) -> Result<C
     }
     progress.tick("pushes", done, total_pushes, true);
 
-    let periods = from.all_periods()?;
-    let notes = from.all_notes()?;
-    let values = from.sync_values()?;
+    let periods = from.export().all_periods()?;
+    let notes = from.export().all_notes()?;
+    let values = from.export().sync_values()?;
     let (periods_new, notes_new) = to.write(|tx| {
         let mut p = 0;
         for period in &periods {

@@ -41,16 +41,16 @@ pub struct Feed {
 impl Feed {
     /// Starts watching from what the store holds now.
     pub fn start(store: &mut Store) -> Result<Feed> {
-        store.watch()?;
+        store.feed_mut().watch()?;
         let mut mark = 0;
-        store.changed_since(&mut mark)?;
-        let (last_message, last_snapshot) = store.max_ids()?;
-        Ok(Feed { mark, last_message, last_snapshot, quarantined: store.quarantined_count()? })
+        store.feed_mut().changed_since(&mut mark)?;
+        let (last_message, last_snapshot) = store.feed().max_ids()?;
+        Ok(Feed { mark, last_message, last_snapshot, quarantined: store.reads().quarantined_count()? })
     }
 
     /// What other connections committed since the last look (`None`: nothing).
     pub fn poll(&mut self, store: &mut Store) -> Result<Option<Changes>> {
-        if !store.changed_since(&mut self.mark)? {
+        if !store.feed_mut().changed_since(&mut self.mark)? {
             return Ok(None);
         }
         self.scan(store)
@@ -61,25 +61,25 @@ impl Feed {
     pub fn scan(&mut self, store: &Store) -> Result<Option<Changes>> {
         let mut changed = BTreeSet::new();
         let mut pushes = Vec::new();
-        for (id, order_id) in store.message_ids_after(self.last_message, BATCH)? {
+        for (id, order_id) in store.feed().message_ids_after(self.last_message, BATCH)? {
             self.last_message = id;
             if let Some(o) = &order_id {
                 changed.insert(o.clone());
             }
             pushes.push((id, order_id));
         }
-        for (id, order_id) in store.snapshot_ids_after(self.last_snapshot, BATCH)? {
+        for (id, order_id) in store.feed().snapshot_ids_after(self.last_snapshot, BATCH)? {
             self.last_snapshot = id;
             changed.insert(order_id);
         }
-        let quarantined = store.quarantined_count()?;
+        let quarantined = store.reads().quarantined_count()?;
         if changed.is_empty() && pushes.is_empty() && quarantined == self.quarantined {
             return Ok(None);
         }
         self.quarantined = quarantined;
         let mut rows = Vec::with_capacity(changed.len());
         for id in &changed {
-            if let Some(row) = store.order(id)? {
+            if let Some(row) = store.reads().order(id)? {
                 rows.push(row);
             }
         }

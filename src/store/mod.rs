@@ -15,7 +15,7 @@ pub mod types;
 use crate::model::Origin;
 use std::path::Path;
 
-pub use backend::{Backend, Tx};
+pub use backend::{Backend, Export, Feed, Inbox, Reads, Transact, Tx};
 pub use location::Location;
 pub use status::ReceiverStatus;
 pub use types::{
@@ -63,26 +63,56 @@ enum Inner {
     Postgres(Box<postgres::Postgres>),
 }
 
-impl std::ops::Deref for Store {
-    type Target = dyn Backend;
-    fn deref(&self) -> &(dyn Backend + 'static) {
+impl Store {
+    fn backend(&self) -> &dyn Backend {
         match &self.inner {
             Inner::Sqlite(s) => s,
             Inner::Postgres(p) => p.as_ref(),
         }
     }
-}
 
-impl std::ops::DerefMut for Store {
-    fn deref_mut(&mut self) -> &mut (dyn Backend + 'static) {
+    fn backend_mut(&mut self) -> &mut dyn Backend {
         match &mut self.inner {
             Inner::Sqlite(s) => s,
             Inner::Postgres(p) => p.as_mut(),
         }
     }
-}
 
-impl Store {
+    /// What the inspector, the command line and the loaders read.
+    pub fn reads(&self) -> &dyn Reads {
+        self.backend()
+    }
+
+    /// The receiver's inbox and its projection, to look at.
+    pub fn inbox(&self) -> &dyn Inbox {
+        self.backend()
+    }
+
+    /// The receiver's inbox, to append to and keep.
+    pub fn inbox_mut(&mut self) -> &mut dyn Inbox {
+        self.backend_mut()
+    }
+
+    /// The change feed, to look at.
+    pub fn feed(&self) -> &dyn Feed {
+        self.backend()
+    }
+
+    /// The change feed, to watch.
+    pub fn feed_mut(&mut self) -> &mut dyn Feed {
+        self.backend_mut()
+    }
+
+    /// Everything the store holds, for `store copy`.
+    pub fn export(&self) -> &dyn Export {
+        self.backend()
+    }
+
+    /// The file's path or the database URL (password masked), for messages.
+    pub fn describe(&self) -> String {
+        self.backend().describe()
+    }
+
     /// A SQLite store at `path`.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
         Store::open_with(path, mode, Durability::Normal)
@@ -156,7 +186,7 @@ impl Store {
     /// result is returned.
     pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         let mut out = None;
-        self.write_dyn(&mut |tx| {
+        self.backend_mut().write_dyn(&mut |tx| {
             out = Some(f(tx)?);
             Ok(())
         })?;
@@ -211,7 +241,7 @@ impl Store {
         mut f: impl FnMut(OrderRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let mut failed = None;
-        let read = self.scan_orders(filter, &mut |row| keep_going(f(row), &mut failed));
+        let read = self.reads().scan_orders(filter, &mut |row| keep_going(f(row), &mut failed));
         finish(read, failed)
     }
 
@@ -224,7 +254,7 @@ impl Store {
         mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let mut failed = None;
-        let read = self.scan_messages(order_id, filter, &mut |row| keep_going(f(row), &mut failed));
+        let read = self.reads().scan_messages(order_id, filter, &mut |row| keep_going(f(row), &mut failed));
         finish(read, failed)
     }
 
@@ -233,7 +263,7 @@ impl Store {
     pub fn versions(&self, order_id: &str) -> Result<(Vec<crate::version_pair::Version>, Vec<String>)> {
         let mut versions = Vec::new();
         let mut problems = Vec::new();
-        for s in self.snapshots(order_id)? {
+        for s in self.reads().snapshots(order_id)? {
             match s.order() {
                 Ok(order) => versions.push(crate::version_pair::Version {
                     snapshot_id: s.id,
@@ -249,7 +279,7 @@ impl Store {
 
     /// The receivers' state (each host's latest period) and the backlog.
     pub fn receiver_status(&self) -> Result<ReceiverStatus> {
-        Ok(ReceiverStatus::of(&self.all_periods()?, self.backlog()?))
+        Ok(ReceiverStatus::of(&self.export().all_periods()?, self.inbox().backlog()?))
     }
 }
 

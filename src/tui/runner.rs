@@ -133,11 +133,11 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             }
             side.receiver = None;
             side.look_at_receiver(store, out);
-            let quarantined = store.quarantined_count().unwrap_or(0);
+            let quarantined = store.reads().quarantined_count().unwrap_or(0);
             // Which orders are all demo data scans every version: it comes
             // after the list, never before the first frame.
-            let demo = || store.demo_orders().unwrap_or_default();
-            match store.orders_first(FIRST_ROWS) {
+            let demo = || store.reads().demo_orders().unwrap_or_default();
+            match store.reads().orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
                     side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
@@ -153,7 +153,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                     return;
                 }
             }
-            match store.orders() {
+            match store.reads().orders() {
                 Ok(rows) => {
                     side.list = Some(super::state::rows(rows.clone()));
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
@@ -222,7 +222,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             // its order demo data: say so, so every pane marks it.
             if source.is_demo()
                 && result.is_ok()
-                && let Ok(demo) = store.demo_orders()
+                && let Ok(demo) = store.reads().demo_orders()
             {
                 out(Msg::DemoOrders(demo));
             }

@@ -266,8 +266,8 @@ impl Loop {
     ) -> Result<Loop, WriterError> {
         let mut store = store;
         // No checkpoint inside a commit: they run beside the writer (SQLite).
-        store.prepare_receiver()?;
-        let (cursor, appended) = store.inbox_state()?;
+        store.inbox_mut().prepare_receiver()?;
+        let (cursor, appended) = store.inbox().inbox_state()?;
         let checkpointer = match store.sqlite_mut() {
             Some(s) => {
                 let frames = s.count_wal_frames()?;
@@ -395,7 +395,7 @@ impl Loop {
                 _ => None,
             })
             .collect();
-        let outcome = self.store.append_inbox_group(&arrivals).map(|appended| ids = appended);
+        let outcome = self.store.inbox_mut().append_inbox_group(&arrivals).map(|appended| ids = appended);
         if outcome.as_ref().is_err_and(store::StoreError::is_disk_full) {
             self.out_of_space();
         }
@@ -475,7 +475,7 @@ impl Loop {
         if unknown.is_empty() {
             return found;
         }
-        match self.store.stored_dup_keys(&unknown) {
+        match self.store.inbox().stored_dup_keys(&unknown) {
             Ok(stored) => found.extend(stored),
             Err(e) => {
                 let e = self.store.explain(e);

@@ -11,7 +11,7 @@ impl Loop {
     /// nobody has projected: this writer projects them too.
     pub(super) fn look_at_shared_inbox(&mut self) {
         self.looked = Instant::now();
-        match self.store.inbox_state() {
+        match self.store.inbox().inbox_state() {
             Ok((cursor, last)) => {
                 self.cursor = self.cursor.max(cursor);
                 if last > self.appended.max(self.cursor) {
@@ -103,7 +103,7 @@ impl Loop {
 
     /// After a failed chunk: each row alone, then alone in quarantine.
     pub(super) fn project_singly(&mut self) -> bool {
-        let rows = match self.store.inbox_after(self.cursor, PROJECT_CHUNK) {
+        let rows = match self.store.inbox().inbox_after(self.cursor, PROJECT_CHUNK) {
             Ok(rows) => rows,
             Err(e) => return self.pause_projection(&e),
         };

@@ -29,7 +29,7 @@ impl Loop {
             return;
         }
         let started = Instant::now();
-        let result = self.store.checkpoint();
+        let result = self.store.inbox_mut().checkpoint();
         self.stages.checkpoints.record(started.elapsed());
         if let Err(e) = result {
             self.journal.warn("checkpoint", None, || format!("checkpoint failed: {e}"));
@@ -51,7 +51,7 @@ impl Loop {
             return;
         }
         self.space_looked = Instant::now();
-        if let Err(e) = self.store.checkpoint() {
+        if let Err(e) = self.store.inbox_mut().checkpoint() {
             // Looked at again after the backoff when no push comes first.
             let e = self.store.explain(e);
             self.pause_projection(&e);

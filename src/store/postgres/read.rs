@@ -8,7 +8,7 @@ use postgres::Row;
 use super::Postgres;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
-use crate::store::backend::{Backend, Writes};
+use crate::store::backend::{Backend, Export, Feed, Inbox, Reads, Transact, Writes};
 use crate::store::types::{
     Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageRow, OrderRow, PeriodRow, QuarantinedRow,
     Result, SnapshotRow,
@@ -89,11 +89,15 @@ impl Backend for Postgres {
     fn describe(&self) -> String {
         Postgres::describe(self)
     }
+}
 
+impl Transact for Postgres {
     fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
         Postgres::write_dyn(self, f)
     }
+}
 
+impl Reads for Postgres {
     fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()> {
         // LIMIT NULL is no limit.
         self.with(|c| {
@@ -249,6 +253,39 @@ impl Backend for Postgres {
         })
     }
 
+    fn quarantined_count(&self) -> Result<i64> {
+        self.with(|c| Ok(c.query("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", &[])?[0].get(0)))
+    }
+
+    fn quarantine_reasons(&self, limit: i64) -> Result<Vec<(String, i64, i64)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT quarantine, count(*), max(received_at) FROM messages WHERE quarantine IS NOT NULL
+                 GROUP BY quarantine ORDER BY count(*) DESC, quarantine LIMIT $1",
+                &[&limit],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+        })
+    }
+
+    fn sync_value(&self, key: &str) -> Result<Option<i64>> {
+        self.with(|c| Ok(c.query("SELECT value FROM sync_state WHERE key = $1", &[&key])?.first().map(|r| r.get(0))))
+    }
+
+    fn counts(&self) -> Result<(i64, i64, i64)> {
+        self.with(|c| {
+            let r = c.query(
+                "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM snapshots), (SELECT count(*) FROM messages)",
+                &[],
+            )?;
+            Ok((r[0].get(0), r[0].get(1), r[0].get(2)))
+        })
+    }
+}
+
+impl Inbox for Postgres {
     fn append_inbox_group(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
         Postgres::append_inbox_group(self, arrivals)
     }
@@ -307,38 +344,9 @@ impl Backend for Postgres {
         // The server checkpoints on its own.
         Ok(())
     }
+}
 
-    fn quarantined_count(&self) -> Result<i64> {
-        self.with(|c| Ok(c.query("SELECT count(*) FROM messages WHERE quarantine IS NOT NULL", &[])?[0].get(0)))
-    }
-
-    fn quarantine_reasons(&self, limit: i64) -> Result<Vec<(String, i64, i64)>> {
-        self.with(|c| {
-            Ok(c.query(
-                "SELECT quarantine, count(*), max(received_at) FROM messages WHERE quarantine IS NOT NULL
-                 GROUP BY quarantine ORDER BY count(*) DESC, quarantine LIMIT $1",
-                &[&limit],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
-        })
-    }
-
-    fn sync_value(&self, key: &str) -> Result<Option<i64>> {
-        self.with(|c| Ok(c.query("SELECT value FROM sync_state WHERE key = $1", &[&key])?.first().map(|r| r.get(0))))
-    }
-
-    fn counts(&self) -> Result<(i64, i64, i64)> {
-        self.with(|c| {
-            let r = c.query(
-                "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM snapshots), (SELECT count(*) FROM messages)",
-                &[],
-            )?;
-            Ok((r[0].get(0), r[0].get(1), r[0].get(2)))
-        })
-    }
-
+impl Feed for Postgres {
     fn watch(&mut self) -> Result<()> {
         Postgres::watch(self)
     }
@@ -374,7 +382,9 @@ impl Backend for Postgres {
                 .collect())
         })
     }
+}
 
+impl Export for Postgres {
     fn snapshots_after(&self, after: i64, limit: i64) -> Result<Vec<SnapshotRow>> {
         self.with(|c| {
             Ok(c.query(

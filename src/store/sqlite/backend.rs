@@ -9,7 +9,7 @@ use super::{Sqlite, inbox, write};
 use crate::model::Order;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
-use crate::store::backend::{Backend, Tx, Writes};
+use crate::store::backend::{Backend, Export, Feed, Inbox, Reads, Transact, Tx, Writes};
 use crate::store::types::{
     Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
     Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
@@ -101,11 +101,15 @@ impl Backend for Sqlite {
     fn describe(&self) -> String {
         self.path().display().to_string()
     }
+}
 
+impl Transact for Sqlite {
     fn write_dyn(&mut self, f: &mut Writes<'_>) -> Result<()> {
         self.write(|c| f(&mut SqliteTx(c)))
     }
+}
 
+impl Reads for Sqlite {
     fn scan_orders(&self, filter: &ListFilter, visit: &mut dyn FnMut(OrderRow) -> bool) -> Result<()> {
         Sqlite::scan_orders(self, filter, visit)
     }
@@ -167,7 +171,9 @@ impl Backend for Sqlite {
     fn counts(&self) -> Result<(i64, i64, i64)> {
         Sqlite::counts(self)
     }
+}
 
+impl Inbox for Sqlite {
     fn inbox_state(&self) -> Result<(i64, i64)> {
         let cursor = inbox::cursor(self.conn(), MESSAGES)?;
         let last: i64 = self.conn().query_row("SELECT coalesce(max(id), 0) FROM inbox", [], |r| r.get(0))?;
@@ -194,7 +200,9 @@ impl Backend for Sqlite {
         Sqlite::passive_checkpoint(self.conn())?;
         Ok(())
     }
+}
 
+impl Feed for Sqlite {
     fn watch(&mut self) -> Result<()> {
         Ok(())
     }
@@ -230,7 +238,9 @@ impl Backend for Sqlite {
         let rows = stmt.query_map([after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
 
+impl Export for Sqlite {
     fn snapshots_after(&self, after: i64, limit: i64) -> Result<Vec<SnapshotRow>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, order_id, fetched_at, source, content_hash, body FROM snapshots WHERE id > ?1
