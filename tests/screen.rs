@@ -379,7 +379,8 @@ fn a_detail_that_could_not_be_read_says_so_instead_of_loading() {
         let id = app.selected_id().unwrap().to_string();
         app.detail = None;
         app.loading = None;
-        app.detail_error = Some((id, "lost the connection".into()));
+        app.detail_error =
+            Some((id, std::sync::Arc::new(orderscope::store::StoreError::Unreachable("lost the connection".into()))));
         let screen = render(&mut app, w, h);
         // Wrapped in the pane: compared without the borders and line breaks.
         let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();

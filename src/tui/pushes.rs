@@ -67,8 +67,8 @@ impl StreamRow {
 pub struct PushStream {
     /// Seconds back from now.
     pub window: i64,
-    /// Newest first; or why they could not be read, as the overlay shows it.
-    pub rows: Option<Result<Vec<StreamRow>, String>>,
+    /// Newest first; or why they could not be read.
+    pub rows: Option<Result<Vec<StreamRow>, Arc<StoreError>>>,
     /// Position among the rows that pass the filter.
     pub selected: usize,
     pub query: String,
@@ -105,7 +105,7 @@ impl PushStream {
     /// New rows read: the selected push stays selected when it is still there.
     pub fn loaded(&mut self, rows: Result<Vec<StreamRow>, Arc<StoreError>>) {
         let keep = self.shown().get(self.selected).map(|r| r.id);
-        self.rows = Some(rows.map_err(|e| e.to_string()));
+        self.rows = Some(rows);
         let shown = self.shown();
         self.selected =
             keep.and_then(|id| shown.iter().position(|r| r.id == id)).unwrap_or(0).min(shown.len().saturating_sub(1));

@@ -12,6 +12,7 @@ use crate::model::names::Lang;
 use crate::model::vnum::state_of;
 use crate::store::OrderRow;
 use crate::store::ReceiverStatus;
+use crate::store::StoreError;
 use crate::store::status::Receiving;
 use crate::tui::keys::Context;
 
@@ -50,8 +51,8 @@ pub struct TimelineView {
 pub struct CompareView {
     pub a: String,
     pub b: String,
-    /// The comparison, once the runner has built it.
-    pub result: Option<Result<Box<Comparison>, String>>,
+    /// The comparison once the runner has built it, or why it could not.
+    pub result: Option<Result<Box<Comparison>, Arc<StoreError>>>,
     pub scroll: usize,
 }
 
@@ -74,7 +75,8 @@ pub struct HelpView {
 #[derive(Debug)]
 pub struct ExpiringView {
     pub within: i64,
-    pub list: Option<Result<Vec<crate::expiring::Expiring>, String>>,
+    /// The list, or why it could not be read (shown with its causes).
+    pub list: Option<Result<Vec<crate::expiring::Expiring>, Arc<StoreError>>>,
     pub selected: usize,
 }
 
@@ -177,7 +179,7 @@ pub struct State {
     pub loading: Option<String>,
     /// The order whose detail could not be read, and why: shown in its
     /// place instead of "loading…", and read again once the store answers.
-    pub detail_error: Option<(String, String)>,
+    pub detail_error: Option<(String, Arc<StoreError>)>,
     /// The order the panes were last settled on (the selection after the
     /// last batch of input).
     pub settled_id: Option<String>,

@@ -24,8 +24,7 @@ pub(super) fn open(state: &mut State, a: String, b: String) -> Step {
 pub(super) fn on_loaded(state: &mut State, a: &str, b: &str, result: Result<Box<Comparison>, Arc<StoreError>>) -> Step {
     match &mut state.overlay {
         Some(Overlay::Compare(view)) if view.a == a && view.b == b => {
-            // The view keeps the reason as the pane shows it.
-            view.result = Some(result.map_err(|e| e.to_string()));
+            view.result = Some(result);
             Step::redraw()
         }
         _ => Step::nothing(),

@@ -127,9 +127,9 @@ pub(super) fn on_detail(state: &mut State, order_id: String, detail: Result<Box<
             }
         }
         Err(e) if state.selected_id() == Some(order_id.as_str()) => {
-            let e = e.to_string();
-            state.detail_error = Some((order_id, e.clone()));
-            step = super::notify(state, e);
+            let why = e.to_string();
+            state.detail_error = Some((order_id, e));
+            step = super::notify(state, why);
         }
         Err(_) => {}
     }

@@ -14,8 +14,7 @@ use crate::tui::state::{Overlay, State};
 pub(super) fn on_loaded(state: &mut State, result: Result<Vec<Expiring>, Arc<StoreError>>) -> Step {
     let Some(Overlay::Expiring(view)) = &mut state.overlay else { return Step::nothing() };
     view.selected = view.selected.min(result.as_ref().map_or(0, |l| l.len().saturating_sub(1)));
-    // The view keeps the reason as the list shows it.
-    view.list = Some(result.map_err(|e| e.to_string()));
+    view.list = Some(result);
     Step::redraw()
 }
 

@@ -91,7 +91,7 @@ pub(super) fn draw_expiring(f: &mut Frame, area: Rect, view: &ExpiringView, now:
     let mut lines: Vec<Line> = Vec::new();
     match &view.list {
         None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
-        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(&e.to_string())), theme.warn()))),
         Some(Ok(list)) if list.is_empty() => lines.push(Line::from(Span::styled(
             t(
                 lang,
@@ -297,7 +297,7 @@ pub(super) fn draw_compare(f: &mut Frame, area: Rect, view: &CompareView, lang: 
     let mut lines: Vec<Line> = Vec::new();
     match &view.result {
         None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
-        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(&e.to_string())), theme.warn()))),
         Some(Ok(c)) => {
             let label_w = c.rows.iter().map(|r| crate::text::width(&r.label)).max().unwrap_or(10).clamp(10, 24);
             let col = w.saturating_sub(label_w + 5) / 2;

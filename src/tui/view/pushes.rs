@@ -56,7 +56,7 @@ pub(super) fn draw_pushes(f: &mut Frame, area: Rect, view: &PushStream, now: i64
     let year = timefmt::year_of(now);
     match &view.rows {
         None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
-        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(e)), theme.warn()))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(&e.to_string())), theme.warn()))),
         Some(Ok(_)) if shown.is_empty() => lines.push(Line::from(Span::styled(
             t(lang, "这段时间没有推送（按 1 2 3 换时间段）", "no push in this span (1 2 3 change it)"),
             theme.dim(),
