@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 use super::{Step, main_screen};
 use crate::expiring::Expiring;
 use crate::store::StoreError;
-use crate::tui::keys::{Action, Context, action_for, move_by};
+use crate::tui::keys::{Action, Context, action_for};
 use crate::tui::state::{Overlay, State};
 
 pub(super) fn on_loaded(state: &mut State, result: Result<Vec<Expiring>, Arc<StoreError>>) -> Step {
@@ -30,10 +30,9 @@ pub(super) fn key(state: &mut State, key: KeyEvent) -> Step {
             };
             main_screen::go_to_order(state, &id)
         }
-        Some(a) if matches!(a, Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
-            let before = view.selected;
-            move_by(&mut view.selected, a, page, rows.map_or(0, Vec::len).saturating_sub(1));
-            Step::redraw_if(view.selected != before)
+        Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+            let last = rows.map_or(0, Vec::len).saturating_sub(1);
+            super::moved(&mut view.selected, a, page, last).unwrap_or_default()
         }
         other => super::common_action(state, other).unwrap_or_default(),
     }

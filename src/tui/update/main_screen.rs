@@ -89,21 +89,14 @@ pub(super) fn action(state: &mut State, action: Action) -> Step {
         (Action::Right, Pane::Compare) => return set_side(state, Side::After),
         (a, Pane::Compare) => {
             let last = state.shown_detail().map_or(0, |d| d.rows.len().saturating_sub(1));
-            return moved(&mut state.compare_scroll, a, page, last);
+            return super::moved(&mut state.compare_scroll, a, page, last).unwrap_or_default();
         }
         (a, Pane::Messages) => {
             let last = state.shown_detail().map_or(0, |d| d.messages.len().saturating_sub(1));
-            return moved(&mut state.message_selected, a, page, last);
+            return super::moved(&mut state.message_selected, a, page, last).unwrap_or_default();
         }
     }
     Step::redraw()
-}
-
-/// A movement action applied to `pos`: drawn only when it moved.
-fn moved(pos: &mut usize, action: Action, page: usize, last: usize) -> Step {
-    let before = *pos;
-    move_by(pos, action, page, last);
-    Step::redraw_if(*pos != before)
 }
 
 fn move_selection(state: &mut State, action: Action, page: usize) -> Step {

@@ -169,6 +169,14 @@ fn common_action(state: &mut State, action: Option<Action>) -> Option<Step> {
     Some(Step::redraw())
 }
 
+/// A movement action (a line, a page, to either end) applied to `pos`, at
+/// most to `last`: drawn only when it moved. `None` for any other action,
+/// which the caller handles.
+fn moved(pos: &mut usize, action: Action, page: usize, last: usize) -> Option<Step> {
+    let before = *pos;
+    super::keys::move_by(pos, action, page, last).then(|| Step::redraw_if(*pos != before))
+}
+
 /// Sets the notice line (what the last key did, or why it could not).
 fn notify(state: &mut State, text: impl Into<String>) -> Step {
     state.notice = Some(text.into());
