@@ -9,6 +9,8 @@ fn reached(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("crate::") {
         let rest = &text[i + "crate::".len()..];
+        // The core's modules are the crate root's too: `crate::core::model` is `crate::model`.
+        let rest = rest.strip_prefix("core::").unwrap_or(rest);
         if let Some(group) = rest.strip_prefix('{') {
             let inner = &group[..group.find('}').unwrap_or(group.len())];
             out.extend(inner.split(',').filter_map(|p| p.trim().split("::").next()).map(str::to_string));
@@ -32,9 +34,15 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The files of a top-level module: `src/name.rs` and `src/name/**`.
+/// The files of a top-level module: `src/name.rs` and `src/name/**`, or
+/// the same under `src/core/` for a module of the core.
 fn module(name: &str) -> Vec<PathBuf> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = if root.join("core").join(format!("{name}.rs")).exists() || root.join("core").join(name).is_dir() {
+        root.join("core")
+    } else {
+        root
+    };
     let mut out = Vec::new();
     let file = src.join(format!("{name}.rs"));
     if file.exists() {
@@ -67,11 +75,33 @@ fn wrong_edges(from: &[&str], forbidden: &[&str]) -> Vec<String> {
     wrong
 }
 
+/// The modules of the pure core, in `src/core/`.
+const CORE: [&str; 6] = ["model", "diff", "version_pair", "explain", "text", "json"];
+
+/// Every module in `src/core/` is one of them: a new file there is held to
+/// the core's rules, and the core's modules live nowhere else.
+#[test]
+fn the_core_is_one_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found: Vec<String> = std::fs::read_dir(root.join("core"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_string())
+        .filter(|n| n != "mod")
+        .collect();
+    found.sort();
+    let mut core = CORE.map(str::to_string).to_vec();
+    core.sort();
+    assert_eq!(found, core);
+    for m in CORE {
+        assert!(!root.join(format!("{m}.rs")).exists() && !root.join(m).exists(), "src/{m} outside src/core/");
+    }
+}
+
 /// The pure core (the model, the diff, version pairing, the explanations,
 /// text) reaches no store, client, terminal, receiver or command line.
 #[test]
 fn the_core_reaches_nothing_above_it() {
-    let core = ["model", "diff", "version_pair", "explain", "text", "json"];
+    let core = CORE;
     let above = [
         "store", "load", "api", "tui", "receiver", "cli", "settings", "config", "demo", "sync", "import", "report",
         "doctor",
@@ -82,7 +112,7 @@ fn the_core_reaches_nothing_above_it() {
 /// Nor does it read the environment or the clock: those come in as values.
 #[test]
 fn the_core_reads_no_environment_and_no_clock() {
-    for m in ["model", "diff", "version_pair", "explain", "text", "json"] {
+    for m in CORE {
         for path in module(m) {
             let text = std::fs::read_to_string(&path).unwrap();
             for needle in ["std::env::", "timefmt::now()", "SystemTime::now", "Timestamp::now", "Instant::now"] {
@@ -112,6 +142,7 @@ fn the_inspector_and_the_receiver_keep_to_themselves() {
 #[test]
 fn paths_are_read_in_both_forms() {
     assert_eq!(reached("use crate::{store::Store, text};\nlet x = crate::demo::run();"), ["store", "text", "demo"]);
+    assert_eq!(reached("use crate::core::explain::Finding;"), ["explain"]);
 }
 
 /// The store modules a file inside `src/store/` reaches through `super::`

@@ -250,8 +250,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const BEFORE: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
-    const AFTER: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+    const BEFORE: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+    const AFTER: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
 
     #[test]
     fn seed_before_shipping() {

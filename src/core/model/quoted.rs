@@ -148,8 +148,8 @@ impl<'a> Parts<'a> {
 mod tests {
     use super::*;
 
-    const AFTER: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
-    const BEFORE: &str = include_str!("../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
+    const AFTER: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-after-shipping.json");
+    const BEFORE: &str = include_str!("../../../assets/demo/seed/order-3732676853715311104-before-shipping.json");
 
     #[test]
     fn the_seed_order_after_shipping_quotes_phone_number_and_waybill() {
