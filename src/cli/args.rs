@@ -50,6 +50,8 @@ pub struct Cli {
     /// Config file, TOML (env ORDERSCOPE_CONFIG) [default: ~/.config/orderscope/config.toml if present]
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    // The bare URL is the help text as `--help` prints it, not a doc link.
+    #[allow(rustdoc::bare_urls)]
     /// Base URL of the shop API (env ORDERSCOPE_API_BASE) [default: https://api.weixin.qq.com]
     #[arg(long, global = true, value_name = "URL")]
     pub api_base: Option<String>,

@@ -113,7 +113,7 @@ pub fn import_documents(
 }
 
 /// [`import_documents`] committing whenever a transaction has run for
-/// `budget` or stored [`BATCH`] documents, whichever comes first (at least
+/// `budget` or stored `BATCH` documents, whichever comes first (at least
 /// one document per transaction).
 pub fn import_documents_within(
     store: &mut Store,

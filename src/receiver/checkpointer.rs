@@ -25,7 +25,7 @@
 //! that one sync writes them all out: on a store that projections touch all
 //! over, thousands of scattered pages, tens of milliseconds, and it was the
 //! writer's finishing copy that paid them. So each pass's pages are written
-//! back here, right after it, in steps of [`WRITEBACK_STEP`] of the file,
+//! back here, right after it, in steps of `WRITEBACK_STEP` of the file,
 //! each waited for before the next: an inbox commit's flush then queues
 //! behind one step's pages at most, never behind a whole pass.
 //!

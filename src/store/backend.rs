@@ -96,7 +96,7 @@ pub type Writes<'a> = dyn FnMut(&mut dyn Tx) -> Result<()> + 'a;
 /// One store, whichever backend holds it: each role its own trait, so a
 /// part of the program names the role it uses (the facade's `reads()`,
 /// `inbox()`, `feed()` and `export()`).
-pub trait Backend: Transact + Reads + Inbox + Feed + Export + Send {
+pub trait Backend: Transact + Reads + Inbox + ChangeFeed + Export + Send {
     /// The file's path or the database URL (password masked), for messages.
     fn describe(&self) -> String;
 }
@@ -194,7 +194,7 @@ pub trait Inbox: Transact {
 }
 
 /// The change feed: what other connections committed.
-pub trait Feed {
+pub trait ChangeFeed {
     /// Starts watching for other connections' commits (PostgreSQL: LISTEN).
     fn watch(&mut self) -> Result<()>;
     /// Whether anything may have been committed elsewhere since `mark` was

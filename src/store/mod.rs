@@ -1,21 +1,21 @@
 //! The store shared by the receiver, sync, the inspector and the CLI: one
 //! interface ([`backend::Backend`]) over a SQLite file (the embedded
-//! default, [`sqlite`]) or a PostgreSQL database shared by several hosts
-//! ([`postgres`]).
+//! default, `sqlite`) or a PostgreSQL database shared by several hosts
+//! (`postgres`).
 
 pub mod backend;
 pub mod copy;
 pub mod feed;
 pub mod location;
-pub mod postgres;
-pub mod sqlite;
+mod postgres;
+mod sqlite;
 pub mod status;
 pub mod types;
 
 use crate::model::Origin;
 use std::path::Path;
 
-pub use backend::{Backend, Export, Feed, Inbox, Reads, Transact, Tx};
+pub use backend::{Backend, ChangeFeed, Export, Inbox, Reads, Transact, Tx};
 pub use location::Location;
 pub use status::ReceiverStatus;
 pub use types::{
@@ -94,12 +94,12 @@ impl Store {
     }
 
     /// The change feed, to look at.
-    pub fn feed(&self) -> &dyn Feed {
+    pub fn feed(&self) -> &dyn ChangeFeed {
         self.backend()
     }
 
     /// The change feed, to watch.
-    pub fn feed_mut(&mut self) -> &mut dyn Feed {
+    pub fn feed_mut(&mut self) -> &mut dyn ChangeFeed {
         self.backend_mut()
     }
 

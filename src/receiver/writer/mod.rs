@@ -8,7 +8,7 @@
 //! projector's cursor, so a restart resumes exactly where the last committed
 //! projection stopped. The two share the writer's time: projection runs
 //! whenever no push has arrived for a moment, and under load that never
-//! pauses, once the oldest row not yet readable has waited [`MAX_LAG`], it
+//! pauses, once the oldest row not yet readable has waited `MAX_LAG`, it
 //! takes a share after every inbox commit: twice the rows just appended and
 //! a chunk more, so the backlog shrinks while pushes keep coming and a push
 //! is readable a fraction of a second after its `success`.
@@ -31,16 +31,16 @@
 //!
 //! Space freed on a full disk goes to the checkpoint and the projection
 //! before the inbox: while the disk is short, every inbox commit is
-//! preceded (at most every [`SPACE_LOOK`]) by the writer's own checkpoint
+//! preceded (at most every `SPACE_LOOK`) by the writer's own checkpoint
 //! and a projection step. A checkpoint needs room in the database file for
 //! only the latest version of each page in the WAL (much less than the
 //! WAL), and once it has copied them all the WAL starts over and is
 //! rewritten in place, needing no new space at all. Left to the inbox, the
 //! freed space went to WAL growth, filled again, and nothing but the inbox
 //! ever moved. The WAL is also kept short at a low rate of pushes, when
-//! [`CHECKPOINT_EVERY`] rows take many small transactions (each of several
-//! pages): a checkpoint is asked for at [`CHECKPOINT_FRAMES`] frames too,
-//! and for [`TIGHT`] after the disk was full, before the WAL outgrows the
+//! `CHECKPOINT_EVERY` rows take many small transactions (each of several
+//! pages): a checkpoint is asked for at `CHECKPOINT_FRAMES` frames too,
+//! and for `TIGHT` after the disk was full, before the WAL outgrows the
 //! file it has, so that what space there is goes to the data.
 
 use std::collections::HashSet;

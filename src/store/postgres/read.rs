@@ -8,7 +8,7 @@ use postgres::Row;
 use super::Postgres;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
-use crate::store::backend::{Backend, Export, Feed, Inbox, Reads, Transact, Writes};
+use crate::store::backend::{Backend, ChangeFeed, Export, Inbox, Reads, Transact, Writes};
 use crate::store::types::{
     Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageRow, OrderRow, PeriodRow, QuarantinedRow,
     Result, SnapshotRow,
@@ -346,7 +346,7 @@ impl Inbox for Postgres {
     }
 }
 
-impl Feed for Postgres {
+impl ChangeFeed for Postgres {
     fn watch(&mut self) -> Result<()> {
         Postgres::watch(self)
     }

@@ -9,7 +9,7 @@ use super::{Sqlite, inbox, write};
 use crate::model::Order;
 use crate::model::Origin;
 use crate::model::record::{Note, Period};
-use crate::store::backend::{Backend, Export, Feed, Inbox, Reads, Transact, Tx, Writes};
+use crate::store::backend::{Backend, ChangeFeed, Export, Inbox, Reads, Transact, Tx, Writes};
 use crate::store::types::{
     Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
     Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
@@ -202,7 +202,7 @@ impl Inbox for Sqlite {
     }
 }
 
-impl Feed for Sqlite {
+impl ChangeFeed for Sqlite {
     fn watch(&mut self) -> Result<()> {
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! `live`), the main screen (`main_screen`, `filter`), the command line
 //! (`command`), and one module per overlay.
 //!
-//! What needs a redraw is tracked one way: every handler returns a [`Step`]
+//! What needs a redraw is tracked one way: every handler returns a `Step`
 //! saying whether the screen changed and what the runner must do, and only
 //! [`update`] marks the state dirty from it. A key that changes nothing (an
 //! unbound key, scrolling past the end) draws nothing.
