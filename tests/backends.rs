@@ -9,7 +9,7 @@ use common::pg::{Backend, backends};
 use common::*;
 use orderscope::model::Order;
 use orderscope::store::feed::Feed;
-use orderscope::store::{Durability, Location, MessageInsert, OpenMode, Redelivery, Store, StoreError};
+use orderscope::store::{Durability, Location, MessageInsert, NewMessage, OpenMode, Redelivery, Store, StoreError};
 
 fn open(b: &Backend, mode: OpenMode) -> Result<Store, StoreError> {
     Store::open_at(&b.location, mode, Durability::Normal)
@@ -63,23 +63,23 @@ fn a_redelivery_is_stored_once_and_counted_and_unparsed_pushes_are_kept() {
         let mut store = open(&b, OpenMode::Create).unwrap();
         let push = type5_push("9", 1);
         let MessageInsert::New(id) =
-            store.add_message(10, Some("{envelope}"), &push, "serve".into(), Redelivery::Count).unwrap()
+            store.add_message(NewMessage::new(10, &push, "serve".into()).envelope(Some("{envelope}"))).unwrap()
         else {
             panic!("{}", b.name)
         };
         assert_eq!(
-            store.add_message(20, None, &push, "serve".into(), Redelivery::Count).unwrap(),
+            store.add_message(NewMessage::new(20, &push, "serve".into())).unwrap(),
             MessageInsert::Duplicate(id)
         );
         assert_eq!(
-            store.add_message(30, None, &push, "import".into(), Redelivery::Ignore).unwrap(),
+            store.add_message(NewMessage::new(30, &push, "import".into()).redelivery(Redelivery::Ignore)).unwrap(),
             MessageInsert::Duplicate(id)
         );
         let msgs = store.reads().messages(Some("9")).unwrap();
         assert_eq!((msgs.len(), msgs[0].deliveries, msgs[0].received_at), (1, 2, 10), "{}", b.name);
         let row = store.reads().order("9").unwrap().unwrap();
         assert_eq!((row.messages, row.type5), (1, true), "{}", b.name);
-        store.add_message(40, None, "{truncated", "serve".into(), Redelivery::Count).unwrap();
+        store.add_message(NewMessage::new(40, "{truncated", "serve".into())).unwrap();
         assert_eq!(store.reads().quarantined_count().unwrap(), 1, "{}", b.name);
         store.write(|tx| tx.add_quarantined(50, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
         store.write(|tx| tx.add_quarantined(60, "{\"Encrypt\":\"x\"}", "bad padding")).unwrap();
@@ -106,7 +106,7 @@ fn concurrent_redeliveries_from_two_connections_are_stored_once_and_all_counted(
                             .write(|tx| {
                                 for k in 0..5 {
                                     let push = type5_push(&format!("{}", 1000 + (i * 5 + k) % 40), i * 5 + k);
-                                    tx.add_message(i * 5 + k, None, &push, "serve".into(), Redelivery::Count)?;
+                                    tx.add_message(NewMessage::new(i * 5 + k, &push, "serve".into()))?;
                                 }
                                 Ok(())
                             })
@@ -136,7 +136,7 @@ fn the_change_feed_sees_another_connection_s_push_once_and_reports_nothing_when_
         let mut reader = open(&b, OpenMode::Existing).unwrap();
         let mut feed = Feed::start(&mut reader).unwrap();
         assert_eq!(feed.poll(&mut reader).unwrap(), None, "{}", b.name);
-        writer.add_message(NOW + 100, None, &type5_push(SEED, NOW + 100), "test".into(), Redelivery::Count).unwrap();
+        writer.add_message(NewMessage::new(NOW + 100, &type5_push(SEED, NOW + 100), "test".into())).unwrap();
         // A notification may take a moment to cross the socket: poll for it.
         // The deadline only turns a feed that never reports into a failure.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -187,8 +187,8 @@ fn store_copy_moves_everything_and_adds_nothing_the_second_time() {
         };
         source.write(|tx| tx.add_note(&note)).unwrap();
         source.write(|tx| tx.add_receiver_period(NOW, NOW + 60, None, Some("h1"))).unwrap();
-        source.add_message(NOW, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
-        source.add_message(NOW + 1, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
+        source.add_message(NewMessage::new(NOW, &type5_push(SEED, NOW), "serve".into())).unwrap();
+        source.add_message(NewMessage::new(NOW + 1, &type5_push(SEED, NOW), "serve".into())).unwrap();
         let mut target = open(&b, OpenMode::Create).unwrap();
         let first = orderscope::store::copy::copy(&source, &mut target, &mut |_| {}).unwrap();
         assert!(first.versions.0 > 0 && first.pushes.0 > 0 && first.notes.0 == 1, "{}: {first:?}", b.name);
@@ -567,7 +567,7 @@ fn a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_cop
     let old = dir.path().join("old.db");
     {
         let mut s = Store::open(&old, OpenMode::Create).unwrap();
-        s.add_message(10, None, &type5_push("8", 3), "serve".into(), Redelivery::Count).unwrap();
+        s.add_message(NewMessage::new(10, &type5_push("8", 3), "serve".into())).unwrap();
     }
     // As an older orderscope projected it: the NUL in the event and the key.
     let c = rusqlite::Connection::open(&old).unwrap();
@@ -577,7 +577,7 @@ fn a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_cop
     for b in backends("a_nul_in_an_event_or_order_id_is_quarantined_alike_and_an_old_store_still_copies") {
         let mut store = open(&b, OpenMode::Create).unwrap();
         for (text, field) in [(nul_event, "event"), (nul_id, "order_id")] {
-            store.add_message(20, None, text, "serve".into(), Redelivery::Count).unwrap();
+            store.add_message(NewMessage::new(20, text, "serve".into())).unwrap();
             let q = store.reads().quarantined().unwrap();
             let reason = format!("cannot parse the decrypted message: the message's {field} contains a NUL character");
             assert!(
@@ -650,12 +650,12 @@ fn what_buyers_quote_is_kept_with_the_order_and_migrated_into_older_stores() {
         let deliver = format!(
             r#"{{"CreateTime":1,"MsgType":"event","Event":"channels_ec_order_deliver","order_info":{{"order_id":{SEED}}}}}"#
         );
-        store.add_message(NOW, None, &type5_push(SEED, NOW), "serve".into(), Redelivery::Count).unwrap();
-        store.add_message(NOW + 1, None, &deliver, "serve".into(), Redelivery::Count).unwrap();
+        store.add_message(NewMessage::new(NOW, &type5_push(SEED, NOW), "serve".into())).unwrap();
+        store.add_message(NewMessage::new(NOW + 1, &deliver, "serve".into())).unwrap();
         // Another type-5 push: counted, its token kept once.
-        store.add_message(NOW + 2, None, &type5_push(SEED, NOW + 2), "serve".into(), Redelivery::Count).unwrap();
+        store.add_message(NewMessage::new(NOW + 2, &type5_push(SEED, NOW + 2), "serve".into())).unwrap();
         // An order known only from a push.
-        store.add_message(NOW + 3, None, &type5_push("42", NOW + 3), "serve".into(), Redelivery::Count).unwrap();
+        store.add_message(NewMessage::new(NOW + 3, &type5_push("42", NOW + 3), "serve".into())).unwrap();
         let row = store.reads().order(SEED).unwrap().unwrap();
         let parts = Parts::of(&row.search);
         assert!(parts.free.contains("xbox无线控制器"), "{}: {parts:?}", b.name);

@@ -131,7 +131,7 @@ async fn a_push_stored_by_another_process_appears_without_a_key() {
             r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{SEED},"type":5}}}}"#,
             NOW + 60
         );
-        store.add_message(NOW + 60, None, &push, "test".into(), orderscope::store::Redelivery::Count).unwrap();
+        store.add_message(orderscope::store::NewMessage::new(NOW + 60, &push, "test".into())).unwrap();
         // The store thread looks a few times a second on the real clock.
         // The deadline only turns a push that never shows into a failure.
         let deadline = std::time::Instant::now() + Duration::from_secs(60);

@@ -10,7 +10,7 @@ use std::process::Output;
 use common::pg::{Backend, backends};
 use common::*;
 use orderscope::model::Order;
-use orderscope::store::{Durability, Location, OpenMode, Redelivery, Store};
+use orderscope::store::{Durability, Location, NewMessage, OpenMode, Redelivery, Store};
 use serde_json::Value;
 
 /// Order `i`'s id.
@@ -44,7 +44,11 @@ fn filled(b: &Backend) -> Store {
     for i in 0..5 {
         for step in [100, 200] {
             let at = i * 1000 + step;
-            store.add_message(at, None, &push(&id(i), at, step / 100), "test".into(), Redelivery::Ignore).unwrap();
+            store
+                .add_message(
+                    NewMessage::new(at, &push(&id(i), at, step / 100), "test".into()).redelivery(Redelivery::Ignore),
+                )
+                .unwrap();
         }
     }
     store
@@ -150,7 +154,7 @@ fn since_takes_the_orders_active_since_then() {
         // Activity is the later of the update time and the last push: order 0
         // (updated at 1000) hears a push at 4500.
         let late = push(&id(0), 4500, 5);
-        store.add_message(4500, None, &late, "test".into(), Redelivery::Ignore).unwrap();
+        store.add_message(NewMessage::new(4500, &late, "test".into()).redelivery(Redelivery::Ignore)).unwrap();
         drop(store);
         let since = |when: &str| order_ids(&array(&on(&b, &["orders", "--since", when, "--json"])));
         assert_eq!(since("3000"), [id(4), id(0), id(3), id(2)], "{}", b.name);
@@ -200,7 +204,9 @@ fn since_also_takes_a_span_back_from_now() {
         store.add_snapshot(&order(1, now - 3 * 3600), now - 3 * 3600, "test".into()).unwrap();
         store.add_snapshot(&order(2, now - 600), now - 600, "test".into()).unwrap();
         for (i, at) in [(1, now - 3 * 3600), (2, now - 600)] {
-            store.add_message(at, None, &push(&id(i), at, 5), "test".into(), Redelivery::Ignore).unwrap();
+            store
+                .add_message(NewMessage::new(at, &push(&id(i), at, 5), "test".into()).redelivery(Redelivery::Ignore))
+                .unwrap();
         }
         drop(store);
         assert_eq!(order_ids(&array(&on(&b, &["orders", "--since", "2h", "--json"]))), [id(2)], "{}", b.name);

@@ -452,7 +452,7 @@ impl Relay {
 /// problem and shows what was stored meanwhile.
 #[test]
 fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
-    use orderscope::store::{Durability, OpenMode, Redelivery, Store};
+    use orderscope::store::{Durability, NewMessage, OpenMode, Store};
     use orderscope::tui::update::{Effect, Msg};
     let server = server("an_inspector_shows_a_lost_database_and_reconnects_by_itself");
     let db = Database::create(&server);
@@ -498,7 +498,7 @@ fn an_inspector_shows_a_lost_database_and_reconnects_by_itself() {
     let push = format!(
         r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{NOW},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":4000000000000000001,"type":5}}}}"#
     );
-    writer.add_message(NOW, None, &push, "serve".into(), Redelivery::Count).unwrap();
+    writer.add_message(NewMessage::new(NOW, &push, "serve".into())).unwrap();
 
     relay.restore();
     wait_for(&mut rx, "problem cleared", &|m| matches!(m, Msg::StoreProblem(None)));
@@ -548,7 +548,7 @@ fn sync_and_a_fetch_on_demand_fill_a_postgresql_store() {
 #[test]
 fn the_first_write_and_read_after_a_server_restart_succeed() {
     use orderscope::store::Arrival;
-    use orderscope::store::{Durability, OpenMode, Redelivery, Store};
+    use orderscope::store::{Durability, OpenMode, Store};
     let server = server("the_first_write_and_read_after_a_server_restart_succeed");
     let db = Database::create(&server);
     let mut store = Store::open_at(&db.location(), OpenMode::Create, Durability::Full).unwrap();
@@ -557,7 +557,7 @@ fn the_first_write_and_read_after_a_server_restart_succeed() {
             r#"{{"CreateTime":{t},"Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":"9","type":5}}}}"#
         )
     };
-    store.add_message(1, None, &push(1), "serve".into(), Redelivery::Count).unwrap();
+    store.add_message(orderscope::store::NewMessage::new(1, &push(1), "serve".into())).unwrap();
     let mut admin = db.client();
     let end_others = |admin: &mut postgres::Client| {
         let ended: Vec<i32> = admin
@@ -584,7 +584,7 @@ fn the_first_write_and_read_after_a_server_restart_succeed() {
         }
     };
     end_others(&mut admin);
-    store.add_message(2, None, &push(2), "serve".into(), Redelivery::Count).unwrap();
+    store.add_message(orderscope::store::NewMessage::new(2, &push(2), "serve".into())).unwrap();
     end_others(&mut admin);
     assert_eq!(store.reads().messages(Some("9")).unwrap().len(), 2);
     end_others(&mut admin);

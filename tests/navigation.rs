@@ -115,7 +115,7 @@ fn s_swaps_the_sides_of_a_comparison() {
 /// the change feed reports it, at the top, and the selection stays put.
 #[test]
 fn the_push_stream_takes_in_a_push_as_it_arrives() {
-    use orderscope::store::Redelivery;
+    use orderscope::store::NewMessage;
     use orderscope::store::feed::Changes;
     let dir = tempfile::tempdir().unwrap();
     let mut store = demo_store(dir.path());
@@ -131,7 +131,7 @@ fn the_push_stream_takes_in_a_push_as_it_arrives() {
         r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{{"order_id":{SEED},"type":5}}}}"#,
         NOW - 5
     );
-    let id = match store.add_message(NOW - 1, None, &text, "receiver".into(), Redelivery::Count).unwrap() {
+    let id = match store.add_message(NewMessage::new(NOW - 1, &text, "receiver".into())).unwrap() {
         orderscope::store::MessageInsert::New(id) => id,
         other => panic!("{other:?}"),
     };

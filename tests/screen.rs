@@ -481,7 +481,7 @@ fn a_full_unknown_id_in_the_filter_says_enter_fetches_it_or_why_not() {
 /// the order's header in full; never a bare "?".
 #[test]
 fn an_order_known_only_from_pushes_says_so() {
-    use orderscope::store::Redelivery;
+    use orderscope::store::NewMessage;
     let dir = tempfile::tempdir().unwrap();
     let mut store = demo_store(dir.path());
     let id = "3799000000000000001";
@@ -489,7 +489,7 @@ fn an_order_known_only_from_pushes_says_so() {
         r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{},"MsgType":"event","Event":"channels_ec_order_pay","order_info":{{"order_id":{id}}}}}"#,
         NOW + 10
     );
-    store.add_message(NOW + 11, None, &text, "receiver".into(), Redelivery::Count).unwrap();
+    store.add_message(NewMessage::new(NOW + 11, &text, "receiver".into())).unwrap();
     let mut app = demo_app(&mut store, Lang::Zh);
     assert!(app.select_order(id));
     let screen = render(&mut app, 80, 24);

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use orderscope::model::Order;
-use orderscope::store::{MessageInsert, OpenMode, Redelivery, SCHEMA_VERSION, Store};
+use orderscope::store::{MessageInsert, NewMessage, OpenMode, Redelivery, SCHEMA_VERSION, Store};
 
 #[test]
 fn an_empty_file_is_migrated_to_the_current_schema() {
@@ -55,14 +55,11 @@ fn redelivered_pushes_are_stored_once_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("s.db"), OpenMode::Create).unwrap();
     let push = r#"{"CreateTime":1,"Event":"channels_ec_order_ext_info_update","order_info":{"order_id":"9","type":5}}"#;
-    let first = store.add_message(10, Some("{envelope}"), push, "serve".into(), Redelivery::Count).unwrap();
+    let first = store.add_message(NewMessage::new(10, push, "serve".into()).envelope(Some("{envelope}"))).unwrap();
     let MessageInsert::New(id) = first else { panic!("{first:?}") };
+    assert_eq!(store.add_message(NewMessage::new(20, push, "serve".into())).unwrap(), MessageInsert::Duplicate(id));
     assert_eq!(
-        store.add_message(20, None, push, "serve".into(), Redelivery::Count).unwrap(),
-        MessageInsert::Duplicate(id)
-    );
-    assert_eq!(
-        store.add_message(30, None, push, "import".into(), Redelivery::Ignore).unwrap(),
+        store.add_message(NewMessage::new(30, push, "import".into()).redelivery(Redelivery::Ignore)).unwrap(),
         MessageInsert::Duplicate(id)
     );
     let msgs = store.reads().messages(Some("9")).unwrap();
@@ -72,7 +69,7 @@ fn redelivered_pushes_are_stored_once_and_counted() {
     let row = store.reads().order("9").unwrap().unwrap();
     assert_eq!((row.messages, row.type5), (1, true));
     // A message that does not parse is still kept, with its problem.
-    store.add_message(40, None, "{truncated", "serve".into(), Redelivery::Count).unwrap();
+    store.add_message(NewMessage::new(40, "{truncated", "serve".into())).unwrap();
     let all = store.reads().messages(None).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all[1].parse_error.as_deref().unwrap().starts_with("not JSON"));

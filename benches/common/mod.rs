@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use orderscope::model::Order;
-use orderscope::store::{OpenMode, Redelivery, Store};
+use orderscope::store::{NewMessage, OpenMode, Redelivery, Store};
 
 pub const ORDERS: u64 = 100_000;
 pub const MESSAGES_PER_ORDER: u64 = 10;
@@ -55,7 +55,7 @@ pub fn ensure_store(path: &Path) {
                             t + k as i64,
                             1 + k
                         );
-                        c.add_message(t + k as i64, None, &push, "bench".into(), Redelivery::Ignore)?;
+                        c.add_message(NewMessage::new(t + k as i64, &push, "bench".into()).redelivery(Redelivery::Ignore))?;
                     }
                 }
                 Ok(())

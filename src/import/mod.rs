@@ -23,7 +23,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::model::Origin;
-use crate::store::{self, Redelivery, Store};
+use crate::store::{self, NewMessage, Redelivery, Store};
 
 mod classify;
 
@@ -173,7 +173,7 @@ fn store_item(
         }
         Ok(Item::Message { plaintext, received_at, demo }) => {
             let origin = if *demo { Origin::Demo } else { source_tag };
-            match c.add_message(*received_at, None, plaintext, origin, Redelivery::Ignore)? {
+            match c.add_message(NewMessage::new(*received_at, plaintext, origin).redelivery(Redelivery::Ignore))? {
                 store::MessageInsert::New(_) => part.messages_new += 1,
                 store::MessageInsert::Duplicate(_) => part.messages_known += 1,
             }

@@ -12,8 +12,8 @@
 use std::collections::HashSet;
 
 use super::types::{
-    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, OrderRow, PeriodRow, Projected,
-    QuarantinedRow, Redelivery, Result, SnapshotRow,
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, NewMessage, OrderRow, PeriodRow,
+    Projected, QuarantinedRow, Result, SnapshotRow,
 };
 use crate::model::Order;
 use crate::model::Origin;
@@ -26,14 +26,7 @@ pub trait Tx {
     fn add_snapshot(&mut self, order: &Order, fetched_at: i64, source: Origin) -> Result<bool>;
     /// Stores one decrypted push; the same push again (same duplicate key)
     /// is counted (`Redelivery::Count`) or left alone (`Ignore`).
-    fn add_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: Origin,
-        redelivery: Redelivery,
-    ) -> Result<MessageInsert>;
+    fn add_message(&mut self, m: NewMessage<'_>) -> Result<MessageInsert>;
     /// The receiver's durable step: appends the group's arrivals to the
     /// inbox, as they came; their inbox ids, in order.
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>>;

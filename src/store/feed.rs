@@ -102,7 +102,7 @@ mod tests {
         let mut feed = Feed::start(&mut reader).unwrap();
         assert_eq!(feed.poll(&mut reader).unwrap(), None);
         let push = r#"{"ToUserName":"gh_1","FromUserName":"o","CreateTime":1795752100,"MsgType":"event","Event":"channels_ec_order_ext_info_update","order_info":{"order_id":3732676853715311104,"type":5}}"#;
-        writer.add_message(1_795_752_100, None, push, "test".into(), crate::store::Redelivery::Count).unwrap();
+        writer.add_message(crate::store::NewMessage::new(1_795_752_100, push, "test".into())).unwrap();
         let changes = feed.poll(&mut reader).unwrap().expect("a change");
         assert_eq!(changes.pushes.len(), 1);
         assert_eq!(changes.pushes[0].1.as_deref(), Some("3732676853715311104"));

@@ -19,8 +19,8 @@ pub use backend::{Backend, ChangeFeed, Export, Inbox, Reads, Transact, Tx};
 pub use location::Location;
 pub use status::ReceiverStatus;
 pub use types::{
-    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, OrderRow, PeriodRow, Projected,
-    QuarantinedRow, Redelivery, Result, SnapshotError, SnapshotRow, StoreError, dup_key,
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MessageInsert, MessageRow, NewMessage, OrderRow, PeriodRow,
+    Projected, QuarantinedRow, Redelivery, Result, SnapshotError, SnapshotRow, StoreError, dup_key,
 };
 
 pub use sqlite::{APPLICATION_ID, SCHEMA_VERSION, Sqlite};
@@ -221,15 +221,9 @@ impl Store {
         self.write(|tx| tx.add_snapshot(order, fetched_at, source))
     }
 
-    pub fn add_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: Origin,
-        redelivery: Redelivery,
-    ) -> Result<MessageInsert> {
-        self.write(|tx| tx.add_message(received_at, envelope, plaintext, source, redelivery))
+    /// Stores one decrypted push (see [`Tx::add_message`]).
+    pub fn add_message(&mut self, m: NewMessage<'_>) -> Result<MessageInsert> {
+        self.write(|tx| tx.add_message(m))
     }
 
     /// Hands each order `filter` selects to `f` as it is read, most recently

@@ -302,6 +302,43 @@ pub enum Redelivery {
     Ignore,
 }
 
+/// One decrypted push to store: what [`add_message`] takes in both
+/// backends and on the facade.
+///
+/// [`add_message`]: crate::store::Tx::add_message
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub received_at: i64,
+    /// The body as it arrived, when it is kept beside the plaintext.
+    pub envelope: Option<&'a str>,
+    pub plaintext: &'a str,
+    pub source: Origin,
+    /// What the same push again (the same duplicate key) does.
+    pub redelivery: Redelivery,
+    /// The inbox row it is projected from.
+    pub inbox_id: Option<i64>,
+}
+
+impl<'a> NewMessage<'a> {
+    /// A push received at `received_at`, with no envelope kept; the same
+    /// push again counts as one more delivery.
+    pub fn new(received_at: i64, plaintext: &'a str, source: Origin) -> NewMessage<'a> {
+        NewMessage { received_at, envelope: None, plaintext, source, redelivery: Redelivery::Count, inbox_id: None }
+    }
+
+    pub fn envelope(self, envelope: Option<&'a str>) -> NewMessage<'a> {
+        NewMessage { envelope, ..self }
+    }
+
+    pub fn redelivery(self, redelivery: Redelivery) -> NewMessage<'a> {
+        NewMessage { redelivery, ..self }
+    }
+
+    pub fn inbox_id(self, inbox_id: Option<i64>) -> NewMessage<'a> {
+        NewMessage { inbox_id, ..self }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageInsert {
     New(i64),

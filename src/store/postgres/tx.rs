@@ -13,8 +13,8 @@ use crate::model::record::Note;
 use crate::model::{Order, Push, quoted};
 use crate::store::backend::Tx;
 use crate::store::types::{
-    Arrival, FullMessage, InboxRow, MESSAGES, MessageFields, MessageInsert, PeriodRow, Projected, Redelivery, Result,
-    StoreError, quarantine_key,
+    Arrival, FullMessage, InboxRow, MESSAGES, MessageFields, MessageInsert, NewMessage, PeriodRow, Projected,
+    Redelivery, Result, StoreError, quarantine_key,
 };
 
 /// An open transaction. The first failed statement is kept: PostgreSQL
@@ -28,15 +28,9 @@ pub(super) struct PgTx<'a> {
 
 impl PgTx<'_> {
     /// A message, from an inbox row when `inbox_id` is given.
-    fn insert_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: &str,
-        redelivery: Redelivery,
-        inbox_id: Option<i64>,
-    ) -> Result<MessageInsert> {
+    fn insert_message(&mut self, m: NewMessage<'_>) -> Result<MessageInsert> {
+        let NewMessage { received_at, envelope, plaintext, source, redelivery, inbox_id } = m;
+        let source = source.as_str();
         let MessageFields { event, order_id, kind, create_time, error, quarantine, key, type5 } =
             MessageFields::read(plaintext);
         let token = quoted::event_token(event.as_deref(), kind).map(|t| no_nul(&t).into_owned()).unwrap_or_default();
@@ -201,15 +195,8 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn add_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: Origin,
-        redelivery: Redelivery,
-    ) -> Result<MessageInsert> {
-        self.insert_message(received_at, envelope, plaintext, source.as_str(), redelivery, None)
+    fn add_message(&mut self, m: NewMessage<'_>) -> Result<MessageInsert> {
+        self.insert_message(m)
     }
 
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {
@@ -264,8 +251,8 @@ impl Tx for PgTx<'_> {
             let (outcome, order_id) = match (reason, row.text()) {
                 (None, Some(text)) => {
                     let order_id = Push::parse(text).ok().and_then(|p| p.order_id);
-                    let outcome =
-                        self.insert_message(row.received_at, None, text, "serve", Redelivery::Count, Some(row.id))?;
+                    let m = NewMessage::new(row.received_at, text, Origin::Serve).inbox_id(Some(row.id));
+                    let outcome = self.insert_message(m)?;
                     (outcome, order_id)
                 }
                 (reason, _) => {
@@ -324,8 +311,8 @@ impl Tx for PgTx<'_> {
         };
         let (received_at, envelope, deliveries, inbox_id): (i64, Option<String>, i64, Option<i64>) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
-        let out =
-            self.insert_message(received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count, inbox_id)?;
+        let m = NewMessage::new(received_at, plaintext, Origin::Serve).envelope(envelope.as_deref()).inbox_id(inbox_id);
+        let out = self.insert_message(m)?;
         if let MessageInsert::New(new_id) = out {
             self.q("UPDATE messages SET deliveries = $2 WHERE id = $1", &[&new_id, &deliveries])?;
         }

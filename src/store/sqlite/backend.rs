@@ -11,8 +11,8 @@ use crate::model::Origin;
 use crate::model::record::{Note, Period};
 use crate::store::backend::{Backend, ChangeFeed, Export, Inbox, Reads, Transact, Tx, Writes};
 use crate::store::types::{
-    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, OrderRow, PeriodRow,
-    Projected, QuarantinedRow, Redelivery, Result, SnapshotRow,
+    Arrival, Backlog, FullMessage, InboxRow, ListFilter, MESSAGES, MessageInsert, MessageRow, NewMessage, OrderRow,
+    PeriodRow, Projected, QuarantinedRow, Result, SnapshotRow,
 };
 
 /// A SQLite transaction, as the interface's writes.
@@ -23,15 +23,8 @@ impl Tx for SqliteTx<'_> {
         write::add_snapshot(self.0, order, fetched_at, source.as_str())
     }
 
-    fn add_message(
-        &mut self,
-        received_at: i64,
-        envelope: Option<&str>,
-        plaintext: &str,
-        source: Origin,
-        redelivery: Redelivery,
-    ) -> Result<MessageInsert> {
-        write::add_message(self.0, received_at, envelope, plaintext, source.as_str(), redelivery)
+    fn add_message(&mut self, m: NewMessage<'_>) -> Result<MessageInsert> {
+        write::add_message(self.0, m)
     }
 
     fn append_inbox(&mut self, arrivals: &[(Arrival<'_>, &str)]) -> Result<Vec<i64>> {

@@ -12,8 +12,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::write::add_message_row;
+use crate::model::Origin;
 use crate::store::types::{
-    Arrival, Backlog, InboxRow, MESSAGES, MessageFields, MessageInsert, Projected, Redelivery, Result,
+    Arrival, Backlog, InboxRow, MESSAGES, MessageFields, MessageInsert, NewMessage, Projected, Result,
 };
 
 /// Appends one arrival; returns its inbox id.
@@ -91,8 +92,8 @@ pub fn project_batch(c: &Connection, rows: &[InboxRow], quarantine: Option<&str>
         let (outcome, order_id) = match (reason, row.text()) {
             (None, Some(text)) => {
                 let fields = MessageFields::read(text);
-                let outcome =
-                    add_message_row(c, row.received_at, None, text, "serve", Redelivery::Count, Some(row.id), &fields)?;
+                let m = NewMessage::new(row.received_at, text, Origin::Serve).inbox_id(Some(row.id));
+                let outcome = add_message_row(c, m, &fields)?;
                 (outcome, fields.order_id)
             }
             (reason, _) => {

@@ -4,8 +4,11 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::json::{canonical, sha1_hex};
+use crate::model::Origin;
 use crate::model::{Order, quoted};
-use crate::store::types::{FullMessage, MessageFields, MessageInsert, PeriodRow, Redelivery, Result, quarantine_key};
+use crate::store::types::{
+    FullMessage, MessageFields, MessageInsert, NewMessage, PeriodRow, Redelivery, Result, quarantine_key,
+};
 
 pub fn add_snapshot(c: &Connection, order: &Order, fetched_at: i64, source: &str) -> Result<bool> {
     let hash = sha1_hex(canonical(&order.raw).as_bytes());
@@ -57,30 +60,14 @@ fn ensure_order(c: &Connection, order_id: &str) -> Result<()> {
 
 /// Stores one decrypted push. A message that does not parse is still kept
 /// (with its parse error) so nothing that arrived is lost.
-pub fn add_message(
-    c: &Connection,
-    received_at: i64,
-    envelope: Option<&str>,
-    plaintext: &str,
-    source: &str,
-    redelivery: Redelivery,
-) -> Result<MessageInsert> {
-    add_message_row(c, received_at, envelope, plaintext, source, redelivery, None, &MessageFields::read(plaintext))
+pub fn add_message(c: &Connection, m: NewMessage<'_>) -> Result<MessageInsert> {
+    add_message_row(c, m, &MessageFields::read(m.plaintext))
 }
 
-/// [`add_message`] with the push already read and the inbox row it comes
-/// from, if any.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn add_message_row(
-    c: &Connection,
-    received_at: i64,
-    envelope: Option<&str>,
-    plaintext: &str,
-    source: &str,
-    redelivery: Redelivery,
-    inbox_id: Option<i64>,
-    fields: &MessageFields,
-) -> Result<MessageInsert> {
+/// [`add_message`] with the push already read.
+pub(super) fn add_message_row(c: &Connection, m: NewMessage<'_>, fields: &MessageFields) -> Result<MessageInsert> {
+    let NewMessage { received_at, envelope, plaintext, source, redelivery, inbox_id } = m;
+    let source = source.as_str();
     let MessageFields { event, order_id, kind, create_time, error, quarantine, key, type5 } = fields;
     let inserted = c.prepare_cached("INSERT OR IGNORE INTO messages (received_at, event, order_id, type, create_time, envelope, plaintext, parse_error, dup_key, source, quarantine, inbox_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(params![received_at, event, order_id, kind, create_time, envelope, plaintext, error, key, source, quarantine, inbox_id],
@@ -168,8 +155,8 @@ pub fn release_quarantined(c: &Connection, id: i64, plaintext: &str) -> Result<O
     };
     c.prepare_cached("DELETE FROM messages WHERE id = ?1")?.execute([id])?;
     let fields = MessageFields::read(plaintext);
-    let out =
-        add_message_row(c, received_at, envelope.as_deref(), plaintext, "serve", Redelivery::Count, inbox_id, &fields)?;
+    let m = NewMessage::new(received_at, plaintext, Origin::Serve).envelope(envelope.as_deref()).inbox_id(inbox_id);
+    let out = add_message_row(c, m, &fields)?;
     if let MessageInsert::New(new_id) = out {
         c.prepare_cached("UPDATE messages SET deliveries = ?2 WHERE id = ?1")?.execute(params![new_id, deliveries])?;
     }
