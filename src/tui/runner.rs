@@ -139,7 +139,8 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             let demo = || store.reads().demo_orders().unwrap_or_default();
             match store.reads().orders_first(FIRST_ROWS) {
                 Ok(rows) if (rows.len() as i64) < FIRST_ROWS => {
-                    side.list = Some(super::state::rows(rows.clone()));
+                    let rows = super::state::rows(rows);
+                    side.list = Some(rows.clone());
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     let demo = demo();
                     if !demo.is_empty() {
@@ -147,7 +148,7 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                     }
                     return;
                 }
-                Ok(rows) => out(Msg::ListLoaded { rows, complete: false, quarantined }),
+                Ok(rows) => out(Msg::ListLoaded { rows: super::state::rows(rows), complete: false, quarantined }),
                 Err(e) => {
                     out(Msg::StoreProblem(Some(e.into())));
                     return;
@@ -155,7 +156,8 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
             }
             match store.reads().orders() {
                 Ok(rows) => {
-                    side.list = Some(super::state::rows(rows.clone()));
+                    let rows = super::state::rows(rows);
+                    side.list = Some(rows.clone());
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     let demo = demo();
                     if !demo.is_empty() {
@@ -543,6 +545,26 @@ async fn refresh_list(live: Arc<LiveClient>, tx: UnboundedSender<Msg>, jobs: mps
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole list reaches the screen as the runner's own rows, not a
+    /// copy: one list in memory, and the changes merged later start from it.
+    #[test]
+    fn the_screen_and_the_runner_share_one_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path, crate::store::OpenMode::Create).unwrap();
+        crate::demo::populate(&mut store, 1_767_241_651).unwrap();
+        let mut side = StoreSide::default();
+        let mut lists = Vec::new();
+        carry_out(&mut store, &mut side, StoreJob::LoadList, Lang::En, &mut |m| {
+            if let Msg::ListLoaded { rows, complete: true, .. } = m {
+                lists.push(rows);
+            }
+        });
+        let [shown] = lists.as_slice() else { panic!("one whole list, not {}", lists.len()) };
+        assert!(!shown.is_empty());
+        assert!(side.list.as_ref().is_some_and(|kept| Arc::ptr_eq(kept, shown)), "the screen got a copy");
+    }
 
     #[test]
     fn a_report_that_cannot_be_written_says_where_and_why() {

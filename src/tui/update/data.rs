@@ -75,12 +75,12 @@ pub(super) fn on_tick(state: &mut State, now: i64) -> Step {
     Step::redraw_if(countdown_moved || header_moved || before || state.ticking() || had_fresh)
 }
 
-pub(super) fn on_list(state: &mut State, rows: Vec<OrderRow>, complete: bool, quarantined: i64) -> Step {
+pub(super) fn on_list(state: &mut State, rows: Rows, complete: bool, quarantined: i64) -> Step {
     let keep = state.pending_select.clone().or_else(|| state.selected_id().map(str::to_string));
     state.list_loaded = true;
     state.list_complete = complete;
     state.quarantined = quarantined;
-    state.replace_orders(crate::tui::state::rows(rows), keep);
+    state.replace_orders(rows, keep);
     if let Some(id) = state.pending_select.clone()
         && (state.selected_id() == Some(id.as_str()) || complete)
     {

@@ -10,7 +10,7 @@ use crossterm::event::KeyEvent;
 
 use crate::api::ApiError;
 use crate::model::{Order, Origin};
-use crate::store::{OrderRow, StoreError};
+use crate::store::StoreError;
 use crate::tui::detail::Detail;
 use crate::tui::state::{Comparison, Rows};
 
@@ -55,9 +55,11 @@ pub enum Msg {
     DebounceElapsed {
         generation: u64,
     },
-    /// The order list from the store: its first rows, then all of it.
+    /// The order list from the store: its first rows, then all of it. The
+    /// whole list is the runner's own (shared, not copied), so that the
+    /// changes it merges in later start from the rows on screen.
     ListLoaded {
-        rows: Vec<OrderRow>,
+        rows: Rows,
         complete: bool,
         quarantined: i64,
     },

@@ -42,7 +42,8 @@ fn state() -> State {
     let mut s = State::new("t".into(), Lang::En, 1_000);
     s.live.enabled = true;
     let rows = vec![row("300", 30), row("200", 20), row("100", 10)];
-    let effects = update(&mut s, Msg::ListLoaded { rows, complete: true, quarantined: 0 });
+    let effects =
+        update(&mut s, Msg::ListLoaded { rows: crate::tui::state::rows(rows), complete: true, quarantined: 0 });
     assert!(effects.contains(&Effect::LoadDetail { order_id: "300".into() }));
     update(&mut s, Msg::DetailLoaded { order_id: "300".into(), detail: Ok(Box::new(detail("300"))) });
     s
