@@ -52,14 +52,60 @@ impl StreamRow {
         self.create_time.map(|c| self.received_at - c).filter(|d| *d >= LATE)
     }
 
-    fn matches(&self, query: &str) -> bool {
-        let q = query.to_lowercase();
-        q.split_whitespace().all(|t| {
-            self.order_id.as_deref().is_some_and(|o| o.contains(t))
-                || self.event.as_deref().is_some_and(|e| e.to_lowercase().contains(t))
-                || self.kind.is_some_and(|k| t.strip_prefix("type:").unwrap_or(t) == k.to_string())
-                || (self.type5 && (t == "type5" || t == "⚑5"))
+    /// The push as the list filter's event terms read it: `event#type`.
+    fn token(&self) -> String {
+        match (&self.event, self.kind) {
+            (Some(e), Some(k)) => format!("{e}#{k}"),
+            (Some(e), None) => e.clone(),
+            (None, _) => String::new(),
+        }
+    }
+
+    fn matches(&self, terms: &[PushTerm]) -> bool {
+        let token = self.token();
+        terms.iter().all(|term| match term {
+            PushTerm::Word(w, named) => {
+                self.order_id.as_deref().is_some_and(|o| o.contains(w.as_str())) || named.accepts(&token)
+            }
+            PushTerm::Event(named) => named.accepts(&token),
+            PushTerm::Type(k) => self.kind == Some(*k),
+            PushTerm::Type5 => self.type5,
+            PushTerm::Late => self.late_by().is_some(),
         })
+    }
+}
+
+/// One word of the push stream's filter, read as the order list's filter
+/// reads the same words: `evt:发货` (`事件:`), `type:5` (`类型:`), `type5` /
+/// `⚑5`, `late` (`迟到`: a redelivery, received a minute or more after its
+/// event), or a bare word: an order id containing it, or an event named so.
+#[derive(Debug, Clone)]
+enum PushTerm {
+    Word(String, super::search::EventTerm),
+    Event(super::search::EventTerm),
+    Type(i64),
+    Type5,
+    Late,
+}
+
+impl PushTerm {
+    fn parse(query: &str) -> Vec<PushTerm> {
+        let query = query.to_lowercase();
+        query
+            .split_whitespace()
+            .map(|word| {
+                let prefixed = word.split_once([':', '：']);
+                match prefixed {
+                    Some(("evt" | "event" | "事件", v)) if !v.is_empty() => {
+                        PushTerm::Event(super::search::EventTerm::new(v))
+                    }
+                    Some(("type" | "类型", v)) if let Ok(k) = v.parse() => PushTerm::Type(k),
+                    _ if word == "type5" || word == "⚑5" => PushTerm::Type5,
+                    _ if word == "late" || word == "迟到" => PushTerm::Late,
+                    _ => PushTerm::Word(word.to_string(), super::search::EventTerm::new(word)),
+                }
+            })
+            .collect()
     }
 }
 
@@ -97,7 +143,10 @@ impl PushStream {
     /// The rows that pass the filter, newest first.
     pub fn shown(&self) -> Vec<&StreamRow> {
         match &self.rows {
-            Some(Ok(rows)) => rows.iter().filter(|r| self.query.is_empty() || r.matches(&self.query)).collect(),
+            Some(Ok(rows)) => {
+                let terms = PushTerm::parse(&self.query);
+                rows.iter().filter(|r| r.matches(&terms)).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -210,6 +259,27 @@ mod tests {
         press(&mut s, KeyCode::Char('j'));
         assert_eq!(press(&mut s, KeyCode::Enter), Outcome::Open("222".into()));
         assert_eq!(press(&mut s, KeyCode::Esc), Outcome::Back);
+    }
+
+    /// The words the order list's filter knows about pushes mean the same
+    /// here, in either language.
+    #[test]
+    fn the_filter_reads_event_names_types_and_redeliveries() {
+        let mut s = stream();
+        let mut shown = |q: &str| {
+            s.query = q.into();
+            s.shown().iter().map(|r| r.id).collect::<Vec<_>>()
+        };
+        assert_eq!(shown("发货"), [2], "the deliver event by its Chinese name");
+        assert_eq!(shown("evt:发货"), [2]);
+        assert_eq!(shown("事件:deliver"), [2]);
+        assert_eq!(shown("evt:虚拟号"), [3], "ext_info type 5 by its name");
+        assert_eq!(shown("类型:5"), [3]);
+        assert_eq!(shown("type5"), [3]);
+        assert_eq!(shown("late"), [2], "received 600 s after its event");
+        assert_eq!(shown("111 pay"), [1], "every word must match");
+        assert_eq!(shown("evt:nothing"), Vec::<i64>::new());
+        assert_eq!(shown(""), [3, 2, 1]);
     }
 
     #[test]

@@ -107,8 +107,10 @@ struct Text {
     type5: bool,
 }
 
+/// `evt:` (and, in the push stream, a bare word): an event named so in
+/// either language, or a push token containing the text.
 #[derive(Debug, Clone)]
-struct EventTerm {
+pub(in crate::tui) struct EventTerm {
     text: String,
     /// Known events named so (raw, Chinese or English).
     events: Vec<&'static str>,
@@ -205,7 +207,8 @@ impl Text {
 }
 
 impl EventTerm {
-    fn new(text: &str) -> EventTerm {
+    /// `text` lowercased, as the filter reads it.
+    pub(in crate::tui) fn new(text: &str) -> EventTerm {
         let named = |n: names::Name| n.zh.contains(text) || n.en.to_lowercase().contains(text);
         let events =
             names::EVENTS.iter().copied().filter(|e| e.contains(text) || names::event(e).is_some_and(named)).collect();
@@ -217,7 +220,7 @@ impl EventTerm {
     }
 
     /// Whether a push token (`event#type`) matches.
-    fn accepts(&self, token: &str) -> bool {
+    pub(in crate::tui) fn accepts(&self, token: &str) -> bool {
         let event = token.split_once('#').map_or(token, |(e, _)| e);
         token.contains(&self.text) || self.events.contains(&event) || self.types.iter().any(|t| t == token)
     }
