@@ -453,6 +453,15 @@ fn the_push_stream_at_80x24_and_160x48() {
     let wide = render(&mut en, 160, 48);
     assert!(wide.contains("Push stream · last day") && wide.contains("event time"), "{wide}");
     insta::assert_snapshot!("pushes_160x48_en", wide);
+    // A filter that hides every push says so, not that the span is empty.
+    key(&mut en, &mut store, KeyCode::Char('/'));
+    for c in "evt:nothing".chars() {
+        key(&mut en, &mut store, KeyCode::Char(c));
+    }
+    key(&mut en, &mut store, KeyCode::Enter);
+    let hidden = render(&mut en, 160, 48);
+    assert!(hidden.contains("pushes in this span match the filter (esc clears it)"), "{hidden}");
+    assert!(!hidden.contains("no push in this span"), "{hidden}");
     // Enter: to the order of the selected push.
     let target = shown[0].order_id.clone().unwrap();
     key(&mut app, &mut store, KeyCode::Enter);

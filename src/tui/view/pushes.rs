@@ -57,6 +57,18 @@ pub(super) fn draw_pushes(f: &mut Frame, area: Rect, view: &PushStream, now: i64
     match &view.rows {
         None => lines.push(Line::from(Span::styled(t(lang, "读取中…", "loading…"), theme.dim()))),
         Some(Err(e)) => lines.push(Line::from(Span::styled(format!("⚠ {}", visible(&e.to_string())), theme.warn()))),
+        Some(Ok(rows)) if shown.is_empty() && !rows.is_empty() => {
+            let hidden = match lang {
+                Lang::Zh => {
+                    format!("这段时间的 {} 条推送都不符合筛选（esc 清除）", crate::text::thousands(rows.len() as i64))
+                }
+                Lang::En => format!(
+                    "none of the {} pushes in this span match the filter (esc clears it)",
+                    crate::text::thousands(rows.len() as i64)
+                ),
+            };
+            lines.push(Line::from(Span::styled(hidden, theme.dim())))
+        }
         Some(Ok(_)) if shown.is_empty() => lines.push(Line::from(Span::styled(
             t(lang, "这段时间没有推送（按 1 2 3 换时间段）", "no push in this span (1 2 3 change it)"),
             theme.dim(),
