@@ -148,6 +148,11 @@ pub struct Facts<'a> {
     /// Pushes received and not yet processed whose order is unknown.
     pub unprocessed_elsewhere: i64,
     pub now: i64,
+    /// Each version's number and what kind it is, beside `versions`: read
+    /// once, since the rules ask about every version, and whether a number
+    /// was re-applied compares each version with every one before it.
+    vnums: Vec<Vnum>,
+    kinds: Vec<NumberKind>,
 }
 
 impl<'a> Facts<'a> {
@@ -158,6 +163,8 @@ impl<'a> Facts<'a> {
         pushes.sort_by_key(|p| (p.received_at, p.id));
         let latest = super::timeline::latest(&versions);
         let shipped_at = latest.and_then(|v| v.order.shipped_at());
+        let vnums: Vec<Vnum> = versions.iter().map(|v| Vnum::of(&v.order)).collect();
+        let kinds = versions.iter().zip(&vnums).map(|(v, vn)| number_kind_of(&versions, &vnums, v, vn)).collect();
         Facts {
             versions,
             pushes,
@@ -167,6 +174,8 @@ impl<'a> Facts<'a> {
             shipped_at,
             unprocessed_elsewhere: ev.unprocessed_elsewhere,
             now: ev.now,
+            vnums,
+            kinds,
         }
     }
 
@@ -175,7 +184,7 @@ impl<'a> Facts<'a> {
     }
 
     fn ever_number(&self) -> bool {
-        self.versions.iter().any(|v| Vnum::of(&v.order).number.is_some())
+        self.vnums.iter().any(|v| v.number.is_some())
     }
 
     /// What kind of number a version shows, and so whether the 30-day
@@ -184,31 +193,10 @@ impl<'a> Facts<'a> {
     /// cancellation; a start before the order existed or after the read is
     /// impossible and is flagged, not stated).
     pub fn number_kind(&self, v: &Version) -> NumberKind {
-        let vn = Vnum::of(&v.order);
-        let Some(start) = vn.inferred_clock_start() else { return NumberKind::NoExpiry };
-        if let Some(n) = vn.get_virtual_tel_cnt.filter(|n| *n > 0) {
-            return NumberKind::Exchanged { count: n };
-        }
-        // A number read after an earlier read's expiry had passed, with a
-        // different number or expiry: re-applied after expiry (applyagain).
-        let reapplied = self.versions.iter().take_while(|w| w.fetched_at < v.fetched_at).find_map(|w| {
-            let old = Vnum::of(&w.order);
-            let expired = old.expire_time.filter(|e| *e <= v.fetched_at)?;
-            let changed = old.number != vn.number || old.expire_time != vn.expire_time;
-            (changed && old.has_delay_times == vn.has_delay_times).then_some(expired)
-        });
-        if let Some(previous_expiry) = reapplied {
-            return NumberKind::Reapplied { previous_expiry };
-        }
-        if let Some(created) = v.order.create_time().filter(|c| start < *c) {
-            return NumberKind::Impossible { start, bound: Bound::BeforeCreated(created) };
-        }
-        if v.source.read_time_known() && start > v.fetched_at {
-            return NumberKind::Impossible { start, bound: Bound::AfterRead(v.fetched_at) };
-        }
-        match v.order.status() {
-            Some(status @ (200 | 250)) => NumberKind::OrderEnded { status },
-            _ => NumberKind::Buyer { start },
+        match self.versions.iter().position(|w| std::ptr::eq(*w, v)) {
+            Some(i) => self.kinds[i],
+            // A copy of a version, not one of these references: read it now.
+            None => number_kind_of(&self.versions, &self.vnums, v, &Vnum::of(&v.order)),
         }
     }
 
@@ -236,6 +224,35 @@ impl<'a> Facts<'a> {
 
     fn coverage(&self, lo: i64, hi: i64) -> Coverage {
         coverage(lo, hi, self.periods, self.now)
+    }
+}
+
+/// [`Facts::number_kind`] of `v` (whose number is `vn`), given every
+/// version (oldest fetch first) and its number.
+fn number_kind_of(versions: &[&Version], vnums: &[Vnum], v: &Version, vn: &Vnum) -> NumberKind {
+    let Some(start) = vn.inferred_clock_start() else { return NumberKind::NoExpiry };
+    if let Some(n) = vn.get_virtual_tel_cnt.filter(|n| *n > 0) {
+        return NumberKind::Exchanged { count: n };
+    }
+    // A number read after an earlier read's expiry had passed, with a
+    // different number or expiry: re-applied after expiry (applyagain).
+    let reapplied = versions.iter().zip(vnums).take_while(|(w, _)| w.fetched_at < v.fetched_at).find_map(|(_, old)| {
+        let expired = old.expire_time.filter(|e| *e <= v.fetched_at)?;
+        let changed = old.number != vn.number || old.expire_time != vn.expire_time;
+        (changed && old.has_delay_times == vn.has_delay_times).then_some(expired)
+    });
+    if let Some(previous_expiry) = reapplied {
+        return NumberKind::Reapplied { previous_expiry };
+    }
+    if let Some(created) = v.order.create_time().filter(|c| start < *c) {
+        return NumberKind::Impossible { start, bound: Bound::BeforeCreated(created) };
+    }
+    if v.source.read_time_known() && start > v.fetched_at {
+        return NumberKind::Impossible { start, bound: Bound::AfterRead(v.fetched_at) };
+    }
+    match v.order.status() {
+        Some(status @ (200 | 250)) => NumberKind::OrderEnded { status },
+        _ => NumberKind::Buyer { start },
     }
 }
 
