@@ -716,3 +716,31 @@ fn expiring_lists_numbers_about_to_expire_before_receipt() {
     let bad = run(&db, &["expiring", "--within", "soon"]);
     assert!(!bad.status.success() && stderr(&bad).contains("bad duration"), "{}", stderr(&bad));
 }
+
+/// A push acknowledged and still waiting in the inbox is not a message yet:
+/// the listing says so beside it, on stderr, so `--json` stays a list.
+#[test]
+fn messages_say_what_the_inbox_still_holds() {
+    use orderscope::store::{Arrival, OpenMode, Store, dup_key};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let mut store = Store::open(&db, OpenMode::Create).unwrap();
+    let text = br#"{"ToUserName":"gh","FromUserName":"o","CreateTime":1764656400,"MsgType":"event","Event":"channels_ec_order_pay","order_info":{"order_id":3732676853715311104}}"#;
+    let envelope = b"{\"Encrypt\":\"x\"}".as_slice();
+    let waiting = Arrival {
+        received_at: 1_764_656_401,
+        query: "timestamp=1",
+        content_type: Some("application/json"),
+        envelope,
+        plaintext: Some(text),
+        problem: None,
+    };
+    store.inbox_mut().append_inbox_group(&[(waiting, &dup_key(Some(text), envelope))]).unwrap();
+    drop(store);
+    let listed = run(&db, &["messages", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(json(&listed), serde_json::json!([]), "not projected, so not listed");
+    assert!(stderr(&listed).contains("1 received push(es) not processed yet are not listed"), "{}", stderr(&listed));
+    let plain = run(&db, &["messages"]);
+    assert!(stderr(&plain).contains("orderscope doctor shows the backlog"), "{}", stderr(&plain));
+}

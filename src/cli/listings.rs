@@ -177,5 +177,17 @@ pub fn messages(s: &Settings, order_id: Option<&str>, listing: &Listing) -> Resu
         };
         text::write_line(&mut std::io::stderr().lock(), &says)?;
     }
+    // Pushes acknowledged and still in the inbox are not messages yet: say
+    // so beside the listing (on stderr, so `--json` stays a clean list).
+    let backlog = store.inbox().backlog()?;
+    if backlog.pending > 0 {
+        let since =
+            backlog.oldest.map(|t| format!(", the oldest received {}", timefmt::full_tz(t))).unwrap_or_default();
+        let says = format!(
+            "{} received push(es) not processed yet are not listed{since}: a running receiver processes them (orderscope doctor shows the backlog)",
+            backlog.pending
+        );
+        text::write_line(&mut std::io::stderr().lock(), &says)?;
+    }
     Ok(())
 }
