@@ -154,9 +154,15 @@ pub fn carry_out(store: &mut Store, side: &mut StoreSide, job: StoreJob, lang: L
                     return;
                 }
             }
-            match store.reads().orders() {
+            // Each row goes into its shared place as it is read, beside the
+            // text just read for it: the list is walked whole on every merge.
+            let mut list = Vec::new();
+            let read = store.reads().scan_orders(&crate::store::ListFilter::default(), &mut |row| {
+                list.push(Arc::new(row));
+                true
+            });
+            match read.map(|()| Arc::new(list)) {
                 Ok(rows) => {
-                    let rows = super::state::rows(rows);
                     side.list = Some(rows.clone());
                     out(Msg::ListLoaded { rows, complete: true, quarantined });
                     let demo = demo();
